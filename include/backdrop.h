@@ -1,0 +1,243 @@
+/*
+ * backdrop: real-time person segmentation and background replacement.
+ *
+ * This is the whole public API. Everything else (the CLI, later the
+ * GStreamer element and the OBS plugin) is a client of it.
+ *
+ * Conventions
+ *  - Every fallible function returns enum bd_status; BD_OK is 0, errors are
+ *    negative. bd_status_str() names a status; bd_last_error() gives the
+ *    human-readable detail of the last failure on the calling thread (which
+ *    file, which op, what to do).
+ *  - Objects come in create/destroy pairs. destroy(NULL) is a no-op.
+ *  - Images are passed as (pixels, stride, width, height) like libyuv;
+ *    strides are in bytes and may be larger than width * bytes-per-pixel.
+ *  - The library never exits or aborts the process and does no I/O per frame.
+ *  - Threading: a bd_model is immutable once opened and may be shared by any
+ *    number of threads and engines. A bd_engine is used by one thread at a
+ *    time (callers serialise), but different engines run concurrently.
+ */
+#ifndef BACKDROP_H
+#define BACKDROP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BD_VERSION_MAJOR 0
+#define BD_VERSION_MINOR 1
+#define BD_VERSION_PATCH 0
+
+/* One status enum for the whole library. */
+enum bd_status {
+    BD_OK = 0,
+    BD_ERR_INVALID_ARG = -1,  /* a parameter is out of range or NULL */
+    BD_ERR_NOMEM = -2,        /* an allocation failed */
+    BD_ERR_IO = -3,           /* a file could not be opened, read or written */
+    BD_ERR_FORMAT = -4,       /* a file is corrupt, truncated or not of its kind */
+    BD_ERR_UNSUPPORTED = -5,  /* valid input using an op, option or format we lack */
+    BD_ERR_BACKEND = -6,      /* the inference backend failed or is unavailable */
+    BD_ERR_NOT_FOUND = -7,    /* a named model, class or device does not exist */
+};
+
+/* Returns a static, short English name of status (never NULL). */
+const char *bd_status_str(enum bd_status status);
+
+/*
+ * Returns the detail message of the last error raised on the calling thread,
+ * e.g. "model 'x.tflite': op SQUARED_DIFFERENCE (#3) is not supported".
+ * The string is thread-local and valid until the next failing call on the
+ * same thread. Never NULL (empty when there was no error).
+ */
+const char *bd_last_error(void);
+
+/* Returns "MAJOR.MINOR.PATCH". */
+const char *bd_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                    */
+
+/* How a model's output tensor is turned into a person probability. */
+enum bd_output_kind {
+    BD_OUTPUT_PROBABILITY = 0, /* 1 channel, already in [0,1] (sigmoid applied) */
+    BD_OUTPUT_SOFTMAX2 = 1,    /* 2 channels, softmax; channel 1 = person */
+    BD_OUTPUT_CLASSES = 2,     /* N class scores; P(class) by softmax over N */
+    BD_OUTPUT_LOGIT = 3,       /* 1 channel logit; sigmoid gives P(person) */
+};
+
+/* How 8-bit RGB pixels are mapped to the model's float input. */
+enum bd_input_range {
+    BD_RANGE_0_1 = 0,   /* x / 255 */
+    BD_RANGE_M1_1 = 1,  /* x / 127.5 - 1 */
+};
+
+#define BD_MAX_CLASSES 32
+
+/* What a model is, as read from its file and its descriptor. */
+struct bd_model_info {
+    const char *name;          /* built-in name or the file's base name */
+    const char *description;   /* one line */
+    int in_width, in_height, in_channels;
+    int out_width, out_height, out_channels;
+    enum bd_output_kind output_kind;
+    enum bd_input_range input_range;
+    int default_class;         /* class whose probability is the mask */
+    int num_classes;           /* 1 for probability/logit models */
+    const char *class_names[BD_MAX_CLASSES]; /* NULL where unnamed */
+    int num_ops;               /* operators after load-time folding */
+    int num_tensors;
+    size_t weight_bytes;       /* fp32 constants after folding */
+};
+
+struct bd_model;
+
+/*
+ * Opens a model. name_or_path is either a built-in model name (see
+ * bd_builtin_model_name(); "general" and "landscape" are embedded in the
+ * library) or a path to a .tflite file.
+ * The file is read once and fully validated: every offset, length and index
+ * is checked, shapes are inferred and compared, fp16 weights are converted.
+ * Errors: BD_ERR_IO (cannot read), BD_ERR_FORMAT (corrupt), BD_ERR_UNSUPPORTED
+ * (an op or option we lack; the detail names the op and the model),
+ * BD_ERR_NOMEM, BD_ERR_NOT_FOUND (no such built-in and no such file).
+ * On success *out owns everything it needs; the file is not kept open.
+ */
+enum bd_status bd_model_open(const char *name_or_path, struct bd_model **out);
+
+/*
+ * Same as bd_model_open() for a model already in memory. name is used in
+ * messages and info. data is only read during the call.
+ */
+enum bd_status bd_model_open_memory(const void *data, size_t size,
+                                    const char *name, struct bd_model **out);
+
+/* Frees a model. All engines created from it must be destroyed first. */
+void bd_model_destroy(struct bd_model *model);
+
+/* Fills *info. Pointers inside stay valid for the model's lifetime. */
+void bd_model_get_info(const struct bd_model *model, struct bd_model_info *info);
+
+/*
+ * Looks up a class by name ("person") or decimal index ("15").
+ * Returns the index, or -1 with bd_last_error() set.
+ */
+int bd_model_find_class(const struct bd_model *model, const char *name_or_index);
+
+/* Number of models embedded in the library, and their names (0-based). */
+int bd_builtin_model_count(void);
+const char *bd_builtin_model_name(int index);
+
+/* ------------------------------------------------------------------------ */
+/* Inference engines                                                         */
+
+enum bd_backend {
+    BD_BACKEND_AUTO = 0,    /* xnnpack when available, else ref */
+    BD_BACKEND_XNNPACK = 1, /* Debian's libxnnpack */
+    BD_BACKEND_REF = 2,     /* portable C, compiler-vectorised */
+};
+
+/* Returns "auto", "xnnpack" or "ref". */
+const char *bd_backend_name(enum bd_backend backend);
+
+struct bd_engine_options {
+    enum bd_backend backend;
+    int threads;            /* 0 = default (1, see docs/ARCHITECTURE.md) */
+};
+
+struct bd_engine;
+
+/*
+ * Creates an inference engine for model: plans tensor memory, builds the
+ * backend's graph, allocates everything it will ever need. options may be
+ * NULL for defaults. The model must outlive the engine.
+ * Errors: BD_ERR_BACKEND (xnnpack requested but unusable),
+ * BD_ERR_UNSUPPORTED, BD_ERR_NOMEM.
+ */
+enum bd_status bd_engine_create(const struct bd_model *model,
+                                const struct bd_engine_options *options,
+                                struct bd_engine **out);
+
+void bd_engine_destroy(struct bd_engine *engine);
+
+/* The backend actually in use (never BD_BACKEND_AUTO). */
+enum bd_backend bd_engine_backend(const struct bd_engine *engine);
+
+/*
+ * The model's input tensor: float32 NHWC, in_height*in_width*in_channels
+ * values, owned by the engine, valid until destroy. Fill it, then run.
+ */
+float *bd_engine_input(struct bd_engine *engine);
+
+/* The model's first output tensor, float32 NHWC; valid after a run. */
+const float *bd_engine_output(const struct bd_engine *engine);
+
+/* Runs the model on the input tensor. No allocation, no I/O. */
+enum bd_status bd_engine_run(struct bd_engine *engine);
+
+/* ------------------------------------------------------------------------ */
+/* Segmentation of 8-bit images                                              */
+
+struct bd_segment_options {
+    int class_index;   /* -1 = the model's default class */
+};
+
+/*
+ * Segments one RGB24 image (3 bytes per pixel, R first).
+ * The whole image is scaled to the model's input size, normalised, run, and
+ * the person probability is decoded into prob (model output size,
+ * out_width*out_height floats in [0,1], caller-owned).
+ * Errors: BD_ERR_INVALID_ARG.
+ */
+enum bd_status bd_engine_segment_rgb(struct bd_engine *engine,
+                                     const uint8_t *rgb, int rgb_stride,
+                                     int width, int height,
+                                     const struct bd_segment_options *options,
+                                     float *prob);
+
+/*
+ * Upsamples a low-resolution probability map (src_w x src_h floats, tightly
+ * packed) bilinearly with half-pixel centres into an 8-bit mask of
+ * dst_width x dst_height (0 = background, 255 = person).
+ */
+void bd_mask_upsample_bilinear(const float *src, int src_width, int src_height,
+                               uint8_t *dst, int dst_stride,
+                               int dst_width, int dst_height);
+
+/* ------------------------------------------------------------------------ */
+/* Still images                                                              */
+
+/* An 8-bit image owned by the library (free with bd_image_free). */
+struct bd_image {
+    int width, height;
+    int channels;       /* 1 gray, 3 RGB, 4 RGBA */
+    int stride;         /* bytes per row */
+    uint8_t *data;
+};
+
+/*
+ * Decodes a JPEG or PNG file (detected by content, not by name) into RGB24
+ * (channels = 3). Images over max_pixels (0 = 64 megapixels) are refused
+ * before decoding. Errors: BD_ERR_IO (cannot open), BD_ERR_FORMAT (not a
+ * JPEG/PNG, or corrupt), BD_ERR_UNSUPPORTED (too large), BD_ERR_NOMEM.
+ * On failure img is zeroed.
+ */
+enum bd_status bd_image_load(const char *path, size_t max_pixels, struct bd_image *img);
+
+/*
+ * Writes pixels as an 8-bit PNG; channels 1 (gray), 3 (RGB) or 4 (RGBA).
+ * Errors: BD_ERR_IO, BD_ERR_INVALID_ARG.
+ */
+enum bd_status bd_image_write_png(const char *path, const uint8_t *pixels, int stride,
+                                  int width, int height, int channels);
+
+/* Frees img's pixels and zeroes it. NULL is a no-op. */
+void bd_image_free(struct bd_image *img);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BACKDROP_H */

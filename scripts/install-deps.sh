@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian/Ubuntu packages backdrop needs, only those missing.
+# Usage: scripts/install-deps.sh [build|test]
+set -eu
+mode=${1:-build}
+pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev"
+if [ "$mode" = test ]; then
+    pkgs="$pkgs clang libclang-rt-14-dev"
+fi
+# Node and npm fetch the models (npm pack) and run the TFLite reference.
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
+# Ubuntu names libjpeg-turbo's dev package libjpeg-turbo8-dev.
+if ! apt-cache show libjpeg62-turbo-dev >/dev/null 2>&1; then
+    pkgs=$(echo "$pkgs" | sed 's/libjpeg62-turbo-dev/libjpeg-turbo8-dev/')
+fi
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,124 @@
+#include "cli/options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_value(const char *cmd, const struct opt_def *d, void *base, const char *v)
+{
+    char *field = (char *)base + d->offset;
+    switch (d->type) {
+    case OPT_FLAG:
+        *(int *)field = 1;
+        return 0;
+    case OPT_INT: {
+        char *end;
+        errno = 0;
+        long x = strtol(v, &end, 10);
+        if (errno || end == v || *end != '\0' || x < d->min || x > d->max) {
+            fprintf(stderr, "backdrop %s: --%s '%s' is not a whole number from %ld to %ld\n", cmd, d->name, v,
+                    d->min, d->max);
+            return -1;
+        }
+        *(int *)field = (int)x;
+        return 0;
+    }
+    case OPT_STRING:
+        *(const char **)field = v;
+        return 0;
+    case OPT_CHOICE:
+        for (int i = 0; d->choices[i]; i++) {
+            if (strcmp(d->choices[i], v) == 0) {
+                *(int *)field = i;
+                return 0;
+            }
+        }
+        fprintf(stderr, "backdrop %s: --%s '%s' is not one of:", cmd, d->name, v);
+        for (int i = 0; d->choices[i]; i++)
+            fprintf(stderr, " %s", d->choices[i]);
+        fprintf(stderr, "\n");
+        return -1;
+    }
+    return -1;
+}
+
+int opt_parse(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv, int first,
+              const char **pos, int max_pos, int *npos)
+{
+    *npos = 0;
+    for (const struct opt_def *d = defs; d->name; d++) {
+        if (d->def && d->type != OPT_FLAG && set_value(cmd, d, base, d->def) != 0)
+            return -1;
+    }
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const struct opt_def *d = NULL;
+        const char *inline_val = NULL;
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            for (const struct opt_def *x = defs; x->name; x++)
+                if (strlen(x->name) == len && strncmp(x->name, name, len) == 0)
+                    d = x;
+            if (eq)
+                inline_val = eq + 1;
+        } else if (a[0] == '-' && a[1] && !a[2]) {
+            for (const struct opt_def *x = defs; x->name; x++)
+                if (x->short_name == a[1])
+                    d = x;
+        } else {
+            if (*npos >= max_pos) {
+                fprintf(stderr, "backdrop %s: unexpected argument '%s' (see 'backdrop %s --help')\n", cmd, a, cmd);
+                return -1;
+            }
+            pos[(*npos)++] = a;
+            continue;
+        }
+        if (!d) {
+            fprintf(stderr, "backdrop %s: unknown option '%s' (see 'backdrop %s --help')\n", cmd, a, cmd);
+            return -1;
+        }
+        const char *v = inline_val;
+        if (d->type != OPT_FLAG && !v) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "backdrop %s: --%s needs a value\n", cmd, d->name);
+                return -1;
+            }
+            v = argv[++i];
+        }
+        if (d->type == OPT_FLAG && inline_val) {
+            fprintf(stderr, "backdrop %s: --%s takes no value\n", cmd, d->name);
+            return -1;
+        }
+        if (set_value(cmd, d, base, v) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void opt_help(const char *usage, const struct opt_def *defs)
+{
+    printf("%s\n\nOptions:\n", usage);
+    for (const struct opt_def *d = defs; d->name; d++) {
+        char left[64];
+        const char *arg = d->type == OPT_FLAG ? "" : d->type == OPT_INT ? " N" : " VALUE";
+        if (d->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s", d->short_name, d->name, arg);
+        else
+            snprintf(left, sizeof left, "    --%s%s", d->name, arg);
+        printf("  %-28s %s", left, d->help);
+        if (d->type == OPT_INT)
+            printf(" [%ld..%ld]", d->min, d->max);
+        if (d->type == OPT_CHOICE) {
+            printf(" (");
+            for (int i = 0; d->choices[i]; i++)
+                printf("%s%s", i ? "|" : "", d->choices[i]);
+            printf(")");
+        }
+        if (d->def)
+            printf(" (default: %s)", d->def);
+        printf("\n");
+    }
+}

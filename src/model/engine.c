@@ -1,0 +1,308 @@
+/*
+ * bd_engine: one runnable instance of a model. Owns the activation arena,
+ * the backend state, and the buffers used to feed 8-bit images in.
+ * Everything is allocated in bd_engine_create; runs allocate nothing.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyuv/scale_rgb.h>
+
+#include "backdrop.h"
+#include "common/error.h"
+#include "model/backend.h"
+#include "model/model.h"
+
+#define ARENA_ALIGN 64
+#define ARENA_SLACK 64 /* >= XNN_EXTRA_BYTES: kernels may over-read */
+
+struct bd_engine {
+    const struct bd_model *model;
+    const struct bd_graph *g;
+    enum bd_backend backend;
+    void *arena;
+    float **tensors;
+    struct bd_ref *ref;
+    struct bd_xnn *xnn;
+    uint8_t *scaled;      /* model-size RGB24 for bd_engine_segment_rgb */
+};
+
+const char *bd_backend_name(enum bd_backend b)
+{
+    switch (b) {
+    case BD_BACKEND_AUTO: return "auto";
+    case BD_BACKEND_XNNPACK: return "xnnpack";
+    case BD_BACKEND_REF: return "ref";
+    }
+    return "unknown";
+}
+
+struct slot {
+    int tensor;
+    size_t size;
+    int first, last;
+    size_t offset;
+};
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+    const struct slot *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size < y->size ? 1 : -1;
+    return x->tensor - y->tensor;
+}
+
+/*
+ * Places every activation in one arena so that tensors alive at the same
+ * time never overlap: greedy by size, first fit among the already placed
+ * tensors whose live ranges [first, last] intersect. A tensor is live from
+ * the op that writes it to the last op that reads it, so an op's inputs
+ * and its output are never aliased.
+ */
+static int plan_arena(struct bd_engine *e)
+{
+    const struct bd_graph *g = e->g;
+    struct slot *s = calloc((size_t)g->num_tensors, sizeof *s);
+    if (!s)
+        return bd_fail(BD_ERR_NOMEM, "out of memory planning tensors");
+    int n = 0;
+    for (int t = 0; t < g->num_tensors; t++) {
+        const struct bd_tensor *T = &g->tensors[t];
+        if (T->data)
+            continue;
+        if (t != g->input && T->producer < 0)
+            continue; /* not used by the pruned graph */
+        s[n].tensor = t;
+        s[n].size = ((T->count * 4 + ARENA_SLACK) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+        s[n].first = t == g->input ? -1 : T->producer;
+        s[n].last = T->last_use < 0 ? s[n].first : T->last_use;
+        n++;
+    }
+    qsort(s, (size_t)n, sizeof *s, cmp_size_desc);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        size_t off = 0;
+        /* Retry until no overlapping live neighbour conflicts. Placed slots
+         * are few (hundreds), so the quadratic scan is cheap at create. */
+        for (int moved = 1; moved;) {
+            moved = 0;
+            for (int j = 0; j < i; j++) {
+                if (s[j].first > s[i].last || s[i].first > s[j].last)
+                    continue;
+                if (off < s[j].offset + s[j].size && s[j].offset < off + s[i].size) {
+                    off = s[j].offset + s[j].size;
+                    moved = 1;
+                }
+            }
+        }
+        s[i].offset = off;
+        if (off + s[i].size > total)
+            total = off + s[i].size;
+    }
+    e->arena = aligned_alloc(ARENA_ALIGN, total ? total : ARENA_ALIGN);
+    if (!e->arena) {
+        free(s);
+        return bd_fail(BD_ERR_NOMEM, "out of memory for %zu bytes of activations", total);
+    }
+    memset(e->arena, 0, total ? total : ARENA_ALIGN);
+    for (int i = 0; i < n; i++)
+        e->tensors[s[i].tensor] = (float *)((uint8_t *)e->arena + s[i].offset);
+    free(s);
+    return BD_OK;
+}
+
+static enum bd_backend env_backend(enum bd_backend requested)
+{
+    /* BACKDROP_BACKEND=ref forces the portable C path (like libyuv's
+     * LIBYUV_DISABLE_* variables); it only overrides "auto". */
+    const char *v = getenv("BACKDROP_BACKEND");
+    if (requested != BD_BACKEND_AUTO || !v)
+        return requested;
+    if (strcmp(v, "ref") == 0)
+        return BD_BACKEND_REF;
+    if (strcmp(v, "xnnpack") == 0)
+        return BD_BACKEND_XNNPACK;
+    return requested;
+}
+
+enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_engine_options *opt,
+                                struct bd_engine **out)
+{
+    if (!model || !out)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_engine_create: NULL argument");
+    *out = NULL;
+    struct bd_engine_options o = {BD_BACKEND_AUTO, 0};
+    if (opt)
+        o = *opt;
+    if (o.threads < 0 || o.threads > 64)
+        return bd_fail(BD_ERR_INVALID_ARG, "threads must be 0..64, got %d", o.threads);
+    if (o.threads == 0)
+        o.threads = 1; /* 2 threads stall badly on a busy 2-core machine */
+    o.backend = env_backend(o.backend);
+
+    struct bd_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return bd_fail(BD_ERR_NOMEM, "out of memory");
+    e->model = model;
+    e->g = model->graph;
+    int r;
+    e->tensors = calloc((size_t)e->g->num_tensors, sizeof *e->tensors);
+    const struct bd_tensor *in = &e->g->tensors[e->g->input];
+    e->scaled = malloc((size_t)in->dims[1] * (size_t)in->dims[2] * 3);
+    if (!e->tensors || !e->scaled) {
+        r = bd_fail(BD_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (int t = 0; t < e->g->num_tensors; t++)
+        if (e->g->tensors[t].data)
+            e->tensors[t] = e->g->tensors[t].data;
+    if ((r = plan_arena(e)) != BD_OK)
+        goto fail;
+
+    if (o.backend == BD_BACKEND_AUTO || o.backend == BD_BACKEND_XNNPACK) {
+#ifdef BD_HAVE_XNNPACK
+        r = bd_xnn_create(e->g, e->tensors, o.threads, &e->xnn);
+        if (r == BD_OK) {
+            e->backend = BD_BACKEND_XNNPACK;
+        } else if (o.backend == BD_BACKEND_XNNPACK) {
+            goto fail;
+        }
+#else
+        if (o.backend == BD_BACKEND_XNNPACK) {
+            r = bd_fail(BD_ERR_BACKEND, "this build of backdrop has no XNNPACK; install libxnnpack-dev and rebuild, or use --backend ref");
+            goto fail;
+        }
+#endif
+    }
+    if (!e->xnn) {
+        r = bd_ref_create(e->g, e->tensors, &e->ref);
+        if (r != BD_OK)
+            goto fail;
+        e->backend = BD_BACKEND_REF;
+    }
+    *out = e;
+    return BD_OK;
+fail:
+    bd_engine_destroy(e);
+    return r;
+}
+
+void bd_engine_destroy(struct bd_engine *e)
+{
+    if (!e)
+        return;
+#ifdef BD_HAVE_XNNPACK
+    bd_xnn_destroy(e->xnn);
+#endif
+    bd_ref_destroy(e->ref);
+    free(e->arena);
+    free(e->tensors);
+    free(e->scaled);
+    free(e);
+}
+
+enum bd_backend bd_engine_backend(const struct bd_engine *e)
+{
+    return e->backend;
+}
+
+float *bd_engine_input(struct bd_engine *e)
+{
+    return e->tensors[e->g->input];
+}
+
+const float *bd_engine_output(const struct bd_engine *e)
+{
+    return e->tensors[e->g->outputs[0]];
+}
+
+enum bd_status bd_engine_run(struct bd_engine *e)
+{
+#ifdef BD_HAVE_XNNPACK
+    if (e->xnn)
+        return bd_xnn_run(e->xnn);
+#endif
+    return bd_ref_run(e->ref);
+}
+
+/* For bench/ only: the XNNPACK runtimes alone. */
+struct bd_xnn *bd_engine_xnn(struct bd_engine *e);
+struct bd_xnn *bd_engine_xnn(struct bd_engine *e)
+{
+    return e->xnn;
+}
+
+static void decode(const struct bd_engine *e, int cls, float *prob)
+{
+    const struct bd_model_desc *D = &e->model->desc;
+    const struct bd_graph *g = e->g;
+    const float *o = e->tensors[g->outputs[0]];
+    const int C = D->out_c;
+    const size_t n = (size_t)D->out_h * (size_t)D->out_w;
+    int producer = g->tensors[g->outputs[0]].producer;
+    int softmaxed = producer >= 0 && g->ops[producer].type == BD_OP_SOFTMAX;
+    switch (D->kind) {
+    case BD_OUTPUT_PROBABILITY:
+        for (size_t i = 0; i < n; i++) {
+            float v = o[i * (size_t)C];
+            prob[i] = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+        }
+        break;
+    case BD_OUTPUT_LOGIT:
+        for (size_t i = 0; i < n; i++)
+            prob[i] = 1.f / (1.f + expf(-o[i * (size_t)C]));
+        break;
+    case BD_OUTPUT_SOFTMAX2:
+    case BD_OUTPUT_CLASSES:
+        for (size_t i = 0; i < n; i++) {
+            const float *x = o + i * (size_t)C;
+            if (softmaxed) {
+                prob[i] = x[cls];
+                continue;
+            }
+            float m = x[0];
+            for (int c = 1; c < C; c++)
+                m = x[c] > m ? x[c] : m;
+            float sum = 0.f;
+            for (int c = 0; c < C; c++)
+                sum += expf(x[c] - m);
+            prob[i] = expf(x[cls] - m) / sum;
+        }
+        break;
+    }
+}
+
+enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, int stride, int width,
+                                     int height, const struct bd_segment_options *opt, float *prob)
+{
+    if (!e || !rgb || !prob || width < 1 || height < 1 || stride < width * 3)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_engine_segment_rgb: bad image arguments");
+    const struct bd_model_desc *D = &e->model->desc;
+    int cls = opt && opt->class_index >= 0 ? opt->class_index : D->default_class;
+    if (cls < 0 || cls >= (D->out_c > 1 ? D->out_c : 1))
+        return bd_fail(BD_ERR_INVALID_ARG, "class %d out of range for model '%s'", cls, e->model->name);
+    const struct bd_tensor *in = &e->g->tensors[e->g->input];
+    int mh = in->dims[1], mw = in->dims[2], mc = in->dims[3];
+    if (mc != 3)
+        return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' takes %d channels; only RGB models can segment images",
+                       e->model->name, mc);
+    /* Box filtering when shrinking avoids aliasing (the model sees a
+     * smoothed picture, as a camera's own downscaler would give). */
+    if (RGBScale(rgb, stride, width, height, e->scaled, mw * 3, mw, mh, kFilterBox) != 0)
+        return bd_fail(BD_ERR_NOMEM, "image scaling failed");
+    float *x = e->tensors[e->g->input];
+    const size_t n = (size_t)mw * (size_t)mh * 3;
+    if (D->range == BD_RANGE_M1_1) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)e->scaled[i] * (1.f / 127.5f) - 1.f;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)e->scaled[i] * (1.f / 255.f);
+    }
+    int r = bd_engine_run(e);
+    if (r != BD_OK)
+        return r;
+    decode(e, cls, prob);
+    return BD_OK;
+}

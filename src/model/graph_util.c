@@ -1,0 +1,56 @@
+/* Small helpers declared in graph.h. */
+#include "graph.h"
+
+#include <math.h>
+
+void bd_act_range(enum bd_act act, float *lo, float *hi)
+{
+    switch (act) {
+    case BD_ACT_RELU:
+        *lo = 0.0f;
+        *hi = INFINITY;
+        return;
+    case BD_ACT_RELU_N1_TO_1:
+        *lo = -1.0f;
+        *hi = 1.0f;
+        return;
+    case BD_ACT_RELU6:
+        *lo = 0.0f;
+        *hi = 6.0f;
+        return;
+    case BD_ACT_NONE:
+        break;
+    }
+    *lo = -INFINITY;
+    *hi = INFINITY;
+}
+
+const char *bd_op_type_name(enum bd_op_type type)
+{
+    switch (type) {
+    case BD_OP_CONV2D: return "CONV_2D";
+    case BD_OP_DWCONV2D: return "DEPTHWISE_CONV_2D";
+    case BD_OP_TRANSPOSE_CONV: return "TRANSPOSE_CONV";
+    case BD_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
+    case BD_OP_ADD: return "ADD";
+    case BD_OP_SUB: return "SUB";
+    case BD_OP_MUL: return "MUL";
+    case BD_OP_HARD_SWISH: return "HARD_SWISH";
+    case BD_OP_RELU: return "RELU";
+    case BD_OP_RELU6: return "RELU6";
+    case BD_OP_LOGISTIC: return "LOGISTIC";
+    case BD_OP_TANH: return "TANH";
+    case BD_OP_LEAKY_RELU: return "LEAKY_RELU";
+    case BD_OP_PRELU: return "PRELU";
+    case BD_OP_AVG_POOL: return "AVERAGE_POOL_2D";
+    case BD_OP_MAX_POOL: return "MAX_POOL_2D";
+    case BD_OP_MEAN: return "MEAN";
+    case BD_OP_RESIZE_BILINEAR: return "RESIZE_BILINEAR";
+    case BD_OP_CONCAT: return "CONCATENATION";
+    case BD_OP_SOFTMAX: return "SOFTMAX";
+    case BD_OP_PAD: return "PAD";
+    case BD_OP_RESHAPE: return "RESHAPE";
+    case BD_OP_COUNT: break;
+    }
+    return "UNKNOWN";
+}

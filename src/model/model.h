@@ -1,0 +1,28 @@
+/* struct bd_model internals, shared by model.c and engine.c. */
+#ifndef BD_MODEL_MODEL_H
+#define BD_MODEL_MODEL_H
+
+#include "backdrop.h"
+#include "model/graph.h"
+
+/* How to feed and decode one known model (see the table in model.c). */
+struct bd_model_desc {
+    const char *name;
+    const char *description;
+    int in_h, in_w;                 /* match keys */
+    int out_h, out_w, out_c;
+    const char *output_name;        /* match key when non-NULL */
+    enum bd_output_kind kind;
+    enum bd_input_range range;
+    int default_class;
+    int num_classes;
+    const char *const *class_names; /* num_classes entries, or NULL */
+};
+
+struct bd_model {
+    char name[128];
+    struct bd_graph *graph;         /* outputs[0] is the decoded output */
+    struct bd_model_desc desc;
+};
+
+#endif

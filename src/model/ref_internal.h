@@ -1,0 +1,96 @@
+/*
+ * Private to the ref backend (ref.c, ref_kernels.c and its .inc files).
+ *
+ * ref.c prepares everything at create time (packed weights, bias, lookup
+ * tables, scratch) into one struct ref_prep per op and a list of steps;
+ * ref_kernels.c holds the kernels, compiled once per instruction set
+ * (AVX-512, AVX2+FMA, baseline) from the same plain-C source, and the
+ * best variant the CPU supports is picked once in bd_ref_create.
+ */
+#ifndef BD_MODEL_REF_INTERNAL_H
+#define BD_MODEL_REF_INTERNAL_H
+
+#include <stddef.h>
+
+#include "graph.h"
+
+/* Largest row block (MR) any kernel variant uses; sizes the scratch. */
+#define REF_MR_MAX 8
+
+/* Output-channel block of a GEMM-like op: channels [n0, n0 + nc) are
+ * computed with a kernel of width nr (8, 16 or 32; nc <= nr). The block's
+ * packed weights are [K][nr] at w + K * np0 and its bias is bias + np0,
+ * where np0 is the sum of the nr of the blocks before it. */
+struct ref_cblk {
+    int n0, nc, nr, np0;
+};
+
+/* What an op runs with, prepared at create time. */
+struct ref_prep {
+    /* CONV2D, FULLY_CONNECTED, TRANSPOSE_CONV: a GEMM over K = taps * Ci
+     * (conv, fc) or K = Ci with N = KH * KW * Co (tconv). */
+    int nblk;
+    struct ref_cblk *blk;
+    float *w;            /* packed, 64-byte aligned */
+    float *bias;         /* [npad] (zeros when the op has none) */
+    int K, npad;
+    /* DWCONV2D: w is [KH*KW][cpad], bias [cpad]. */
+    int cpad;
+    /* RESIZE_BILINEAR: per output column, element offsets of the two source
+     * columns and the weight of the second; likewise per output row. */
+    size_t *rx0, *rx1;
+    float *rwx;
+    int *ry0, *ry1;
+    float *rwy;
+};
+
+/* Epilogue applied to an op's results: clamp to [lo, hi], then optionally
+ * hard-swish (when a following HARD_SWISH op was fused). */
+struct ref_epi {
+    float lo, hi;
+    int hswish;
+};
+
+/* One unit of work of bd_ref_run: op `op` writing tensor `out` (the op's
+ * own output, or the output of a fused RELU/RELU6/HARD_SWISH after it). */
+struct ref_step {
+    int op;
+    int out;
+    struct ref_epi epi;
+};
+
+struct bd_ref {
+    const struct bd_graph *g;
+    float *const *t;           /* tensor pointers (engine-owned) */
+    struct ref_prep *prep;     /* [num_ops] */
+    struct ref_step *steps;    /* fused plan for bd_ref_run */
+    int nsteps;
+    /* scratch */
+    float *zeros;              /* nzeros floats of 0 */
+    size_t nzeros;
+    const float **ptrs;        /* pointer scratch for im2col-free convs */
+    size_t nptrs;
+    float *tmp;                /* GEMM scratch for TRANSPOSE_CONV */
+    size_t ntmp;
+    int (*exec)(const struct bd_ref *r, const struct ref_step *s);
+    /* allocations to free */
+    void **allocs;
+    int nallocs, capallocs;
+};
+
+/* The per-ISA executors (ref_kernels.c). Each returns 0 or a bd_status. */
+int bd_ref_exec_avx512(const struct bd_ref *r, const struct ref_step *s);
+int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s);
+int bd_ref_exec_base(const struct bd_ref *r, const struct ref_step *s);
+/* 1 when the AVX-512 / AVX2 variants were compiled in. */
+int bd_ref_have_x86_variants(void);
+
+/* For tests and benchmarks: force a kernel variant for engines created
+ * afterwards ("avx512", "avx2", "base", or NULL/"auto" for the CPU's best).
+ * Returns 0, or -1 if the name is unknown or the CPU lacks it. Not
+ * thread-safe; never called by the library itself. */
+int bd_ref_force_isa(const char *name);
+/* The variant bd_ref_create picks now ("avx512", "avx2" or "base"). */
+const char *bd_ref_isa(void);
+
+#endif /* BD_MODEL_REF_INTERNAL_H */

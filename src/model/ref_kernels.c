@@ -1,0 +1,125 @@
+/*
+ * The ref backend's kernels, written in plain C so that GCC vectorises
+ * them, and compiled three times from ref_kernels.inc: for AVX-512, for
+ * AVX2+FMA and for the baseline ISA. ref.c picks the variant once.
+ *
+ * How the source is shaped for the vectoriser (GCC 12 at -O2 uses the
+ * "very cheap" cost model, which vectorises only loops whose trip count is
+ * a compile-time multiple of the vector length):
+ *  - elementwise loops run in blocks of REF_VL with a constant-length inner
+ *    loop, then a scalar tail (REF_VFOR);
+ *  - GEMM and depthwise kernels keep a constant-size accumulator block
+ *    whose row loop is fully unrolled (#pragma GCC unroll), so the
+ *    accumulators live in vector registers;
+ *  - FMA is written as fmaf() in the FMA variants (ISO C mode does not
+ *    contract a*b+c) and as a*b+c in the baseline one.
+ */
+#include "ref_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../common/error.h"
+
+#define REF_CAT2(a, b) a##_##b
+#define REF_CAT(a, b) REF_CAT2(a, b)
+
+/* for (size_t i = 0; i < n; i++) { body } in blocks of REF_VL. */
+#define REF_VFOR(i, n, ...)                                                  \
+    do {                                                                     \
+        const size_t i##_n_ = (n);                                           \
+        size_t i##_b_ = 0;                                                   \
+        for (; i##_b_ + REF_VL <= i##_n_; i##_b_ += REF_VL)                  \
+            for (size_t i = i##_b_; i < i##_b_ + REF_VL; i++) {              \
+                __VA_ARGS__                                                  \
+            }                                                                \
+        for (size_t i = i##_b_; i < i##_n_; i++) {                           \
+            __VA_ARGS__                                                      \
+        }                                                                    \
+    } while (0)
+
+#define REF_UNROLL _Pragma("GCC unroll 32")
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define REF_X86_VARIANTS 1
+#else
+#define REF_X86_VARIANTS 0
+#endif
+
+int bd_ref_have_x86_variants(void)
+{
+    return REF_X86_VARIANTS;
+}
+
+#if REF_X86_VARIANTS
+
+/* ---- AVX-512 (32 zmm registers) ---------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi,bmi2,f16c")
+#define REF_SUF avx512
+#define REF_FMA 1
+#define REF_VL 16
+#define REF_MR8 8
+#define REF_MR16 8
+#define REF_MR32 8
+#include "ref_kernels.inc"
+#undef REF_SUF
+#undef REF_FMA
+#undef REF_VL
+#undef REF_MR8
+#undef REF_MR16
+#undef REF_MR32
+#pragma GCC pop_options
+
+/* ---- AVX2 + FMA (16 ymm registers) ------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,bmi,bmi2,f16c")
+#define REF_SUF avx2
+#define REF_FMA 1
+#define REF_VL 16
+#define REF_MR8 8
+#define REF_MR16 4
+#define REF_MR32 2
+#include "ref_kernels.inc"
+#undef REF_SUF
+#undef REF_FMA
+#undef REF_VL
+#undef REF_MR8
+#undef REF_MR16
+#undef REF_MR32
+#pragma GCC pop_options
+
+#else
+
+int bd_ref_exec_avx512(const struct bd_ref *r, const struct ref_step *s)
+{
+    (void)r;
+    (void)s;
+    return bd_fail(BD_ERR_BACKEND, "ref: AVX-512 kernels not compiled in");
+}
+
+int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
+{
+    (void)r;
+    (void)s;
+    return bd_fail(BD_ERR_BACKEND, "ref: AVX2 kernels not compiled in");
+}
+
+#endif /* REF_X86_VARIANTS */
+
+/* ---- baseline (SSE2 on x86-64, whatever the target has elsewhere) ------ */
+#define REF_SUF base
+#define REF_FMA 0
+#define REF_VL 8
+#define REF_MR8 4
+#define REF_MR16 2
+#define REF_MR32 1
+#include "ref_kernels.inc"
+#undef REF_SUF
+#undef REF_FMA
+#undef REF_VL
+#undef REF_MR8
+#undef REF_MR16
+#undef REF_MR32
