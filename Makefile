@@ -117,7 +117,8 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 NPM=$(NPM) unit hostile
 
 # libFuzzer target for the model reader (clang from Debian).
-FUZZ_CFLAGS := -std=c17 -g -O1 -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c17 -g -O1 -Wall -Wextra -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -fno-omit-frame-pointer
 $(BUILD)/fuzz/fuzz_tflite: fuzz/fuzz_tflite.c src/model/tflite.c src/common/error.c src/model/graph_util.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ -lm

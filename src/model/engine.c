@@ -59,8 +59,15 @@ static int cmp_size_desc(const void *a, const void *b)
  * tensors whose live ranges [first, last] intersect. A tensor is live from
  * the op that writes it to the last op that reads it, so an op's inputs
  * and its output are never aliased.
+ *
+ * alias = 0 gives every tensor its own memory. The xnnpack backend needs
+ * that: an XNNPACK runtime runs a whole run of ops at once and fuses and
+ * reorders inside it, so per-op live ranges do not hold for the tensors it
+ * touches. It only touches its external values (the graph's input and
+ * output and tensors crossing to ref ops), so the untouched rest of the
+ * arena is never written and costs address space, not memory.
  */
-static int plan_arena(struct bd_engine *e)
+static int plan_arena(struct bd_engine *e, int alias)
 {
     const struct bd_graph *g = e->g;
     struct slot *s = calloc((size_t)g->num_tensors, sizeof *s);
@@ -88,7 +95,7 @@ static int plan_arena(struct bd_engine *e)
         for (int moved = 1; moved;) {
             moved = 0;
             for (int j = 0; j < i; j++) {
-                if (s[j].first > s[i].last || s[i].first > s[j].last)
+                if (alias && (s[j].first > s[i].last || s[i].first > s[j].last))
                     continue;
                 if (off < s[j].offset + s[j].size && s[j].offset < off + s[i].size) {
                     off = s[j].offset + s[j].size;
@@ -105,7 +112,8 @@ static int plan_arena(struct bd_engine *e)
         free(s);
         return bd_fail(BD_ERR_NOMEM, "out of memory for %zu bytes of activations", total);
     }
-    memset(e->arena, 0, total ? total : ARENA_ALIGN);
+    if (alias)
+        memset(e->arena, 0, total ? total : ARENA_ALIGN);
     for (int i = 0; i < n; i++)
         e->tensors[s[i].tensor] = (float *)((uint8_t *)e->arena + s[i].offset);
     free(s);
@@ -157,16 +165,18 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
     for (int t = 0; t < e->g->num_tensors; t++)
         if (e->g->tensors[t].data)
             e->tensors[t] = e->g->tensors[t].data;
-    if ((r = plan_arena(e)) != BD_OK)
-        goto fail;
-
     if (o.backend == BD_BACKEND_AUTO || o.backend == BD_BACKEND_XNNPACK) {
 #ifdef BD_HAVE_XNNPACK
+        if ((r = plan_arena(e, 0)) != BD_OK)
+            goto fail;
         r = bd_xnn_create(e->g, e->tensors, o.threads, &e->xnn);
         if (r == BD_OK) {
             e->backend = BD_BACKEND_XNNPACK;
         } else if (o.backend == BD_BACKEND_XNNPACK) {
             goto fail;
+        } else {
+            free(e->arena);
+            e->arena = NULL;
         }
 #else
         if (o.backend == BD_BACKEND_XNNPACK) {
@@ -176,6 +186,8 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
 #endif
     }
     if (!e->xnn) {
+        if ((r = plan_arena(e, 1)) != BD_OK)
+            goto fail;
         r = bd_ref_create(e->g, e->tensors, &e->ref);
         if (r != BD_OK)
             goto fail;

@@ -31,7 +31,7 @@ static const char *const person_only[1] = {"person"};
  * How to feed and decode each known model. A file matches a descriptor when
  * its input and output shapes match (and, where given, the output tensor's
  * name). Input ranges were checked against ground-truth mattes
- * (bench/normalisation.sh): the selfie and Meet models take [0,1], DeepLab
+ * (bench/normalisation.c, run by `make bench`): the selfie and Meet models take [0,1], DeepLab
  * and BodyPix (MobileNet backbones trained on [-1,1]) take [-1,1].
  */
 static const struct bd_model_desc descs[] = {

@@ -18,7 +18,8 @@
 #define REF_MR_MAX 8
 
 /* Output-channel block of a GEMM-like op: channels [n0, n0 + nc) are
- * computed with a kernel of width nr (8, 16 or 32; nc <= nr). The block's
+ * computed with a kernel of width nr (8, 16 or 32; nc <= nr; every block
+ * but the last is full). The block's
  * packed weights are [K][nr] at w + K * np0 and its bias is bias + np0,
  * where np0 is the sum of the nr of the blocks before it. */
 struct ref_cblk {
@@ -33,6 +34,10 @@ struct ref_prep {
     struct ref_cblk *blk;
     float *w;            /* packed, 64-byte aligned */
     float *bias;         /* [npad] (zeros when the op has none) */
+    float *obias;        /* TRANSPOSE_CONV: [Co] bias added to the output */
+    int tc_direct;       /* TRANSPOSE_CONV: stride == kernel, no padding and
+                          * full coverage: every output is written once, so
+                          * bias (per column) and epilogue go in the GEMM */
     int K, npad;
     /* DWCONV2D: w is [KH*KW][cpad], bias [cpad]. */
     int cpad;
@@ -44,15 +49,20 @@ struct ref_prep {
     float *rwy;
 };
 
-/* Epilogue applied to an op's results: clamp to [lo, hi], then optionally
- * hard-swish (when a following HARD_SWISH op was fused). */
+/* Epilogue applied to an op's results, in this order: clamp to [lo, hi];
+ * hard-swish if hswish (a fused HARD_SWISH); if add is not NULL, add
+ * add[i] (a fused residual ADD: add has the output's shape, element i goes
+ * with output element i) and clamp to [lo2, hi2]. */
 struct ref_epi {
     float lo, hi;
     int hswish;
+    const float *add;
+    float lo2, hi2;
 };
 
 /* One unit of work of bd_ref_run: op `op` writing tensor `out` (the op's
- * own output, or the output of a fused RELU/RELU6/HARD_SWISH after it). */
+ * own output, or the output of the last op fused after it: an activation
+ * (RELU, RELU6, HARD_SWISH) and/or a same-shape ADD, see ref.c). */
 struct ref_step {
     int op;
     int out;
@@ -72,7 +82,10 @@ struct bd_ref {
     size_t nptrs;
     float *tmp;                /* GEMM scratch for TRANSPOSE_CONV */
     size_t ntmp;
+    float *rowbuf;             /* one blended input row for RESIZE_BILINEAR */
+    size_t nrowbuf;
     int (*exec)(const struct bd_ref *r, const struct ref_step *s);
+    int max_nr;                /* widest GEMM block for this ISA: 32, 16 or 8 */
     /* allocations to free */
     void **allocs;
     int nallocs, capallocs;

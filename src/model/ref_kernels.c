@@ -10,7 +10,9 @@
  *    loop, then a scalar tail (REF_VFOR);
  *  - GEMM and depthwise kernels keep a constant-size accumulator block
  *    whose row loop is fully unrolled (#pragma GCC unroll), so the
- *    accumulators live in vector registers;
+ *    accumulators live in vector registers; the vectorised column loop is
+ *    only unrolled when it is at most 2 vectors long, so each ISA uses
+ *    blocks of at most 2 registers per row (ref.c's max_nr, REF_DWMAX);
  *  - FMA is written as fmaf() in the FMA variants (ISO C mode does not
  *    contract a*b+c) and as a*b+c in the baseline one.
  */
@@ -42,6 +44,48 @@
 
 #define REF_UNROLL _Pragma("GCC unroll 32")
 
+/* Op-level drivers and micro-kernels stay out of line: inlined into the big
+ * per-ISA executor, GCC was seen to stop vectorising the kernels. */
+#define REF_NOINLINE __attribute__((noinline))
+
+/* Kinds of elementwise binary op. */
+enum { REF_BADD, REF_BSUB, REF_BMUL, REF_BPRELU };
+
+static inline const float *ref_tensor(const struct bd_ref *R, int idx)
+{
+    return R->t[idx] ? R->t[idx] : (const float *)R->g->tensors[idx].data;
+}
+
+/* Clamp and hard-swish are no-ops (the residual add is separate). */
+static inline int ref_epi_no_clamp(const struct ref_epi *e)
+{
+    return !e->hswish && e->lo == -INFINITY && e->hi == INFINITY;
+}
+
+static inline int ref_epi_is_identity(const struct ref_epi *e)
+{
+    return ref_epi_no_clamp(e) && !e->add;
+}
+
+/* A tensor's dims right-aligned to 4-D. */
+static inline void ref_dims4(const struct bd_tensor *t, int d[4])
+{
+    const int s = 4 - t->ndim;
+    for (int i = 0; i < 4; i++)
+        d[i] = i < s ? 1 : t->dims[i - s];
+}
+
+/* Element strides of an input of dims din broadcast to dims dout (0 along
+ * broadcast dimensions). */
+static inline void ref_bstrides(const int din[4], const int dout[4], size_t s[4])
+{
+    size_t st = 1;
+    for (int i = 3; i >= 0; i--) {
+        s[i] = (din[i] == 1 && dout[i] != 1) ? 0 : st;
+        st *= (size_t)din[i];
+    }
+}
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define REF_X86_VARIANTS 1
 #else
@@ -57,13 +101,17 @@ int bd_ref_have_x86_variants(void)
 
 /* ---- AVX-512 (32 zmm registers) ---------------------------------------- */
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi,bmi2,f16c")
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 #define REF_SUF avx512
 #define REF_FMA 1
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 8
 #define REF_MR32 8
+#define REF_DWPX32 4
+#define REF_DWPX16 8
+#define REF_DWPX8 8
+#define REF_DWMAX 32
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
@@ -71,17 +119,25 @@ int bd_ref_have_x86_variants(void)
 #undef REF_MR8
 #undef REF_MR16
 #undef REF_MR32
+#undef REF_DWPX32
+#undef REF_DWPX16
+#undef REF_DWPX8
+#undef REF_DWMAX
 #pragma GCC pop_options
 
 /* ---- AVX2 + FMA (16 ymm registers) ------------------------------------- */
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,bmi,bmi2,f16c")
+#pragma GCC target("avx2,fma")
 #define REF_SUF avx2
 #define REF_FMA 1
 #define REF_VL 16
 #define REF_MR8 8
-#define REF_MR16 4
+#define REF_MR16 6
 #define REF_MR32 2
+#define REF_DWPX32 2
+#define REF_DWPX16 4
+#define REF_DWPX8 8
+#define REF_DWMAX 16
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
@@ -89,6 +145,10 @@ int bd_ref_have_x86_variants(void)
 #undef REF_MR8
 #undef REF_MR16
 #undef REF_MR32
+#undef REF_DWPX32
+#undef REF_DWPX16
+#undef REF_DWPX8
+#undef REF_DWMAX
 #pragma GCC pop_options
 
 #else
@@ -116,6 +176,10 @@ int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
 #define REF_MR8 4
 #define REF_MR16 2
 #define REF_MR32 1
+#define REF_DWPX32 1
+#define REF_DWPX16 2
+#define REF_DWPX8 4
+#define REF_DWMAX 8
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
@@ -123,3 +187,7 @@ int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
 #undef REF_MR8
 #undef REF_MR16
 #undef REF_MR32
+#undef REF_DWPX32
+#undef REF_DWPX16
+#undef REF_DWPX8
+#undef REF_DWMAX

@@ -590,6 +590,8 @@ static int parse_tconv(struct opctx *c, int mediapipe)
         int64_t natural = (int64_t)(axes_in[a] - 1) * ss[a] + ks[a];
         int64_t rest = natural - pb - axes_out[a];
         before[a] = pb;
+        if (natural > INT_MAX)
+            return shape_error(c, "output size is inconsistent with input, kernel and stride");
         after[a] = rest > 0 ? (int)rest : 0;
         adj[a] = rest < 0 ? (int)-rest : 0;
         if (adj[a] >= ss[a] || natural - pb < 1)
@@ -770,9 +772,11 @@ static int parse_concat(struct opctx *c)
         if (t->ndim != t0->ndim)
             return shape_error(c, "inputs differ in rank");
         for (int d = 0; d < t0->ndim; d++) {
-            if (d == axis)
+            if (d == axis) {
+                if (dims[d] > INT_MAX - t->dims[d])
+                    return shape_error(c, "concatenated size is too large");
                 dims[d] += t->dims[d];
-            else if (t->dims[d] != t0->dims[d])
+            } else if (t->dims[d] != t0->dims[d])
                 return shape_error(c, "inputs differ outside the concatenation axis");
         }
     }
@@ -814,6 +818,8 @@ static int parse_pad(struct opctx *c)
     if ((r = need_inputs(c, 2, 2)) || (r = need_float(c, 0)) || (r = need_const(c, 1, BD_DT_I32)))
         return r;
     struct bd_tensor *in = T(c, 0), *pt = T(c, 1);
+    if ((r = need_nhwc(c, in))) /* graph.h: PAD pads a 4-D NHWC tensor */
+        return r;
     if (pt->count != (size_t)in->ndim * 2)
         return shape_error(c, "paddings must be [rank, 2]");
     const int32_t *pp = pt->data;
@@ -933,6 +939,8 @@ static int load_op(struct loader *L, uint32_t i, struct bd_op *op, int *folded)
 
     if (out->dtype != BD_DT_F32)
         return unsupported(L, c.name, "output is not float32 (quantized or integer models are not supported)");
+    if (out->ndim < 1) /* graph.h: activations have 1..4 dims (FC reads dims[ndim - 1]) */
+        return unsupported(L, c.name, "output is a 0-D scalar");
 
     int r;
     switch (code) {
@@ -1017,6 +1025,8 @@ static int load_opcodes(struct loader *L)
  * order and that nothing reads an undefined tensor. */
 static int link_graph(struct bd_graph *g, const char *name)
 {
+    if (g->tensors[g->input].data) /* a DEQUANTIZE wrote the input */
+        return bd_fail(BD_ERR_FORMAT, "model '%s': the input tensor is written by an operator", name);
     for (int t = 0; t < g->num_tensors; t++) {
         g->tensors[t].producer = -1;
         g->tensors[t].last_use = -1;
@@ -1034,7 +1044,7 @@ static int link_graph(struct bd_graph *g, const char *name)
             t->last_use = i;
         }
         struct bd_tensor *o = &g->tensors[op->output];
-        if (o->producer >= 0 || op->output == g->input)
+        if (o->producer >= 0 || op->output == g->input || o->data) /* data: a later DEQUANTIZE wrote it */
             return bd_fail(BD_ERR_FORMAT, "model '%s': tensor '%s' is written twice", name, o->name);
         o->producer = i;
     }

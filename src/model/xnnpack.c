@@ -21,6 +21,11 @@
  *     run is tried in a runtime of its own, the failing ones go to ref, and
  *     the partition is rebuilt.
  *
+ * Rewrites: a 1x1/stride-1 pooling is a Clamp node (XNNPACK refuses 1x1
+ * pooling), an average pooling whose window is the whole input is a Global
+ * Average Pooling node, and a TRANSPOSE_CONV with kernel == stride and no
+ * padding is a 1x1 GEMM plus Depth To Space (see define_tconv_shuffle).
+ *
  * Fusion hazard. XNNPACK's subgraph optimizer fuses a Clamp node into its
  * producer and a zero Constant Pad node into the Convolution that consumes
  * it. With external values that moves a read or a write to another point in
@@ -108,7 +113,8 @@ struct bd_xnn {
 
     /* Per op. */
     unsigned char *use_xnn;     /* 1: XNNPACK, 0: ref */
-    float **synth;              /* static data we made for the op, or NULL */
+    float **synth;              /* [2 * op + k]: static data we made for
+                                 * the op (k = 0, 1), or NULL */
     char **why;                 /* why the op runs in ref (first reason) */
 
     /* Per tensor. */
@@ -212,22 +218,15 @@ static int pool_is_identity(const struct bd_pool_params *p)
            p->pad_left == 0 && p->pad_right == 0;
 }
 
-/*
- * XNNPACK of this snapshot computes padded ("pixelwise") average pooling
- * with a bug: xnn_setup_average_pooling2d_nhwc_f32() writes 1/(IH*IW) into
- * the scale field of the scaleminmax params, which shares its storage with
- * the min field of the minmax params the pixelwise kernels read. The output
- * is then clamped below at 1/(IH*IW). Unpadded pooling is unaffected.
- * Building with -DBD_XNN_TRUST_PADDED_AVGPOOL sends padded pooling to
- * XNNPACK anyway; tests/test_xnn_vs_ref.c then shows the difference.
- */
-static int avgpool_padding_broken(void)
+/* A window covering the whole unpadded input (one output pixel): the
+ * squeeze-excite pooling of the selfie models. XNNPACK's global average
+ * pooling is cheaper than a 64x64-tap average pooling. */
+static int pool_is_global(const struct bd_pool_params *p,
+                          const struct bd_tensor *in)
 {
-#ifdef BD_XNN_TRUST_PADDED_AVGPOOL
-    return 0;
-#else
-    return 1;
-#endif
+    return in->ndim == 4 && p->filter_h == in->dims[1] &&
+           p->filter_w == in->dims[2] &&
+           (p->pad_top | p->pad_bottom | p->pad_left | p->pad_right) == 0;
 }
 
 /* Returns NULL when the op may go to XNNPACK, else why not. */
@@ -378,6 +377,10 @@ static const char *static_check(struct bd_xnn *x, int i)
             return "unknown fused activation";
         if (pool_is_identity(p))
             return NULL;        /* a clamp */
+        if (op->type == BD_OP_AVG_POOL && pool_is_global(p, ti) &&
+            to->dims[0] == ti->dims[0] && to->dims[1] == 1 &&
+            to->dims[2] == 1 && to->dims[3] == ti->dims[3])
+            return NULL;        /* a global average pooling */
         if (p->filter_h < 1 || p->filter_w < 1 || p->stride_h < 1 ||
             p->stride_w < 1 || p->pad_top < 0 || p->pad_bottom < 0 ||
             p->pad_left < 0 || p->pad_right < 0)
@@ -398,11 +401,9 @@ static const char *static_check(struct bd_xnn *x, int i)
             to->dims[2] != (pw - p->filter_w) / p->stride_w + 1 ||
             to->dims[3] != ti->dims[3])
             return "output shape differs from XNNPACK's formula";
-        if (op->type == BD_OP_AVG_POOL &&
-            (p->pad_top | p->pad_bottom | p->pad_left | p->pad_right) != 0 &&
-            avgpool_padding_broken())
-            return "padded AVERAGE_POOL_2D: this XNNPACK clamps its output "
-                   "below at 1/(H*W)";
+        /* Padded average pooling: XNNPACK switches to its "pixelwise"
+         * kernels, which divide by the number of in-bounds taps, like
+         * TFLite (checked by tests/test_xnn_vs_ref.c). */
         return NULL;
     }
     case BD_OP_MEAN:
@@ -548,6 +549,76 @@ static int def_opt(struct build *b, int t, uint32_t *id)
             return fail_st(x, name, st_);                                     \
     } while (0)
 
+/*
+ * TRANSPOSE_CONV with kernel == stride and no padding or adjustment (the
+ * 2x2/s2 upsampler that ends the selfie models): every input pixel writes
+ * its own s x s output block, so the op is a 1x1 GEMM to KH*KW*Co channels
+ * followed by a depth-to-space of block s (channel (ky*s + kx)*Co + co goes
+ * to output pixel (y*s + ky, x*s + kx), channel co). XNNPACK's
+ * deconvolution is several times slower on it when Co is small (one output
+ * channel: a 16-wide GEMM tile computes 1 useful column).
+ */
+static int tconv_is_shuffle(const struct bd_conv_params *c)
+{
+    return c->kernel_h == c->stride_h && c->kernel_w == c->stride_w &&
+           c->kernel_h == c->kernel_w && c->stride_h > 1 &&
+           (c->pad_top | c->pad_bottom | c->pad_left | c->pad_right |
+            c->adj_h | c->adj_w) == 0;
+}
+
+static int define_tconv_shuffle(struct build *b, int i, float lo, float hi,
+                                uint32_t in_id, uint32_t out_id)
+{
+    struct bd_xnn *x = b->x;
+    const struct bd_op *op = &x->g->ops[i];
+    const struct bd_tensor *ti = T(x, op->inputs[0]);
+    const struct bd_tensor *tw = T(x, op->inputs[1]);
+    const int bias = op_input(op, 2);
+    const size_t co = (size_t)tw->dims[0], ci = (size_t)tw->dims[3];
+    const size_t s = (size_t)tw->dims[1];
+    const size_t n = s * s * co;            /* GEMM output channels */
+    if (!x->synth[2 * i]) {
+        float *w = alloc_aligned(n * ci * sizeof(float));
+        float *bb = alloc_aligned(n * sizeof(float));
+        if (!w || !bb) {
+            free(w);
+            free(bb);
+            set_msg(x, "out of memory");
+            return -1;
+        }
+        const float *src = tw->data;
+        const float *sb = bias >= 0 ? T(x, bias)->data : NULL;
+        for (size_t o = 0; o < co; o++)
+            for (size_t k = 0; k < s * s; k++) {
+                memcpy(w + (k * co + o) * ci, src + (o * s * s + k) * ci,
+                       ci * sizeof(float));
+                bb[k * co + o] = sb ? sb[o] : 0.0f;
+            }
+        x->synth[2 * i] = w;
+        x->synth[2 * i + 1] = bb;
+    }
+    const size_t wdims[2] = {n, ci};
+    const size_t mdims[4] = {(size_t)ti->dims[0], (size_t)ti->dims[1],
+                             (size_t)ti->dims[2], n};
+    uint32_t w_id, b_id, mid_id;
+    if (def_static(b, 2, wdims, x->synth[2 * i], &w_id) != 0 ||
+        def_static(b, 1, &n, x->synth[2 * i + 1], &b_id) != 0)
+        return -1;
+    enum xnn_status st = xnn_define_tensor_value(
+        b->sg, xnn_datatype_fp32, 4, mdims, NULL, XNN_INVALID_VALUE_ID, 0,
+        &mid_id);
+    if (st != xnn_status_success)
+        return fail_st(x, "xnn_define_tensor_value", st);
+    st = xnn_define_fully_connected(b->sg, lo, hi, in_id, w_id, b_id, mid_id,
+                                    0);
+    if (st != xnn_status_success)
+        return fail_st(x, "xnn_define_fully_connected", st);
+    st = xnn_define_depth_to_space(b->sg, mid_id, out_id, (uint32_t)s, 0);
+    if (st != xnn_status_success)
+        return fail_st(x, "xnn_define_depth_to_space", st);
+    return 0;
+}
+
 static int define_op(struct build *b, int i)
 {
     struct bd_xnn *x = b->x;
@@ -589,6 +660,8 @@ static int define_op(struct build *b, int i)
                           (uint32_t)nz(c->dilation_w), (uint32_t)m, C, lo, hi,
                           in_id, w_id, b_id, out_id, 0),
                       "xnn_define_depthwise_convolution_2d");
+        } else if (tconv_is_shuffle(c)) {
+            return define_tconv_shuffle(b, i, lo, hi, in_id, out_id);
         } else {
             CHECK_DEF(xnn_define_deconvolution_2d(
                           b->sg, (uint32_t)c->pad_top, (uint32_t)c->pad_right,
@@ -668,16 +741,16 @@ static int define_op(struct build *b, int i)
         const size_t C = (size_t)ti->dims[ti->ndim - 1];
         const float *slope = ta->data;
         if (ta->count == 1) {
-            if (!x->synth[i]) {
-                x->synth[i] = alloc_aligned(C * sizeof(float));
-                if (!x->synth[i]) {
+            if (!x->synth[2 * i]) {
+                x->synth[2 * i] = alloc_aligned(C * sizeof(float));
+                if (!x->synth[2 * i]) {
                     set_msg(x, "out of memory");
                     return -1;
                 }
                 for (size_t k = 0; k < C; k++)
-                    x->synth[i][k] = slope[0];
+                    x->synth[2 * i][k] = slope[0];
             }
-            slope = x->synth[i];
+            slope = x->synth[2 * i];
         }
         if (def_io(b, op, &in_id, &out_id) != 0 ||
             def_static(b, 1, &C, slope, &w_id) != 0)
@@ -695,6 +768,11 @@ static int define_op(struct build *b, int i)
         if (pool_is_identity(p)) {
             CHECK_DEF(xnn_define_clamp(b->sg, lo, hi, in_id, out_id, 0),
                       "xnn_define_clamp");
+        } else if (op->type == BD_OP_AVG_POOL &&
+                   pool_is_global(p, T(x, op->inputs[0]))) {
+            CHECK_DEF(xnn_define_global_average_pooling_2d(b->sg, lo, hi, in_id,
+                                                           out_id, 0),
+                      "xnn_define_global_average_pooling_2d");
         } else if (op->type == BD_OP_AVG_POOL) {
             CHECK_DEF(xnn_define_average_pooling_2d(
                           b->sg, (uint32_t)p->pad_top, (uint32_t)p->pad_right,
@@ -909,8 +987,10 @@ void bd_xnn_destroy(struct bd_xnn *x)
     bd_ref_destroy(x->ref);
     if (x->g) {
         for (int i = 0; i < x->g->num_ops; i++) {
-            if (x->synth)
-                free(x->synth[i]);
+            if (x->synth) {
+                free(x->synth[2 * i]);
+                free(x->synth[2 * i + 1]);
+            }
             if (x->why)
                 free(x->why[i]);
         }
@@ -998,7 +1078,7 @@ int bd_xnn_create(const struct bd_graph *g, float *const *tensors, int threads,
     x->runtimes = calloc(nop, sizeof *x->runtimes);
     x->steps = calloc(nop, sizeof *x->steps);
     x->use_xnn = calloc(nop, 1);
-    x->synth = calloc(nop, sizeof *x->synth);
+    x->synth = calloc(2 * nop, sizeof *x->synth);
     x->why = calloc(nop, sizeof *x->why);
     x->prod = malloc(nt * sizeof *x->prod);
     x->last_reader = malloc(nt * sizeof *x->last_reader);
@@ -1066,16 +1146,18 @@ int bd_xnn_create(const struct bd_graph *g, float *const *tensors, int threads,
     if (x->num_fallback) {
         int rs = bd_ref_create(g, tensors, &x->ref);
         if (rs != BD_OK) {
+            char detail[256];
+            snprintf(detail, sizeof detail, "%s", bd_last_error());
             int first = 0;
             while (x->use_xnn[first])
                 first++;
             const struct bd_op *op = &g->ops[first];
             bd_fail(rs,
                     "xnnpack: op %s (#%d) needs the ref fallback (%s), but "
-                    "ref cannot run this model",
+                    "ref failed: %s",
                     op->tflite_name ? op->tflite_name
                                     : bd_op_type_name(op->type),
-                    first, x->why[first] ? x->why[first] : "?");
+                    first, x->why[first] ? x->why[first] : "?", detail);
             x->ref = NULL;
             bd_xnn_destroy(x);
             return rs;

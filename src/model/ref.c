@@ -1,0 +1,806 @@
+/*
+ * The ref backend: portable C kernels (ref_kernels.c) driven by a plan made
+ * once in bd_ref_create.
+ *
+ * create packs every weight into the layout its kernel streams (GEMM
+ * weights [K][nr] per block of nr output channels, depthwise weights
+ * [taps][channels padded to 8]), precomputes resize tables, sizes all
+ * scratch, picks the kernel variant for this CPU, and folds the RELU, RELU6,
+ * HARD_SWISH and residual ADD ops that directly follow a conv-like, binary,
+ * pooling or concat op into that op's epilogue when nothing else reads the
+ * intermediate tensors (see fuse_chain). run then only walks the plan; it
+ * never allocates.
+ */
+#include "backend.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/error.h"
+#include "ref_internal.h"
+
+/* ------------------------------------------------------------------------ */
+/* Kernel variant selection                                                  */
+
+static const char *forced_isa; /* NULL = auto */
+
+static int cpu_has(const char *isa)
+{
+    if (strcmp(isa, "base") == 0)
+        return 1;
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+    if (!bd_ref_have_x86_variants())
+        return 0;
+    __builtin_cpu_init();
+    if (strcmp(isa, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (strcmp(isa, "avx2") == 0)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return 0;
+}
+
+int bd_ref_force_isa(const char *name)
+{
+    if (name == NULL || strcmp(name, "auto") == 0) {
+        forced_isa = NULL;
+        return 0;
+    }
+    static const char *const names[] = {"avx512", "avx2", "base"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) {
+            if (!cpu_has(names[i]))
+                return -1;
+            forced_isa = names[i];
+            return 0;
+        }
+    return -1;
+}
+
+const char *bd_ref_isa(void)
+{
+    if (forced_isa)
+        return forced_isa;
+    if (cpu_has("avx512"))
+        return "avx512";
+    if (cpu_has("avx2"))
+        return "avx2";
+    return "base";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Allocation                                                                */
+
+static void *ref_alloc(struct bd_ref *r, size_t bytes)
+{
+    if (r->nallocs == r->capallocs) {
+        int cap = r->capallocs ? r->capallocs * 2 : 32;
+        void **a = realloc(r->allocs, (size_t)cap * sizeof *a);
+        if (!a)
+            return NULL;
+        r->allocs = a;
+        r->capallocs = cap;
+    }
+    size_t sz = (bytes + 63) / 64 * 64;
+    if (sz == 0)
+        sz = 64;
+    void *p = aligned_alloc(64, sz);
+    if (!p)
+        return NULL;
+    memset(p, 0, sz);
+    r->allocs[r->nallocs++] = p;
+    return p;
+}
+
+void bd_ref_destroy(struct bd_ref *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->nallocs; i++)
+        free(r->allocs[i]);
+    free(r->allocs);
+    free(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Preparation                                                               */
+
+struct needs {
+    size_t zeros, ptrs, tmp, rowbuf;
+};
+
+static int unsupported(int op_index, const struct bd_op *op, const char *what)
+{
+    return bd_fail(BD_ERR_UNSUPPORTED, "ref: op #%d (%s): %s", op_index,
+                   op->tflite_name ? op->tflite_name : bd_op_type_name(op->type),
+                   what);
+}
+
+static const float *const_data(const struct bd_graph *g, int idx)
+{
+    if (idx < 0 || idx >= g->num_tensors)
+        return NULL;
+    const struct bd_tensor *t = &g->tensors[idx];
+    if (t->dtype != BD_DT_F32)
+        return NULL;
+    return (const float *)t->data;
+}
+
+/* Splits N output columns into kernel blocks (see struct ref_cblk) and
+ * allocates the packed weights [K][npad] and bias [npad]. */
+static int plan_blocks(struct bd_ref *r, struct ref_prep *p, int N, int K)
+{
+    struct ref_cblk tmp[4];
+    const int maxnr = r->max_nr;
+    int nblk32 = N / maxnr, rem = N % maxnr, ntail = 0;
+    if (maxnr == 8) {
+        if (rem > 0)
+            tmp[ntail++] = (struct ref_cblk){0, rem, 8, 0};
+    } else if (maxnr == 16) {
+        if (rem > 8)
+            tmp[ntail++] = (struct ref_cblk){0, rem, 16, 0};
+        else if (rem > 0)
+            tmp[ntail++] = (struct ref_cblk){0, rem, 8, 0};
+    } else if (rem > 24) {
+        tmp[ntail++] = (struct ref_cblk){0, rem, 32, 0};
+    } else if (rem > 16) {
+        tmp[ntail++] = (struct ref_cblk){0, 16, 16, 0};
+        tmp[ntail++] = (struct ref_cblk){0, rem - 16, 8, 0};
+    } else if (rem > 8) {
+        tmp[ntail++] = (struct ref_cblk){0, rem, 16, 0};
+    } else if (rem > 0) {
+        tmp[ntail++] = (struct ref_cblk){0, rem, 8, 0};
+    }
+    p->nblk = nblk32 + ntail;
+    p->blk = ref_alloc(r, (size_t)p->nblk * sizeof *p->blk);
+    if (!p->blk)
+        return BD_ERR_NOMEM;
+    int n0 = 0;
+    for (int b = 0; b < p->nblk; b++) {
+        struct ref_cblk bk = b < nblk32 ? (struct ref_cblk){0, maxnr, maxnr, 0}
+                                        : tmp[b - nblk32];
+        bk.n0 = n0;
+        bk.np0 = n0; /* only the last block is partial */
+        n0 += bk.nr;
+        p->blk[b] = bk;
+    }
+    p->npad = n0;
+    p->K = K;
+    p->w = ref_alloc(r, (size_t)K * (size_t)p->npad * sizeof(float));
+    p->bias = ref_alloc(r, (size_t)p->npad * sizeof(float));
+    if (!p->w || !p->bias)
+        return BD_ERR_NOMEM;
+    return BD_OK;
+}
+
+/* Packs B[k][n] = src(k, n) into the blocks. src is given as a row-major
+ * matrix with element (k, n) at src[n * n_stride + k * k_stride]. */
+static void pack_gemm(struct ref_prep *p, int N, const float *src,
+                      size_t n_stride, size_t k_stride)
+{
+    for (int b = 0; b < p->nblk; b++) {
+        const struct ref_cblk *bk = &p->blk[b];
+        float *w = p->w + (size_t)p->K * (size_t)bk->np0;
+        for (int k = 0; k < p->K; k++)
+            for (int j = 0; j < bk->nr; j++) {
+                const int n = bk->n0 + j;
+                w[(size_t)k * bk->nr + j] =
+                    (j < bk->nc && n < N)
+                        ? src[(size_t)n * n_stride + (size_t)k * k_stride]
+                        : 0.0f;
+            }
+    }
+}
+
+static int prep_conv(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    struct ref_prep *p = &r->prep[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *tf = &g->tensors[op->inputs[1]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    const float *f = const_data(g, op->inputs[1]);
+    if (!f || tf->ndim != 4)
+        return unsupported(i, op, "filter must be a constant float 4-D tensor");
+    if (ti->ndim != 4 || to->ndim != 4)
+        return unsupported(i, op, "input and output must be 4-D");
+    const int Co = tf->dims[0], KH = tf->dims[1], KW = tf->dims[2];
+    const int Ci = tf->dims[3];
+    const struct bd_conv_params *cp = &op->p.conv;
+    if (KH != cp->kernel_h || KW != cp->kernel_w || Ci != ti->dims[3] ||
+        Co != to->dims[3] || ti->dims[0] != to->dims[0])
+        return unsupported(i, op, "filter shape does not match the op");
+    if (cp->stride_h < 1 || cp->stride_w < 1 || cp->dilation_h < 1 ||
+        cp->dilation_w < 1)
+        return unsupported(i, op, "stride and dilation must be >= 1");
+    const float *bias = op->num_inputs > 2 && op->inputs[2] >= 0
+                            ? const_data(g, op->inputs[2])
+                            : NULL;
+    if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
+        return unsupported(i, op, "bias must be a constant float tensor");
+    const int T = KH * KW, K = T * Ci;
+    int st = plan_blocks(r, p, Co, K);
+    if (st)
+        return st;
+    /* filter OHWI: element (k, co) at f[co * K + k] */
+    pack_gemm(p, Co, f, (size_t)K, 1);
+    if (bias)
+        for (int b = 0; b < p->nblk; b++)
+            for (int j = 0; j < p->blk[b].nc; j++)
+                p->bias[p->blk[b].np0 + j] = bias[p->blk[b].n0 + j];
+    if (nd->zeros < (size_t)Ci)
+        nd->zeros = (size_t)Ci;
+    if (nd->ptrs < (size_t)REF_MR_MAX * T)
+        nd->ptrs = (size_t)REF_MR_MAX * T;
+    return BD_OK;
+}
+
+static int prep_fc(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    struct ref_prep *p = &r->prep[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *tw = &g->tensors[op->inputs[1]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    const float *w = const_data(g, op->inputs[1]);
+    if (!w || tw->ndim != 2)
+        return unsupported(i, op, "weights must be a constant float [Co, Ci] tensor");
+    const int Co = tw->dims[0], Ci = tw->dims[1];
+    if (ti->count % (size_t)Ci != 0 || to->count != ti->count / (size_t)Ci * (size_t)Co)
+        return unsupported(i, op, "weights shape does not match the input/output");
+    const float *bias = op->num_inputs > 2 && op->inputs[2] >= 0
+                            ? const_data(g, op->inputs[2])
+                            : NULL;
+    if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
+        return unsupported(i, op, "bias must be a constant float tensor");
+    int st = plan_blocks(r, p, Co, Ci);
+    if (st)
+        return st;
+    pack_gemm(p, Co, w, (size_t)Ci, 1);
+    if (bias)
+        for (int b = 0; b < p->nblk; b++)
+            for (int j = 0; j < p->blk[b].nc; j++)
+                p->bias[p->blk[b].np0 + j] = bias[p->blk[b].n0 + j];
+    if (nd->ptrs < REF_MR_MAX)
+        nd->ptrs = REF_MR_MAX;
+    return BD_OK;
+}
+
+static int prep_tconv(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    struct ref_prep *p = &r->prep[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *tf = &g->tensors[op->inputs[1]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    const float *f = const_data(g, op->inputs[1]);
+    if (!f || tf->ndim != 4)
+        return unsupported(i, op, "filter must be a constant float 4-D tensor");
+    if (ti->ndim != 4 || to->ndim != 4)
+        return unsupported(i, op, "input and output must be 4-D");
+    const int Co = tf->dims[0], KH = tf->dims[1], KW = tf->dims[2];
+    const int Ci = tf->dims[3];
+    const struct bd_conv_params *cp = &op->p.conv;
+    if (KH != cp->kernel_h || KW != cp->kernel_w || Ci != ti->dims[3] ||
+        Co != to->dims[3] || ti->dims[0] != to->dims[0])
+        return unsupported(i, op, "filter shape does not match the op");
+    if (cp->stride_h < 1 || cp->stride_w < 1)
+        return unsupported(i, op, "stride must be >= 1");
+    const float *bias = op->num_inputs > 2 && op->inputs[2] >= 0
+                            ? const_data(g, op->inputs[2])
+                            : NULL;
+    if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
+        return unsupported(i, op, "bias must be a constant float tensor");
+    const int T = KH * KW;
+    if ((long long)T * Co > INT_MAX / 2)
+        return unsupported(i, op, "filter too large");
+    p->obias = ref_alloc(r, (size_t)Co * sizeof(float));
+    if (!p->obias)
+        return BD_ERR_NOMEM;
+    if (bias)
+        memcpy(p->obias, bias, (size_t)Co * sizeof(float));
+    /* Non-overlapping patches tiling the whole output: each output is
+     * written once, straight by the GEMM (bias per column, epilogue), one
+     * GEMM per filter row ky over N = KW * Co columns (kx, co). */
+    p->tc_direct = cp->stride_h == KH && cp->stride_w == KW && cp->pad_top == 0 &&
+                   cp->pad_left == 0 && to->dims[1] == ti->dims[1] * KH &&
+                   to->dims[2] == ti->dims[2] * KW;
+    const int N = p->tc_direct ? KW * Co : T * Co;
+    int st = plan_blocks(r, p, N, Ci);
+    if (st)
+        return st;
+    const int nsets = p->tc_direct ? KH : 1;
+    if (nsets > 1) {
+        p->w = ref_alloc(r, (size_t)nsets * Ci * (size_t)p->npad * sizeof(float));
+        if (!p->w)
+            return BD_ERR_NOMEM;
+    }
+    /* general: column n = t * Co + co; direct: set ky, column n = kx * Co + co.
+     * Element (ci, n) is f[(co * T + t) * Ci + ci]. */
+    for (int set = 0; set < nsets; set++)
+        for (int b = 0; b < p->nblk; b++) {
+            const struct ref_cblk *bk = &p->blk[b];
+            float *w = p->w + ((size_t)set * p->npad + (size_t)bk->np0) * (size_t)Ci;
+            for (int k = 0; k < Ci; k++)
+                for (int j = 0; j < bk->nr; j++) {
+                    const int n = bk->n0 + j;
+                    float v = 0.0f;
+                    if (j < bk->nc) {
+                        const int t = set * KW + n / Co, co = n % Co;
+                        v = f[((size_t)co * T + (size_t)t) * Ci + (size_t)k];
+                    }
+                    w[(size_t)k * bk->nr + j] = v;
+                }
+        }
+    if (p->tc_direct && bias)
+        for (int n = 0; n < N; n++)
+            p->bias[n] = bias[n % Co];
+    if (nd->ptrs < REF_MR_MAX)
+        nd->ptrs = REF_MR_MAX;
+    if (nd->tmp < (size_t)REF_MR_MAX * (size_t)p->npad)
+        nd->tmp = (size_t)REF_MR_MAX * (size_t)p->npad;
+    return BD_OK;
+}
+
+static int prep_dw(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    struct ref_prep *p = &r->prep[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *tf = &g->tensors[op->inputs[1]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    const float *f = const_data(g, op->inputs[1]);
+    if (!f || tf->ndim != 4)
+        return unsupported(i, op, "filter must be a constant float 4-D tensor");
+    if (ti->ndim != 4 || to->ndim != 4)
+        return unsupported(i, op, "input and output must be 4-D");
+    const int KH = tf->dims[1], KW = tf->dims[2], C = tf->dims[3];
+    const struct bd_conv_params *cp = &op->p.conv;
+    const int Ci = ti->dims[3];
+    if (tf->dims[0] != 1 || KH != cp->kernel_h || KW != cp->kernel_w ||
+        C != to->dims[3] || C % Ci != 0 || ti->dims[0] != to->dims[0])
+        return unsupported(i, op, "filter shape does not match the op");
+    if (cp->stride_h < 1 || cp->stride_w < 1 || cp->dilation_h < 1 ||
+        cp->dilation_w < 1)
+        return unsupported(i, op, "stride and dilation must be >= 1");
+    const float *bias = op->num_inputs > 2 && op->inputs[2] >= 0
+                            ? const_data(g, op->inputs[2])
+                            : NULL;
+    if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
+        return unsupported(i, op, "bias must be a constant float tensor");
+    const int T = KH * KW;
+    const size_t cpad = ((size_t)C + 7) / 8 * 8;
+    p->cpad = (int)cpad;
+    p->w = ref_alloc(r, (size_t)T * cpad * sizeof(float));
+    p->bias = ref_alloc(r, cpad * sizeof(float));
+    if (!p->w || !p->bias)
+        return BD_ERR_NOMEM;
+    for (int t = 0; t < T; t++)
+        memcpy(p->w + (size_t)t * cpad, f + (size_t)t * C, (size_t)C * sizeof(float));
+    if (bias)
+        memcpy(p->bias, bias, (size_t)C * sizeof(float));
+    if (nd->ptrs < 2 * (size_t)T)
+        nd->ptrs = 2 * (size_t)T;
+    return BD_OK;
+}
+
+static void resize_axis(int out_size, int in_size, int align_corners,
+                        int half_pixel, int i, int *lo, int *hi, float *frac)
+{
+    float scale = (float)in_size / (float)out_size;
+    if (align_corners && out_size > 1)
+        scale = (float)(in_size - 1) / (float)(out_size - 1);
+    float v = half_pixel ? ((float)i + 0.5f) * scale - 0.5f : (float)i * scale;
+    if (v < 0.0f)
+        v = 0.0f;
+    int a = (int)floorf(v);
+    int b = (int)ceilf(v);
+    if (a > in_size - 1)
+        a = in_size - 1;
+    if (b > in_size - 1)
+        b = in_size - 1;
+    *lo = a;
+    *hi = b;
+    *frac = v - (float)a;
+}
+
+static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    struct ref_prep *p = &r->prep[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    if (ti->ndim != 4 || to->ndim != 4 || ti->dims[0] != to->dims[0] ||
+        ti->dims[3] != to->dims[3])
+        return unsupported(i, op, "input and output must be 4-D NHWC of equal N, C");
+    const int H = ti->dims[1], W = ti->dims[2], C = ti->dims[3];
+    const int OH = to->dims[1], OW = to->dims[2];
+    const int ac = op->p.resize.align_corners, hp = op->p.resize.half_pixel_centers;
+    p->rx0 = ref_alloc(r, (size_t)OW * sizeof(size_t));
+    p->rx1 = ref_alloc(r, (size_t)OW * sizeof(size_t));
+    p->rwx = ref_alloc(r, (size_t)OW * sizeof(float));
+    p->ry0 = ref_alloc(r, (size_t)OH * sizeof(int));
+    p->ry1 = ref_alloc(r, (size_t)OH * sizeof(int));
+    p->rwy = ref_alloc(r, (size_t)OH * sizeof(float));
+    if (!p->rx0 || !p->rx1 || !p->rwx || !p->ry0 || !p->ry1 || !p->rwy)
+        return BD_ERR_NOMEM;
+    for (int x = 0; x < OW; x++) {
+        int a, b;
+        resize_axis(OW, W, ac, hp, x, &a, &b, &p->rwx[x]);
+        p->rx0[x] = (size_t)a * (size_t)C;
+        p->rx1[x] = (size_t)b * (size_t)C;
+    }
+    for (int y = 0; y < OH; y++)
+        resize_axis(OH, H, ac, hp, y, &p->ry0[y], &p->ry1[y], &p->rwy[y]);
+    if (nd->rowbuf < (size_t)W * (size_t)C)
+        nd->rowbuf = (size_t)W * (size_t)C;
+    return BD_OK;
+}
+
+static int check_4d(int i, const struct bd_graph *g, const struct bd_op *op)
+{
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    if (ti->ndim != 4 || to->ndim != 4 || ti->dims[0] != to->dims[0] ||
+        ti->dims[3] != to->dims[3])
+        return unsupported(i, op, "input and output must be 4-D NHWC of equal N, C");
+    return BD_OK;
+}
+
+static int prep_op(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    if (op->num_inputs < 1 || op->inputs[0] < 0 || op->output < 0)
+        return unsupported(i, op, "missing input or output");
+    switch (op->type) {
+    case BD_OP_CONV2D: return prep_conv(r, i, nd);
+    case BD_OP_DWCONV2D: return prep_dw(r, i, nd);
+    case BD_OP_TRANSPOSE_CONV: return prep_tconv(r, i, nd);
+    case BD_OP_FULLY_CONNECTED: return prep_fc(r, i, nd);
+    case BD_OP_RESIZE_BILINEAR: return prep_resize(r, i, nd);
+    case BD_OP_ADD:
+    case BD_OP_SUB:
+    case BD_OP_MUL:
+    case BD_OP_PRELU:
+        if (op->num_inputs < 2 || op->inputs[1] < 0)
+            return unsupported(i, op, "missing second input");
+        if (g->tensors[op->inputs[0]].ndim > 4 || g->tensors[op->inputs[1]].ndim > 4 ||
+            g->tensors[op->output].ndim > 4)
+            return unsupported(i, op, "more than 4 dimensions");
+        return BD_OK;
+    case BD_OP_AVG_POOL:
+    case BD_OP_MAX_POOL:
+        if (op->p.pool.stride_h < 1 || op->p.pool.stride_w < 1 ||
+            op->p.pool.filter_h < 1 || op->p.pool.filter_w < 1)
+            return unsupported(i, op, "filter and stride must be >= 1");
+        return check_4d(i, g, op);
+    case BD_OP_MEAN: {
+        const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+        const struct bd_tensor *to = &g->tensors[op->output];
+        if (ti->ndim != 4 || to->count != (size_t)ti->dims[0] * (size_t)ti->dims[3])
+            return unsupported(i, op, "only the mean over H and W of NHWC is supported");
+        return BD_OK;
+    }
+    case BD_OP_CONCAT:
+        if (op->p.concat.axis < 0 || op->p.concat.axis >= g->tensors[op->output].ndim)
+            return unsupported(i, op, "bad axis");
+        return BD_OK;
+    case BD_OP_PAD:
+        if (g->tensors[op->inputs[0]].ndim != g->tensors[op->output].ndim)
+            return unsupported(i, op, "input and output ranks differ");
+        return BD_OK;
+    case BD_OP_SOFTMAX:
+    case BD_OP_RESHAPE:
+    case BD_OP_HARD_SWISH:
+    case BD_OP_RELU:
+    case BD_OP_RELU6:
+    case BD_OP_LOGISTIC:
+    case BD_OP_TANH:
+    case BD_OP_LEAKY_RELU:
+        if (g->tensors[op->inputs[0]].count != g->tensors[op->output].count)
+            return unsupported(i, op, "input and output sizes differ");
+        return BD_OK;
+    case BD_OP_COUNT:
+        break;
+    }
+    return unsupported(i, op, "op type not supported by the ref backend");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Plan                                                                      */
+
+static struct ref_epi op_epi(const struct bd_op *op)
+{
+    enum bd_act act = BD_ACT_NONE;
+    switch (op->type) {
+    case BD_OP_CONV2D:
+    case BD_OP_DWCONV2D:
+    case BD_OP_TRANSPOSE_CONV:
+        act = op->p.conv.act;
+        break;
+    case BD_OP_FULLY_CONNECTED:
+    case BD_OP_ADD:
+    case BD_OP_SUB:
+    case BD_OP_MUL:
+        act = op->p.binary.act;
+        break;
+    case BD_OP_AVG_POOL:
+    case BD_OP_MAX_POOL:
+        act = op->p.pool.act;
+        break;
+    case BD_OP_CONCAT:
+        act = op->p.concat.act;
+        break;
+    default:
+        break;
+    }
+    struct ref_epi e = {0.0f, 0.0f, 0, NULL, -INFINITY, INFINITY};
+    bd_act_range(act, &e.lo, &e.hi);
+    return e;
+}
+
+static int epi_capable(enum bd_op_type t)
+{
+    switch (t) {
+    case BD_OP_CONV2D:
+    case BD_OP_DWCONV2D:
+    case BD_OP_TRANSPOSE_CONV:
+    case BD_OP_FULLY_CONNECTED:
+    case BD_OP_ADD:
+    case BD_OP_SUB:
+    case BD_OP_MUL:
+    case BD_OP_AVG_POOL:
+    case BD_OP_MAX_POOL:
+    case BD_OP_CONCAT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int overlaps(const struct bd_ref *r, int a, int b)
+{
+    const char *pa = (const char *)r->t[a], *pb = (const char *)r->t[b];
+    if (!pa || !pb)
+        return 0;
+    const size_t na = bd_tensor_bytes(&r->g->tensors[a]);
+    const size_t nb = bd_tensor_bytes(&r->g->tensors[b]);
+    return (uintptr_t)pa < (uintptr_t)pb + nb && (uintptr_t)pb < (uintptr_t)pa + na;
+}
+
+/* Is tensor t read by op j only (and not a graph output)? */
+static int only_used_by(const struct bd_graph *g, int t, int j)
+{
+    if (g->tensors[t].last_use != j)
+        return 0;
+    for (int k = 0; k < g->num_outputs && k < 4; k++)
+        if (g->outputs[k] == t)
+            return 0;
+    return 1;
+}
+
+static int same_shape(const struct bd_tensor *a, const struct bd_tensor *b)
+{
+    if (a->count != b->count)
+        return 0;
+    int da[4], db[4];
+    for (int i = 0; i < 4; i++) {
+        da[i] = i < 4 - a->ndim ? 1 : a->dims[i - (4 - a->ndim)];
+        db[i] = i < 4 - b->ndim ? 1 : b->dims[i - (4 - b->ndim)];
+        if (da[i] != db[i])
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Folds the ops that follow op i into its epilogue while they only consume
+ * the value being built: first activations (RELU, RELU6, HARD_SWISH), then
+ * at most one same-shape ADD with another tensor (a residual connection),
+ * then RELU/RELU6 after that ADD. The chain's intermediate tensors are
+ * never written; the step writes the last fused op's output. Returns the
+ * index of the last op folded in (i when none).
+ */
+static int fuse_chain(const struct bd_ref *r, int i, struct ref_step *s)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    if (!epi_capable(op->type))
+        return i;
+    int cur = op->output, j = i + 1;
+    for (; j < g->num_ops; j++) {
+        const struct bd_op *nx = &g->ops[j];
+        if (!only_used_by(g, cur, j) || nx->num_inputs < 1)
+            break;
+        struct ref_epi e = s->epi;
+        if (nx->type == BD_OP_RELU || nx->type == BD_OP_RELU6 ||
+            nx->type == BD_OP_HARD_SWISH) {
+            if (nx->inputs[0] != cur)
+                break;
+            const int six = nx->type == BD_OP_RELU6;
+            if (e.add) {
+                if (nx->type == BD_OP_HARD_SWISH)
+                    break;
+                e.lo2 = e.lo2 > 0.0f ? e.lo2 : 0.0f;
+                if (six && e.hi2 > 6.0f)
+                    e.hi2 = 6.0f;
+            } else if (e.hswish) {
+                break; /* no clamp after the hard-swish without an add */
+            } else if (nx->type == BD_OP_HARD_SWISH) {
+                e.hswish = 1; /* hswish(clamp(x, lo, hi)) */
+            } else {
+                /* relu(clamp(x, lo, hi)) == clamp(x, max(lo, 0), hi), hi >= 0 */
+                e.lo = e.lo > 0.0f ? e.lo : 0.0f;
+                if (six && e.hi > 6.0f)
+                    e.hi = 6.0f;
+            }
+        } else if (nx->type == BD_OP_ADD && !e.add && nx->num_inputs == 2 &&
+                   nx->inputs[0] >= 0 && nx->inputs[1] >= 0 &&
+                   (nx->inputs[0] == cur) != (nx->inputs[1] == cur)) {
+            const int other = nx->inputs[0] == cur ? nx->inputs[1] : nx->inputs[0];
+            const float *po = r->t[other] ? r->t[other] : (const float *)g->tensors[other].data;
+            if (!po || !same_shape(&g->tensors[other], &g->tensors[cur]) ||
+                g->tensors[other].dtype != BD_DT_F32 || overlaps(r, other, nx->output))
+                break;
+            e.add = po;
+            bd_act_range(nx->p.binary.act, &e.lo2, &e.hi2);
+        } else {
+            break;
+        }
+        /* Writing this op's output early must not clobber what op i still
+         * reads, except that an elementwise op may write over an input of
+         * the output's own shape exactly (it reads each element before it
+         * writes it; the binary kernels have in-place variants). */
+        int bad = 0;
+        for (int k = 0; k < op->num_inputs; k++) {
+            const int in = op->inputs[k];
+            if (in < 0 || !overlaps(r, in, nx->output))
+                continue;
+            int inplace_ok =
+                (op->type == BD_OP_ADD || op->type == BD_OP_SUB || op->type == BD_OP_MUL) &&
+                r->t[in] == r->t[nx->output] && same_shape(&g->tensors[in], &g->tensors[cur]);
+            for (int q = 0; q < op->num_inputs; q++)
+                if (q != k && op->inputs[q] >= 0 && r->t[op->inputs[q]] == r->t[in])
+                    inplace_ok = 0; /* x * x: keep the kernels' restrict contract */
+            if (!inplace_ok)
+                bad = 1;
+        }
+        if (bad)
+            break;
+        s->epi = e;
+        s->out = nx->output;
+        cur = nx->output;
+    }
+    return j - 1;
+}
+
+static int build_plan(struct bd_ref *r)
+{
+    const struct bd_graph *g = r->g;
+    r->steps = ref_alloc(r, (size_t)(g->num_ops > 0 ? g->num_ops : 1) * sizeof *r->steps);
+    if (!r->steps)
+        return BD_ERR_NOMEM;
+    int n = 0;
+    for (int i = 0; i < g->num_ops; i++) {
+        const struct bd_op *op = &g->ops[i];
+        struct ref_step s = {i, op->output, op_epi(op)};
+        i = fuse_chain(r, i, &s);
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Interface                                                                 */
+
+int bd_ref_create(const struct bd_graph *g, float *const *tensors,
+                  struct bd_ref **out)
+{
+    if (!g || !tensors || !out)
+        return bd_fail(BD_ERR_INVALID_ARG, "ref: NULL argument");
+    *out = NULL;
+    struct bd_ref *r = calloc(1, sizeof *r);
+    if (!r)
+        return bd_fail(BD_ERR_NOMEM, "ref: out of memory");
+    r->g = g;
+    r->t = tensors;
+
+    /* GEMM blocks of at most two vector registers per row (wider ones do
+     * not stay in registers, see ref_kernels.c): 32 output channels with
+     * AVX-512, 16 with AVX2, 8 with 128-bit vectors. */
+    const char *isa = bd_ref_isa();
+    if (strcmp(isa, "avx512") == 0) {
+        r->exec = bd_ref_exec_avx512;
+        r->max_nr = 32;
+    } else if (strcmp(isa, "avx2") == 0) {
+        r->exec = bd_ref_exec_avx2;
+        r->max_nr = 16;
+    } else {
+        r->exec = bd_ref_exec_base;
+        r->max_nr = 8;
+    }
+
+    int st = BD_OK;
+    struct needs nd = {0, 0, 0, 0};
+    r->prep = ref_alloc(r, (size_t)(g->num_ops > 0 ? g->num_ops : 1) * sizeof *r->prep);
+    if (!r->prep) {
+        st = BD_ERR_NOMEM;
+        goto fail;
+    }
+    for (int i = 0; i < g->num_ops; i++) {
+        const struct bd_op *op = &g->ops[i];
+        if (op->output < 0 || op->output >= g->num_tensors || !tensors[op->output]) {
+            st = unsupported(i, op, "output tensor has no memory");
+            goto fail;
+        }
+        for (int k = 0; k < op->num_inputs; k++) {
+            const int t = op->inputs[k];
+            if (t >= 0 && !tensors[t] && !g->tensors[t].data &&
+                g->tensors[t].dtype == BD_DT_F32) {
+                st = unsupported(i, op, "input tensor has no memory");
+                goto fail;
+            }
+        }
+        st = prep_op(r, i, &nd);
+        if (st)
+            goto fail;
+    }
+    r->nzeros = nd.zeros + 64;
+    r->zeros = ref_alloc(r, r->nzeros * sizeof(float));
+    r->nptrs = nd.ptrs + REF_MR_MAX;
+    r->ptrs = ref_alloc(r, r->nptrs * sizeof(*r->ptrs));
+    r->ntmp = nd.tmp + 64;
+    r->tmp = ref_alloc(r, r->ntmp * sizeof(float));
+    r->nrowbuf = nd.rowbuf + 64;
+    r->rowbuf = ref_alloc(r, r->nrowbuf * sizeof(float));
+    if (!r->zeros || !r->ptrs || !r->tmp || !r->rowbuf) {
+        st = BD_ERR_NOMEM;
+        goto fail;
+    }
+    st = build_plan(r);
+    if (st)
+        goto fail;
+    *out = r;
+    return BD_OK;
+
+fail:
+    if (st == BD_ERR_NOMEM)
+        bd_fail(BD_ERR_NOMEM, "ref: out of memory");
+    bd_ref_destroy(r);
+    return st;
+}
+
+int bd_ref_run(struct bd_ref *r)
+{
+    if (!r)
+        return bd_fail(BD_ERR_INVALID_ARG, "ref: NULL engine");
+    for (int s = 0; s < r->nsteps; s++) {
+        int st = r->exec(r, &r->steps[s]);
+        if (st)
+            return st;
+    }
+    return BD_OK;
+}
+
+int bd_ref_run_op(struct bd_ref *r, int op_index)
+{
+    if (!r || op_index < 0 || op_index >= r->g->num_ops)
+        return bd_fail(BD_ERR_INVALID_ARG, "ref: bad op index %d", op_index);
+    const struct bd_op *op = &r->g->ops[op_index];
+    struct ref_step s = {op_index, op->output, op_epi(op)};
+    return r->exec(r, &s);
+}
