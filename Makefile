@@ -51,7 +51,7 @@ models: $(MODEL_GENERAL)
 models-test:
 	@scripts/fetch-models.sh $(NPM) test
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h src/*/*.inc)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -100,7 +100,7 @@ check: all models-test
 unit: $(TESTS) $(BUILD)/backdrop
 	@scripts/run-tests.sh $(BUILD) $(TESTS)
 
-hostile: $(BUILD)/backdrop
+hostile: $(BUILD)/backdrop $(BUILD)/tests/test_hostile
 	@tests/hostile_models.sh $(BUILD)/backdrop
 
 TFJSREF := $(BUILD)/tfjsref
@@ -119,9 +119,10 @@ asan:
 # libFuzzer target for the model reader (clang from Debian).
 FUZZ_CFLAGS := -std=c17 -g -O1 -Wall -Wextra -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -fno-omit-frame-pointer
-$(BUILD)/fuzz/fuzz_tflite: fuzz/fuzz_tflite.c src/model/tflite.c src/common/error.c src/model/graph_util.c
+$(BUILD)/fuzz/fuzz_tflite: fuzz/fuzz_tflite.c src/model/tflite.c src/common/error.c src/model/graph_util.c \
+                           $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $^ -lm
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
 fuzz-build: $(BUILD)/fuzz/fuzz_tflite
 

@@ -64,7 +64,8 @@ const char *bd_version(void);
 enum bd_output_kind {
     BD_OUTPUT_PROBABILITY = 0, /* 1 channel, already in [0,1] (sigmoid applied) */
     BD_OUTPUT_SOFTMAX2 = 1,    /* 2 channels, softmax; channel 1 = person */
-    BD_OUTPUT_CLASSES = 2,     /* N class scores; P(class) by softmax over N */
+    BD_OUTPUT_CLASSES = 2,     /* N class scores; P = sigmoid(score[class] - best
+                                  other score): >= 0.5 where class is the argmax */
     BD_OUTPUT_LOGIT = 3,       /* 1 channel logit; sigmoid gives P(person) */
 };
 

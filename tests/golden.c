@@ -66,12 +66,12 @@ static float person(const struct bd_model_info *i, const float *o, size_t px)
     case BD_OUTPUT_PROBABILITY: return x[0];
     case BD_OUTPUT_LOGIT: return 1.f / (1.f + expf(-x[0]));
     default: {
-        float m = x[0], s = 0;
-        for (int c = 1; c < i->out_channels; c++)
-            m = fmaxf(m, x[c]);
+        /* as the engine decodes: the class against the best other class */
+        float other = -INFINITY;
         for (int c = 0; c < i->out_channels; c++)
-            s += expf(x[c] - m);
-        return expf(x[i->default_class] - m) / s;
+            if (c != i->default_class && x[c] > other)
+                other = x[c];
+        return 1.f / (1.f + expf(other - x[i->default_class]));
     }
     }
 }

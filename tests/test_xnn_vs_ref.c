@@ -765,6 +765,24 @@ static void t_clamp_hazard(void)
              0);
 }
 
+/* A tensor that is written but never read (nor a model output). */
+static void t_dead_branch(void)
+{
+    struct tg G;
+    tg_init(&G);
+    int in = act(&G, DIMS(1, 7, 9, 5));
+    int w = wts(&G, 45, DIMS(5, 3, 3, 5));
+    int c = act(&G, DIMS(1, 7, 9, 5));
+    int dead = act(&G, DIMS(1, 7, 9, 5));
+    int r = act(&G, DIMS(1, 7, 9, 5));
+    op_new(&G, BD_OP_CONV2D, c, 3, in, w, -1)->p.conv =
+        convp(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, BD_ACT_NONE);
+    op_new(&G, BD_OP_LOGISTIC, dead, 1, c);
+    op_new(&G, BD_OP_RELU, r, 1, c);
+    tg_finish(&G, in, 1, r);
+    run_case("dead branch (output never read)", &G, 1, 0);
+}
+
 /* A MobileNetV3-style block: conv+hswish, dwconv, squeeze-excite
  * (mean, fc, relu, fc, hard-sigmoid as ADD 3 / RELU6 / MUL 1/6, MUL
  * broadcast), projection, residual ADD. */
@@ -992,6 +1010,7 @@ int main(void)
     /* Partitioning and fusion hazards */
     t_tanh_sandwich();
     t_clamp_hazard();
+    t_dead_branch();
     t_partition(1);
     t_partition(2);
     t_mbv3_block();

@@ -267,19 +267,20 @@ static void decode(const struct bd_engine *e, int cls, float *prob)
         break;
     case BD_OUTPUT_SOFTMAX2:
     case BD_OUTPUT_CLASSES:
+        /* One class against the best other: sigmoid(x_cls - max other).
+         * For 2 classes that is exactly the softmax; for N it is >= 0.5
+         * exactly where cls is the argmax (the usual DeepLab decoding),
+         * while staying soft near the boundary for upsampling. */
         for (size_t i = 0; i < n; i++) {
             const float *x = o + i * (size_t)C;
-            if (softmaxed) {
-                prob[i] = x[cls];
-                continue;
-            }
-            float m = x[0];
-            for (int c = 1; c < C; c++)
-                m = x[c] > m ? x[c] : m;
-            float sum = 0.f;
+            float other = -INFINITY;
             for (int c = 0; c < C; c++)
-                sum += expf(x[c] - m);
-            prob[i] = expf(x[cls] - m) / sum;
+                if (c != cls && x[c] > other)
+                    other = x[c];
+            if (softmaxed)
+                prob[i] = x[cls] + other > 0.f ? x[cls] / (x[cls] + other) : 0.f;
+            else
+                prob[i] = 1.f / (1.f + expf(other - x[cls]));
         }
         break;
     }

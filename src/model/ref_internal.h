@@ -19,9 +19,9 @@
 
 /* Output-channel block of a GEMM-like op: channels [n0, n0 + nc) are
  * computed with a kernel of width nr (8, 16 or 32; nc <= nr; every block
- * but the last is full). The block's
- * packed weights are [K][nr] at w + K * np0 and its bias is bias + np0,
- * where np0 is the sum of the nr of the blocks before it. */
+ * but the last is full, so np0 == n0). The block's packed weights are
+ * [K][nr] at w + K * np0 and its bias is bias + np0, where np0 is the sum
+ * of the nr of the blocks before it. */
 struct ref_cblk {
     int n0, nc, nr, np0;
 };
@@ -29,7 +29,9 @@ struct ref_cblk {
 /* What an op runs with, prepared at create time. */
 struct ref_prep {
     /* CONV2D, FULLY_CONNECTED, TRANSPOSE_CONV: a GEMM over K = taps * Ci
-     * (conv, fc) or K = Ci with N = KH * KW * Co (tconv). */
+     * (conv: k = (ky * KW + kx) * Ci + ci; fc: K = Ci) or K = Ci with
+     * N = KH * KW * Co (tconv: n = (ky * KW + kx) * Co + co; when
+     * tc_direct, KH sets of weights with N = KW * Co, one per ky). */
     int nblk;
     struct ref_cblk *blk;
     float *w;            /* packed, 64-byte aligned */

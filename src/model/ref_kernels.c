@@ -103,7 +103,7 @@ int bd_ref_have_x86_variants(void)
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 #define REF_SUF avx512
-#define REF_FMA 1
+#define REF_FMA 0
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 8
