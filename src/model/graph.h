@@ -14,7 +14,15 @@
  *  - each op's output shape was inferred from its inputs and params and
  *    matched the shape declared in the file; 4-D activations are NHWC;
  *  - padding is explicit (SAME is resolved with the extra row/column at the
- *    bottom/right, as TFLite does).
+ *    bottom/right, as TFLite does);
+ *  - last_use is exact (-1 for a tensor nothing reads; INT_MAX for the
+ *    graph's outputs) and outputs[] is complete, so backends may fuse an
+ *    op into its only reader;
+ *  - constant data has at least 64 bytes of readable slack after it;
+ *  - TRANSPOSE_CONV is never dilated (dilation_h/w are 1);
+ *    depth_multiplier >= 1 and equals filter channels / input channels;
+ *  - CONCAT inputs all have the output's rank; PAD's pad[k] indexes the
+ *    tensor's own dim k (ranks below 4 leave the rest zero).
  */
 #ifndef BD_MODEL_GRAPH_H
 #define BD_MODEL_GRAPH_H

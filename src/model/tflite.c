@@ -106,9 +106,11 @@ static void *pool_add(struct graph_pool *p, void *block)
     return block;
 }
 
+/* 64-byte aligned, zeroed, with at least 64 bytes of slack after size:
+ * XNNPACK may read XNN_EXTRA_BYTES past the end of constant operands. */
 static void *pool_alloc(struct graph_pool *p, size_t size)
 {
-    size_t rounded = (size + 63) & ~(size_t)63;
+    size_t rounded = (size + 64 + 63) & ~(size_t)63;
     void *mem = aligned_alloc(64, rounded ? rounded : 64);
     if (mem)
         memset(mem, 0, rounded ? rounded : 64);
