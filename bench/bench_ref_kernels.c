@@ -194,9 +194,10 @@ int main(int argc, char **argv)
             op->type == BD_OP_TRANSPOSE_CONV)
             snprintf(extra, sizeof extra, "k%dx%d s%d", op->p.conv.kernel_h,
                      op->p.conv.kernel_w, op->p.conv.stride_h);
-        printf("%8.1f us  #%-3d %-18s %-10s %14s -> %-14s%s%s\n", rows[s].us, st->op,
+        printf("%8.1f us  #%-3d %-18s %-10s %14s -> %-14s%s%s%s\n", rows[s].us, st->op,
                bd_op_type_name(op->type), extra, in, out,
-               st->out != op->output ? " +fused" : "", st->epi.hswish ? " hswish" : "");
+               st->out != op->output ? " +fused" : "", st->epi.hswish ? " hswish" : "",
+               r->prep[st->op].c4 ? " c4" : "");
     }
     printf("\nby type:\n");
     for (int k = 0; k < BD_OP_COUNT; k++)

@@ -295,6 +295,13 @@ static void check_graph(const struct bd_graph *g)
      * (which counts each file constant once) may be smaller. */
     CHECK(g->weight_bytes <= weights, "weight_bytes %zu > constants %zu", g->weight_bytes, weights);
 
+    /* graph.h: the input and all op outputs hold at most 2^28 elements. */
+    uint64_t act = g->tensors[g->input].count;
+    for (int i = 0; i < g->num_ops; i++)
+        if (g->ops[i].output >= 0 && g->ops[i].output < g->num_tensors)
+            act += g->tensors[g->ops[i].output].count;
+    CHECK(act <= (1u << 28), "activations total %llu elements (> 2^28)", (unsigned long long)act);
+
     const struct bd_tensor *in = &g->tensors[g->input];
     CHECK(!in->data && in->dtype == BD_DT_F32 && in->ndim == 4 && in->dims[0] == 1,
           "input is not a float32 [1,H,W,C] activation");

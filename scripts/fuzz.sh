@@ -88,7 +88,7 @@ if command -v python3 >/dev/null 2>&1; then
     # Each synthetic seed must be a valid model, or it seeds nothing useful.
     seedlog=$build/fuzz/seeds.log
     if ! FUZZ_TFLITE_VERBOSE=1 "$fuzzer" "${common[@]}" "$seeds"/* >"$seedlog" 2>&1 ||
-        [ "$(grep -c '^fuzz_tflite: .* status 0$' "$seedlog")" -ne "$(ls "$seeds" | wc -l)" ]; then
+        [ "$(grep -c '^fuzz_tflite: .* status 0$' "$seedlog")" -ne "$(find "$seeds" -type f | wc -l)" ]; then
         grep -E '^fuzz_tflite:|ERROR|SUMMARY' "$seedlog" | grep -v 'status 0$' >&2 || true
         echo "fuzz: a synthetic seed from fuzz/make_seeds.py does not load with BD_OK (see $seedlog)" >&2
         exit 1

@@ -68,6 +68,7 @@ flip() { # src dst offset xor
     cp "$1" "$2"
     local b
     b=$(od -An -tu1 -j "$3" -N1 "$1" | tr -d ' ')
+    # shellcheck disable=SC2059 # the format is the octal escape of the byte
     printf "$(printf '\\%03o' $(( b ^ $4 )))" | dd of="$2" bs=1 seek="$3" conv=notrunc status=none
 }
 flip "$selfie" "$tmp/flipped-ident.tflite" 4 1

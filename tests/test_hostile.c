@@ -14,14 +14,20 @@
  * Each mutated file must either fail with a known negative status, a
  * non-empty bd_last_error() naming the model and *out == NULL, or load; a
  * model that loads must then give a ref engine that runs once (a flip in
- * the weights is still a valid model). Half of the positions in (b) and (c)
- * are drawn from the file's structure (everything but the weight bytes and
- * tensor names, located with the reader's own flatbuf.h) so that they are
- * not all spent on weights. Every mutated file sits in a malloc block of exactly its size
- * so ASan (make asan) sees any read past the end.
+ * the weights is still a valid model), and when the change was structural
+ * an engine with BD_BACKEND_AUTO (XNNPACK) must run too; engine errors are
+ * allowed, crashes are not (see run_budget for how many are run). Half of
+ * the positions in (b) and (c) are drawn from the file's structure
+ * (everything but the weight bytes and tensor names, located with the
+ * reader's own flatbuf.h) so that they are not all spent on weights. Every
+ * mutated file sits in a malloc block of exactly its size so ASan
+ * (make asan) sees any read past the end.
  *  (e) one operator code patched to SQUARED_DIFFERENCE (99) through the
  *      flatbuffer: BD_ERR_UNSUPPORTED naming the op and the model;
  *  (f) an empty file, a PNG and 1 MB of random bytes: BD_ERR_FORMAT.
+ *  (g) every file in fuzz/regressions (inputs that once crashed the fuzz
+ *      target or broke a graph invariant) through the public API: refused,
+ *      or loaded and run on both backends.
  *
  * Usage: test_hostile                  run everything (from the repo root)
  *        test_hostile --write-unsupported PATH
@@ -30,6 +36,7 @@
  * (default build/npm/selfie_segmentation/package).
  * Last line: "N passed, M failed"; exit status 1 when M > 0.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,11 +51,11 @@
 static int passed, failed;
 
 /*
- * Engine runs after a mutated model loads cost ~40 ms for DeepLab normally
- * but ~4 s under ASan, so with sanitizers the runs get a time budget per
- * model (BD_HOSTILE_RUN_BUDGET seconds, default 10; 0 = unlimited), shared
- * by the 5 kinds of mutation, and spent on structural mutations first. Without sanitizers every model that loads
- * is run.
+ * An engine run after a mutated model loads costs up to ~0.1 s for DeepLab
+ * (XNNPACK packs its weights) and ~4 s under ASan, so the runs get a time
+ * budget per model (BD_HOSTILE_RUN_BUDGET seconds; default 5, or 10 under
+ * ASan; 0 = unlimited), shared by the 5 kinds of mutation. The counts of
+ * models that loaded but were not run are printed.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -73,7 +80,7 @@ static double now_s(void)
 
 static int may_run(void)
 {
-    return run_budget <= 0 || run_spent < run_budget / 5; /* 5 categories */
+    return run_budget <= 0 || run_spent < run_budget / 5; /* 5 kinds of mutation */
 }
 
 static void check(int ok, const char *fmt, ...)
@@ -129,15 +136,15 @@ static uint8_t *read_file(const char *path, size_t *size)
 /* ------------------------------------------------------------------------ */
 /* Outcomes                                                                  */
 
-enum { CAT_TRUNC, CAT_FLIP, CAT_EXTREME, CAT_VECLEN, CAT_APPEND, NCAT };
+enum { CAT_TRUNC, CAT_FLIP, CAT_EXTREME, CAT_VECLEN, CAT_APPEND, CAT_REGRESSION, NCAT };
 static const char *const cat_names[NCAT] = {"truncate", "bit flips", "extreme u32", "vector length",
-                                            "append"};
+                                            "append", "regressions"};
 
 struct tally {
     int trials;
     int loaded;          /* BD_OK */
     int errors[8];       /* by -status */
-    int runs_ok;         /* loaded, ref engine created and ran */
+    int runs_ok;         /* engine runs (ref, and auto for structural changes) */
     int runs_failed;     /* loaded, engine create or run returned an error */
     int runs_skipped;    /* loaded, not run (see MAX_WEIGHT_RUNS, run_budget) */
 };
@@ -149,11 +156,11 @@ static int known_error(int r)
     return r <= BD_ERR_INVALID_ARG && r >= BD_ERR_NOT_FOUND;
 }
 
-/* Creates a ref engine and runs it once; the output must be readable. */
-static void run_once(struct bd_model *m, const char *what, struct tally *t)
+/* Creates an engine and runs it once; the output must be readable. */
+static void run_once(struct bd_model *m, const char *what, struct tally *t, enum bd_backend backend)
 {
     double t0 = now_s();
-    struct bd_engine_options eo = {BD_BACKEND_REF, 1};
+    struct bd_engine_options eo = {backend, 1};
     struct bd_engine *e = NULL;
     int r = bd_engine_create(m, &eo, &e);
     if (r != BD_OK) {
@@ -179,6 +186,16 @@ static void run_once(struct bd_model *m, const char *what, struct tally *t)
         (void)sum;
         t->runs_ok++;
         passed++;
+        /* The 8-bit path too: scaling, normalisation and decoding. */
+        if (info.in_channels == 3) {
+            static uint8_t rgb[13 * 17 * 3];
+            for (size_t i = 0; i < sizeof rgb; i++)
+                rgb[i] = (uint8_t)(i * 7);
+            float *prob = malloc((size_t)info.out_width * (size_t)info.out_height * sizeof *prob);
+            r = prob ? bd_engine_segment_rgb(e, rgb, 17 * 3, 17, 13, NULL, prob) : BD_ERR_NOMEM;
+            check(r == BD_OK, "%s: bd_engine_segment_rgb returned %d: %s", what, r, bd_last_error());
+            free(prob);
+        }
     } else {
         check(known_error(r) && bd_last_error()[0], "%s: bd_engine_run returned %d with message '%s'", what, r,
               bd_last_error());
@@ -192,7 +209,8 @@ static void run_once(struct bd_model *m, const char *what, struct tally *t)
  * Opens data[0..size) (copied into a block of exactly size bytes) and checks
  * the outcome. run: whether a model that loads is also run (structural
  * mutations are, within the time budget; weight-only ones see
- * MAX_WEIGHT_RUNS).
+ * MAX_WEIGHT_RUNS); 2 = also with BD_BACKEND_AUTO (XNNPACK when the build
+ * has it), for structural mutations.
  */
 static int try_model(const uint8_t *data, size_t size, const char *name, int cat, int run, const char *what)
 {
@@ -211,10 +229,13 @@ static int try_model(const uint8_t *data, size_t size, const char *name, int cat
     if (r == BD_OK) {
         t->loaded++;
         check(m != NULL, "%s: BD_OK without a model", what);
-        if (m && run && may_run())
-            run_once(m, what, t);
-        else
+        if (m && run && may_run()) {
+            run_once(m, what, t, BD_BACKEND_REF);
+            if (run == 2 && may_run())
+                run_once(m, what, t, BD_BACKEND_AUTO);
+        } else {
             t->runs_skipped++;
+        }
         bd_model_destroy(m);
         return r;
     }
@@ -387,9 +408,10 @@ static void hostile_model(const char *path, const char *name)
     struct tally base = {0};
     double t0 = now_s();
     run_spent = 0;
-    run_once(m, name, &base);
+    run_once(m, name, &base, BD_BACKEND_REF);
+    run_once(m, name, &base, BD_BACKEND_AUTO);
     run_spent = 0;
-    check(base.runs_ok == 1, "%s: the unmodified model does not run", name);
+    check(base.runs_ok == 2, "%s: the unmodified model does not run", name);
     bd_model_destroy(m);
 
     struct layout lay;
@@ -416,7 +438,7 @@ static void hostile_model(const char *path, const char *name)
         if (len >= size)
             len = size - 1;
         snprintf(what, sizeof what, "%s truncated to %zu bytes", name, len);
-        try_model(orig, len, name, CAT_TRUNC, 1, what);
+        try_model(orig, len, name, CAT_TRUNC, 2, what);
     }
 
     spent_total += run_spent;
@@ -443,7 +465,7 @@ static void hostile_model(const char *path, const char *name)
             structural |= !lay.is_weight[pos];
         }
         snprintf(what, sizeof what, "%s with %d bit(s) flipped from byte %zu (flip #%d)", name, nbits, first, k);
-        int run = structural || weight_runs[CAT_FLIP] < MAX_WEIGHT_RUNS;
+        int run = structural ? 2 : weight_runs[CAT_FLIP] < MAX_WEIGHT_RUNS;
         if (!structural && run)
             weight_runs[CAT_FLIP]++;
         try_model(buf, size, name, CAT_FLIP, run, what);
@@ -465,7 +487,7 @@ static void hostile_model(const char *path, const char *name)
         memcpy(buf + pos, &v, 4);
         int structural = !lay.is_weight[pos] || !lay.is_weight[pos + 3];
         snprintf(what, sizeof what, "%s with 0x%08x at byte %zu", name, v, pos);
-        int run = structural || weight_runs[CAT_EXTREME] < MAX_WEIGHT_RUNS;
+        int run = structural ? 2 : weight_runs[CAT_EXTREME] < MAX_WEIGHT_RUNS;
         if (!structural && run)
             weight_runs[CAT_EXTREME]++;
         try_model(buf, size, name, CAT_EXTREME, run, what);
@@ -485,7 +507,7 @@ static void hostile_model(const char *path, const char *name)
             memcpy(buf + lay.vec_len_pos[k], &values[j], 4);
             snprintf(what, sizeof what, "%s with the length of %s (%u) set to %u", name, lay.vec_what[k], len,
                      values[j]);
-            try_model(buf, size, name, CAT_VECLEN, 1, what);
+            try_model(buf, size, name, CAT_VECLEN, 2, what);
         }
     }
     spent_total += run_spent;
@@ -503,15 +525,18 @@ static void hostile_model(const char *path, const char *name)
         check(rr == BD_OK, "%s: rejected (%s)", what, bd_last_error());
     }
 
-    for (int c = 0; c < NCAT; c++) {
+    for (int c = 0; c < CAT_REGRESSION; c++) {
         struct tally *t = &tallies[c], *b0 = &before[c];
-        printf("  %-14s %4d trials: %4d loaded (%d ran, %d engine errors, %d not run); failed:",
+        printf("  %-14s %4d trials: %4d loaded (%d engine runs, %d engine errors, %d not run); refused:",
                cat_names[c], t->trials - b0->trials, t->loaded - b0->loaded, t->runs_ok - b0->runs_ok,
                t->runs_failed - b0->runs_failed, t->runs_skipped - b0->runs_skipped);
+        const char *sep = " ";
         for (int s = 1; s < 8; s++)
-            if (t->errors[s] - b0->errors[s])
-                printf(" %s %d,", bd_status_str((enum bd_status)-s), t->errors[s] - b0->errors[s]);
-        printf("\n");
+            if (t->errors[s] - b0->errors[s]) {
+                printf("%s%s %d", sep, bd_status_str((enum bd_status)-s), t->errors[s] - b0->errors[s]);
+                sep = ", ";
+            }
+        printf("%s\n", *sep == ' ' ? " none" : "");
     }
     spent_total += run_spent;
     printf("  %.1f s (%.1f s in engine runs)\n", now_s() - t0, spent_total);
@@ -608,6 +633,36 @@ static void test_not_models(void)
     check(r == BD_ERR_INVALID_ARG, "NULL out: status %d", r);
 }
 
+/* (g) */
+static void test_regressions(const char *dir)
+{
+    DIR *d = opendir(dir);
+    check(d != NULL, "cannot open %s (run from the repository root)", dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    int n = 0;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 7 || strcmp(de->d_name + len - 7, ".tflite") != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        size_t size;
+        uint8_t *data = read_file(path, &size);
+        check(data != NULL, "cannot read %s", path);
+        if (!data)
+            continue;
+        run_spent = 0;
+        int r = try_model(data, size, de->d_name, CAT_REGRESSION, 2, path);
+        printf("== regression %s: %s%s%s\n", de->d_name, bd_status_str(r), r ? ": " : "", r ? bd_last_error() : "");
+        free(data);
+        n++;
+    }
+    closedir(d);
+    check(n > 0, "no .tflite files in %s", dir);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = getenv("BD_TEST_MODELS");
@@ -641,7 +696,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *budget = getenv("BD_HOSTILE_RUN_BUDGET");
-    run_budget = budget && *budget ? atof(budget) : UNDER_ASAN ? 10.0 : 0.0;
+    run_budget = budget && *budget ? atof(budget) : UNDER_ASAN ? 10.0 : 5.0;
 
     hostile_model(general, "selfie_segmentation.tflite");
     hostile_model(landscape, "selfie_segmentation_landscape.tflite");
@@ -659,11 +714,12 @@ int main(int argc, char **argv)
     }
     test_unsupported(general, "selfie_segmentation.tflite");
     test_not_models();
+    test_regressions("fuzz/regressions");
 
     printf("total over all models:\n");
     for (int c = 0; c < NCAT; c++) {
         struct tally *t = &tallies[c];
-        printf("  %-14s %5d trials: %5d loaded (%d ran, %d engine errors, %d not run), %d refused\n", cat_names[c],
+        printf("  %-14s %5d trials: %5d loaded (%d engine runs, %d engine errors, %d not run), %d refused\n", cat_names[c],
                t->trials, t->loaded, t->runs_ok, t->runs_failed, t->runs_skipped, t->trials - t->loaded);
     }
     printf("%d passed, %d failed\n", passed, failed);

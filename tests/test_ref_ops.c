@@ -5,6 +5,11 @@
  * implementations written here straight from each op's definition
  * (double accumulation, no blocking, no packing).
  *
+ * Two more checks: the "mirror" cases compare bit for bit with
+ * references that add in the order TFLite's WebAssembly build (XNNPACK
+ * without FMA) does, which is what the golden test's reference computes;
+ * and every kernel variant must give the same bits as the first one run.
+ *
  * Build: gcc -std=c17 -O2 -Wall -Wextra -Werror -Iinclude -Isrc \
  *          tests/test_ref_ops.c src/model/ref*.c src/model/graph_util.c \
  *          src/common/error.c -lm -o /tmp/test_ref_ops
@@ -184,8 +189,27 @@ static float **gb_memory(struct gb *b, float **ptrs)
 /* ------------------------------------------------------------------------ */
 /* Checking                                                                  */
 
+/* Set by the mirror cases: outputs must equal the reference exactly. */
+static int exact_mode;
+
 static int compare(const char *name, const float *got, const float *want, size_t n)
 {
+    if (exact_mode) {
+        size_t bad = 0, wi = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!(got[i] == want[i]) && !(isnan(got[i]) && isnan(want[i])))
+                if (bad++ == 0)
+                    wi = i;
+        if (bad == 0) {
+            n_pass++;
+            return 1;
+        }
+        n_fail++;
+        printf("FAIL [%s] %s: %zu of %zu elements not bit-exact, first %zu: got %.9g "
+               "want %.9g\n",
+               cur_isa, name, bad, n, wi, (double)got[wi], (double)want[wi]);
+        return 0;
+    }
     double worst = 0.0;
     size_t wi = 0;
     for (size_t i = 0; i < n; i++) {
@@ -206,6 +230,35 @@ static int compare(const char *name, const float *got, const float *want, size_t
     printf("FAIL [%s] %s: element %zu got %.9g want %.9g (rel err %.3g)\n", cur_isa,
            name, wi, (double)got[wi], (double)want[wi], worst);
     return 0;
+}
+
+/* Outputs of the first kernel variant run, in check_graph call order
+ * (every variant runs the same cases with the same random data); the
+ * later variants must reproduce them bit for bit: no variant uses FMA and
+ * all add in the same order, whatever their blocking. */
+#define MAX_SAVED 1024
+static float *saved_out[MAX_SAVED];
+static size_t saved_n[MAX_SAVED];
+static int n_saved, graph_no, first_variant = 1;
+
+static void check_same_bits(const char *name, const float *got, size_t n)
+{
+    const int k = graph_no++;
+    if (k >= MAX_SAVED)
+        return;
+    if (first_variant) {
+        saved_out[k] = malloc(n * sizeof(float));
+        memcpy(saved_out[k], got, n * sizeof(float));
+        saved_n[k] = n;
+        n_saved = k + 1;
+        return;
+    }
+    if (k < n_saved && saved_n[k] == n && memcmp(saved_out[k], got, n * sizeof(float)) == 0) {
+        n_pass++;
+        return;
+    }
+    n_fail++;
+    printf("FAIL [%s] %s: not the same bits as the first kernel variant\n", cur_isa, name);
 }
 
 /* Runs the graph both ways and compares its output with want. */
@@ -232,6 +285,7 @@ static void check_graph(const char *name, struct gb *b, const float *want)
         printf("FAIL [%s] %s: %s\n", cur_isa, nm, bd_last_error());
     } else {
         compare(nm, ptrs[out], want, n);
+        check_same_bits(nm, ptrs[out], n);
     }
     /* again, to catch state carried between runs */
     if (!b->clobbers_input) {
@@ -1253,8 +1307,326 @@ static struct convp CP(int kh, int kw, int sh, int sw, int dh, int dw, int pt, i
     return p;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Mirror cases: TFLite's rounding, bit for bit                              */
+
+/* Float arithmetic in the order XNNPACK's WebAssembly kernels use (these
+ * functions are compiled like the rest of this file: ISO C, no FMA
+ * contraction). Convolutions start from the bias and add tap by tap (ky,
+ * kx), channel by channel; with fewer than 8 output channels (the 4x2c4
+ * kernels) each output is 4 partial sums s_j over the channels c with
+ * c % 4 == j (s_0 starting at the bias), combined as (s0 + s2) + (s1 + s3).
+ * Depthwise convolutions add the taps column by column (kx outer). */
+static float mirror_dot(int c4, float bias, int ntaps, const float *const *x,
+                        const float *const *w, int n)
+{
+    if (!c4) {
+        float acc = bias;
+        for (int t = 0; t < ntaps; t++)
+            for (int c = 0; c < n; c++)
+                acc += x[t][c] * w[t][c];
+        return acc;
+    }
+    float s[4] = {bias, 0.0f, 0.0f, 0.0f};
+    for (int t = 0; t < ntaps; t++)
+        for (int c = 0; c < n; c++)
+            s[c % 4] += x[t][c] * w[t][c];
+    return (s[0] + s[2]) + (s[1] + s[3]);
+}
+
+static void mirror_conv(const char *name, int H, int W, int Ci, int Co, struct convp p)
+{
+    struct gb b;
+    gb_init(&b);
+    const int OH = conv_out(H, p.kh, p.sh, p.dh, p.pt, p.pb);
+    const int OW = conv_out(W, p.kw, p.sw, p.dw, p.pl, p.pr);
+    int in = T4(&b, 'i', 1, H, W, Ci, 4.0f);
+    int f = T4(&b, 'c', Co, p.kh, p.kw, Ci, 1.0f);
+    int bias = T1(&b, 'c', Co, 1.0f);
+    int out = T4(&b, 'a', 1, OH, OW, Co, 0);
+    struct bd_op *op = gb_op(&b, BD_OP_CONV2D, out, 3, in, f, bias);
+    op->p.conv = (struct bd_conv_params){p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.pt,
+                                         p.pb, p.pl, p.pr, 0, 0, 1, p.act};
+    gb_finish(&b, out);
+    float *want = malloc(b.t[out].count * sizeof(float));
+    const float *x[64], *wt[64];
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int co = 0; co < Co; co++) {
+                int nt = 0;
+                for (int ky = 0; ky < p.kh; ky++)
+                    for (int kx = 0; kx < p.kw; kx++) {
+                        int iy = oy * p.sh - p.pt + ky * p.dh, ix = ox * p.sw - p.pl + kx * p.dw;
+                        if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                            continue; /* XNNPACK adds 0 * w there */
+                        x[nt] = b.data[in] + ((size_t)iy * W + ix) * Ci;
+                        wt[nt++] = b.data[f] + (((size_t)co * p.kh + ky) * p.kw + kx) * Ci;
+                    }
+                want[((size_t)oy * OW + ox) * Co + co] =
+                    act_f(p.act, mirror_dot(Co < 8, b.data[bias][co], nt, x, wt, Ci));
+            }
+    check_graph(name, &b, want);
+    free(want);
+    gb_free(&b);
+}
+
+/* TRANSPOSE_CONV with stride == kernel and no padding (each output is one
+ * tap: one dot product over the input channels). */
+static void mirror_tconv(const char *name, int H, int W, int Ci, int Co, int kh, int kw)
+{
+    struct gb b;
+    gb_init(&b);
+    const int OH = H * kh, OW = W * kw;
+    int in = T4(&b, 'i', 1, H, W, Ci, 4.0f);
+    int f = T4(&b, 'c', Co, kh, kw, Ci, 1.0f);
+    int bias = T1(&b, 'c', Co, 1.0f);
+    int out = T4(&b, 'a', 1, OH, OW, Co, 0);
+    struct bd_op *op = gb_op(&b, BD_OP_TRANSPOSE_CONV, out, 3, in, f, bias);
+    op->p.conv = (struct bd_conv_params){kh, kw, kh, kw, 1, 1, 0, 0, 0, 0, 0, 0, 1,
+                                         BD_ACT_NONE};
+    gb_finish(&b, out);
+    float *want = malloc(b.t[out].count * sizeof(float));
+    for (int y = 0; y < H; y++)
+        for (int xx = 0; xx < W; xx++)
+            for (int ky = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++)
+                    for (int co = 0; co < Co; co++) {
+                        const float *x = b.data[in] + ((size_t)y * W + xx) * Ci;
+                        const float *wt = b.data[f] + (((size_t)co * kh + ky) * kw + kx) * Ci;
+                        want[(((size_t)y * kh + ky) * OW + (size_t)xx * kw + kx) * Co + co] =
+                            mirror_dot(Co < 8, b.data[bias][co], 1, &x, &wt, Ci);
+                    }
+    check_graph(name, &b, want);
+    free(want);
+    gb_free(&b);
+}
+
+static void mirror_dw(const char *name, int H, int W, int C, struct convp p)
+{
+    struct gb b;
+    gb_init(&b);
+    const int OH = conv_out(H, p.kh, p.sh, p.dh, p.pt, p.pb);
+    const int OW = conv_out(W, p.kw, p.sw, p.dw, p.pl, p.pr);
+    int in = T4(&b, 'i', 1, H, W, C, 4.0f);
+    int f = T4(&b, 'c', 1, p.kh, p.kw, C, 1.0f);
+    int bias = T1(&b, 'c', C, 1.0f);
+    int out = T4(&b, 'a', 1, OH, OW, C, 0);
+    struct bd_op *op = gb_op(&b, BD_OP_DWCONV2D, out, 3, in, f, bias);
+    op->p.conv = (struct bd_conv_params){p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.pt,
+                                         p.pb, p.pl, p.pr, 0, 0, 1, p.act};
+    gb_finish(&b, out);
+    float *want = malloc(b.t[out].count * sizeof(float));
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int c = 0; c < C; c++) {
+                float acc = b.data[bias][c];
+                for (int kx = 0; kx < p.kw; kx++)
+                    for (int ky = 0; ky < p.kh; ky++) {
+                        int iy = oy * p.sh - p.pt + ky * p.dh, ix = ox * p.sw - p.pl + kx * p.dw;
+                        if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                            acc += b.data[in][((size_t)iy * W + ix) * C + c] *
+                                   b.data[f][((size_t)ky * p.kw + kx) * C + c];
+                    }
+                want[((size_t)oy * OW + ox) * C + c] = act_f(p.act, acc);
+            }
+    check_graph(name, &b, want);
+    free(want);
+    gb_free(&b);
+}
+
+/* MEAN over H, W and global AVG_POOL: XNNPACK's global average pooling adds
+ * the first 7 pixels as ((x0 + x1) + x6) + ((x2 + x3) + (x4 + x5)), every
+ * later 7 (missing ones are 0) as ((x0 + x1) + (x2 + x3)) + ((x4 + x5) +
+ * (x6 + acc)), and multiplies by 1/n rounded to float. */
+static void mirror_mean(const char *name, enum bd_op_type type, int H, int W, int C)
+{
+    struct gb b;
+    gb_init(&b);
+    int in = T4(&b, 'i', 1, H, W, C, 4.0f);
+    int out = T4(&b, 'a', 1, 1, 1, C, 0);
+    struct bd_op *op = gb_op(&b, type, out, 1, in);
+    if (type == BD_OP_AVG_POOL)
+        op->p.pool = (struct bd_pool_params){H, W, 1, 1, 0, 0, 0, 0, BD_ACT_NONE};
+    gb_finish(&b, out);
+    float *want = malloc((size_t)C * sizeof(float));
+    const size_t n = (size_t)H * W;
+    for (int c = 0; c < C; c++) {
+        float acc = 0.0f;
+        for (size_t q = 0; q < n; q += 7) {
+            float v[7];
+            for (int k = 0; k < 7; k++)
+                v[k] = q + k < n ? b.data[in][(q + k) * C + c] : 0.0f;
+            if (q == 0)
+                acc = ((v[0] + v[1]) + v[6]) + ((v[2] + v[3]) + (v[4] + v[5]));
+            else
+                acc = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + acc));
+        }
+        want[c] = acc * (1.0f / (float)n);
+    }
+    check_graph(name, &b, want);
+    free(want);
+    gb_free(&b);
+}
+
+/* HARD_SWISH as (x * (1/6)) * relu6(x + 3). */
+static void mirror_hswish(void)
+{
+    struct gb b;
+    gb_init(&b);
+    int in = T4(&b, 'i', 1, 7, 9, 17, 8.0f);
+    int out = T4(&b, 'a', 1, 7, 9, 17, 0);
+    gb_op(&b, BD_OP_HARD_SWISH, out, 1, in);
+    gb_finish(&b, out);
+    const size_t n = b.t[out].count;
+    float *want = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) {
+        const float x = b.data[in][i];
+        float t = x + 3.0f;
+        t = t < 0.0f ? 0.0f : t > 6.0f ? 6.0f : t;
+        want[i] = (x * (1.0f / 6.0f)) * t;
+    }
+    check_graph("mirror hard_swish", &b, want);
+    free(want);
+    gb_free(&b);
+}
+
+/* RESIZE_BILINEAR (half-pixel 2x, the selfie/Meet decoders): rows
+ * interpolated along x first, t = tl + (tr - tl) * ax, likewise b, then
+ * t + (b - t) * ay. */
+static void mirror_resize(int H, int W, int C)
+{
+    struct gb b;
+    gb_init(&b);
+    const int OH = 2 * H, OW = 2 * W;
+    int in = T4(&b, 'i', 1, H, W, C, 4.0f);
+    int out = T4(&b, 'a', 1, OH, OW, C, 0);
+    struct bd_op *op = gb_op(&b, BD_OP_RESIZE_BILINEAR, out, 1, in);
+    op->p.resize.half_pixel_centers = 1;
+    gb_finish(&b, out);
+    float *want = malloc(b.t[out].count * sizeof(float));
+    const float *x = b.data[in];
+    for (int oy = 0; oy < OH; oy++) {
+        float fy = ((float)oy + 0.5f) * 0.5f - 0.5f;
+        fy = fy < 0.0f ? 0.0f : fy;
+        const int y0 = (int)fy, y1 = y0 + 1 < H ? y0 + 1 : H - 1;
+        const float ay = fy - (float)y0;
+        for (int ox = 0; ox < OW; ox++) {
+            float fx = ((float)ox + 0.5f) * 0.5f - 0.5f;
+            fx = fx < 0.0f ? 0.0f : fx;
+            const int x0 = (int)fx, x1 = x0 + 1 < W ? x0 + 1 : W - 1;
+            const float ax = fx - (float)x0;
+            for (int c = 0; c < C; c++) {
+#define IN(yy, xq) x[((size_t)(yy) * W + (xq)) * C + c]
+                const float t = IN(y0, x0) + (IN(y0, x1) - IN(y0, x0)) * ax;
+                const float bo = IN(y1, x0) + (IN(y1, x1) - IN(y1, x0)) * ax;
+#undef IN
+                want[((size_t)oy * OW + ox) * C + c] = t + (bo - t) * ay;
+            }
+        }
+    }
+    check_graph("mirror resize half_pixel 2x", &b, want);
+    free(want);
+    gb_free(&b);
+}
+
+/* LOGISTIC is XNNPACK's polynomial, not libm: check it against double over
+ * the whole useful range, including the cutoffs and signed zeros. */
+static void test_logistic_range(void)
+{
+    struct gb b;
+    gb_init(&b);
+    int in = T4(&b, 'i', 1, 1, 1, 4001, 1.0f);
+    int out = T4(&b, 'a', 1, 1, 1, 4001, 0);
+    gb_op(&b, BD_OP_LOGISTIC, out, 1, in);
+    gb_finish(&b, out);
+    float *x = b.data[in];
+    for (int i = 0; i < 4001; i++)
+        x[i] = (float)(i - 2000) * 0.05f; /* -100 .. 100 */
+    x[0] = -0.0f;
+    x[1] = 87.33f;
+    x[2] = -87.33f;
+    x[3] = 1e-8f;
+    x[4] = -1e-8f;
+    x[5] = 1e30f;
+    x[6] = -1e30f;
+    float *ptrs[MAXT];
+    struct bd_ref *r = NULL;
+    gb_memory(&b, ptrs);
+    if (bd_ref_create(&b.g, ptrs, &r) != 0 || bd_ref_run(r) != 0) {
+        n_fail++;
+        printf("FAIL [%s] logistic range: %s\n", cur_isa, bd_last_error());
+        bd_ref_destroy(r);
+        gb_free(&b);
+        return;
+    }
+    double worst_abs = 0, worst_rel = 0;
+    for (int i = 0; i < 4001; i++) {
+        const double want = 1.0 / (1.0 + exp(-(double)x[i]));
+        const double got = ptrs[out][i];
+        const double d = fabs(got - want);
+        worst_abs = d > worst_abs || isnan(d) ? d : worst_abs;
+        if (want > 1e-37 && d / want > worst_rel)
+            worst_rel = d / want;
+    }
+    /* a few float ulps; relative bound for the tiny values of large -x */
+    if (worst_abs <= 2e-7 && worst_rel <= 1e-6 && ptrs[out][0] == 0.5f) {
+        n_pass++;
+    } else {
+        n_fail++;
+        printf("FAIL [%s] logistic range: max abs err %.3g, max rel err %.3g, f(-0) %.9g\n",
+               cur_isa, worst_abs, worst_rel, (double)ptrs[out][0]);
+    }
+    bd_ref_destroy(r);
+    gb_free(&b);
+}
+
+static struct convp CP(int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pb,
+                       int pl, int pr, enum bd_act act);
+
+static void run_mirror(void)
+{
+    exact_mode = 1;
+    /* Co >= 8: sequential; Co < 8: c4 (Ci multiple of 4 or not) */
+    mirror_conv("mirror conv 3x3 s2 Ci3 Co16", 9, 12, 3, 16,
+                CP(3, 3, 2, 2, 1, 1, 0, 1, 0, 1, BD_ACT_NONE));
+    mirror_conv("mirror conv 1x1 Ci24 Co40 relu6", 5, 21, 24, 40,
+                CP(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, BD_ACT_RELU6));
+    mirror_conv("mirror conv 1x1 Ci16 Co1", 5, 7, 16, 1, CP(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, BD_ACT_NONE));
+    mirror_conv("mirror conv 1x1 Ci18 Co2", 5, 7, 18, 2, CP(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, BD_ACT_NONE));
+    mirror_conv("mirror conv 3x3 s1 Ci7 Co5 relu", 6, 9, 7, 5,
+                CP(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, BD_ACT_RELU));
+    mirror_conv("mirror conv 3x3 s2 dil Ci9 Co7", 9, 11, 9, 7,
+                CP(3, 3, 2, 2, 2, 1, 2, 1, 1, 2, BD_ACT_NONE));
+    mirror_tconv("mirror tconv 2x2 s2 Ci16 Co1", 6, 9, 16, 1, 2, 2);
+    mirror_tconv("mirror tconv 2x2 s2 Ci16 Co2", 6, 9, 16, 2, 2, 2);
+    mirror_tconv("mirror tconv 2x2 s2 Ci13 Co5", 5, 7, 13, 5, 2, 2);
+    mirror_tconv("mirror tconv 3x2 s(3,2) Ci6 Co3", 4, 5, 6, 3, 3, 2);
+    mirror_tconv("mirror tconv 2x2 s2 Ci16 Co8", 5, 7, 16, 8, 2, 2);
+    mirror_tconv("mirror tconv 2x2 s2 Ci9 Co24", 4, 6, 9, 24, 2, 2);
+    mirror_dw("mirror dw 3x3 s1 C16", 6, 37, 16, CP(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, BD_ACT_NONE));
+    mirror_dw("mirror dw 3x3 s2 C72", 7, 33, 72, CP(3, 3, 2, 2, 1, 1, 0, 1, 0, 1, BD_ACT_RELU));
+    mirror_dw("mirror dw 5x5 s1 C88", 7, 25, 88, CP(5, 5, 1, 1, 1, 1, 2, 2, 2, 2, BD_ACT_NONE));
+    mirror_dw("mirror dw 5x5 s2 C96", 9, 23, 96, CP(5, 5, 2, 2, 1, 1, 1, 2, 1, 2, BD_ACT_NONE));
+    mirror_dw("mirror dw 3x3 dil2 C13", 7, 30, 13, CP(3, 3, 1, 1, 2, 2, 2, 2, 2, 2, BD_ACT_NONE));
+    static const int npx[][2] = {{1, 1}, {1, 5}, {1, 7}, {2, 4}, {3, 5}, {5, 3}, {9, 16}, {36, 64}};
+    for (size_t k = 0; k < sizeof npx / sizeof npx[0]; k++) {
+        char nm[96];
+        snprintf(nm, sizeof nm, "mirror mean %dx%d C24", npx[k][0], npx[k][1]);
+        mirror_mean(nm, BD_OP_MEAN, npx[k][0], npx[k][1], 24);
+        snprintf(nm, sizeof nm, "mirror global avgpool %dx%d C19", npx[k][0], npx[k][1]);
+        mirror_mean(nm, BD_OP_AVG_POOL, npx[k][0], npx[k][1], 19);
+    }
+    mirror_hswish();
+    mirror_resize(9, 16, 24);
+    mirror_resize(5, 7, 3);
+    exact_mode = 0;
+    test_logistic_range();
+}
+
 static void run_all(void)
 {
+    run_mirror();
+
     /* CONV2D */
     test_conv("conv 1x1 gemm Ci5 Co17", 1, 7, 9, 5, 17, CP(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, BD_ACT_NONE), 1);
     test_conv("conv 1x1 gemm Ci16 Co3 relu6", 1, 7, 9, 16, 3, CP(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, BD_ACT_RELU6), 1);
@@ -1455,10 +1827,14 @@ int main(void)
         cur_isa = isas[i];
         int f0 = n_fail, p0 = n_pass;
         rng_state = 0x9E3779B97F4A7C15ull;
+        graph_no = 0;
         run_all();
+        first_variant = 0;
         printf("%s: %d passed, %d failed\n", isas[i], n_pass - p0, n_fail - f0);
     }
     bd_ref_force_isa(NULL);
+    for (int k = 0; k < n_saved; k++)
+        free(saved_out[k]);
     printf("%d passed, %d failed\n", n_pass, n_fail);
     return n_fail ? 1 : 0;
 }

@@ -6,6 +6,8 @@
  * graph, so kernels may rely on them without checking:
  *  - every tensor index in an op is valid; every non-constant tensor is
  *    float32 with 1..4 dims, all dims >= 1, and element count < 2^31;
+ *  - the input and all op outputs together hold at most 2^28 elements
+ *    (1 GiB of floats), so no plan of the activations is larger;
  *  - every constant tensor the kernels read is float32 (fp16 constants and
  *    their DEQUANTIZE ops are already folded) except the int32 "shape-like"
  *    operands (sizes, axes, paddings, output shapes), which are decoded into

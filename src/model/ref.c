@@ -39,10 +39,9 @@ static int cpu_has(const char *isa)
         return __builtin_cpu_supports("avx512f") &&
                __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2");
     if (strcmp(isa, "avx2") == 0)
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return __builtin_cpu_supports("avx2");
 #endif
     return 0;
 }
@@ -199,6 +198,28 @@ static void pack_gemm(struct ref_prep *p, int N, const float *src,
     }
 }
 
+/* Allocates the c4 weights and bias (see struct ref_prep). */
+static int c4_alloc(struct bd_ref *r, struct ref_prep *p, int ncol, int taps, int kc)
+{
+    const size_t ncb = ((size_t)ncol + 3) / 4, kg = ((size_t)kc + 3) / 4;
+    p->c4 = 1;
+    p->c4_taps = taps;
+    p->c4_kc = kc;
+    p->c4_ncol = ncol;
+    p->w = ref_alloc(r, ncb * (size_t)taps * kg * 16 * sizeof(float));
+    p->bias = ref_alloc(r, ncb * 4 * sizeof(float));
+    return p->w && p->bias ? BD_OK : BD_ERR_NOMEM;
+}
+
+/* Sets the c4 weight of column n, tap t, input k: the weights are
+ * [ncol / 4][taps][kc / 4][4 columns][4 lanes] (rounded up, zero padded). */
+static void c4_set(const struct ref_prep *p, int n, int t, int k, float v)
+{
+    const size_t kg = ((size_t)p->c4_kc + 3) / 4;
+    p->w[((((size_t)(n / 4) * (size_t)p->c4_taps + (size_t)t) * kg + (size_t)(k / 4)) * 4 +
+          (size_t)(n % 4)) * 4 + (size_t)(k % 4)] = v;
+}
+
 static int prep_conv(struct bd_ref *r, int i, struct needs *nd)
 {
     const struct bd_graph *g = r->g;
@@ -227,6 +248,23 @@ static int prep_conv(struct bd_ref *r, int i, struct needs *nd)
     if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
         return unsupported(i, op, "bias must be a constant float tensor");
     const int T = KH * KW, K = T * Ci;
+    if (nd->zeros < (size_t)Ci)
+        nd->zeros = (size_t)Ci;
+    if (nd->ptrs < (size_t)REF_MR_MAX * T)
+        nd->ptrs = (size_t)REF_MR_MAX * T;
+    if (Co < REF_C4_BELOW_CO) {
+        int st = c4_alloc(r, p, Co, T, Ci);
+        if (st)
+            return st;
+        for (int co = 0; co < Co; co++) {
+            for (int t = 0; t < T; t++)
+                for (int k = 0; k < Ci; k++)
+                    c4_set(p, co, t, k, f[((size_t)co * T + (size_t)t) * Ci + (size_t)k]);
+            if (bias)
+                p->bias[co] = bias[co];
+        }
+        return BD_OK;
+    }
     int st = plan_blocks(r, p, Co, K);
     if (st)
         return st;
@@ -236,10 +274,6 @@ static int prep_conv(struct bd_ref *r, int i, struct needs *nd)
         for (int b = 0; b < p->nblk; b++)
             for (int j = 0; j < p->blk[b].nc; j++)
                 p->bias[p->blk[b].np0 + j] = bias[p->blk[b].n0 + j];
-    if (nd->zeros < (size_t)Ci)
-        nd->zeros = (size_t)Ci;
-    if (nd->ptrs < (size_t)REF_MR_MAX * T)
-        nd->ptrs = (size_t)REF_MR_MAX * T;
     return BD_OK;
 }
 
@@ -315,6 +349,24 @@ static int prep_tconv(struct bd_ref *r, int i, struct needs *nd)
     p->tc_direct = cp->stride_h == KH && cp->stride_w == KW && cp->pad_top == 0 &&
                    cp->pad_left == 0 && to->dims[1] == ti->dims[1] * KH &&
                    to->dims[2] == ti->dims[2] * KW;
+    if (p->tc_direct && Co < REF_C4_BELOW_CO) {
+        int st = c4_alloc(r, p, T * Co, 1, Ci);
+        if (st)
+            return st;
+        for (int t = 0; t < T; t++)
+            for (int co = 0; co < Co; co++) {
+                const int n = t * Co + co;
+                for (int k = 0; k < Ci; k++)
+                    c4_set(p, n, 0, k, f[((size_t)co * T + (size_t)t) * Ci + (size_t)k]);
+                if (bias)
+                    p->bias[n] = bias[co];
+            }
+        if (nd->tmp < (size_t)T * Co + 4)
+            nd->tmp = (size_t)T * Co + 4;
+        return BD_OK;
+    }
+    if (nd->ptrs < REF_MR_MAX)
+        nd->ptrs = REF_MR_MAX;
     const int N = p->tc_direct ? KW * Co : T * Co;
     int st = plan_blocks(r, p, N, Ci);
     if (st)
@@ -345,8 +397,6 @@ static int prep_tconv(struct bd_ref *r, int i, struct needs *nd)
     if (p->tc_direct && bias)
         for (int n = 0; n < N; n++)
             p->bias[n] = bias[n % Co];
-    if (nd->ptrs < REF_MR_MAX)
-        nd->ptrs = REF_MR_MAX;
     if (nd->tmp < (size_t)REF_MR_MAX * (size_t)p->npad)
         nd->tmp = (size_t)REF_MR_MAX * (size_t)p->npad;
     return BD_OK;
@@ -444,8 +494,8 @@ static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
     }
     for (int y = 0; y < OH; y++)
         resize_axis(OH, H, ac, hp, y, &p->ry0[y], &p->ry1[y], &p->rwy[y]);
-    if (nd->rowbuf < (size_t)W * (size_t)C)
-        nd->rowbuf = (size_t)W * (size_t)C;
+    if (nd->rowbuf < 2 * (size_t)OW * (size_t)C)
+        nd->rowbuf = 2 * (size_t)OW * (size_t)C;
     return BD_OK;
 }
 

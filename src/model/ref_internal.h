@@ -4,7 +4,7 @@
  * ref.c prepares everything at create time (packed weights, bias, lookup
  * tables, scratch) into one struct ref_prep per op and a list of steps;
  * ref_kernels.c holds the kernels, compiled once per instruction set
- * (AVX-512, AVX2+FMA, baseline) from the same plain-C source, and the
+ * (AVX-512, AVX2, baseline) from the same plain-C source, and the
  * best variant the CPU supports is picked once in bd_ref_create.
  */
 #ifndef BD_MODEL_REF_INTERNAL_H
@@ -26,6 +26,12 @@ struct ref_cblk {
     int n0, nc, nr, np0;
 };
 
+/* Convolutions (CONV2D, direct TRANSPOSE_CONV) with fewer output channels
+ * than this use the "c4" kernels: XNNPACK's WebAssembly build, whose main
+ * GEMM kernels are 8 columns wide, runs them on its 4x2c4 kernels, which
+ * sum every output in 4 partial sums (see struct ref_prep). */
+#define REF_C4_BELOW_CO 8
+
 /* What an op runs with, prepared at create time. */
 struct ref_prep {
     /* CONV2D, FULLY_CONNECTED, TRANSPOSE_CONV: a GEMM over K = taps * Ci
@@ -41,6 +47,14 @@ struct ref_prep {
                           * full coverage: every output is written once, so
                           * bias (per column) and epilogue go in the GEMM */
     int K, npad;
+    /* c4 (CONV2D with Co < REF_C4_BELOW_CO: c4_taps = KH*KW, columns co;
+     * direct TRANSPOSE_CONV with Co < REF_C4_BELOW_CO: c4_taps = 1,
+     * columns n = (ky * KW + kx) * Co + co): column n's value is
+     * (s0 + s2) + (s1 + s3), where s_j starts at bias[n] for j = 0 and 0
+     * otherwise, and adds, tap by tap and within a tap in order, the
+     * products of the inputs k with k % 4 == j (k counted from 0 in each
+     * tap). w: see c4_set in ref.c; bias is [ncol rounded up to 4]. */
+    int c4, c4_taps, c4_kc, c4_ncol;
     /* DWCONV2D: w is [KH*KW][cpad], bias [cpad]. */
     int cpad;
     /* RESIZE_BILINEAR: per output column, element offsets of the two source
@@ -84,7 +98,8 @@ struct bd_ref {
     size_t nptrs;
     float *tmp;                /* GEMM scratch for TRANSPOSE_CONV */
     size_t ntmp;
-    float *rowbuf;             /* one blended input row for RESIZE_BILINEAR */
+    float *rowbuf;             /* RESIZE_BILINEAR: two input rows interpolated
+                                * along x (2 * OW * C) */
     size_t nrowbuf;
     int (*exec)(const struct bd_ref *r, const struct ref_step *s);
     int max_nr;                /* widest GEMM block for this ISA: 32, 16 or 8 */

@@ -1,7 +1,7 @@
 /*
  * The ref backend's kernels, written in plain C so that GCC vectorises
  * them, and compiled three times from ref_kernels.inc: for AVX-512, for
- * AVX2+FMA and for the baseline ISA. ref.c picks the variant once.
+ * AVX2 and for the baseline ISA. ref.c picks the variant once.
  *
  * How the source is shaped for the vectoriser (GCC 12 at -O2 uses the
  * "very cheap" cost model, which vectorises only loops whose trip count is
@@ -13,10 +13,35 @@
  *    accumulators live in vector registers; the vectorised column loop is
  *    only unrolled when it is at most 2 vectors long, so each ISA uses
  *    blocks of at most 2 registers per row (ref.c's max_nr, REF_DWMAX);
- *  - FMA is written as fmaf() in the FMA variants (ISO C mode does not
- *    contract a*b+c) and as a*b+c in the baseline one.
+ *  - no variant uses FMA (REF_FMA is 0 everywhere; 1 would write MADD as
+ *    fmaf()), and contraction of a*b+c is kept off below.
+ *
+ * How the arithmetic is ordered: like TensorFlow Lite's WebAssembly build
+ * (XNNPACK kernels, no FMA), which the golden test compares with, so that
+ * both round alike (bit for bit on the selfie and Meet models):
+ *  - CONV2D, FULLY_CONNECTED, direct TRANSPOSE_CONV (stride == kernel):
+ *    start from the bias, add tap by tap (ky, kx), channel by channel; a
+ *    CONV2D or direct TRANSPOSE_CONV with fewer than REF_C4_BELOW_CO
+ *    output channels runs on XNNPACK's 4x2c4 kernels there, which keep 4
+ *    partial sums (the c4 kernels here, see struct ref_prep). A
+ *    TRANSPOSE_CONV with overlapping taps is not mirrored (it adds per-tap
+ *    GEMM results into the output);
+ *  - depthwise: bias, then the taps column by column (kx outer, ky inner);
+ *  - MEAN / global AVG_POOL: XNNPACK's 7-pixel groups (global_avg);
+ *  - HARD_SWISH (x * (1/6)) * relu6(x + 3), LOGISTIC XNNPACK's polynomial
+ *    (sigmoidf), RESIZE_BILINEAR along x first, then y.
+ * Blocking never changes the order in which one output's terms are added,
+ * so every variant gives the same bits.
  */
 #include "ref_internal.h"
+
+/* Each product and sum is rounded on its own: no a*b+c contraction into
+ * FMA, whatever the build's -std (ISO C modes already keep it off). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__) && !defined(__STRICT_ANSI__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <float.h>
 #include <math.h>
@@ -101,7 +126,7 @@ int bd_ref_have_x86_variants(void)
 
 /* ---- AVX-512 (32 zmm registers) ---------------------------------------- */
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2")
 #define REF_SUF avx512
 #define REF_FMA 0
 #define REF_VL 16
@@ -125,11 +150,11 @@ int bd_ref_have_x86_variants(void)
 #undef REF_DWMAX
 #pragma GCC pop_options
 
-/* ---- AVX2 + FMA (16 ymm registers) ------------------------------------- */
+/* ---- AVX2 (16 ymm registers) ------------------------------------------- */
 #pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#pragma GCC target("avx2")
 #define REF_SUF avx2
-#define REF_FMA 1
+#define REF_FMA 0
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 6

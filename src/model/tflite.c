@@ -69,6 +69,10 @@ static const char *const builtin_names[] = {
 #define MAX_TENSORS 100000
 #define MAX_OPS 100000
 #define MAX_ELEMENTS (1u << 28)   /* 1 GiB of floats per tensor */
+/* All activations together (the input and every op output): a few-KB file
+ * can otherwise declare tens of GiB that the engine would allocate and
+ * touch. The models we know need at most 60 MB. */
+#define MAX_ACTIVATION_ELEMENTS (1u << 28)
 
 /* Everything the graph owns, freed together. */
 struct graph_pool {
@@ -1192,6 +1196,14 @@ int bd_tflite_load(const uint8_t *data, size_t size, const char *name, struct bd
      * else not constant and not the input is never written. */
     if ((r = link_graph(g, L.name)) != 0)
         goto fail;
+    uint64_t act = g->tensors[g->input].count;
+    for (int i = 0; i < g->num_ops; i++)
+        act += g->tensors[g->ops[i].output].count;
+    if (act > MAX_ACTIVATION_ELEMENTS) {
+        r = bd_fail(BD_ERR_UNSUPPORTED, "model '%s': its activations need %llu MiB; at most %u MiB are supported",
+                    L.name, (unsigned long long)(act * 4 >> 20), MAX_ACTIVATION_ELEMENTS * 4u >> 20);
+        goto fail;
+    }
     *out = g;
     return BD_OK;
 fail:
