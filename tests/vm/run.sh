@@ -119,13 +119,13 @@ timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
     -append "$append" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$RUN,mount_tag=out,security_model=none,multidevs=remap" \
-    </dev/null >>"$RUN/console.log" 2>&1 &
+    </dev/null >>"$RUN/console.log" 2>&1 9>&- &
 qpid=$!
 trap 'kill $qpid 2>/dev/null' INT TERM HUP
 
 # Show the script's part of the console as it comes (everything with
 # VM_VERBOSE). A shell loop, not mawk, which reads its input in blocks.
-tail -n +1 -s 0.2 --pid=$qpid -f "$RUN/console.log" | {
+tail -n +1 -s 0.2 --pid=$qpid -f "$RUN/console.log" 9>&- | {
     on=0
     while IFS= read -r line || [ -n "$line" ]; do
         line=${line%$'\r'}
@@ -133,9 +133,9 @@ tail -n +1 -s 0.2 --pid=$qpid -f "$RUN/console.log" | {
             *@@VM_BEGIN@@*) on=1; [ "$verbose" = 1 ] || continue ;;
             *@@VM_END\ rc=*) on=0; [ "$verbose" = 1 ] || continue ;;
         esac
-        [ $on = 1 ] || [ "$verbose" = 1 ] && printf '%s\n' "$line"
+        if [ $on = 1 ] || [ "$verbose" = 1 ]; then printf '%s\n' "$line"; fi
     done
-}
+} || true
 qrc=0
 wait $qpid || qrc=$?
 trap - INT TERM HUP
