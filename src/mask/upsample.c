@@ -8,6 +8,21 @@
 
 #include "backdrop.h"
 
+/* Source sample of destination index d at scale (half-pixel centres, the
+ * coordinate clamped at 0): the two neighbours and the weight of the second. */
+static inline void src_coord(int d, float scale, int n, int *i0, int *i1, float *w)
+{
+    float f = ((float)d + 0.5f) * scale - 0.5f;
+    if (f < 0.f)
+        f = 0.f;
+    int a = (int)f;
+    if (a > n - 1)
+        a = n - 1;
+    *i0 = a;
+    *i1 = a + 1 < n ? a + 1 : n - 1;
+    *w = f - (float)a;
+}
+
 void bd_mask_upsample_bilinear(const float *src, int sw, int sh, uint8_t *dst, int dst_stride,
                                int dw, int dh)
 {
@@ -15,25 +30,15 @@ void bd_mask_upsample_bilinear(const float *src, int sw, int sh, uint8_t *dst, i
         return;
     const float sx = (float)sw / (float)dw, sy = (float)sh / (float)dh;
     for (int y = 0; y < dh; y++) {
-        float fy = ((float)y + 0.5f) * sy - 0.5f;
-        if (fy < 0.f)
-            fy = 0.f;
-        int y0 = (int)fy;
-        if (y0 > sh - 1)
-            y0 = sh - 1;
-        int y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
-        float wy = fy - (float)y0;
+        int y0, y1;
+        float wy;
+        src_coord(y, sy, sh, &y0, &y1, &wy);
         const float *r0 = src + (size_t)y0 * (size_t)sw, *r1 = src + (size_t)y1 * (size_t)sw;
         uint8_t *out = dst + (size_t)y * (size_t)dst_stride;
         for (int x = 0; x < dw; x++) {
-            float fx = ((float)x + 0.5f) * sx - 0.5f;
-            if (fx < 0.f)
-                fx = 0.f;
-            int x0 = (int)fx;
-            if (x0 > sw - 1)
-                x0 = sw - 1;
-            int x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
-            float wx = fx - (float)x0;
+            int x0, x1;
+            float wx;
+            src_coord(x, sx, sw, &x0, &x1, &wx);
             float top = r0[x0] + (r0[x1] - r0[x0]) * wx;
             float bot = r1[x0] + (r1[x1] - r1[x0]) * wx;
             float v = (top + (bot - top) * wy) * 255.f + 0.5f;

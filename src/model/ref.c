@@ -220,33 +220,53 @@ static void c4_set(const struct ref_prep *p, int n, int t, int k, float v)
           (size_t)(n % 4)) * 4 + (size_t)(k % 4)] = v;
 }
 
-static int prep_conv(struct bd_ref *r, int i, struct needs *nd)
+/* The filter and bias of a conv-like op, with the shapes the kernels
+ * rely on checked once more (the reader already did; this keeps ref safe
+ * for hand-built graphs such as the tests'). */
+struct conv_operands {
+    const float *filter, *bias;
+    int Co, KH, KW, Ci;
+};
+
+static int conv_operands(const struct bd_ref *r, int i, int dilated, struct conv_operands *c)
 {
     const struct bd_graph *g = r->g;
     const struct bd_op *op = &g->ops[i];
-    struct ref_prep *p = &r->prep[i];
     const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
     const struct bd_tensor *tf = &g->tensors[op->inputs[1]];
     const struct bd_tensor *to = &g->tensors[op->output];
-    const float *f = const_data(g, op->inputs[1]);
-    if (!f || tf->ndim != 4)
+    c->filter = const_data(g, op->inputs[1]);
+    if (!c->filter || tf->ndim != 4)
         return unsupported(i, op, "filter must be a constant float 4-D tensor");
     if (ti->ndim != 4 || to->ndim != 4)
         return unsupported(i, op, "input and output must be 4-D");
-    const int Co = tf->dims[0], KH = tf->dims[1], KW = tf->dims[2];
-    const int Ci = tf->dims[3];
+    c->Co = tf->dims[0];
+    c->KH = tf->dims[1];
+    c->KW = tf->dims[2];
+    c->Ci = tf->dims[3];
     const struct bd_conv_params *cp = &op->p.conv;
-    if (KH != cp->kernel_h || KW != cp->kernel_w || Ci != ti->dims[3] ||
-        Co != to->dims[3] || ti->dims[0] != to->dims[0])
+    if (c->KH != cp->kernel_h || c->KW != cp->kernel_w || c->Ci != ti->dims[3] ||
+        c->Co != to->dims[3] || ti->dims[0] != to->dims[0])
         return unsupported(i, op, "filter shape does not match the op");
-    if (cp->stride_h < 1 || cp->stride_w < 1 || cp->dilation_h < 1 ||
-        cp->dilation_w < 1)
+    if (cp->stride_h < 1 || cp->stride_w < 1 ||
+        (dilated && (cp->dilation_h < 1 || cp->dilation_w < 1)))
         return unsupported(i, op, "stride and dilation must be >= 1");
-    const float *bias = op->num_inputs > 2 && op->inputs[2] >= 0
-                            ? const_data(g, op->inputs[2])
-                            : NULL;
-    if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
+    const int has_bias = op->num_inputs > 2 && op->inputs[2] >= 0;
+    c->bias = has_bias ? const_data(g, op->inputs[2]) : NULL;
+    if (has_bias && !c->bias)
         return unsupported(i, op, "bias must be a constant float tensor");
+    return BD_OK;
+}
+
+static int prep_conv(struct bd_ref *r, int i, struct needs *nd)
+{
+    struct ref_prep *p = &r->prep[i];
+    struct conv_operands c;
+    int rc = conv_operands(r, i, 1, &c);
+    if (rc != BD_OK)
+        return rc;
+    const float *f = c.filter, *bias = c.bias;
+    const int Co = c.Co, KH = c.KH, KW = c.KW, Ci = c.Ci;
     const int T = KH * KW, K = T * Ci;
     if (nd->zeros < (size_t)Ci)
         nd->zeros = (size_t)Ci;
@@ -315,26 +335,14 @@ static int prep_tconv(struct bd_ref *r, int i, struct needs *nd)
     const struct bd_op *op = &g->ops[i];
     struct ref_prep *p = &r->prep[i];
     const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
-    const struct bd_tensor *tf = &g->tensors[op->inputs[1]];
     const struct bd_tensor *to = &g->tensors[op->output];
-    const float *f = const_data(g, op->inputs[1]);
-    if (!f || tf->ndim != 4)
-        return unsupported(i, op, "filter must be a constant float 4-D tensor");
-    if (ti->ndim != 4 || to->ndim != 4)
-        return unsupported(i, op, "input and output must be 4-D");
-    const int Co = tf->dims[0], KH = tf->dims[1], KW = tf->dims[2];
-    const int Ci = tf->dims[3];
     const struct bd_conv_params *cp = &op->p.conv;
-    if (KH != cp->kernel_h || KW != cp->kernel_w || Ci != ti->dims[3] ||
-        Co != to->dims[3] || ti->dims[0] != to->dims[0])
-        return unsupported(i, op, "filter shape does not match the op");
-    if (cp->stride_h < 1 || cp->stride_w < 1)
-        return unsupported(i, op, "stride must be >= 1");
-    const float *bias = op->num_inputs > 2 && op->inputs[2] >= 0
-                            ? const_data(g, op->inputs[2])
-                            : NULL;
-    if (op->num_inputs > 2 && op->inputs[2] >= 0 && !bias)
-        return unsupported(i, op, "bias must be a constant float tensor");
+    struct conv_operands c;
+    int rc = conv_operands(r, i, 0, &c);
+    if (rc != BD_OK)
+        return rc;
+    const float *f = c.filter, *bias = c.bias;
+    const int Co = c.Co, KH = c.KH, KW = c.KW, Ci = c.Ci;
     const int T = KH * KW;
     if ((long long)T * Co > INT_MAX / 2)
         return unsupported(i, op, "filter too large");
