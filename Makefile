@@ -33,7 +33,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build bench clean
+        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -138,3 +138,9 @@ bench: all models-test
 
 clean:
 	rm -rf $(BUILD)
+
+# The qemu VM with vivid and v4l2loopback (tests/vm/README.md); the
+# virtual-camera tests will run in it.
+vm-smoke:
+	@bash tests/vm/build.sh $(BUILD)/vm
+	@bash tests/vm/run.sh tests/vm/smoke.sh

@@ -6,7 +6,8 @@
 #   tests/vm/run.sh SCRIPT [ARGS...]
 #
 # SCRIPT runs as root, cwd = the project dir, stdin /dev/null, stdout and
-# stderr (merged) copied to this script's stdout, with
+# stderr (merged) copied to this script's stdout (run.sh's own "vm: ..."
+# lines go to stderr), with
 #   VM_OUT      a writable dir (the same path on the host: build/vm/runs/...)
 #   VM_KERNEL   the guest kernel's version
 #   VM_MODROOT  root of its modules: modprobe -d "$VM_MODROOT" MODULE ARGS
@@ -21,7 +22,7 @@
 #   VM_LOOPBACK_ARGS    v4l2loopback's module args ("off": don't load it)
 #   VM_ENV="A B"        host variables to pass through to SCRIPT
 #   VM_CWD              SCRIPT's cwd (default: the project dir)
-#   VM_MEM=1024 VM_SMP=2 VM_CPU=max   the VM's size
+#   VM_MEM=1024 VM_SMP=2 VM_CPU=Nehalem   the VM's size (no AVX: see README)
 #   VM_TCG_OPTS=thread=single   one host thread runs all vCPUs: 2-4x faster
 #                       than thread=multi here (see README)
 #   VM_PVH=0            boot vmlinuz (bzImage) instead of the extracted vmlinux
@@ -32,8 +33,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
-say() { echo "vm: $*"; }
-die() { say "error: $*" >&2; exit 2; }
+say() { echo "vm: $*" >&2; }
+die() { say "error: $*"; exit 2; }
 
 [ $# -ge 1 ] || { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 SCRIPT=$(realpath "$1")
@@ -51,6 +52,13 @@ fi
 # shellcheck source=/dev/null
 . "$VM_DIR/vm.env"
 command -v qemu-system-x86_64 >/dev/null || "$HERE/build.sh" "$VM_DIR" >&2
+
+# One VM at a time on this machine (its 2 cores are shared).
+exec 9>/tmp/backdrop-vm.lock
+if ! flock -n 9; then
+    say "waiting for another VM to finish"
+    flock 9
+fi
 
 if [ -n "${VM_RUN_DIR:-}" ]; then
     RUN=$(realpath -m "$VM_RUN_DIR")
@@ -102,13 +110,6 @@ guest_timeout=$((VM_TIMEOUT - 15))
     done
 } >"$RUN/.vm/env"
 
-# One VM at a time on this machine (its 2 cores are shared).
-exec 9>/tmp/backdrop-vm.lock
-if ! flock -n 9; then
-    say "waiting for another VM to finish"
-    flock 9
-fi
-
 verbose=${VM_VERBOSE:-0}
 append="console=ttyS0 panic=-1 rdinit=/init mitigations=off"
 [ "$verbose" = 1 ] || append+=" quiet"
@@ -118,7 +119,7 @@ kernel=$VM_DIR/vmlinuz
 say "kernel $VM_KERNEL, script $SCRIPT, results $RUN, timeout ${VM_TIMEOUT}s"
 t0=$(date +%s.%N)
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
-    -accel "tcg,${VM_TCG_OPTS:-thread=single}" -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" \
+    -accel "tcg,${VM_TCG_OPTS:-thread=single}" -cpu "${VM_CPU:-Nehalem}" -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" \
     -nographic -vga none -no-reboot -nic none \
     -kernel "$kernel" -initrd "$VM_DIR/initramfs.cpio.gz" \
     -append "$append" \
@@ -153,7 +154,7 @@ secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 show_boot_log() {
     if [ "${VM_VERBOSE:-0}" = 0 ] && ! grep -q '@@VM_BEGIN@@' "$RUN/console.log"; then
         say "last lines of the console ($RUN/console.log):"
-        tail -n 40 "$RUN/console.log" | sed 's/\r$//; s/^/  | /'
+        tail -n 40 "$RUN/console.log" | sed 's/\r$//; s/^/  | /' >&2
     fi
 }
 
