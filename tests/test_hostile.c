@@ -644,7 +644,7 @@ static void test_regressions(const char *dir)
     int n = 0;
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
-        if (len < 7 || strcmp(de->d_name + len - 7, ".tflite") != 0)
+        if (len < 6 || strcmp(de->d_name + len - 6, ".crash") != 0)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);

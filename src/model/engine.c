@@ -89,10 +89,10 @@ static int plan_arena(struct bd_engine *e, int alias)
     qsort(s, (size_t)n, sizeof *s, cmp_size_desc);
     size_t total = 0;
     for (int i = 0; i < n; i++) {
-        size_t off = 0;
+        size_t off = alias ? 0 : total;
         /* Retry until no overlapping live neighbour conflicts. Placed slots
          * are few (hundreds), so the quadratic scan is cheap at create. */
-        for (int moved = 1; moved;) {
+        for (int moved = alias; moved;) {
             moved = 0;
             for (int j = 0; j < i; j++) {
                 if (alias && (s[j].first > s[i].last || s[i].first > s[j].last))

@@ -23,8 +23,8 @@
  *  - constant data has at least 64 bytes of readable slack after it;
  *  - TRANSPOSE_CONV is never dilated (dilation_h/w are 1);
  *    depth_multiplier >= 1 and equals filter channels / input channels;
- *  - CONCAT inputs all have the output's rank; PAD's pad[k] indexes the
- *    tensor's own dim k (ranks below 4 leave the rest zero).
+ *  - CONCAT inputs all have the output's rank; PAD is always 4-D NHWC
+ *    and pad[k] pads dim k.
  */
 #ifndef BD_MODEL_GRAPH_H
 #define BD_MODEL_GRAPH_H
