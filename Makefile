@@ -90,12 +90,7 @@ test: deps deps-test
 
 # Everything `make test` runs, without the install step.
 check: all models-test
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory hostile
-	@$(MAKE) --no-print-directory golden
-	@$(MAKE) --no-print-directory asan
-	@$(MAKE) --no-print-directory fuzz-smoke
-	@echo "all test suites passed"
+	@scripts/check.sh BUILD=$(BUILD)
 
 unit: $(TESTS) $(BUILD)/backdrop
 	@scripts/run-tests.sh $(BUILD) $(TESTS)
