@@ -67,6 +67,13 @@ const char *bd_ref_isa(void)
 {
     if (forced_isa)
         return forced_isa;
+    /* BACKDROP_REF_ISA=base forces the plain C build of the kernels (like
+     * libyuv's LIBYUV_DISABLE_*); avx2 or avx512 pick those variants when
+     * the CPU has them. Read when an engine is created, never per run. */
+    const char *env = getenv("BACKDROP_REF_ISA");
+    if (env && (strcmp(env, "base") == 0 || ((strcmp(env, "avx2") == 0 || strcmp(env, "avx512") == 0) &&
+                                            cpu_has(env))))
+        return strcmp(env, "base") == 0 ? "base" : strcmp(env, "avx2") == 0 ? "avx2" : "avx512";
     if (cpu_has("avx512"))
         return "avx512";
     if (cpu_has("avx2"))
