@@ -25,7 +25,7 @@ MODEL_GENERAL   := $(MODELS)/selfie_segmentation.tflite
 MODEL_LANDSCAPE := $(MODELS)/selfie_segmentation_landscape.tflite
 HMS     := $(NPM)/hms-virtual-background/package
 
-LIB_SRC := $(wildcard src/common/*.c src/model/*.c src/mask/*.c src/image/*.c)
+LIB_SRC := $(wildcard src/common/*.c src/capture/*.c src/model/*.c src/mask/*.c src/image/*.c src/output/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/model/embed.o
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -136,6 +136,11 @@ clean:
 
 # The qemu VM with vivid and v4l2loopback (tests/vm/README.md); the
 # virtual-camera tests will run in it.
-vm-smoke:
+vm-smoke: $(BUILD)/v4l2tool
 	@bash tests/vm/build.sh $(BUILD)/vm
 	@bash tests/vm/run.sh tests/vm/smoke.sh
+	@bash tests/vm/run.sh tests/vm/v4l2_layer.sh $(BUILD)/v4l2tool
+
+# A small client of the V4L2 layer, driven by tests/vm/v4l2_layer.sh.
+$(BUILD)/v4l2tool: tests/v4l2tool.c $(BUILD)/libbackdrop.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
