@@ -575,6 +575,18 @@ const char *bd_v4l2_capture_card(const struct bd_v4l2_capture *cap)
     return cap->card;
 }
 
+
+/* Buffer i of the capture queue, as QUERYBUF and QBUF want it. */
+static struct v4l2_buffer mmap_buffer(int i)
+{
+    struct v4l2_buffer b;
+    memset(&b, 0, sizeof b);
+    b.index = (uint32_t)i;
+    b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    b.memory = V4L2_MEMORY_MMAP;
+    return b;
+}
+
 int bd_v4l2_capture_fd(const struct bd_v4l2_capture *cap)
 {
     return cap->fd;
@@ -638,11 +650,7 @@ int bd_v4l2_capture_start(struct bd_v4l2_capture *cap)
         return bd_fail(-ENOMEM, "camera '%s' gave %u buffers; at least 2 are needed", cap->path, got);
     }
     for (int i = 0; i < cap->nbuf; i++) {
-        struct v4l2_buffer b;
-        memset(&b, 0, sizeof b);
-        b.index = (uint32_t)i;
-        b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-        b.memory = V4L2_MEMORY_MMAP;
+        struct v4l2_buffer b = mmap_buffer(i);
         r = bd_v4l2_ioctl(cap->ops, cap->fd, VIDIOC_QUERYBUF, &b);
         if (r < 0) {
             r = dev_error(cap->path, r, "VIDIOC_QUERYBUF");
@@ -660,11 +668,7 @@ int bd_v4l2_capture_start(struct bd_v4l2_capture *cap)
         cap->bufs[i].length = b.length;
     }
     for (int i = 0; i < cap->nbuf; i++) {
-        struct v4l2_buffer b;
-        memset(&b, 0, sizeof b);
-        b.index = (uint32_t)i;
-        b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-        b.memory = V4L2_MEMORY_MMAP;
+        struct v4l2_buffer b = mmap_buffer(i);
         r = bd_v4l2_ioctl(cap->ops, cap->fd, VIDIOC_QBUF, &b);
         if (r < 0) {
             r = dev_error(cap->path, r, "VIDIOC_QBUF");
