@@ -25,7 +25,7 @@ MODEL_GENERAL   := $(MODELS)/selfie_segmentation.tflite
 MODEL_LANDSCAPE := $(MODELS)/selfie_segmentation_landscape.tflite
 HMS     := $(NPM)/hms-virtual-background/package
 
-LIB_SRC := $(wildcard src/common/*.c src/capture/*.c src/model/*.c src/mask/*.c src/image/*.c src/output/*.c)
+LIB_SRC := $(wildcard src/common/*.c src/capture/*.c src/model/*.c src/mask/*.c src/composite/*.c src/image/*.c src/output/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/model/embed.o
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)

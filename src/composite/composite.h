@@ -1,0 +1,145 @@
+/*
+ * Compositing stage of the camera pipeline: person frame + mask + background
+ * → output frame, all I420.
+ *
+ * Frames are I420: Y at W x H, U and V at ceil(W/2) x ceil(H/2). The person
+ * mask is 8-bit at the Y plane's size (0 = background, 255 = person).
+ * Plane functions take libyuv-shaped arguments (src, src_stride, dst,
+ * dst_stride, width, height); strides are in bytes, >= the row width.
+ *
+ * A bd_compositor is created for one frame size and owns every buffer the
+ * stage needs (background planes, chroma mask, blur scratch, mirror
+ * buffer): nothing of ours is allocated per frame. (libyuv's ScalePlane /
+ * I420Scale and I420Mirror may allocate a row buffer inside libyuv.)
+ *
+ * One compositor is used by one thread at a time.
+ */
+#ifndef BD_COMPOSITE_COMPOSITE_H
+#define BD_COMPOSITE_COMPOSITE_H
+
+#include <stdint.h>
+
+#include "backdrop.h"
+
+/* ---- plane helpers ------------------------------------------------------ */
+
+/*
+ * Mask for chroma: each output sample is the rounded mean of its 2x2 block
+ * of mask samples, (a + b + c + d + 2) >> 2. Odd width/height: the last
+ * column/row is replicated (a block of 1x2, 2x1 or 1x1 averages what it
+ * has, rounded half up). width/height are the mask's (Y) size; dst is
+ * ceil(width/2) x ceil(height/2).
+ */
+void bd_mask_to_chroma(const uint8_t *mask, int mask_stride, uint8_t *dst, int dst_stride,
+                       int width, int height);
+
+/*
+ * Blend one plane: dst = (m*fg + (255-m)*bg + 127) / 255 (integer division,
+ * i.e. x/255 rounded to nearest; ties cannot occur as 255 is odd).
+ * Computed in 16-bit lanes as t = x + 128; (t + (t >> 8)) >> 8, which is
+ * exactly equal to the formula for every m, fg, bg in 0..255 (max error 0,
+ * checked exhaustively by the test). dst may be fg or bg itself (same
+ * pointer and stride); other overlaps are not allowed.
+ */
+void bd_blend_plane(const uint8_t *fg, int fg_stride, const uint8_t *bg, int bg_stride,
+                    const uint8_t *mask, int mask_stride, uint8_t *dst, int dst_stride,
+                    int width, int height);
+
+/*
+ * RGB → Y'CbCr, BT.601 limited range (Y 16..235, U/V 16..240) in libyuv's
+ * integer form, so a solid colour equals what libyuv's ARGBToI420 gives for
+ * an image of that colour:
+ *   Y = (66 R + 129 G + 25 B + 0x1080) >> 8
+ *   U = (112 B - 74 G - 38 R + 0x8000) >> 8
+ *   V = (112 R - 94 G - 18 B + 0x8000) >> 8
+ * (libyuv 1857's ARGBToI420, C and SIMD rows alike, truncates U/V: offset
+ * 0x8000, not 0x8080). Within 1 of the real-valued BT.601 result, e.g.
+ * pure red gives V 239 where BT.601 says 240.
+ */
+void bd_rgb_to_yuv601(uint8_t r, uint8_t g, uint8_t b, uint8_t *y, uint8_t *u, uint8_t *v);
+
+/*
+ * Separable box blur of a plane in place, `passes` times (3 ≈ Gaussian),
+ * window 2*radius+1 in each direction, edges replicated (a constant plane
+ * stays exactly constant). Each 1-D pass rounds to nearest. tmp is a plane
+ * of at least width x height (stride tmp_stride); col_sums holds width
+ * uint32. radius 0..BD_BLUR_MAX_RADIUS; radius 0 or passes 0 leave the
+ * plane unchanged.
+ */
+#define BD_BLUR_MAX_RADIUS 64
+void bd_box_blur_plane(uint8_t *plane, int stride, int width, int height, int radius,
+                       int passes, uint8_t *tmp, int tmp_stride, uint32_t *col_sums);
+
+/* ---- the compositor ----------------------------------------------------- */
+
+/* How a background image is fitted to the frame. */
+enum bd_fit {
+    BD_FIT_COVER = 0,   /* scale to fill, crop the centre (aspect kept) */
+    BD_FIT_CONTAIN = 1, /* scale to fit, centred, black bars (Y 16, U/V 128) */
+    BD_FIT_STRETCH = 2, /* scale to exactly W x H (aspect not kept) */
+    BD_FIT_TILE = 3,    /* repeat at native size from the top-left corner */
+};
+
+/* A read-only I420 frame. */
+struct bd_i420_view {
+    const uint8_t *y, *u, *v;
+    int stride_y, stride_u, stride_v;
+    int width, height;
+};
+
+/* A writable I420 frame. */
+struct bd_i420 {
+    uint8_t *y, *u, *v;
+    int stride_y, stride_u, stride_v;
+    int width, height;
+};
+
+/* The blur background downscales the frame by this factor (box filter). */
+#define BD_BLUR_DOWNSCALE 4
+
+struct bd_compositor;
+
+/*
+ * Creates a compositor for width x height frames (1..16384 each), with
+ * every buffer it will use. The background starts as solid black.
+ * Errors: BD_ERR_INVALID_ARG, BD_ERR_NOMEM.
+ */
+enum bd_status bd_compositor_create(int width, int height, struct bd_compositor **out);
+void bd_compositor_destroy(struct bd_compositor *comp);
+
+/* Background = a solid colour (bd_rgb_to_yuv601). */
+enum bd_status bd_compositor_set_color(struct bd_compositor *comp, uint8_t r, uint8_t g,
+                                       uint8_t b);
+
+/*
+ * Background = an I420 image fitted with `fit`, computed once here (libyuv
+ * I420Scale, box filter); frames then only blend. The image is only read
+ * during the call. Cover crops and contain places at even offsets so the
+ * chroma planes stay aligned with luma.
+ */
+enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
+                                       const struct bd_i420_view *image, enum bd_fit fit);
+
+/*
+ * Background = the frame itself, blurred: I420Scale by 1/BD_BLUR_DOWNSCALE
+ * (box filter), bd_box_blur_plane with 3 passes at radius `strength` on Y
+ * and (strength+1)/2 on U/V (half resolution), I420Scale back up
+ * (bilinear). Call it per frame before bd_composite_frame. strength
+ * 0..BD_BLUR_MAX_RADIUS (0 = only the down/up scaling).
+ */
+enum bd_status bd_composite_blur_background(struct bd_compositor *comp,
+                                            const struct bd_i420_view *frame, int strength);
+
+/*
+ * dst = blend(frame, current background, mask), then mirrored horizontally
+ * (libyuv I420Mirror) when mirror is non-zero. frame and dst are W x H;
+ * mask is W x H. dst may be the frame's own planes when mirror is 0.
+ */
+enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i420_view *frame,
+                                  const uint8_t *mask, int mask_stride,
+                                  const struct bd_i420 *dst, int mirror);
+
+/* The current background planes (W x H I420), e.g. for tests or previews. */
+struct bd_i420_view bd_compositor_background(const struct bd_compositor *comp);
+
+#endif

@@ -1,0 +1,747 @@
+/*
+ * Tests of the compositing stage (src/composite/): the /255 blend against
+ * the exact formula (exhaustively, then on random planes at odd sizes and
+ * unaligned strides), the 2x2 chroma mask against a naive version, BT.601
+ * colour conversion, background fit geometry, the box blur, mirroring, and
+ * a whole frame against a naive compositor. Prints the time of a 1280x720
+ * blur background + blend (informational, never asserted).
+ *
+ * Built and run by `make unit` (and under ASan+UBSan by `make asan`).
+ * Last line of output: "N passed, M failed"; exit status 1 on failure.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libyuv/convert_from_argb.h>
+
+#include "backdrop.h"
+#include "composite/composite.h"
+
+static int n_pass, n_fail;
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void check(int ok, const char *fmt, ...)
+{
+    if (ok) {
+        n_pass++;
+        return;
+    }
+    n_fail++;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("FAIL: ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    va_end(ap);
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 32);
+}
+
+static uint8_t *rand_plane(int stride, int h)
+{
+    uint8_t *p = malloc((size_t)stride * (size_t)h);
+    for (size_t i = 0; i < (size_t)stride * (size_t)h; i++)
+        p[i] = (uint8_t)rnd();
+    return p;
+}
+
+static uint8_t exact_blend(int m, int f, int b)
+{
+    return (uint8_t)((m * f + (255 - m) * b + 127) / 255);
+}
+
+/* An owned I420 frame with stride = width + 7 (unaligned). */
+struct frame {
+    struct bd_i420 f;
+    uint8_t *mem;
+};
+
+static struct frame frame_new(int w, int h, int fill_random, uint8_t fy, uint8_t fu, uint8_t fv)
+{
+    struct frame fr;
+    int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    fr.f.width = w;
+    fr.f.height = h;
+    fr.f.stride_y = w + 7;
+    fr.f.stride_u = fr.f.stride_v = cw + 7;
+    size_t ny = (size_t)fr.f.stride_y * h, nc = (size_t)fr.f.stride_u * ch;
+    fr.mem = malloc(ny + 2 * nc);
+    fr.f.y = fr.mem;
+    fr.f.u = fr.mem + ny;
+    fr.f.v = fr.mem + ny + nc;
+    if (fill_random) {
+        for (size_t i = 0; i < ny + 2 * nc; i++)
+            fr.mem[i] = (uint8_t)rnd();
+    } else {
+        memset(fr.f.y, fy, ny);
+        memset(fr.f.u, fu, nc);
+        memset(fr.f.v, fv, nc);
+    }
+    return fr;
+}
+
+static struct bd_i420_view view_of(const struct bd_i420 *f)
+{
+    struct bd_i420_view v = {f->y, f->u, f->v, f->stride_y, f->stride_u, f->stride_v,
+                             f->width, f->height};
+    return v;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void test_blend_exhaustive(void)
+{
+    /* every (m, fg, bg): a 256x256 plane per mask value */
+    uint8_t *fg = malloc(65536), *bg = malloc(65536), *mk = malloc(65536), *d = malloc(65536);
+    for (int i = 0; i < 65536; i++) {
+        fg[i] = (uint8_t)(i & 255);
+        bg[i] = (uint8_t)(i >> 8);
+    }
+    long bad = 0;
+    int max_err = 0;
+    for (int m = 0; m < 256; m++) {
+        memset(mk, m, 65536);
+        bd_blend_plane(fg, 256, bg, 256, mk, 256, d, 256, 256, 256);
+        for (int i = 0; i < 65536; i++) {
+            int e = abs((int)d[i] - exact_blend(m, fg[i], bg[i]));
+            if (e) {
+                bad++;
+                if (e > max_err)
+                    max_err = e;
+            }
+        }
+    }
+    check(bad == 0, "blend exhaustive: %ld of 16777216 differ from exact, max error %d", bad,
+          max_err);
+    printf("blend: exhaustive 256^3 check, %ld mismatches, max error %d\n", bad, max_err);
+    free(fg);
+    free(bg);
+    free(mk);
+    free(d);
+}
+
+static void test_blend_random(void)
+{
+    static const int sizes[][2] = {{37, 23}, {1, 1}, {2, 3}, {64, 17}, {127, 5}, {3, 40}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const int w = sizes[s][0], h = sizes[s][1];
+        const int fs = w + 7, bs = w + 3, ms = w + 5, ds = w + 7;
+        uint8_t *fg = rand_plane(fs, h), *bg = rand_plane(bs, h), *mk = rand_plane(ms, h);
+        uint8_t *d = malloc((size_t)ds * h);
+        memset(d, 0xA5, (size_t)ds * h);
+        /* mask extremes too */
+        mk[0] = 0;
+        if (w * h > 1)
+            mk[ms * (h - 1) + w - 1] = 255;
+        bd_blend_plane(fg, fs, bg, bs, mk, ms, d, ds, w, h);
+        int bad = 0, pad = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++)
+                bad += d[y * ds + x] != exact_blend(mk[y * ms + x], fg[y * fs + x],
+                                                    bg[y * bs + x]);
+            for (int x = w; x < ds; x++)
+                pad += d[y * ds + x] != 0xA5;
+        }
+        check(bad == 0, "blend %dx%d: %d pixels differ from exact", w, h, bad);
+        check(pad == 0, "blend %dx%d: %d padding bytes written", w, h, pad);
+        /* in place: dst = fg */
+        uint8_t *fg2 = malloc((size_t)fs * h);
+        memcpy(fg2, fg, (size_t)fs * h);
+        bd_blend_plane(fg2, fs, bg, bs, mk, ms, fg2, fs, w, h);
+        bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                bad += fg2[y * fs + x] != d[y * ds + x];
+        check(bad == 0, "blend %dx%d in place: %d pixels differ", w, h, bad);
+        free(fg);
+        free(fg2);
+        free(bg);
+        free(mk);
+        free(d);
+    }
+}
+
+static void test_mask_chroma(void)
+{
+    static const int sizes[][2] = {{37, 23}, {1, 1}, {2, 3}, {3, 1}, {1, 4}, {64, 64}, {5, 7}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const int w = sizes[s][0], h = sizes[s][1], cw = (w + 1) / 2, ch = (h + 1) / 2;
+        const int ms = w + 7, ds = cw + 7;
+        uint8_t *mk = rand_plane(ms, h), *d = malloc((size_t)ds * ch);
+        memset(d, 0x5A, (size_t)ds * ch);
+        bd_mask_to_chroma(mk, ms, d, ds, w, h);
+        int bad = 0, pad = 0;
+        for (int cy = 0; cy < ch; cy++) {
+            for (int cx = 0; cx < cw; cx++) {
+                /* naive: 2x2 block, missing samples replicate the edge */
+                int sum = 0;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) {
+                        int yy = 2 * cy + dy < h ? 2 * cy + dy : h - 1;
+                        int xx = 2 * cx + dx < w ? 2 * cx + dx : w - 1;
+                        sum += mk[yy * ms + xx];
+                    }
+                bad += d[cy * ds + cx] != (sum + 2) / 4;
+            }
+            for (int cx = cw; cx < ds; cx++)
+                pad += d[cy * ds + cx] != 0x5A;
+        }
+        check(bad == 0, "mask to chroma %dx%d: %d samples differ from naive", w, h, bad);
+        check(pad == 0, "mask to chroma %dx%d: %d padding bytes written", w, h, pad);
+        free(mk);
+        free(d);
+    }
+}
+
+static void test_colors(void)
+{
+    static const struct {
+        const char *name;
+        uint8_t r, g, b, y, u, v; /* BT.601 limited range, real-valued, rounded */
+    } c[] = {
+        {"red", 255, 0, 0, 81, 90, 240},   {"green", 0, 255, 0, 145, 54, 34},
+        {"blue", 0, 0, 255, 41, 240, 110}, {"white", 255, 255, 255, 235, 128, 128},
+        {"black", 0, 0, 0, 16, 128, 128},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        uint8_t y, u, v;
+        bd_rgb_to_yuv601(c[i].r, c[i].g, c[i].b, &y, &u, &v);
+        check(abs(y - c[i].y) <= 1 && abs(u - c[i].u) <= 1 && abs(v - c[i].v) <= 1,
+              "%s: got YUV %d,%d,%d, want %d,%d,%d (+-1)", c[i].name, y, u, v, c[i].y, c[i].u,
+              c[i].v);
+    }
+    /* equal to libyuv's ARGBToI420 on a solid 2x2 image, for random colours */
+    int bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        uint8_t r = (uint8_t)rnd(), g = (uint8_t)rnd(), b = (uint8_t)rnd();
+        if (i < 8) { /* corners of the cube */
+            r = (i & 1) ? 255 : 0;
+            g = (i & 2) ? 255 : 0;
+            b = (i & 4) ? 255 : 0;
+        }
+        uint8_t argb[16], yy[4], uu[1], vv[1];
+        for (int p = 0; p < 4; p++) {
+            argb[4 * p] = b;
+            argb[4 * p + 1] = g;
+            argb[4 * p + 2] = r;
+            argb[4 * p + 3] = 255;
+        }
+        ARGBToI420(argb, 8, yy, 2, uu, 1, vv, 1, 2, 2);
+        uint8_t y, u, v;
+        bd_rgb_to_yuv601(r, g, b, &y, &u, &v);
+        if (y != yy[0] || u != uu[0] || v != vv[0]) {
+            if (bad < 3)
+                printf("  rgb %d,%d,%d: ours %d,%d,%d libyuv %d,%d,%d\n", r, g, b, y, u, v,
+                       yy[0], uu[0], vv[0]);
+            bad++;
+        }
+    }
+    check(bad == 0, "rgb→yuv: %d of 2000 colours differ from libyuv ARGBToI420", bad);
+
+    /* a solid colour background */
+    struct bd_compositor *comp;
+    check(bd_compositor_create(37, 23, &comp) == BD_OK, "create 37x23");
+    bd_compositor_set_color(comp, 0, 255, 0);
+    struct bd_i420_view bg = bd_compositor_background(comp);
+    int off = 0;
+    for (int y = 0; y < 23; y++)
+        for (int x = 0; x < 37; x++)
+            off += bg.y[y * bg.stride_y + x] != 144 && bg.y[y * bg.stride_y + x] != 145;
+    for (int y = 0; y < 12; y++)
+        for (int x = 0; x < 19; x++)
+            off += abs(bg.u[y * bg.stride_u + x] - 54) > 1 || abs(bg.v[y * bg.stride_v + x] - 34) > 1;
+    check(off == 0, "solid green background: %d samples off", off);
+    bd_compositor_destroy(comp);
+}
+
+/* ---- fit modes ---------------------------------------------------------- */
+
+/* A w x h image, left half red, right half blue (w even). */
+static struct frame split_image(int w, int h)
+{
+    struct frame fr = frame_new(w, h, 0, 0, 0, 0);
+    uint8_t ry, ru, rv, by, bu, bv;
+    bd_rgb_to_yuv601(255, 0, 0, &ry, &ru, &rv);
+    bd_rgb_to_yuv601(0, 0, 255, &by, &bu, &bv);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            fr.f.y[y * fr.f.stride_y + x] = x < w / 2 ? ry : by;
+    for (int y = 0; y < (h + 1) / 2; y++)
+        for (int x = 0; x < (w + 1) / 2; x++) {
+            fr.f.u[y * fr.f.stride_u + x] = x < w / 4 ? ru : bu;
+            fr.f.v[y * fr.f.stride_v + x] = x < w / 4 ? rv : bv;
+        }
+    return fr;
+}
+
+/* Number of rows of the background (Y) that are entirely black (16). */
+static int black_rows_top(const struct bd_i420_view *b)
+{
+    int n = 0;
+    for (int y = 0; y < b->height; y++) {
+        for (int x = 0; x < b->width; x++)
+            if (b->y[y * b->stride_y + x] != 16)
+                return n;
+        n++;
+    }
+    return n;
+}
+
+static int black_rows_bottom(const struct bd_i420_view *b)
+{
+    int n = 0;
+    for (int y = b->height - 1; y >= 0; y--) {
+        for (int x = 0; x < b->width; x++)
+            if (b->y[y * b->stride_y + x] != 16)
+                return n;
+        n++;
+    }
+    return n;
+}
+
+static int black_cols_left(const struct bd_i420_view *b)
+{
+    int n = 0;
+    for (int x = 0; x < b->width; x++) {
+        for (int y = 0; y < b->height; y++)
+            if (b->y[y * b->stride_y + x] != 16)
+                return n;
+        n++;
+    }
+    return n;
+}
+
+/* Whether column x of rows y0..y1-1 is within tol of value. */
+static int col_is(const struct bd_i420_view *b, int x, int y0, int y1, int value, int tol)
+{
+    for (int y = y0; y < y1; y++)
+        if (abs(b->y[y * b->stride_y + x] - value) > tol)
+            return 0;
+    return 1;
+}
+
+static void test_fit(void)
+{
+    uint8_t ry, ru, rv, by, bu, bv;
+    bd_rgb_to_yuv601(255, 0, 0, &ry, &ru, &rv);
+    bd_rgb_to_yuv601(0, 0, 255, &by, &bu, &bv);
+    struct frame img = split_image(100, 50);
+    struct bd_i420_view iv = view_of(&img.f);
+    struct bd_compositor *comp;
+    check(bd_compositor_create(64, 64, &comp) == BD_OK, "create 64x64");
+    struct bd_i420_view b = bd_compositor_background(comp);
+
+    /* contain: 100x50 → 64x32 centred: 16 black rows top and bottom */
+    check(bd_compositor_set_image(comp, &iv, BD_FIT_CONTAIN) == BD_OK, "contain");
+    int top = black_rows_top(&b), bot = black_rows_bottom(&b);
+    check(top == 16 && bot == 16, "contain 100x50 in 64x64: bars %d top, %d bottom, want 16",
+          top, bot);
+    check(col_is(&b, 5, 16, 48, ry, 2) && col_is(&b, 58, 16, 48, by, 2),
+          "contain: picture left red, right blue");
+    int cbad = 0;
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++) {
+            int bar = y < 8 || y >= 24;
+            int u = b.u[y * b.stride_u + x], v = b.v[y * b.stride_v + x];
+            if (bar)
+                cbad += u != 128 || v != 128;
+            else if (x < 14)
+                cbad += abs(u - ru) > 2 || abs(v - rv) > 2;
+            else if (x >= 18)
+                cbad += abs(u - bu) > 2 || abs(v - bv) > 2;
+        }
+    check(cbad == 0, "contain: %d chroma samples wrong (bars 8 rows, picture red/blue)", cbad);
+
+    /* contain of a tall image: bars left and right */
+    struct frame tall = frame_new(50, 100, 0, 200, 60, 70);
+    struct bd_i420_view tv = view_of(&tall.f);
+    bd_compositor_set_image(comp, &tv, BD_FIT_CONTAIN);
+    int left = black_cols_left(&b);
+    check(left == 16 && col_is(&b, 47, 0, 64, 200, 0) && col_is(&b, 48, 0, 64, 16, 0),
+          "contain 50x100 in 64x64: %d black columns left, want 16 (and 16 right)", left);
+
+    /* cover: centre 50x50 crop → no bars, left red, right blue */
+    check(bd_compositor_set_image(comp, &iv, BD_FIT_COVER) == BD_OK, "cover");
+    check(black_rows_top(&b) == 0 && black_rows_bottom(&b) == 0 && black_cols_left(&b) == 0,
+          "cover: no bars");
+    check(col_is(&b, 2, 0, 64, ry, 2) && col_is(&b, 28, 0, 64, ry, 2) &&
+              col_is(&b, 37, 0, 64, by, 2) && col_is(&b, 61, 0, 64, by, 2),
+          "cover 100x50 in 64x64: left half red, right half blue");
+
+    /* stretch: whole image → left half red, right half blue */
+    check(bd_compositor_set_image(comp, &iv, BD_FIT_STRETCH) == BD_OK, "stretch");
+    check(col_is(&b, 0, 0, 64, ry, 2) && col_is(&b, 30, 0, 64, ry, 2) &&
+              col_is(&b, 33, 0, 64, by, 2) && col_is(&b, 63, 0, 64, by, 2),
+          "stretch 100x50 in 64x64: left half red, right half blue");
+    bd_compositor_destroy(comp);
+
+    /* cover into a wide frame crops top and bottom: a 40x40 image, rows
+     * 12..27 bright, the rest dark → 80x20 shows a 40x10 centre crop
+     * (rows 14..23 at the even offset), all bright */
+    struct frame band = frame_new(40, 40, 0, 0, 128, 128);
+    for (int y = 0; y < 40; y++)
+        memset(band.f.y + y * band.f.stride_y, y >= 12 && y < 28 ? 200 : 20, 40);
+    struct bd_i420_view bv2 = view_of(&band.f);
+    check(bd_compositor_create(80, 20, &comp) == BD_OK, "create 80x20");
+    b = bd_compositor_background(comp);
+    bd_compositor_set_image(comp, &bv2, BD_FIT_COVER);
+    check(col_is(&b, 0, 0, 20, 200, 1) && col_is(&b, 79, 0, 20, 200, 1),
+          "cover 40x40 in 80x20: centre rows only");
+    /* contain of the same: 20x20 centred, 30 black columns each side */
+    bd_compositor_set_image(comp, &bv2, BD_FIT_CONTAIN);
+    check(black_cols_left(&b) == 30 && col_is(&b, 50, 0, 20, 16, 0) && !col_is(&b, 49, 0, 20, 16, 0),
+          "contain 40x40 in 80x20: 30 black columns each side");
+    bd_compositor_destroy(comp);
+
+    /* tile: a random 3x5 image into 7x11 */
+    struct frame t = frame_new(3, 5, 1, 0, 0, 0);
+    struct bd_i420_view tv2 = view_of(&t.f);
+    check(bd_compositor_create(7, 11, &comp) == BD_OK, "create 7x11");
+    b = bd_compositor_background(comp);
+    check(bd_compositor_set_image(comp, &tv2, BD_FIT_TILE) == BD_OK, "tile");
+    int bad = 0;
+    for (int y = 0; y < 11; y++)
+        for (int x = 0; x < 7; x++)
+            bad += b.y[y * b.stride_y + x] != t.f.y[(y % 5) * t.f.stride_y + x % 3];
+    for (int y = 0; y < 6; y++)
+        for (int x = 0; x < 4; x++) {
+            int sy = ((2 * y) % 5) / 2, sx = ((2 * x) % 3) / 2;
+            bad += b.u[y * b.stride_u + x] != t.f.u[sy * t.f.stride_u + sx];
+            bad += b.v[y * b.stride_v + x] != t.f.v[sy * t.f.stride_v + sx];
+        }
+    check(bad == 0, "tile 3x5 in 7x11: %d samples wrong", bad);
+    bd_compositor_destroy(comp);
+
+    /* same image size: cover/contain/stretch are (near) copies */
+    struct frame same = frame_new(16, 8, 1, 0, 0, 0);
+    struct bd_i420_view sv = view_of(&same.f);
+    check(bd_compositor_create(16, 8, &comp) == BD_OK, "create 16x8");
+    b = bd_compositor_background(comp);
+    for (int fit = 0; fit < 4; fit++) {
+        bd_compositor_set_image(comp, &sv, (enum bd_fit)fit);
+        bad = 0;
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 16; x++)
+                bad += b.y[y * b.stride_y + x] != same.f.y[y * same.f.stride_y + x];
+        check(bad == 0, "fit %d at the same size: %d samples differ", fit, bad);
+    }
+    check(bd_compositor_set_image(comp, &sv, (enum bd_fit)9) == BD_ERR_INVALID_ARG,
+          "unknown fit refused");
+    check(bd_compositor_set_image(comp, NULL, BD_FIT_COVER) == BD_ERR_INVALID_ARG,
+          "NULL image refused");
+    bd_compositor_destroy(comp);
+
+    free(img.mem);
+    free(tall.mem);
+    free(band.mem);
+    free(t.mem);
+    free(same.mem);
+}
+
+/* ---- blur --------------------------------------------------------------- */
+
+static double variance(const uint8_t *p, int stride, int w, int h)
+{
+    double s = 0, s2 = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double v = p[y * stride + x];
+            s += v;
+            s2 += v * v;
+        }
+    double n = (double)w * h, m = s / n;
+    return s2 / n - m * m;
+}
+
+static void test_blur(void)
+{
+    /* plane level: constant stays exactly constant, any radius and size */
+    static const int sizes[][2] = {{1, 1}, {2, 3}, {37, 23}, {80, 45}};
+    static const int radii[] = {1, 2, 5, 64};
+    for (size_t s = 0; s < 4; s++)
+        for (size_t r = 0; r < 4; r++) {
+            const int w = sizes[s][0], h = sizes[s][1], st = w + 7;
+            uint8_t *p = malloc((size_t)st * h), *tmp = malloc((size_t)st * h);
+            uint32_t *cs = malloc((size_t)w * sizeof *cs);
+            int bad = 0;
+            for (int c = 0; c < 256; c += 51) {
+                memset(p, c, (size_t)st * h);
+                bd_box_blur_plane(p, st, w, h, radii[r], 3, tmp, st, cs);
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        bad += p[y * st + x] != c;
+            }
+            check(bad == 0, "box blur %dx%d r=%d: constant plane changed at %d samples", w, h,
+                  radii[r], bad);
+            free(p);
+            free(tmp);
+            free(cs);
+        }
+
+    /* one pass against a naive box mean (edges replicated); two rounded
+     * 1-D passes: within 1 */
+    {
+        const int w = 37, h = 23, st = w + 7, r = 3;
+        uint8_t *p = rand_plane(st, h), *orig = malloc((size_t)st * h),
+                *tmp = malloc((size_t)st * h);
+        uint32_t *cs = malloc((size_t)w * sizeof *cs);
+        memcpy(orig, p, (size_t)st * h);
+        bd_box_blur_plane(p, st, w, h, r, 1, tmp, st, cs);
+        int bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double sum = 0;
+                for (int dy = -r; dy <= r; dy++)
+                    for (int dx = -r; dx <= r; dx++) {
+                        int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                        sum += orig[yy * st + xx];
+                    }
+                bad += fabs(p[y * st + x] - sum / 49.0) > 1.0;
+            }
+        check(bad == 0, "box blur one pass vs naive mean: %d samples off by more than 1", bad);
+        free(p);
+        free(orig);
+        free(tmp);
+        free(cs);
+    }
+
+    /* compositor level: constant frame → constant background (+-1) */
+    static const int fsz[][2] = {{1, 1}, {2, 3}, {37, 23}, {160, 90}};
+    for (size_t s = 0; s < 4; s++) {
+        const int w = fsz[s][0], h = fsz[s][1];
+        struct bd_compositor *comp;
+        check(bd_compositor_create(w, h, &comp) == BD_OK, "create %dx%d", w, h);
+        struct frame fr = frame_new(w, h, 0, 100, 50, 200);
+        struct bd_i420_view v = view_of(&fr.f);
+        for (int strength = 0; strength <= BD_BLUR_MAX_RADIUS; strength += 16) {
+            check(bd_composite_blur_background(comp, &v, strength) == BD_OK, "blur %dx%d", w, h);
+            struct bd_i420_view b = bd_compositor_background(comp);
+            int bad = 0;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    bad += abs(b.y[y * b.stride_y + x] - 100) > 1;
+            for (int y = 0; y < (h + 1) / 2; y++)
+                for (int x = 0; x < (w + 1) / 2; x++)
+                    bad += abs(b.u[y * b.stride_u + x] - 50) > 1 ||
+                           abs(b.v[y * b.stride_v + x] - 200) > 1;
+            check(bad == 0, "blur background %dx%d strength %d: constant frame changed at %d",
+                  w, h, strength, bad);
+        }
+        check(bd_composite_blur_background(comp, &v, BD_BLUR_MAX_RADIUS + 1) ==
+                      BD_ERR_INVALID_ARG &&
+                  bd_composite_blur_background(comp, &v, -1) == BD_ERR_INVALID_ARG,
+              "blur strength out of range refused");
+        free(fr.mem);
+        bd_compositor_destroy(comp);
+    }
+
+    /* noise: variance falls, more with more strength */
+    {
+        const int w = 320, h = 180;
+        struct bd_compositor *comp;
+        bd_compositor_create(w, h, &comp);
+        struct frame fr = frame_new(w, h, 1, 0, 0, 0);
+        struct bd_i420_view v = view_of(&fr.f);
+        double v0 = variance(fr.f.y, fr.f.stride_y, w, h);
+        double vu0 = variance(fr.f.u, fr.f.stride_u, w / 2, h / 2);
+        bd_composite_blur_background(comp, &v, 2);
+        struct bd_i420_view b = bd_compositor_background(comp);
+        double v2 = variance(b.y, b.stride_y, w, h);
+        bd_composite_blur_background(comp, &v, 8);
+        double v8 = variance(b.y, b.stride_y, w, h);
+        double vu8 = variance(b.u, b.stride_u, w / 2, h / 2);
+        printf("blur: noise variance Y %.1f → %.2f (strength 2) → %.3f (strength 8); U %.1f → "
+               "%.3f\n",
+               v0, v2, v8, vu0, vu8);
+        check(v2 < v0 / 20 && v8 < v2 && vu8 < vu0 / 20, "blur reduces noise variance");
+        /* and at plane level with downscale-free blur */
+        const int st = w + 7;
+        uint8_t *p = rand_plane(st, h), *tmp = malloc((size_t)st * h);
+        uint32_t *cs = malloc((size_t)w * sizeof *cs);
+        double pv0 = variance(p, st, w, h);
+        bd_box_blur_plane(p, st, w, h, 3, 3, tmp, st, cs);
+        double pv1 = variance(p, st, w, h);
+        check(pv1 < pv0 / 20, "box blur r=3: variance %.1f → %.2f", pv0, pv1);
+        free(p);
+        free(tmp);
+        free(cs);
+        free(fr.mem);
+        bd_compositor_destroy(comp);
+    }
+}
+
+/* ---- whole frames and mirroring ---------------------------------------- */
+
+static void test_frame(void)
+{
+    static const int sizes[][2] = {{37, 23}, {1, 1}, {2, 3}, {64, 48}};
+    for (size_t s = 0; s < 4; s++) {
+        const int w = sizes[s][0], h = sizes[s][1], cw = (w + 1) / 2, ch = (h + 1) / 2;
+        struct bd_compositor *comp;
+        check(bd_compositor_create(w, h, &comp) == BD_OK, "create %dx%d", w, h);
+        bd_compositor_set_color(comp, 10, 200, 30);
+        uint8_t by, bu, bv;
+        bd_rgb_to_yuv601(10, 200, 30, &by, &bu, &bv);
+        struct frame fr = frame_new(w, h, 1, 0, 0, 0);
+        struct frame out = frame_new(w, h, 1, 0, 0, 0);
+        const int ms = w + 7;
+        uint8_t *mk = rand_plane(ms, h);
+        struct bd_i420_view v = view_of(&fr.f);
+        check(bd_composite_frame(comp, &v, mk, ms, &out.f, 0) == BD_OK, "composite %dx%d", w,
+              h);
+        int bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                bad += out.f.y[y * out.f.stride_y + x] !=
+                       exact_blend(mk[y * ms + x], fr.f.y[y * fr.f.stride_y + x], by);
+        for (int y = 0; y < ch; y++)
+            for (int x = 0; x < cw; x++) {
+                int sum = 0;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) {
+                        int yy = 2 * y + dy < h ? 2 * y + dy : h - 1;
+                        int xx = 2 * x + dx < w ? 2 * x + dx : w - 1;
+                        sum += mk[yy * ms + xx];
+                    }
+                int m = (sum + 2) / 4;
+                bad += out.f.u[y * out.f.stride_u + x] !=
+                       exact_blend(m, fr.f.u[y * fr.f.stride_u + x], bu);
+                bad += out.f.v[y * out.f.stride_v + x] !=
+                       exact_blend(m, fr.f.v[y * fr.f.stride_v + x], bv);
+            }
+        check(bad == 0, "composite %dx%d vs naive: %d samples differ", w, h, bad);
+
+        /* mirrored output is the unmirrored one flipped */
+        struct frame mir = frame_new(w, h, 1, 0, 0, 0);
+        bd_composite_frame(comp, &v, mk, ms, &mir.f, 1);
+        bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                bad += mir.f.y[y * mir.f.stride_y + x] !=
+                       out.f.y[y * out.f.stride_y + w - 1 - x];
+        for (int y = 0; y < ch; y++)
+            for (int x = 0; x < cw; x++)
+                bad += mir.f.u[y * mir.f.stride_u + x] !=
+                           out.f.u[y * out.f.stride_u + cw - 1 - x] ||
+                       mir.f.v[y * mir.f.stride_v + x] != out.f.v[y * out.f.stride_v + cw - 1 - x];
+        check(bad == 0, "mirror %dx%d: %d samples not flipped", w, h, bad);
+
+        /* mirror twice (mask all person) = identity */
+        memset(mk, 255, (size_t)ms * h);
+        struct frame a = frame_new(w, h, 1, 0, 0, 0), b2 = frame_new(w, h, 1, 0, 0, 0);
+        bd_composite_frame(comp, &v, mk, ms, &a.f, 1);
+        struct bd_i420_view av = view_of(&a.f);
+        bd_composite_frame(comp, &av, mk, ms, &b2.f, 1);
+        bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                bad += b2.f.y[y * b2.f.stride_y + x] != fr.f.y[y * fr.f.stride_y + x];
+        for (int y = 0; y < ch; y++)
+            for (int x = 0; x < cw; x++)
+                bad += b2.f.u[y * b2.f.stride_u + x] != fr.f.u[y * fr.f.stride_u + x] ||
+                       b2.f.v[y * b2.f.stride_v + x] != fr.f.v[y * fr.f.stride_v + x];
+        check(bad == 0, "mirror twice %dx%d: %d samples differ from the frame", w, h, bad);
+
+        /* in place (dst = frame), mask all background → background colour */
+        memset(mk, 0, (size_t)ms * h);
+        check(bd_composite_frame(comp, &v, mk, ms, &fr.f, 0) == BD_OK, "in place");
+        bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                bad += fr.f.y[y * fr.f.stride_y + x] != by;
+        check(bad == 0, "in place, mask 0 → background: %d wrong", bad);
+
+        /* refusals */
+        struct frame wrong = frame_new(w + 1, h, 0, 0, 0, 0);
+        struct bd_i420_view wv = view_of(&wrong.f);
+        check(bd_composite_frame(comp, &wv, mk, ms, &out.f, 0) == BD_ERR_INVALID_ARG &&
+                  bd_composite_frame(comp, &v, NULL, ms, &out.f, 0) == BD_ERR_INVALID_ARG &&
+                  bd_composite_blur_background(comp, &wv, 4) == BD_ERR_INVALID_ARG,
+              "wrong sizes / NULL mask refused");
+        free(wrong.mem);
+        free(a.mem);
+        free(b2.mem);
+        free(mir.mem);
+        free(fr.mem);
+        free(out.mem);
+        free(mk);
+        bd_compositor_destroy(comp);
+    }
+    struct bd_compositor *c = (struct bd_compositor *)1;
+    check(bd_compositor_create(0, 5, &c) == BD_ERR_INVALID_ARG && c == NULL,
+          "create 0x5 refused");
+    check(bd_compositor_create(16385, 5, &c) == BD_ERR_INVALID_ARG, "create 16385 wide refused");
+    bd_compositor_destroy(NULL);
+}
+
+/* ---- timing (informational) -------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void bench(void)
+{
+    const int w = 1280, h = 720, strength = 8, iters = 50;
+    struct bd_compositor *comp;
+    if (bd_compositor_create(w, h, &comp) != BD_OK)
+        return;
+    struct frame fr = frame_new(w, h, 1, 0, 0, 0), out = frame_new(w, h, 0, 0, 0, 0);
+    uint8_t *mk = rand_plane(w, h);
+    struct bd_i420_view v = view_of(&fr.f);
+    bd_composite_blur_background(comp, &v, strength); /* warm up */
+    bd_composite_frame(comp, &v, mk, w, &out.f, 0);
+    double t_blur = 0, t_blend = 0, t_mirror = 0;
+    for (int i = 0; i < iters; i++) {
+        double t0 = now_ms();
+        bd_composite_blur_background(comp, &v, strength);
+        double t1 = now_ms();
+        bd_composite_frame(comp, &v, mk, w, &out.f, 0);
+        double t2 = now_ms();
+        bd_composite_frame(comp, &v, mk, w, &out.f, 1);
+        double t3 = now_ms();
+        t_blur += t1 - t0;
+        t_blend += t2 - t1;
+        t_mirror += t3 - t2;
+    }
+    printf("timing 1280x720 (mean of %d, informational): blur background (strength %d) %.3f ms"
+           " + blend %.3f ms = %.3f ms; blend+mirror %.3f ms\n",
+           iters, strength, t_blur / iters, t_blend / iters, (t_blur + t_blend) / iters,
+           t_mirror / iters);
+    free(fr.mem);
+    free(out.mem);
+    free(mk);
+    bd_compositor_destroy(comp);
+}
+
+int main(void)
+{
+    test_blend_exhaustive();
+    test_blend_random();
+    test_mask_chroma();
+    test_colors();
+    test_fit();
+    test_blur();
+    test_frame();
+    bench();
+    printf("%d passed, %d failed\n", n_pass, n_fail);
+    return n_fail ? 1 : 0;
+}
