@@ -7,7 +7,7 @@ SAN     ?=
 WERROR  ?= -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra $(WERROR) -fPIC -D_GNU_SOURCE -Iinclude -Isrc
-LDLIBS  += -lyuv -ljpeg -lpng -lm -lpthread
+LDLIBS  += -lavformat -lavcodec -lavutil -lswscale -lyuv -ljpeg -lpng -lm -lpthread
 
 ifneq ($(wildcard /usr/include/xnnpack.h),)
 CFLAGS  += -DBD_HAVE_XNNPACK

@@ -5,9 +5,10 @@
 set -euo pipefail
 build=$1 hms=$2 rounds=${3:-300}
 cc=${CC:-cc}
+LIBS="-lavformat -lavcodec -lavutil -lswscale -lyuv -ljpeg -lpng -lm -lpthread -lXNNPACK -lpthreadpool"
 mkdir -p "$build/bench"
 $cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude -Isrc bench/bench_engine.c "$build/libbackdrop.a" \
-    -lyuv -ljpeg -lpng -lm -lpthread -lXNNPACK -lpthreadpool -o "$build/bench/bench_engine"
+    $LIBS -o "$build/bench/bench_engine"
 
 models=build/npm/selfie_segmentation/package
 printf '%-10s %8s %8s %8s %8s %8s %9s %9s %9s %9s\n' model bare_ms xnn_ms ref_ms wasm_ms load+build \
@@ -28,7 +29,7 @@ echo "targets: xnn/bare <= 1.05, wasm/xnn >= 2.5, ref/xnn <= 3, load+build <= 5 
 
 # Input normalisation of each model, scored against the portraits' alpha.
 $cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude -Isrc bench/normalisation.c "$build/libbackdrop.a" \
-    -lyuv -ljpeg -lpng -lm -lpthread -lXNNPACK -lpthreadpool -o "$build/bench/normalisation"
+    $LIBS -o "$build/bench/normalisation"
 shared=../shared/data
 if [ -d $shared/portraits-dev ]; then
     echo

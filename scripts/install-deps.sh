@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [build|test]
 set -eu
 mode=${1:-build}
-pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev"
+pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev"
 if [ "$mode" = test ]; then
     pkgs="$pkgs clang libclang-rt-14-dev"
 fi
