@@ -34,19 +34,7 @@
 #include "common/error.h"
 #include "output/y4m_writer.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (cond) {                                                           \
-            passed++;                                                         \
-        } else {                                                              \
-            failed++;                                                         \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
-            printf(__VA_ARGS__);                                              \
-            printf("\n");                                                     \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 #define VIDEO "../shared/data/video/doctor_26732.mp4"
 #define STILL "../shared/data/video/doctor-5871743_640.jpg"
@@ -810,6 +798,5 @@ int main(void)
     test_bad_files();
     test_still();
     test_video();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report();
 }

@@ -42,19 +42,7 @@
 #include "common/v4l2_ops.h"
 #include "output/v4l2_loopback.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (cond) {                                                           \
-            passed++;                                                         \
-        } else {                                                              \
-            failed++;                                                         \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
-            printf(__VA_ARGS__);                                              \
-            printf("\n");                                                     \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 static bool has(const char *s, const char *sub)
 {
@@ -1691,6 +1679,5 @@ int main(void)
     test_loopback_io();
     test_fault_sweep_loopback();
     fake_reset();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report();
 }
