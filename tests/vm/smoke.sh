@@ -10,16 +10,7 @@ if [ -z "${VM_OUT:-}" ]; then
     exit 2
 fi
 
-passed=0 failed=0 skipped=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
-check() { # NAME COMMAND...: pass if COMMAND succeeds
-    local name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
-section() { echo; echo "== $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # field DEVICE LABEL: a "Label : value" line of v4l2-ctl --all
 field() { v4l2-ctl -d "$1" --all 2>/dev/null | sed -n "s/^[[:space:]]*$2[[:space:]]*: //p" | head -n 1; }
 

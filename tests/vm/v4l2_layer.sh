@@ -27,16 +27,7 @@ if [ -z "$T" ] || [ ! -x "$T" ]; then
     exit 1
 fi
 
-passed=0 failed=0 skipped=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
-check() { # NAME COMMAND...: pass if COMMAND succeeds
-    local name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
-section() { echo; echo "== $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 timings=()
