@@ -94,13 +94,6 @@ static struct frame frame_new(int w, int h, int fill_random, uint8_t fy, uint8_t
     return fr;
 }
 
-static struct bd_i420_view view_of(const struct bd_i420 *f)
-{
-    struct bd_i420_view v = {f->y, f->u, f->v, f->stride_y, f->stride_u, f->stride_v,
-                             f->width, f->height};
-    return v;
-}
-
 /* ------------------------------------------------------------------------ */
 
 static void test_blend_exhaustive(void)
@@ -340,7 +333,7 @@ static void test_fit(void)
     bd_rgb_to_yuv601(255, 0, 0, &ry, &ru, &rv);
     bd_rgb_to_yuv601(0, 0, 255, &by, &bu, &bv);
     struct frame img = split_image(100, 50);
-    struct bd_i420_view iv = view_of(&img.f);
+    struct bd_i420_view iv = bd_i420_view_of(&img.f);
     struct bd_compositor *comp;
     check(bd_compositor_create(64, 64, &comp) == BD_OK, "create 64x64");
     struct bd_i420_view b = bd_compositor_background(comp);
@@ -368,7 +361,7 @@ static void test_fit(void)
 
     /* contain of a tall image: bars left and right */
     struct frame tall = frame_new(50, 100, 0, 200, 60, 70);
-    struct bd_i420_view tv = view_of(&tall.f);
+    struct bd_i420_view tv = bd_i420_view_of(&tall.f);
     bd_compositor_set_image(comp, &tv, BD_FIT_CONTAIN);
     int left = black_cols_left(&b);
     check(left == 16 && col_is(&b, 47, 0, 64, 200, 0) && col_is(&b, 48, 0, 64, 16, 0),
@@ -395,7 +388,7 @@ static void test_fit(void)
     struct frame band = frame_new(40, 40, 0, 0, 128, 128);
     for (int y = 0; y < 40; y++)
         memset(band.f.y + y * band.f.stride_y, y >= 12 && y < 28 ? 200 : 20, 40);
-    struct bd_i420_view bv2 = view_of(&band.f);
+    struct bd_i420_view bv2 = bd_i420_view_of(&band.f);
     check(bd_compositor_create(80, 20, &comp) == BD_OK, "create 80x20");
     b = bd_compositor_background(comp);
     bd_compositor_set_image(comp, &bv2, BD_FIT_COVER);
@@ -409,7 +402,7 @@ static void test_fit(void)
 
     /* tile: a random 3x5 image into 7x11 */
     struct frame t = frame_new(3, 5, 1, 0, 0, 0);
-    struct bd_i420_view tv2 = view_of(&t.f);
+    struct bd_i420_view tv2 = bd_i420_view_of(&t.f);
     check(bd_compositor_create(7, 11, &comp) == BD_OK, "create 7x11");
     b = bd_compositor_background(comp);
     check(bd_compositor_set_image(comp, &tv2, BD_FIT_TILE) == BD_OK, "tile");
@@ -428,7 +421,7 @@ static void test_fit(void)
 
     /* same image size: cover/contain/stretch are (near) copies */
     struct frame same = frame_new(16, 8, 1, 0, 0, 0);
-    struct bd_i420_view sv = view_of(&same.f);
+    struct bd_i420_view sv = bd_i420_view_of(&same.f);
     check(bd_compositor_create(16, 8, &comp) == BD_OK, "create 16x8");
     b = bd_compositor_background(comp);
     for (int fit = 0; fit < 4; fit++) {
@@ -527,7 +520,7 @@ static void test_blur(void)
         struct bd_compositor *comp;
         check(bd_compositor_create(w, h, &comp) == BD_OK, "create %dx%d", w, h);
         struct frame fr = frame_new(w, h, 0, 100, 50, 200);
-        struct bd_i420_view v = view_of(&fr.f);
+        struct bd_i420_view v = bd_i420_view_of(&fr.f);
         for (int strength = 0; strength <= BD_BLUR_MAX_RADIUS; strength += 16) {
             check(bd_composite_blur_background(comp, &v, strength) == BD_OK, "blur %dx%d", w, h);
             struct bd_i420_view b = bd_compositor_background(comp);
@@ -556,7 +549,7 @@ static void test_blur(void)
         struct bd_compositor *comp;
         bd_compositor_create(w, h, &comp);
         struct frame fr = frame_new(w, h, 1, 0, 0, 0);
-        struct bd_i420_view v = view_of(&fr.f);
+        struct bd_i420_view v = bd_i420_view_of(&fr.f);
         double v0 = variance(fr.f.y, fr.f.stride_y, w, h);
         double vu0 = variance(fr.f.u, fr.f.stride_u, w / 2, h / 2);
         bd_composite_blur_background(comp, &v, 2);
@@ -601,7 +594,7 @@ static void test_frame(void)
         struct frame out = frame_new(w, h, 1, 0, 0, 0);
         const int ms = w + 7;
         uint8_t *mk = rand_plane(ms, h);
-        struct bd_i420_view v = view_of(&fr.f);
+        struct bd_i420_view v = bd_i420_view_of(&fr.f);
         check(bd_composite_frame(comp, &v, mk, ms, &out.f, 0) == BD_OK, "composite %dx%d", w,
               h);
         int bad = 0;
@@ -645,7 +638,7 @@ static void test_frame(void)
         memset(mk, 255, (size_t)ms * h);
         struct frame a = frame_new(w, h, 1, 0, 0, 0), b2 = frame_new(w, h, 1, 0, 0, 0);
         bd_composite_frame(comp, &v, mk, ms, &a.f, 1);
-        struct bd_i420_view av = view_of(&a.f);
+        struct bd_i420_view av = bd_i420_view_of(&a.f);
         bd_composite_frame(comp, &av, mk, ms, &b2.f, 1);
         bad = 0;
         for (int y = 0; y < h; y++)
@@ -668,7 +661,7 @@ static void test_frame(void)
 
         /* refusals */
         struct frame wrong = frame_new(w + 1, h, 0, 0, 0, 0);
-        struct bd_i420_view wv = view_of(&wrong.f);
+        struct bd_i420_view wv = bd_i420_view_of(&wrong.f);
         check(bd_composite_frame(comp, &wv, mk, ms, &out.f, 0) == BD_ERR_INVALID_ARG &&
                   bd_composite_frame(comp, &v, NULL, ms, &out.f, 0) == BD_ERR_INVALID_ARG &&
                   bd_composite_blur_background(comp, &wv, 4) == BD_ERR_INVALID_ARG,
@@ -706,7 +699,7 @@ static void bench(void)
         return;
     struct frame fr = frame_new(w, h, 1, 0, 0, 0), out = frame_new(w, h, 0, 0, 0, 0);
     uint8_t *mk = rand_plane(w, h);
-    struct bd_i420_view v = view_of(&fr.f);
+    struct bd_i420_view v = bd_i420_view_of(&fr.f);
     bd_composite_blur_background(comp, &v, strength); /* warm up */
     bd_composite_frame(comp, &v, mk, w, &out.f, 0);
     double t_blur = 0, t_blend = 0, t_mirror = 0;

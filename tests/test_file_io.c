@@ -739,7 +739,7 @@ static void test_y4m_malformed(void)
     CHECK(st == BD_OK, "NULL name");
     if (r) {
         uint8_t small[4];
-        struct bd_i420 p = {small, small, small, 2, 2, 2};
+        struct bd_i420 p = {small, small, small, 2, 2, 2, 0, 0};
         CHECK(bd_y4m_reader_read(r, &p) == BD_ERR_INVALID_ARG, "strides too small");
         CHECK(bd_y4m_reader_read(r, NULL) == BD_ERR_INVALID_ARG, "NULL planes");
         bd_y4m_reader_close(r);

@@ -37,15 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * An I420 image owned by the caller: a full-size Y plane and U, V planes of
- * ceil(width/2) x ceil(height/2). Strides are in bytes and at least the
- * plane widths. Shared by the file source and the y4m reader/writer.
- */
-struct bd_i420 {
-    uint8_t *y, *u, *v;
-    int stride_y, stride_u, stride_v;
-};
+#include "common/frame.h" /* struct bd_i420 (width/height unused here) */
 
 #define BD_Y4M_MAX_DIM 16384          /* largest accepted W and H */
 #define BD_Y4M_MAX_HEADER 4096        /* stream header line, '\n' included */

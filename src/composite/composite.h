@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "backdrop.h"
+#include "common/frame.h"
 
 /* ---- plane helpers ------------------------------------------------------ */
 
@@ -78,20 +79,6 @@ enum bd_fit {
     BD_FIT_CONTAIN = 1, /* scale to fit, centred, black bars (Y 16, U/V 128) */
     BD_FIT_STRETCH = 2, /* scale to exactly W x H (aspect not kept) */
     BD_FIT_TILE = 3,    /* repeat at native size from the top-left corner */
-};
-
-/* A read-only I420 frame. */
-struct bd_i420_view {
-    const uint8_t *y, *u, *v;
-    int stride_y, stride_u, stride_v;
-    int width, height;
-};
-
-/* A writable I420 frame. */
-struct bd_i420 {
-    uint8_t *y, *u, *v;
-    int stride_y, stride_u, stride_v;
-    int width, height;
 };
 
 /* The blur background downscales the frame by this factor (box filter). */
