@@ -237,6 +237,177 @@ enum bd_status bd_image_write_png(const char *path, const uint8_t *pixels, int s
 /* Frees img's pixels and zeroes it. NULL is a no-op. */
 void bd_image_free(struct bd_image *img);
 
+/* ------------------------------------------------------------------------ */
+/* Devices                                                                   */
+
+/* One V4L2 device node as `backdrop devices` shows it. */
+struct bd_device_info {
+    char path[64];
+    char driver[32];        /* "uvcvideo", "vivid", "v4l2 loopback", ... */
+    char card[64];          /* product name, or a loopback's card_label */
+    int is_loopback;        /* a v4l2loopback virtual camera */
+    int can_capture;        /* frames can be read (a loopback: while fed) */
+    int can_output;         /* a loopback a producer may feed now */
+    char formats[512];      /* capture devices: each format with its sizes
+                               and best rates, "YUYV 640x480@30 ...; MJPG ..."
+                               (empty when it could not be enumerated) */
+};
+
+/*
+ * Lists the /dev/videoN nodes that answer VIDIOC_QUERYCAP, in N order, into
+ * out[0..*count) (at most max). Nodes that vanish or deny access are left
+ * out. Opening a device to list it does not disturb a program using it.
+ * Returns BD_OK or BD_ERR_IO (/dev cannot be read).
+ */
+enum bd_status bd_devices_list(struct bd_device_info *out, int max, int *count);
+
+/* ------------------------------------------------------------------------ */
+/* The camera pipeline                                                       */
+/*
+ * source (camera, file, y4m stdin) → I420 → model input crop → inference
+ * (own thread, newest frame) → mask → composite → output (v4l2loopback,
+ * PipeWire, file, stdout, preview window). See docs/ARCHITECTURE.md.
+ */
+
+/* What replaces the background. */
+enum bd_effect {
+    BD_EFFECT_BLUR = 0,       /* the frame itself, blurred (default) */
+    BD_EFFECT_IMAGE = 1,      /* config.background: an image or a video */
+    BD_EFFECT_COLOR = 2,      /* config.color */
+};
+
+/* How a background image is fitted to the frame. */
+enum bd_fit_mode {
+    BD_FIT_MODE_COVER = 0,    /* scale to fill, crop the centre */
+    BD_FIT_MODE_CONTAIN = 1,  /* scale to fit, black bars */
+    BD_FIT_MODE_STRETCH = 2,  /* scale to exactly the frame */
+    BD_FIT_MODE_TILE = 3,     /* repeat at native size */
+};
+
+/* Pixel format written to a v4l2loopback device. */
+enum bd_output_format {
+    BD_OUTPUT_YUYV = 0,       /* Chrome, Firefox and Zoom all accept it */
+    BD_OUTPUT_I420 = 1,
+};
+
+/* When frames are paced and masks awaited. */
+enum bd_pace {
+    BD_PACE_AUTO = 0,     /* live when the input is a camera or the output is a
+                             camera, PipeWire or a preview; else offline */
+    BD_PACE_LIVE = 1,     /* file inputs play at their rate; inference never
+                             holds a frame back (frames reuse the latest mask) */
+    BD_PACE_OFFLINE = 2,  /* as fast as possible; every frame gets its own mask */
+};
+
+/*
+ * Everything a pipeline is made from. Zero-initialise, then set fields:
+ * zero/NULL always means the default. Strings are copied by create.
+ */
+struct bd_pipeline_config {
+    /* Input: NULL = the first working capture device; "/dev/videoN" (any
+     * path under /dev/) = that V4L2 device; "-" = YUV4MPEG2 on stdin;
+     * anything else = a video or image file (FFmpeg). */
+    const char *input;
+    /* Output: NULL = the first free v4l2loopback device; a /dev/ path = that
+     * loopback device; "pipewire" = a PipeWire camera node; "-" = YUV4MPEG2
+     * on stdout; "null" = discard (benchmarks); a path ending in .y4m =
+     * YUV4MPEG2 file; any other path = a video file (FFmpeg, by extension). */
+    const char *output;
+    int width, height;         /* capture size request (0: 1280x720) */
+    int fps;                   /* capture rate request (0: 30) */
+    int loop;                  /* file input: start again at its end */
+    enum bd_output_format output_format;
+    enum bd_effect effect;
+    int blur;                  /* blur radius at 1/4 scale, 0..64 (0: 12) */
+    const char *background;    /* image or video file, BD_EFFECT_IMAGE */
+    enum bd_fit_mode fit;
+    uint32_t color;            /* 0xRRGGBB, BD_EFFECT_COLOR */
+    int mirror;                /* flip the output horizontally */
+    const char *model;         /* NULL/"auto": general, or landscape for
+                                  frames at least 3:2 wide; a built-in name;
+                                  or a .tflite path */
+    enum bd_backend backend;
+    int threads;               /* inference threads (0: 1) */
+    int preview;               /* also show the output in a window (SDL2) */
+    const char *pw_name;       /* PipeWire node name (NULL: "backdrop") */
+    enum bd_pace pace;
+    int64_t max_frames;        /* stop after this many output frames (0: no limit) */
+};
+
+/* Counters and timings, cumulative since run started unless noted. */
+struct bd_pipeline_stats {
+    int width, height;          /* frame size */
+    double fps;                 /* the input rate in frames per second, 0 unknown */
+    uint64_t frames_in;         /* frames read from the source */
+    uint64_t frames_out;        /* frames written (repeats included) */
+    uint64_t repeated;          /* frames re-sent because the input stalled */
+    uint64_t dropped;           /* input frames lost: driver sequence gaps,
+                                   corrupt frames, frames the output refused */
+    uint64_t inferences;        /* model runs */
+    double in_fps, out_fps;     /* over the last status interval (about 1 s) */
+    double cpu_percent;         /* process CPU over the last interval (100 = a core) */
+    /* Mean CPU milliseconds per frame of each stage (thread CPU time):
+     * convert = source → I420 and the model's input; infer = one model run
+     * (per inference, not per frame); mask = decode + upsample; composite;
+     * output = format conversion + write. */
+    double convert_ms, infer_ms, mask_ms, composite_ms, output_ms;
+    /* Capture-to-output latency in ms over the last 1024 frames: the
+     * capture timestamp (or the time a file frame was read) to the end of
+     * the output write. */
+    double latency_p50_ms, latency_p99_ms;
+    int effect_on;              /* SIGUSR1-style toggle state */
+    char input_name[128], output_name[128], model_name[64];
+};
+
+struct bd_pipeline;
+
+/*
+ * Opens the input and output, the model and the engine, and allocates
+ * every buffer the frames will use. Nothing streams yet. Errors (each with
+ * one line in bd_last_error() naming the device/file and what to do):
+ * BD_ERR_NOT_FOUND (no camera, no loopback device: the message carries the
+ * modprobe line, no such file), BD_ERR_IO (busy device, permission,
+ * PipeWire unreachable), BD_ERR_FORMAT, BD_ERR_UNSUPPORTED, BD_ERR_BACKEND,
+ * BD_ERR_INVALID_ARG, BD_ERR_NOMEM. On failure nothing stays open.
+ */
+enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
+                                  struct bd_pipeline **out);
+
+/*
+ * Callback for run: called on run's thread about once a second with the
+ * current stats. Keep it short (it delays a frame).
+ */
+typedef void (*bd_pipeline_status_fn)(const struct bd_pipeline_stats *stats, void *user);
+
+/*
+ * Streams until bd_pipeline_request(BD_REQUEST_STOP), the end of a file
+ * input without loop, max_frames, the preview window closed, or a fatal
+ * error. Starts the inference thread and joins it before returning.
+ * status may be NULL. Returns BD_OK at a normal end, or the error (with
+ * bd_last_error() on the calling thread). A stalled camera is not an
+ * error: the output keeps getting the last frame.
+ */
+enum bd_status bd_pipeline_run(struct bd_pipeline *pipeline, bd_pipeline_status_fn status,
+                               void *user);
+
+enum bd_request {
+    BD_REQUEST_STOP = 1,     /* run returns within about 0.1 s */
+    BD_REQUEST_TOGGLE = 2,   /* effect off ↔ on (off = the camera as is) */
+    BD_REQUEST_RELOAD = 4,   /* reopen the background file */
+};
+
+/*
+ * Asks a running pipeline to do something. Async-signal-safe (one atomic
+ * OR), so it may be called from a signal handler or another thread.
+ */
+void bd_pipeline_request(struct bd_pipeline *pipeline, enum bd_request request);
+
+/* Copies the current stats. Any thread. */
+void bd_pipeline_get_stats(struct bd_pipeline *pipeline, struct bd_pipeline_stats *stats);
+
+/* Stops what is running, releases every device and frees. NULL is a no-op. */
+void bd_pipeline_destroy(struct bd_pipeline *pipeline);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "backdrop.h"
+#include "cli/camera.h"
 #include "cli/options.h"
 
 static const char *const backend_choices[] = {"auto", "xnnpack", "ref", NULL};
@@ -388,8 +389,8 @@ static int cmd_bench(int argc, char **argv)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: backdrop COMMAND [options]\n\n"
-               "Commands:\n"
+    fprintf(f, "Other commands:\n"
+               "  devices                    list cameras and v4l2loopback devices\n"
                "  mask IMAGE -o MASK.png     8-bit person mask at the image's size\n"
                "  cutout IMAGE -o OUT.png    RGBA PNG with a transparent background\n"
                "  models [FILE...]           list built-in models (or describe files)\n"
@@ -400,11 +401,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    /* No command, or options first: the virtual camera. */
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+                     strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0))
+        return cli_camera(argc, argv, 1);
     const char *c = argv[1];
+    if (strcmp(c, "devices") == 0)
+        return cli_devices(argc, argv);
     if (strcmp(c, "mask") == 0)
         return cmd_mask(argc, argv, 0);
     if (strcmp(c, "cutout") == 0)
@@ -418,6 +421,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(c, "help") == 0 || strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0) {
+        cli_camera_help();
+        printf("\n");
         usage(stdout);
         return 0;
     }

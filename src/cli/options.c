@@ -43,14 +43,27 @@ static int set_value(const char *cmd, const struct opt_def *d, void *base, const
     return -1;
 }
 
-int opt_parse(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv, int first,
-              const char **pos, int max_pos, int *npos)
+int opt_defaults(const char *cmd, const struct opt_def *defs, void *base)
 {
-    *npos = 0;
     for (const struct opt_def *d = defs; d->name; d++) {
         if (d->def && d->type != OPT_FLAG && set_value(cmd, d, base, d->def) != 0)
             return -1;
     }
+    return 0;
+}
+
+int opt_parse(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv, int first,
+              const char **pos, int max_pos, int *npos)
+{
+    if (opt_defaults(cmd, defs, base) != 0)
+        return -1;
+    return opt_parse_args(cmd, defs, base, argc, argv, first, pos, max_pos, npos);
+}
+
+int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv,
+                   int first, const char **pos, int max_pos, int *npos)
+{
+    *npos = 0;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         const struct opt_def *d = NULL;
@@ -121,4 +134,105 @@ void opt_help(const char *usage, const struct opt_def *defs)
             printf(" (default: %s)", d->def);
         printf("\n");
     }
+}
+
+/* Values read from config files live until opt_free_file_values(). */
+static char **file_values;
+static size_t n_file_values;
+
+void opt_free_file_values(void)
+{
+    for (size_t i = 0; i < n_file_values; i++)
+        free(file_values[i]);
+    free(file_values);
+    file_values = NULL;
+    n_file_values = 0;
+}
+
+static char *keep(const char *v)
+{
+    char **grown = realloc(file_values, (n_file_values + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    file_values = grown;
+    char *c = strdup(v);
+    if (c)
+        file_values[n_file_values++] = c;
+    return c;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, const char *path,
+                   int must_exist)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        fprintf(stderr, "backdrop %s: cannot read config file '%s': %s\n", cmd, path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *l = trim(line);
+        if (!*l || *l == '#')
+            continue;
+        char *eq = strchr(l, '=');
+        char *name = l, *value = NULL;
+        if (eq) {
+            *eq = '\0';
+            name = trim(l);
+            value = trim(eq + 1);
+            /* "value" or 'value': quotes let a value keep a '#' or spaces */
+            size_t n = strlen(value);
+            if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
+                value[n - 1] = '\0';
+                value++;
+            }
+        }
+        const struct opt_def *d = NULL;
+        for (const struct opt_def *x = defs; x->name; x++)
+            if (strcmp(x->name, name) == 0)
+                d = x;
+        if (!d || strcmp(name, "config") == 0) {
+            fprintf(stderr, "backdrop %s: %s:%d: unknown setting '%s' (see 'backdrop %s --help')\n", cmd,
+                    path, lineno, name, cmd);
+            rc = -1;
+        } else if (d->type == OPT_FLAG) {
+            int on = !value || !strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1");
+            int off = value && (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"));
+            if (!on && !off) {
+                fprintf(stderr, "backdrop %s: %s:%d: '%s' takes true or false\n", cmd, path, lineno, name);
+                rc = -1;
+            } else {
+                *(int *)((char *)base + d->offset) = on;
+            }
+        } else if (!value) {
+            fprintf(stderr, "backdrop %s: %s:%d: '%s' needs a value (%s = ...)\n", cmd, path, lineno, name,
+                    name);
+            rc = -1;
+        } else {
+            const char *v = d->type == OPT_STRING ? keep(value) : value;
+            if (!v) {
+                fprintf(stderr, "backdrop %s: out of memory reading '%s'\n", cmd, path);
+                rc = -1;
+            } else if (set_value(cmd, d, base, v) != 0) {
+                fprintf(stderr, "backdrop %s: (in %s:%d)\n", cmd, path, lineno);
+                rc = -1;
+            }
+        }
+    }
+    fclose(f);
+    return rc;
 }

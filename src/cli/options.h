@@ -34,6 +34,26 @@ struct opt_def {
 int opt_parse(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv,
               int first, const char **pos, int max_pos, int *npos);
 
+/* Applies every option's default (the first step of opt_parse). */
+int opt_defaults(const char *cmd, const struct opt_def *defs, void *base);
+
+/* opt_parse without applying the defaults first (for values already set
+ * by opt_defaults and a config file). */
+int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv,
+                   int first, const char **pos, int max_pos, int *npos);
+
+/*
+ * Reads settings from a config file with the same table: one "name = value"
+ * per line (name as the long option, without "--"; a flag may be just
+ * "name" or "name = true|false"), '#' starts a comment line, a value may be
+ * quoted with "..." or '...'. Unknown names and bad values are errors
+ * naming the file and line. A missing file is fine unless must_exist.
+ * String values are kept until opt_free_file_values(). Returns 0 or -1.
+ */
+int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, const char *path,
+                   int must_exist);
+void opt_free_file_values(void);
+
 /* Prints the option table as --help text. */
 void opt_help(const char *usage, const struct opt_def *defs);
 

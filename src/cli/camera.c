@@ -1,0 +1,325 @@
+/*
+ * `backdrop [options]`: the virtual camera (a thin client of
+ * bd_pipeline_*), and `backdrop devices`.
+ */
+#include "cli/camera.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backdrop.h"
+#include "cli/options.h"
+
+static const char *const fit_choices[] = {"cover", "contain", "stretch", "tile", NULL};
+static const char *const format_choices[] = {"yuyv", "i420", NULL};
+static const char *const backend_choices[] = {"auto", "xnnpack", "ref", NULL};
+static const char *const pace_choices[] = {"auto", "live", "offline", NULL};
+
+struct camera_opts {
+    const char *input, *output, *size, *background, *color, *model, *pw_name, *config;
+    int fps, loop, blur, fit, mirror, format, backend, threads, preview, frames, pace, quiet;
+};
+
+#define O(f) offsetof(struct camera_opts, f)
+static const struct opt_def camera_defs[] = {
+    {"input", 'i', OPT_STRING,
+     "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first camera)",
+     NULL, 0, 0, NULL, O(input)},
+    {"output", 'o', OPT_STRING,
+     "v4l2loopback device, pipewire, a .mp4/.mkv/.y4m file, - for YUV4MPEG2 on stdout, or null "
+     "(default: the first free v4l2loopback device)",
+     NULL, 0, 0, NULL, O(output)},
+    {"size", 's', OPT_STRING, "capture size WxH (the nearest the camera offers)", "1280x720", 0, 0,
+     NULL, O(size)},
+    {"fps", 0, OPT_INT, "capture frame rate", "30", 1, 240, NULL, O(fps)},
+    {"loop", 0, OPT_FLAG, "file input: start again at the end", NULL, 0, 0, NULL, O(loop)},
+    {"blur", 'b', OPT_INT, "blur the background with this strength (the default effect)", "12", 1,
+     64, NULL, O(blur)},
+    {"background", 'B', OPT_STRING, "replace the background with an image or a looped video", NULL,
+     0, 0, NULL, O(background)},
+    {"fit", 0, OPT_CHOICE, "how --background fills the frame", "cover", 0, 0, fit_choices, O(fit)},
+    {"color", 'c', OPT_STRING, "replace the background with a colour, '#RRGGBB'", NULL, 0, 0, NULL,
+     O(color)},
+    {"mirror", 0, OPT_FLAG, "flip the picture horizontally", NULL, 0, 0, NULL, O(mirror)},
+    {"output-format", 0, OPT_CHOICE, "pixel format for a v4l2loopback output", "yuyv", 0, 0,
+     format_choices, O(format)},
+    {"model", 'm', OPT_STRING,
+     "auto (general, or landscape for wide frames), a built-in model name, or a .tflite path",
+     "auto", 0, 0, NULL, O(model)},
+    {"backend", 0, OPT_CHOICE, "inference backend", "auto", 0, 0, backend_choices, O(backend)},
+    {"threads", 0, OPT_INT, "inference threads", "1", 1, 64, NULL, O(threads)},
+    {"preview", 'p', OPT_FLAG, "also show the output in a window", NULL, 0, 0, NULL, O(preview)},
+    {"pipewire-name", 0, OPT_STRING, "node name of the PipeWire camera", "backdrop", 0, 0, NULL,
+     O(pw_name)},
+    {"frames", 'n', OPT_INT, "stop after this many output frames (0 = run until stopped)", "0", 0,
+     1000000000, NULL, O(frames)},
+    {"pace", 0, OPT_CHOICE,
+     "live: play files in real time and never wait for the model; offline: every frame gets its "
+     "own mask, as fast as possible; auto: live with a camera, PipeWire or a preview at either end",
+     "auto", 0, 0, pace_choices, O(pace)},
+    {"quiet", 'q', OPT_FLAG, "no start-up line and no status line", NULL, 0, 0, NULL, O(quiet)},
+    {"config", 0, OPT_STRING,
+     "read settings from this file (\"name = value\" lines with these option names) before the "
+     "command line; default ~/.config/backdrop/backdrop.conf when it exists",
+     NULL, 0, 0, NULL, O(config)},
+    {NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
+};
+#undef O
+
+static const char camera_usage[] =
+    "usage: backdrop [options]\n\n"
+    "Reads a camera (or a file), finds the person, blurs or replaces the background and\n"
+    "presents the result as a camera other programs can open.\n"
+    "Signals: SIGINT/SIGTERM stop, SIGUSR1 toggles the effect, SIGHUP reloads --background.";
+
+static struct bd_pipeline *volatile g_pipeline;
+
+static void on_signal(int sig)
+{
+    struct bd_pipeline *p = g_pipeline;
+    if (!p)
+        return;
+    if (sig == SIGUSR1)
+        bd_pipeline_request(p, BD_REQUEST_TOGGLE);
+    else if (sig == SIGHUP)
+        bd_pipeline_request(p, BD_REQUEST_RELOAD);
+    else {
+        bd_pipeline_request(p, BD_REQUEST_STOP);
+        /* a second Ctrl-C kills at once */
+        signal(sig, SIG_DFL);
+    }
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static int parse_size(const char *s, int *w, int *h)
+{
+    char *end;
+    long a = strtol(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != 'X'))
+        return -1;
+    const char *t = end + 1;
+    long b = strtol(t, &end, 10);
+    if (end == t || *end || a < 16 || b < 16 || a > 8192 || b > 8192)
+        return -1;
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
+
+static int parse_color(const char *s, uint32_t *rgb)
+{
+    if (*s == '#')
+        s++;
+    else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    if (strlen(s) != 6)
+        return -1;
+    char *end;
+    unsigned long v = strtoul(s, &end, 16);
+    if (*end)
+        return -1;
+    *rgb = (uint32_t)v;
+    return 0;
+}
+
+struct status_ctx {
+    int tty;
+};
+
+static void show_status(const struct bd_pipeline_stats *s, void *user)
+{
+    const struct status_ctx *c = user;
+    if (!c->tty)
+        return;
+    printf("\r\033[K%s → %s  in %.1f fps  out %.1f fps  infer %.1f ms  cpu %.0f%%  dropped %llu"
+           "%s",
+           s->input_name, s->output_name, s->in_fps, s->out_fps, s->infer_ms, s->cpu_percent,
+           (unsigned long long)s->dropped, s->effect_on ? "" : "  [effect off]");
+    fflush(stdout);
+}
+
+static const char *default_config_path(char *buf, size_t size)
+{
+    const char *x = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    if (x && *x)
+        snprintf(buf, size, "%s/backdrop/backdrop.conf", x);
+    else if (home && *home)
+        snprintf(buf, size, "%s/.config/backdrop/backdrop.conf", home);
+    else
+        return NULL;
+    return buf;
+}
+
+int cli_camera(int argc, char **argv, int first)
+{
+    struct camera_opts o;
+    memset(&o, 0, sizeof o);
+    for (int i = first; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            opt_help(camera_usage, camera_defs);
+            return 0;
+        }
+    }
+    if (opt_defaults("", camera_defs, &o) != 0)
+        return 2;
+    /* The config file comes first so the command line overrides it. */
+    const char *config = NULL;
+    int explicit_config = 0;
+    for (int i = first; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            config = argv[i + 1];
+            explicit_config = 1;
+        } else if (!strncmp(argv[i], "--config=", 9)) {
+            config = argv[i] + 9;
+            explicit_config = 1;
+        }
+    }
+    char path[4096];
+    if (!config)
+        config = default_config_path(path, sizeof path);
+    int npos = 0;
+    const char *pos[1];
+    int rc = 2;
+    if (config && opt_parse_file("", camera_defs, &o, config, explicit_config) != 0)
+        goto out;
+    if (opt_parse_args("", camera_defs, &o, argc, argv, first, pos, 0, &npos) != 0)
+        goto out;
+
+    struct bd_pipeline_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.input = o.input;
+    cfg.output = o.output;
+    if (parse_size(o.size, &cfg.width, &cfg.height) != 0) {
+        fprintf(stderr, "backdrop: --size '%s' is not WxH (e.g. 1280x720, 16..8192 each)\n", o.size);
+        goto out;
+    }
+    cfg.fps = o.fps;
+    cfg.loop = o.loop;
+    cfg.blur = o.blur;
+    cfg.fit = (enum bd_fit_mode)o.fit;
+    cfg.mirror = o.mirror;
+    cfg.output_format = (enum bd_output_format)o.format;
+    cfg.model = o.model;
+    cfg.backend = (enum bd_backend)o.backend;
+    cfg.threads = o.threads;
+    cfg.preview = o.preview;
+    cfg.pw_name = o.pw_name;
+    cfg.max_frames = o.frames;
+    cfg.pace = (enum bd_pace)o.pace;
+    cfg.effect = BD_EFFECT_BLUR;
+    if (o.color && o.background) {
+        fprintf(stderr, "backdrop: --color and --background: choose one\n");
+        goto out;
+    }
+    if (o.color) {
+        if (parse_color(o.color, &cfg.color) != 0) {
+            fprintf(stderr, "backdrop: --color '%s' is not '#RRGGBB'\n", o.color);
+            goto out;
+        }
+        cfg.effect = BD_EFFECT_COLOR;
+    } else if (o.background) {
+        cfg.background = o.background;
+        cfg.effect = BD_EFFECT_IMAGE;
+    }
+
+    /* Handlers first: a SIGTERM during set-up still ends cleanly. */
+    signal(SIGPIPE, SIG_IGN);
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    if (r != BD_OK) {
+        fprintf(stderr, "backdrop: %s\n", *bd_last_error() ? bd_last_error() : bd_status_str(r));
+        rc = 1;
+        goto out;
+    }
+    g_pipeline = p;
+    install_signals();
+    struct status_ctx sc = {.tty = !o.quiet && isatty(STDOUT_FILENO)};
+    if (!o.quiet) {
+        struct bd_pipeline_stats s;
+        bd_pipeline_get_stats(p, &s);
+        fprintf(stderr, "backdrop: %s (%dx%d", s.input_name, s.width, s.height);
+        if (s.fps > 0)
+            fprintf(stderr, " at %.4g fps", s.fps);
+        fprintf(stderr, ") → %s, model %s; Ctrl-C stops\n", s.output_name, s.model_name);
+    }
+    r = bd_pipeline_run(p, show_status, &sc);
+    if (sc.tty)
+        printf("\n");
+    g_pipeline = NULL;
+    if (r != BD_OK) {
+        fprintf(stderr, "backdrop: %s\n", *bd_last_error() ? bd_last_error() : bd_status_str(r));
+        rc = 1;
+    } else {
+        rc = 0;
+    }
+    bd_pipeline_destroy(p);
+out:
+    opt_free_file_values();
+    return rc;
+}
+
+void cli_camera_help(void)
+{
+    opt_help(camera_usage, camera_defs);
+}
+
+int cli_devices(int argc, char **argv)
+{
+    if (argc > 2) {
+        if (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help")) {
+            printf("usage: backdrop devices\n\nLists cameras and v4l2loopback devices with their "
+                   "formats.\n");
+            return 0;
+        }
+        fprintf(stderr, "backdrop devices: unexpected argument '%s'\n", argv[2]);
+        return 2;
+    }
+    struct bd_device_info devs[64];
+    int n = 0;
+    int r = bd_devices_list(devs, 64, &n);
+    if (r != BD_OK) {
+        fprintf(stderr, "backdrop: %s\n", bd_last_error());
+        return 1;
+    }
+    int cams = 0, loops = 0;
+    for (int i = 0; i < n; i++) {
+        const struct bd_device_info *d = &devs[i];
+        if (d->is_loopback) {
+            loops++;
+            printf("%-12s loopback  %s: %s\n", d->path, d->card,
+                   d->can_output   ? "free"
+                   : d->can_capture ? "fed by a producer"
+                                    : "stuck (reload the module)");
+            if (d->can_capture && d->formats[0])
+                printf("%-12s           %s\n", "", d->formats);
+        } else if (d->can_capture) {
+            cams++;
+            printf("%-12s camera    %s (%s)\n", d->path, d->card, d->driver);
+            printf("%-12s           %s\n", "", d->formats[0] ? d->formats : "(no formats listed)");
+        } else {
+            printf("%-12s other     %s (%s)\n", d->path, d->card, d->driver);
+        }
+    }
+    if (!cams)
+        printf("no camera found\n");
+    if (!loops)
+        printf("no v4l2loopback device: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 "
+               "card_label=backdrop\n");
+    return 0;
+}

@@ -1,0 +1,265 @@
+/*
+ * Pipeline set-up and tear-down: every device, file, model, thread
+ * primitive and buffer the frames will use is made here (the inference
+ * thread itself starts in run).
+ */
+#include "pipeline/pipeline_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+#define DEFAULT_BLUR 12
+
+static int copy_str(char *dst, size_t size, const char *src, const char *what)
+{
+    if (strlen(src) >= size)
+        return bd_fail(BD_ERR_INVALID_ARG, "%s is too long (%zu bytes)", what, strlen(src));
+    memcpy(dst, src, strlen(src) + 1);
+    return BD_OK;
+}
+
+static int is_camera_path(const char *s)
+{
+    return !s || strncmp(s, "/dev/", 5) == 0;
+}
+
+static int alloc_planes(int w, int h, uint8_t **mem, struct bd_i420 *f)
+{
+    int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    /* rows padded to 64 bytes: aligned SIMD loads in libyuv */
+    int sy = (w + 63) & ~63, sc = (cw + 63) & ~63;
+    size_t n = (size_t)sy * h + 2 * (size_t)sc * ch + 64;
+    uint8_t *m = aligned_alloc(64, (n + 63) & ~(size_t)63);
+    if (!m)
+        return bd_fail(BD_ERR_NOMEM, "out of memory for %dx%d frames", w, h);
+    memset(m, 0, n);
+    *mem = m;
+    f->y = m;
+    f->u = m + (size_t)sy * h;
+    f->v = f->u + (size_t)sc * ch;
+    f->stride_y = sy;
+    f->stride_u = f->stride_v = sc;
+    f->width = w;
+    f->height = h;
+    return BD_OK;
+}
+
+/* The largest centred rectangle of the frame with the model's aspect,
+ * at even offsets and sizes so the chroma planes stay aligned. */
+static struct bd_rect model_crop(int w, int h, int mw, int mh)
+{
+    struct bd_rect c = {0, 0, w, h};
+    if ((int64_t)w * mh > (int64_t)h * mw)
+        c.w = (int)((int64_t)h * mw / mh) & ~1;
+    else
+        c.h = (int)((int64_t)w * mh / mw) & ~1;
+    if (c.w < 2)
+        c.w = 2;
+    if (c.h < 2)
+        c.h = 2;
+    c.x = ((w - c.w) / 2) & ~1;
+    c.y = ((h - c.h) / 2) & ~1;
+    return c;
+}
+
+static int open_model(struct bd_pipeline *p)
+{
+    const char *m = p->cfg.model;
+    if (!m || strcmp(m, "auto") == 0)
+        m = 2 * p->width >= 3 * p->height ? "landscape" : "general";
+    int r = bd_model_open(m, &p->model);
+    if (r != BD_OK)
+        return r;
+    struct bd_model_info info;
+    bd_model_get_info(p->model, &info);
+    snprintf(p->model_name, sizeof p->model_name, "%s", info.name);
+    if (info.in_channels != 3 || info.out_width < 1 || info.out_height < 1)
+        return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' does not take RGB images", info.name);
+    p->model_w = info.in_width;
+    p->model_h = info.in_height;
+    p->out_w = info.out_width;
+    p->out_h = info.out_height;
+    struct bd_engine_options eo = {.backend = p->cfg.backend,
+                                   .threads = p->cfg.threads > 0 ? p->cfg.threads : 1};
+    return bd_engine_create(p->model, &eo, &p->engine);
+}
+
+static int alloc_buffers(struct bd_pipeline *p)
+{
+    int r = alloc_planes(p->src.width, p->src.height, &p->frame_mem, &p->frame);
+    if (r == BD_OK)
+        r = alloc_planes(p->width, p->height, &p->out_mem, &p->out);
+    if (r == BD_OK)
+        r = alloc_planes(p->model_w, p->model_h, &p->small_mem, &p->small);
+    if (r != BD_OK)
+        return r;
+    p->frame_view = bd_i420_view_of(&p->frame);
+    p->frame_view.width = p->width;
+    p->frame_view.height = p->height;
+    size_t rgb = (size_t)p->model_w * p->model_h * 3;
+    size_t prob = (size_t)p->out_w * p->out_h;
+    p->mask_stride = (p->width + 63) & ~63;
+    p->rgb_mem = malloc(2 * rgb);
+    p->prob_mem = calloc(3 * prob, sizeof(float));
+    p->mask_small = malloc(prob);
+    p->mask = aligned_alloc(64, (size_t)p->mask_stride * p->height);
+    if (!p->rgb_mem || !p->prob_mem || !p->mask_small || !p->mask)
+        return bd_fail(BD_ERR_NOMEM, "out of memory for the mask buffers");
+    p->rgb_pending = p->rgb_mem;
+    p->rgb_work = p->rgb_mem + rgb;
+    p->prob_work = p->prob_mem;
+    p->prob_latest = p->prob_mem + prob;
+    p->prob_main = p->prob_mem + 2 * prob;
+    /* Until the first mask arrives the whole frame is background: better
+     * to hide the person for a moment than to show the room. */
+    memset(p->mask, 0, (size_t)p->mask_stride * p->height);
+    return BD_OK;
+}
+
+static int setup_effect(struct bd_pipeline *p)
+{
+    int r = bd_compositor_create(p->width, p->height, &p->comp);
+    if (r != BD_OK)
+        return r;
+    switch (p->cfg.effect) {
+    case BD_EFFECT_BLUR:
+        return BD_OK;
+    case BD_EFFECT_COLOR: {
+        uint32_t c = p->cfg.color;
+        return bd_compositor_set_color(p->comp, (c >> 16) & 255, (c >> 8) & 255, c & 255);
+    }
+    case BD_EFFECT_IMAGE:
+        return bd_pipeline_background_open(p);
+    }
+    return bd_fail(BD_ERR_INVALID_ARG, "unknown effect %d", (int)p->cfg.effect);
+}
+
+static int check_config(const struct bd_pipeline_config *c)
+{
+    if (c->width < 0 || c->height < 0 || c->width > 8192 || c->height > 8192)
+        return bd_fail(BD_ERR_INVALID_ARG, "size %dx%d out of range", c->width, c->height);
+    if (c->fps < 0 || c->fps > 240)
+        return bd_fail(BD_ERR_INVALID_ARG, "fps %d out of range 1..240", c->fps);
+    if (c->blur < 0 || c->blur > BD_BLUR_MAX_RADIUS)
+        return bd_fail(BD_ERR_INVALID_ARG, "blur %d out of range 0..%d", c->blur,
+                       BD_BLUR_MAX_RADIUS);
+    if ((unsigned)c->effect > BD_EFFECT_COLOR || (unsigned)c->fit > BD_FIT_MODE_TILE ||
+        (unsigned)c->output_format > BD_OUTPUT_I420 || (unsigned)c->pace > BD_PACE_OFFLINE)
+        return bd_fail(BD_ERR_INVALID_ARG, "bad enum value in the pipeline config");
+    if (c->effect == BD_EFFECT_IMAGE && (!c->background || !c->background[0]))
+        return bd_fail(BD_ERR_INVALID_ARG, "an image background needs a file");
+    if (c->color > 0xffffff)
+        return bd_fail(BD_ERR_INVALID_ARG, "colour %#x is not 0xRRGGBB", c->color);
+    if (c->threads < 0 || c->threads > 64)
+        return bd_fail(BD_ERR_INVALID_ARG, "threads %d out of range 0..64", c->threads);
+    if (c->max_frames < 0)
+        return bd_fail(BD_ERR_INVALID_ARG, "max_frames is negative");
+    return BD_OK;
+}
+
+enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
+                                  struct bd_pipeline **out)
+{
+    if (!out)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_create: NULL out");
+    *out = NULL;
+    if (!config)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_create: NULL config");
+    int r = check_config(config);
+    if (r != BD_OK)
+        return r;
+    struct bd_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return bd_fail(BD_ERR_NOMEM, "out of memory");
+    p->cfg = *config;
+    if (pthread_mutex_init(&p->lock, NULL) || pthread_mutex_init(&p->stats_lock, NULL) ||
+        pthread_cond_init(&p->in_cond, NULL) || pthread_cond_init(&p->mask_cond, NULL)) {
+        free(p);
+        return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
+    }
+    atomic_init(&p->requests, 0u);
+    r = BD_OK;
+    if (config->input)
+        r = copy_str(p->input_path, sizeof p->input_path, config->input, "--input");
+    p->cfg.input = config->input ? p->input_path : NULL;
+    if (r == BD_OK && config->output)
+        r = copy_str(p->output_path, sizeof p->output_path, config->output, "--output");
+    p->cfg.output = config->output ? p->output_path : NULL;
+    if (r == BD_OK && config->background)
+        r = copy_str(p->bg_path, sizeof p->bg_path, config->background, "--background");
+    p->cfg.background = config->background ? p->bg_path : NULL;
+    if (r == BD_OK && config->model)
+        r = copy_str(p->model_arg, sizeof p->model_arg, config->model, "--model");
+    p->cfg.model = config->model ? p->model_arg : NULL;
+    if (r == BD_OK)
+        r = copy_str(p->pw_name, sizeof p->pw_name, config->pw_name ? config->pw_name : "backdrop",
+                     "the PipeWire node name");
+    p->cfg.pw_name = p->pw_name;
+    p->blur = config->blur ? config->blur : DEFAULT_BLUR;
+    p->pace = config->pace;
+    if (p->pace == BD_PACE_AUTO) {
+        int live = is_camera_path(config->input) || is_camera_path(config->output) ||
+                   config->preview || (config->output && strcmp(config->output, "pipewire") == 0);
+        p->pace = live ? BD_PACE_LIVE : BD_PACE_OFFLINE;
+    }
+    p->effect_on = 1;
+
+    if (r == BD_OK)
+        r = bd_pipeline_source_open(p);
+    if (r == BD_OK) {
+        p->width = p->src.width & ~1;
+        p->height = p->src.height & ~1;
+        r = open_model(p);
+    }
+    if (r == BD_OK) {
+        p->crop = model_crop(p->width, p->height, p->model_w, p->model_h);
+        r = alloc_buffers(p);
+    }
+    if (r == BD_OK)
+        r = setup_effect(p);
+    if (r == BD_OK)
+        r = bd_pipeline_sinks_open(p);
+    if (r != BD_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", bd_last_error());
+        bd_pipeline_destroy(p);
+        return bd_fail(r, "%s", msg);
+    }
+    *out = p;
+    return BD_OK;
+}
+
+void bd_pipeline_destroy(struct bd_pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->running) {
+        /* run is still going on another thread: that is the caller's bug,
+         * but stop the inference thread rather than free under it */
+        pthread_mutex_lock(&p->lock);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->in_cond);
+        pthread_mutex_unlock(&p->lock);
+    }
+    bd_pipeline_sinks_close(p);
+    bd_pipeline_source_close(p);
+    bd_pipeline_background_close(p);
+    bd_compositor_destroy(p->comp);
+    bd_engine_destroy(p->engine);
+    bd_model_destroy(p->model);
+    free(p->frame_mem);
+    free(p->out_mem);
+    free(p->small_mem);
+    free(p->rgb_mem);
+    free(p->prob_mem);
+    free(p->mask_small);
+    free(p->mask);
+    pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->stats_lock);
+    pthread_cond_destroy(&p->in_cond);
+    pthread_cond_destroy(&p->mask_cond);
+    free(p);
+}

@@ -1,0 +1,463 @@
+/*
+ * The camera pipeline: source → I420 → model input → inference thread →
+ * mask → composite → sinks. The contract is in include/backdrop.h; the
+ * threads and who owns which buffer are in docs/ARCHITECTURE.md.
+ *
+ * Two threads:
+ *  - run's thread (the "frame thread") reads the source, converts, hands
+ *    the model input over, upsamples the newest mask, composites and
+ *    writes every sink. It never waits for inference in live mode.
+ *  - the inference thread takes the newest model input, runs the engine,
+ *    and publishes the probability map.
+ * They exchange two small things under one mutex, each triple-buffered by
+ * pointer swaps: the model input (RGB at the model's size) and the
+ * probability map (floats at the model's output size). Nothing is
+ * allocated, no thread is started and no file is opened per frame (a
+ * reconnect after an unplug and a background reload are the exceptions:
+ * they are events, not frames).
+ */
+#include "pipeline/pipeline_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libyuv/convert_from.h>
+#include <libyuv/planar_functions.h>
+#include <libyuv/scale.h>
+
+#include "common/error.h"
+
+/* ---- time -------------------------------------------------------------- */
+
+int64_t bd_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t cpu_ns(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t thread_cpu_ns(void)
+{
+    return cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Sleeps until the monotonic deadline, waking every 50 ms to look at the
+ * requests so STOP is honoured quickly. Returns 1 when STOP came. */
+static int sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
+{
+    for (;;) {
+        if (atomic_load(&p->requests) & BD_REQUEST_STOP)
+            return 1;
+        int64_t now = bd_now_ns();
+        if (now >= deadline_ns)
+            return 0;
+        int64_t step = deadline_ns - now;
+        if (step > 50000000)
+            step = 50000000;
+        struct timespec ts = {(time_t)(step / 1000000000), (long)(step % 1000000000)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* ---- the inference thread ---------------------------------------------- */
+
+static void *inference_main(void *arg)
+{
+    struct bd_pipeline *p = arg;
+    struct bd_segment_options so = {.class_index = -1};
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->in_ready && !p->quit)
+            pthread_cond_wait(&p->in_cond, &p->lock);
+        if (p->quit)
+            break;
+        uint8_t *t = p->rgb_work;
+        p->rgb_work = p->rgb_pending;
+        p->rgb_pending = t;
+        uint64_t seq = p->in_seq;
+        p->in_ready = 0;
+        pthread_mutex_unlock(&p->lock);
+
+        int64_t c0 = thread_cpu_ns();
+        int r = bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3, p->model_w,
+                                      p->model_h, &so, p->prob_work);
+        int64_t c1 = thread_cpu_ns();
+
+        pthread_mutex_lock(&p->lock);
+        if (r != BD_OK) {
+            snprintf(p->infer_error, sizeof p->infer_error, "inference failed: %s",
+                     bd_last_error());
+            p->infer_status = r;
+            p->quit = 1;
+            pthread_cond_broadcast(&p->mask_cond);
+            break;
+        }
+        float *f = p->prob_latest;
+        p->prob_latest = p->prob_work;
+        p->prob_work = f;
+        p->mask_seq = seq;
+        p->mask_new = 1;
+        p->acc.infer_ns += c1 - c0;
+        p->acc.inferences++;
+        pthread_cond_broadcast(&p->mask_cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* ---- per-frame stages -------------------------------------------------- */
+
+/* The model input: the centred crop with the model's aspect, scaled to the
+ * model size in I420 (libyuv box filter), then to RGB (R first). */
+static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view *f, uint64_t seq)
+{
+    const struct bd_rect *c = &p->crop;
+    I420Scale(f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
+              f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2, f->stride_u,
+              f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2, f->stride_v, c->w, c->h,
+              p->small.y, p->small.stride_y, p->small.u, p->small.stride_u, p->small.v,
+              p->small.stride_v, p->model_w, p->model_h, kFilterBox);
+    pthread_mutex_lock(&p->lock);
+    /* libyuv's "RAW" is R, G, B in memory, which the engine takes. */
+    I420ToRAW(p->small.y, p->small.stride_y, p->small.u, p->small.stride_u, p->small.v,
+              p->small.stride_v, p->rgb_pending, p->model_w * 3, p->model_w, p->model_h);
+    p->in_seq = seq;
+    p->in_ready = 1;
+    pthread_cond_signal(&p->in_cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Takes the newest probability map if there is one and turns it into the
+ * full-size 8-bit mask. Returns 1 when the mask changed. */
+static int update_mask(struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int fresh = p->mask_new;
+    if (fresh) {
+        float *f = p->prob_main;
+        p->prob_main = p->prob_latest;
+        p->prob_latest = f;
+        p->mask_new = 0;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (!fresh)
+        return 0;
+    const int n = p->out_w * p->out_h;
+    for (int i = 0; i < n; i++) {
+        float v = p->prob_main[i];
+        v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+        p->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
+    }
+    /* libyuv's SIMD bilinear scaler: about 20x faster than a float
+     * bilinear per output pixel, and the 8-bit probability loses nothing
+     * the 8-bit blend would keep. Outside the crop the mask stays 0. */
+    const struct bd_rect *c = &p->crop;
+    ScalePlane(p->mask_small, p->out_w, p->out_w, p->out_h,
+               p->mask + (size_t)c->y * p->mask_stride + c->x, p->mask_stride, c->w, c->h,
+               kFilterBilinear);
+    p->have_mask = 1;
+    return 1;
+}
+
+static void record_latency(struct bd_pipeline *p, int64_t capture_ns)
+{
+    int64_t lat = bd_now_ns() - capture_ns;
+    if (lat < 0)
+        lat = 0;
+    pthread_mutex_lock(&p->stats_lock);
+    p->lat[p->lat_pos] = lat;
+    p->lat_pos = (p->lat_pos + 1) % BD_LATENCY_RING;
+    if (p->lat_count < BD_LATENCY_RING)
+        p->lat_count++;
+    pthread_mutex_unlock(&p->stats_lock);
+}
+
+/* Composites (or passes through) the frame in p->frame into an output
+ * frame and writes it to every sink. */
+static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_us)
+{
+    struct bd_i420_view f = p->frame_view;
+    uint64_t seq = ++p->seq;
+    int effect = p->effect_on;
+
+    int64_t c0 = thread_cpu_ns();
+    if (effect)
+        prepare_model_input(p, &f, seq);
+    int64_t c1 = thread_cpu_ns();
+
+    if (effect && p->pace == BD_PACE_OFFLINE) {
+        pthread_mutex_lock(&p->lock);
+        while (p->mask_seq < seq && !p->quit)
+            pthread_cond_wait(&p->mask_cond, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+    }
+    int r = bd_pipeline_infer_status(p);
+    if (r != BD_OK)
+        return r;
+
+    int64_t c2 = thread_cpu_ns();
+    if (effect)
+        update_mask(p);
+    int64_t c3 = thread_cpu_ns();
+
+    if (p->bg_src) {
+        r = bd_pipeline_background_advance(p, pts_us);
+        if (r != BD_OK)
+            return r;
+    }
+
+    const struct bd_i420 *dst = &p->out;
+    if (effect) {
+        if (p->cfg.effect == BD_EFFECT_BLUR) {
+            r = bd_composite_blur_background(p->comp, &f, p->blur);
+            if (r != BD_OK)
+                return r;
+        }
+        r = bd_composite_frame(p->comp, &f, p->mask, p->mask_stride, dst, p->cfg.mirror);
+        if (r != BD_OK)
+            return r;
+    } else if (p->cfg.mirror) {
+        I420Mirror(f.y, f.stride_y, f.u, f.stride_u, f.v, f.stride_v, dst->y, dst->stride_y,
+                   dst->u, dst->stride_u, dst->v, dst->stride_v, p->width, p->height);
+    } else {
+        I420Copy(f.y, f.stride_y, f.u, f.stride_u, f.v, f.stride_v, dst->y, dst->stride_y,
+                 dst->u, dst->stride_u, dst->v, dst->stride_v, p->width, p->height);
+    }
+    int64_t c4 = thread_cpu_ns();
+
+    r = bd_pipeline_sinks_write(p, pts_us, 0);
+    int64_t c5 = thread_cpu_ns();
+    if (r < 0)
+        return r;
+    record_latency(p, capture_ns);
+
+    pthread_mutex_lock(&p->stats_lock);
+    p->acc.convert_ns += c1 - c0;
+    p->acc.mask_ns += c3 - c2;
+    p->acc.composite_ns += c4 - c3;
+    p->acc.output_ns += c5 - c4;
+    p->acc.frames_processed++;
+    pthread_mutex_unlock(&p->stats_lock);
+    return r; /* 1 = the preview was closed */
+}
+
+/* ---- requests and status ----------------------------------------------- */
+
+static int handle_requests(struct bd_pipeline *p)
+{
+    unsigned req = atomic_exchange(&p->requests, 0u);
+    if (req & BD_REQUEST_TOGGLE)
+        p->effect_on = !p->effect_on;
+    if ((req & BD_REQUEST_RELOAD) && p->cfg.effect == BD_EFFECT_IMAGE) {
+        int r = bd_pipeline_background_open(p);
+        if (r != BD_OK)
+            fprintf(stderr, "backdrop: keeping the old background: %s\n", bd_last_error());
+    }
+    if (req & BD_REQUEST_STOP) {
+        atomic_fetch_or(&p->requests, (unsigned)BD_REQUEST_STOP); /* stays set */
+        return 1;
+    }
+    return 0;
+}
+
+static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->width = p->width;
+    s->height = p->height;
+    s->fps = p->src.fps;
+    snprintf(s->input_name, sizeof s->input_name, "%.127s", p->src.name);
+    snprintf(s->output_name, sizeof s->output_name, "%.127s", p->sink.name);
+    snprintf(s->model_name, sizeof s->model_name, "%s", p->model_name);
+    pthread_mutex_lock(&p->lock);
+    uint64_t inferences = p->acc.inferences;
+    int64_t infer_ns = p->acc.infer_ns;
+    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_lock(&p->stats_lock);
+    struct bd_accum a = p->acc;
+    s->frames_in = a.frames_in;
+    s->frames_out = a.frames_out;
+    s->repeated = a.repeated;
+    s->dropped = a.dropped;
+    s->inferences = inferences;
+    s->in_fps = p->rate_in;
+    s->out_fps = p->rate_out;
+    s->cpu_percent = p->rate_cpu;
+    double n = a.frames_processed ? (double)a.frames_processed : 1.0;
+    s->convert_ms = a.convert_ns / n / 1e6;
+    s->mask_ms = a.mask_ns / n / 1e6;
+    s->composite_ms = a.composite_ns / n / 1e6;
+    s->output_ms = a.output_ns / n / 1e6;
+    s->infer_ms = inferences ? infer_ns / (double)inferences / 1e6 : 0.0;
+    int64_t sorted[BD_LATENCY_RING];
+    int cnt = p->lat_count;
+    memcpy(sorted, p->lat, sizeof(int64_t) * (size_t)cnt);
+    s->effect_on = p->effect_on;
+    pthread_mutex_unlock(&p->stats_lock);
+    /* insertion sort of at most 1024 values, once a second */
+    for (int i = 1; i < cnt; i++) {
+        int64_t v = sorted[i];
+        int j = i - 1;
+        while (j >= 0 && sorted[j] > v) {
+            sorted[j + 1] = sorted[j];
+            j--;
+        }
+        sorted[j + 1] = v;
+    }
+    if (cnt) {
+        s->latency_p50_ms = sorted[(cnt - 1) / 2] / 1e6;
+        s->latency_p99_ms = sorted[(int)((cnt - 1) * 0.99 + 0.5)] / 1e6;
+    }
+}
+
+static void tick_status(struct bd_pipeline *p, bd_pipeline_status_fn fn, void *user, int force)
+{
+    int64_t now = bd_now_ns();
+    if (!force && now - p->tick_ns < 1000000000)
+        return;
+    double dt = (now - p->tick_ns) / 1e9;
+    int64_t cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    pthread_mutex_lock(&p->stats_lock);
+    if (dt > 0) {
+        p->rate_in = (p->acc.frames_in - p->tick_in) / dt;
+        p->rate_out = (p->acc.frames_out - p->tick_out) / dt;
+        p->rate_cpu = (cpu - p->tick_cpu) / 1e9 / dt * 100.0;
+    }
+    p->tick_in = p->acc.frames_in;
+    p->tick_out = p->acc.frames_out;
+    pthread_mutex_unlock(&p->stats_lock);
+    p->tick_cpu = cpu;
+    p->tick_ns = now;
+    if (fn) {
+        struct bd_pipeline_stats s;
+        fill_stats(p, &s);
+        fn(&s, user);
+    }
+}
+
+/* ---- the frame loop ---------------------------------------------------- */
+
+static int frame_limit_reached(struct bd_pipeline *p)
+{
+    return p->cfg.max_frames > 0 && (int64_t)p->acc.frames_out >= p->cfg.max_frames;
+}
+
+enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn status, void *user)
+{
+    if (!p)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_run: NULL pipeline");
+    if (p->running || p->finished)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_run: runs once per pipeline");
+    int r = bd_pipeline_source_start(p);
+    if (r != BD_OK)
+        return r;
+    p->quit = 0;
+    p->infer_status = BD_OK;
+    if (pthread_create(&p->thread, NULL, inference_main, p) != 0) {
+        bd_pipeline_source_stop(p);
+        return bd_fail(BD_ERR_NOMEM, "cannot start the inference thread");
+    }
+    p->running = 1;
+    p->tick_ns = bd_now_ns();
+    p->tick_cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    p->start_ns = p->tick_ns;
+
+    int result = BD_OK;
+    for (;;) {
+        if (handle_requests(p) || frame_limit_reached(p))
+            break;
+        int64_t capture_ns = 0, pts_us = 0;
+        r = bd_pipeline_source_next(p, &capture_ns, &pts_us);
+        if (r == BD_PIPELINE_EOF)
+            break;
+        if (r == BD_PIPELINE_STALL) {
+            /* No new frame within a frame interval: keep the consumers fed. */
+            r = bd_pipeline_sinks_write(p, -1, 1);
+            if (r < 0) {
+                result = r;
+                break;
+            }
+            tick_status(p, status, user, 0);
+            continue;
+        }
+        if (r < 0) {
+            result = r;
+            break;
+        }
+        r = process_frame(p, capture_ns, pts_us);
+        bd_pipeline_source_release(p);
+        if (r < 0) {
+            result = r;
+            break;
+        }
+        if (r == 1) /* preview closed */
+            break;
+        tick_status(p, status, user, 0);
+    }
+
+    /* Keep the error message of this thread across the shutdown below. */
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", bd_last_error());
+    pthread_mutex_lock(&p->lock);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->in_cond);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    p->running = 0;
+    p->finished = 1;
+    bd_pipeline_source_stop(p);
+    /* A file output is complete only once closed: do it now, so its error
+     * is this run's. */
+    int fin = bd_pipeline_sinks_finish(p);
+    if (fin != BD_OK && result == BD_OK) {
+        result = fin;
+        snprintf(msg, sizeof msg, "%s", bd_last_error());
+    }
+    tick_status(p, status, user, 1);
+    if (result == BD_OK && p->infer_status != BD_OK)
+        return bd_fail(p->infer_status, "%s", p->infer_error);
+    if (result != BD_OK)
+        return bd_fail(result, "%s", msg);
+    return BD_OK;
+}
+
+int bd_pipeline_infer_status(struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int r = p->infer_status;
+    pthread_mutex_unlock(&p->lock);
+    if (r != BD_OK)
+        return bd_fail(r, "%s", p->infer_error);
+    return BD_OK;
+}
+
+void bd_pipeline_request(struct bd_pipeline *p, enum bd_request request)
+{
+    if (p)
+        atomic_fetch_or(&p->requests, (unsigned)request);
+}
+
+void bd_pipeline_get_stats(struct bd_pipeline *p, struct bd_pipeline_stats *stats)
+{
+    if (!p || !stats)
+        return;
+    fill_stats(p, stats);
+}
+
+int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
+{
+    return sleep_until(p, deadline_ns);
+}

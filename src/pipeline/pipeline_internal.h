@@ -1,0 +1,181 @@
+/*
+ * Inside the pipeline: the struct shared by pipeline.c (threads and the
+ * frame loop), create.c (set-up and tear-down), source.c (camera, file,
+ * y4m), sink.c (loopback, PipeWire, files, preview) and background.c.
+ * Not part of the public API.
+ */
+#ifndef BD_PIPELINE_INTERNAL_H
+#define BD_PIPELINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "backdrop.h"
+#include "capture/file_source.h"
+#include "capture/v4l2_capture.h"
+#include "capture/y4m_reader.h"
+#include "common/frame.h"
+#include "composite/composite.h"
+#include "output/pipewire_out.h"
+#include "output/preview.h"
+#include "output/v4l2_loopback.h"
+#include "output/video_writer.h"
+#include "output/y4m_writer.h"
+
+#define BD_LATENCY_RING 1024
+#define BD_PATH_MAX 4096
+
+/* source_next() results besides BD_OK and errors */
+#define BD_PIPELINE_EOF 1   /* the file ended (no loop) */
+#define BD_PIPELINE_STALL 2 /* no frame within a frame interval */
+
+struct bd_rect {
+    int x, y, w, h;
+};
+
+enum bd_source_kind { SRC_V4L2, SRC_FILE, SRC_Y4M };
+enum bd_sink_kind { SINK_LOOPBACK, SINK_PIPEWIRE, SINK_Y4M, SINK_VIDEO, SINK_NULL };
+
+struct bd_source {
+    enum bd_source_kind kind;
+    char name[BD_PATH_MAX];
+    struct bd_v4l2_capture *cap;
+    struct bd_v4l2_converter *cv;
+    struct bd_v4l2_request req;
+    struct bd_v4l2_frame held;  /* the dequeued V4L2 frame being processed */
+    int holding;
+    uint32_t last_seq;
+    int have_seq;
+    int64_t disconnected_ns;    /* when the camera vanished (0: it is there) */
+    int64_t next_retry_ns;
+    struct bd_file_source *file;
+    struct bd_y4m_reader *y4m;
+    int width, height;          /* as delivered (may be odd) */
+    double fps;                 /* 0 unknown */
+    int fps_num, fps_den;
+    int64_t interval_ns;        /* 1/fps, 1/30 s when unknown */
+    int64_t last_frame_ns;      /* monotonic time of the last frame */
+    int64_t play_start_ns;      /* live file playback: wall time of pts 0 */
+    int64_t pts_offset_us;
+};
+
+struct bd_sink {
+    enum bd_sink_kind kind;
+    char name[BD_PATH_MAX];
+    struct bd_v4l2_loopback *loopback;
+    struct bd_pw_output *pw;
+    struct bd_y4m_writer *y4m;
+    struct bd_video_writer *video;
+    struct bd_preview *preview;
+    int have_frame;             /* out holds a frame (for repeats) */
+    int64_t last_write_ns;
+};
+
+/* Cumulative counters. infer_ns and inferences are guarded by lock, the
+ * rest by stats_lock. */
+struct bd_accum {
+    uint64_t frames_in, frames_out, repeated, dropped, frames_processed, inferences;
+    int64_t convert_ns, infer_ns, mask_ns, composite_ns, output_ns;
+};
+
+struct bd_pipeline {
+    struct bd_pipeline_config cfg;  /* strings point into the arrays below */
+    char input_path[BD_PATH_MAX], output_path[BD_PATH_MAX], bg_path[BD_PATH_MAX];
+    char model_arg[BD_PATH_MAX], pw_name[256];
+    enum bd_pace pace;
+    int blur;
+
+    struct bd_source src;
+    struct bd_sink sink;
+
+    int width, height;              /* working frame size: the source's, made even */
+    uint8_t *frame_mem;             /* source frame, I420 at the source's size */
+    struct bd_i420 frame;
+    struct bd_i420_view frame_view; /* width x height view of frame */
+    uint8_t *out_mem;
+    struct bd_i420 out;             /* what the sinks get */
+
+    /* model */
+    struct bd_model *model;
+    struct bd_engine *engine;
+    char model_name[64];
+    int model_w, model_h;           /* input */
+    int out_w, out_h;               /* output (probability map) */
+    struct bd_rect crop;            /* the part of the frame the model sees */
+    uint8_t *small_mem;
+    struct bd_i420 small;           /* the crop at the model's size */
+    uint8_t *rgb_mem;               /* three RGB buffers: */
+    uint8_t *rgb_pending, *rgb_work;/*  frame thread → inference thread */
+    float *prob_mem;
+    float *prob_work, *prob_latest, *prob_main; /* inference → frame thread */
+    uint8_t *mask_small;            /* prob as 8-bit, model output size */
+    uint8_t *mask;                  /* full size, 0 outside the crop */
+    int mask_stride;
+    int have_mask;
+
+    struct bd_compositor *comp;
+    int effect_on;
+
+    /* background video / image */
+    struct bd_file_source *bg_src;  /* a video background (NULL for stills) */
+    uint8_t *bg_mem;
+    struct bd_i420 bg;
+    int64_t bg_next_pts_us;
+    int bg_have;
+
+    /* threads */
+    pthread_t thread;
+    int running, finished;
+    pthread_mutex_t lock;           /* the hand-over below */
+    pthread_cond_t in_cond, mask_cond;
+    int in_ready;
+    uint64_t in_seq, mask_seq;
+    int mask_new;
+    int quit;
+    int infer_status;
+    char infer_error[512];
+    atomic_uint requests;
+    uint64_t seq;
+
+    /* stats */
+    pthread_mutex_t stats_lock;
+    struct bd_accum acc;
+    int64_t lat[BD_LATENCY_RING];
+    int lat_pos, lat_count;
+    int64_t start_ns, tick_ns, tick_cpu;
+    uint64_t tick_in, tick_out;
+    double rate_in, rate_out, rate_cpu;
+};
+
+int64_t bd_now_ns(void);
+/* Sleeps until deadline (monotonic ns); 1 when a STOP request came. */
+int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns);
+/* BD_OK, or the inference thread's error (re-raised on this thread). */
+int bd_pipeline_infer_status(struct bd_pipeline *p);
+
+/* source.c */
+int bd_pipeline_source_open(struct bd_pipeline *p);
+int bd_pipeline_source_start(struct bd_pipeline *p);
+/* Fills p->frame with the next frame: BD_OK, BD_PIPELINE_EOF,
+ * BD_PIPELINE_STALL or an error. */
+int bd_pipeline_source_next(struct bd_pipeline *p, int64_t *capture_ns, int64_t *pts_us);
+void bd_pipeline_source_release(struct bd_pipeline *p);
+void bd_pipeline_source_stop(struct bd_pipeline *p);
+void bd_pipeline_source_close(struct bd_pipeline *p);
+
+/* sink.c */
+int bd_pipeline_sinks_open(struct bd_pipeline *p);
+/* Writes p->out (repeat: the last frame again). 0, 1 (preview closed) or
+ * an error. */
+int bd_pipeline_sinks_write(struct bd_pipeline *p, int64_t pts_us, int repeat);
+/* Finishes file sinks (trailer, close): BD_OK or the error. */
+int bd_pipeline_sinks_finish(struct bd_pipeline *p);
+void bd_pipeline_sinks_close(struct bd_pipeline *p);
+
+/* background.c */
+int bd_pipeline_background_open(struct bd_pipeline *p);
+int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us);
+void bd_pipeline_background_close(struct bd_pipeline *p);
+
+#endif
