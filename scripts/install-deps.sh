@@ -3,9 +3,11 @@
 # Usage: scripts/install-deps.sh [build|test]
 set -eu
 mode=${1:-build}
-pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev"
+pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
 if [ "$mode" = test ]; then
-    pkgs="$pkgs clang libclang-rt-14-dev"
+    pkgs="$pkgs clang libclang-rt-14-dev ffmpeg python3"
+    # tests/pipewire/run.sh: a private PipeWire daemon and a GStreamer consumer
+    pkgs="$pkgs pipewire wireplumber dbus gstreamer1.0-tools gstreamer1.0-pipewire gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
 fi
 # Node and npm fetch the models (npm pack) and run the TFLite reference.
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"

@@ -17,7 +17,7 @@ static int set_value(const char *cmd, const struct opt_def *d, void *base, const
         errno = 0;
         long x = strtol(v, &end, 10);
         if (errno || end == v || *end != '\0' || x < d->min || x > d->max) {
-            fprintf(stderr, "backdrop %s: --%s '%s' is not a whole number from %ld to %ld\n", cmd, d->name, v,
+            fprintf(stderr, "backdrop%s%s: --%s '%s' is not a whole number from %ld to %ld\n", *cmd ? " " : "", cmd, d->name, v,
                     d->min, d->max);
             return -1;
         }
@@ -34,7 +34,7 @@ static int set_value(const char *cmd, const struct opt_def *d, void *base, const
                 return 0;
             }
         }
-        fprintf(stderr, "backdrop %s: --%s '%s' is not one of:", cmd, d->name, v);
+        fprintf(stderr, "backdrop%s%s: --%s '%s' is not one of:", *cmd ? " " : "", cmd, d->name, v);
         for (int i = 0; d->choices[i]; i++)
             fprintf(stderr, " %s", d->choices[i]);
         fprintf(stderr, "\n");
@@ -83,26 +83,26 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
                     d = x;
         } else {
             if (*npos >= max_pos) {
-                fprintf(stderr, "backdrop %s: unexpected argument '%s' (see 'backdrop %s --help')\n", cmd, a, cmd);
+                fprintf(stderr, "backdrop%s%s: unexpected argument '%s' (see 'backdrop%s%s --help')\n", *cmd ? " " : "", cmd, a, *cmd ? " " : "", cmd);
                 return -1;
             }
             pos[(*npos)++] = a;
             continue;
         }
         if (!d) {
-            fprintf(stderr, "backdrop %s: unknown option '%s' (see 'backdrop %s --help')\n", cmd, a, cmd);
+            fprintf(stderr, "backdrop%s%s: unknown option '%s' (see 'backdrop%s%s --help')\n", *cmd ? " " : "", cmd, a, *cmd ? " " : "", cmd);
             return -1;
         }
         const char *v = inline_val;
         if (d->type != OPT_FLAG && !v) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "backdrop %s: --%s needs a value\n", cmd, d->name);
+                fprintf(stderr, "backdrop%s%s: --%s needs a value\n", *cmd ? " " : "", cmd, d->name);
                 return -1;
             }
             v = argv[++i];
         }
         if (d->type == OPT_FLAG && inline_val) {
-            fprintf(stderr, "backdrop %s: --%s takes no value\n", cmd, d->name);
+            fprintf(stderr, "backdrop%s%s: --%s takes no value\n", *cmd ? " " : "", cmd, d->name);
             return -1;
         }
         if (set_value(cmd, d, base, v) != 0)
@@ -178,7 +178,7 @@ int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, cons
     if (!f) {
         if (!must_exist && errno == ENOENT)
             return 0;
-        fprintf(stderr, "backdrop %s: cannot read config file '%s': %s\n", cmd, path, strerror(errno));
+        fprintf(stderr, "backdrop%s%s: cannot read config file '%s': %s\n", *cmd ? " " : "", cmd, path, strerror(errno));
         return -1;
     }
     char line[4096];
@@ -206,29 +206,29 @@ int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, cons
             if (strcmp(x->name, name) == 0)
                 d = x;
         if (!d || strcmp(name, "config") == 0) {
-            fprintf(stderr, "backdrop %s: %s:%d: unknown setting '%s' (see 'backdrop %s --help')\n", cmd,
-                    path, lineno, name, cmd);
+            fprintf(stderr, "backdrop%s%s: %s:%d: unknown setting '%s' (see 'backdrop%s%s --help')\n",
+                    *cmd ? " " : "", cmd, path, lineno, name, *cmd ? " " : "", cmd);
             rc = -1;
         } else if (d->type == OPT_FLAG) {
             int on = !value || !strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1");
             int off = value && (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"));
             if (!on && !off) {
-                fprintf(stderr, "backdrop %s: %s:%d: '%s' takes true or false\n", cmd, path, lineno, name);
+                fprintf(stderr, "backdrop%s%s: %s:%d: '%s' takes true or false\n", *cmd ? " " : "", cmd, path, lineno, name);
                 rc = -1;
             } else {
                 *(int *)((char *)base + d->offset) = on;
             }
         } else if (!value) {
-            fprintf(stderr, "backdrop %s: %s:%d: '%s' needs a value (%s = ...)\n", cmd, path, lineno, name,
+            fprintf(stderr, "backdrop%s%s: %s:%d: '%s' needs a value (%s = ...)\n", *cmd ? " " : "", cmd, path, lineno, name,
                     name);
             rc = -1;
         } else {
             const char *v = d->type == OPT_STRING ? keep(value) : value;
             if (!v) {
-                fprintf(stderr, "backdrop %s: out of memory reading '%s'\n", cmd, path);
+                fprintf(stderr, "backdrop%s%s: out of memory reading '%s'\n", *cmd ? " " : "", cmd, path);
                 rc = -1;
             } else if (set_value(cmd, d, base, v) != 0) {
-                fprintf(stderr, "backdrop %s: (in %s:%d)\n", cmd, path, lineno);
+                fprintf(stderr, "backdrop%s%s: (in %s:%d)\n", *cmd ? " " : "", cmd, path, lineno);
                 rc = -1;
             }
         }

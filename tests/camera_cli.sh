@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The camera command (`backdrop [options]`) on files, pipes and signals:
+# what runs without V4L2 (the VM tests in tests/vm/e2e.* cover the devices).
+# Usage: tests/camera_cli.sh BACKDROP_BIN     (run from the repo root; make camera-cli)
+# Needs ffmpeg/ffprobe and python3, and ../shared/data/video.
+# Last line: "N passed, M failed"; exit status 1 when M > 0.
+set -u
+bin=$1
+video=../shared/data/video/doctor_26732.mp4
+still=../shared/data/video/doctor-5871743_640.jpg
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+
+for f in "$bin" "$video" "$still"; do
+    [ -e "$f" ] || { echo "camera-cli: $f is missing"; echo "0 passed, 1 failed"; exit 1; }
+done
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/backdrop-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# y4m_stats FILE X Y W H: frame count, then the mean Y, U, V of the box in
+# the last frame ("N Y U V").
+y4m_stats() {
+    python3 - "$@" <<'EOF'
+import sys
+path, x, y, w, h = sys.argv[1], *map(int, sys.argv[2:6])
+d = open(path, 'rb').read()
+e = d.index(b'\n')
+tags = dict((t[:1], t[1:]) for t in d[:e].decode().split()[1:])
+W, H = int(tags['W']), int(tags['H'])
+cw, ch = (W + 1) // 2, (H + 1) // 2
+fs = W * H + 2 * cw * ch
+off, n, last = e + 1, 0, None
+while off < len(d):
+    nl = d.index(b'\n', off)
+    last = nl + 1
+    off = nl + 1 + fs
+    n += 1
+def mean(base, stride, x0, y0, ww, hh):
+    s = 0
+    for j in range(y0, y0 + hh):
+        row = d[base + j * stride + x0: base + j * stride + x0 + ww]
+        s += sum(row)
+    return s / (ww * hh)
+Y = mean(last, W, x, y, w, h)
+U = mean(last + W * H, cw, x // 2, y // 2, w // 2, h // 2)
+V = mean(last + W * H + cw * ch, cw, x // 2, y // 2, w // 2, h // 2)
+print(n, round(Y), round(U), round(V))
+EOF
+}
+
+near() { # near A B TOL
+    [ $(( $1 > $2 ? $1 - $2 : $2 - $1 )) -le "$3" ]
+}
+
+# 1. YUV4MPEG2 through pipes: stdin -> backdrop -> stdout, with --color.
+ffmpeg -v error -i "$video" -frames:v 20 -f yuv4mpegpipe -pix_fmt yuv420p - 2>"$tmp/ff.err" |
+    "$bin" -i - -o - --color '#00ff00' >"$tmp/pipe.y4m" 2>"$tmp/pipe.err"
+rc=$?
+check "y4m stdin -> stdout exits 0 (rc $rc: $(head -c 300 "$tmp/pipe.err"))" [ "$rc" -eq 0 ]
+read -r n y u v < <(y4m_stats "$tmp/pipe.y4m" 8 8 64 64)
+check "20 frames through the pipe (got $n)" [ "${n:-0}" -eq 20 ]
+# BT.601 limited-range green (libyuv's integer form): Y 144, U 53, V 34
+check "background is green in the last frame (Y $y U $u V $v)" near "${y:-0}" 144 2
+check "green chroma (U $u V $v)" eval 'near ${u:-0} 53 2 && near ${v:-0} 34 2'
+read -r n y u v < <(y4m_stats "$tmp/pipe.y4m" 520 300 80 60)
+check "the person's white coat is kept (Y $y U $u)" eval '[ ${y:-0} -gt 150 ] && near ${u:-0} 128 20'
+
+# 2. Not a terminal: no status line on stdout; one start-up line on stderr.
+"$bin" -i "$video" -o "$tmp/out.mp4" -n 30 >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+check "mp4 output exits 0 (rc $rc: $(head -c 300 "$tmp/stderr"))" [ "$rc" -eq 0 ]
+check "quiet on stdout when it is not a terminal" [ ! -s "$tmp/stdout" ]
+check "one start-up line on stderr ($(wc -l <"$tmp/stderr"))" [ "$(wc -l <"$tmp/stderr")" -eq 1 ]
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$tmp/out.mp4")
+check "mp4 has 30 frames at 960x540 ($frames)" [ "$frames" = "960,540,30" ]
+
+# 3. A still image as the input, stretched to N frames.
+"$bin" -i "$still" -o "$tmp/still.y4m" -n 5 -q --color '#0000ff' 2>"$tmp/err"
+read -r n y u v < <(y4m_stats "$tmp/still.y4m" 0 0 16 16)
+check "still image input gives 5 frames (got $n: $(head -c 200 "$tmp/err"))" [ "${n:-0}" -eq 5 ]
+
+# 4. The config file: the same table as the options; the command line wins.
+cat >"$tmp/bd.conf" <<'EOF'
+# backdrop settings
+color = "#ff0000"
+frames = 4
+quiet
+EOF
+"$bin" --config "$tmp/bd.conf" -i "$video" -o "$tmp/conf.y4m" 2>"$tmp/err"
+read -r n y u v < <(y4m_stats "$tmp/conf.y4m" 8 8 64 64)
+# red: Y 82, V 239 (U 90)
+check "config file sets colour and frames (n $n Y $y V $v: $(head -c 200 "$tmp/err"))" eval '[ ${n:-0} -eq 4 ] && near ${y:-0} 82 2 && near ${v:-0} 239 2'
+"$bin" --config "$tmp/bd.conf" -n 2 -i "$video" -o "$tmp/conf2.y4m" 2>/dev/null
+read -r n _ < <(y4m_stats "$tmp/conf2.y4m" 8 8 8 8)
+check "the command line overrides the config file (n $n)" [ "${n:-0}" -eq 2 ]
+printf 'colour = blue\n' >"$tmp/bad.conf"
+"$bin" --config "$tmp/bad.conf" -i "$video" -o null 2>"$tmp/err"
+rc=$?
+check "unknown config setting: exit 2 naming file:line ($(cat "$tmp/err"))" eval '[ $rc -eq 2 ] && grep -q "bad.conf:1" "$tmp/err"'
+XDG_CONFIG_HOME=$tmp/xdg "$bin" -i "$video" -o "$tmp/xdg.y4m" -n 3 -q 2>/dev/null
+mkdir -p "$tmp/xdg/backdrop" && printf 'frames = 2\n' >"$tmp/xdg/backdrop/backdrop.conf"
+XDG_CONFIG_HOME=$tmp/xdg "$bin" -i "$video" -o "$tmp/xdg.y4m" -q 2>/dev/null
+read -r n _ < <(y4m_stats "$tmp/xdg.y4m" 8 8 8 8)
+check "the default config file is read (n $n)" [ "${n:-0}" -eq 2 ]
+
+# 5. Signals in a live run: SIGUSR1 toggles, SIGHUP reloads, SIGTERM stops within 1 s.
+"$bin" -i "$video" --loop --pace live -o "$tmp/live.y4m" -B "$still" -q 2>"$tmp/live.err" &
+pid=$!
+sleep 1.5
+kill -USR1 $pid; sleep 0.5; kill -USR1 $pid; kill -HUP $pid; sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "SIGTERM: exit 0 (rc $rc: $(head -c 200 "$tmp/live.err"))" [ "$rc" -eq 0 ]
+check "SIGTERM: exit within 1 s (${ms} ms)" [ "$ms" -lt 1000 ]
+read -r n _ < <(y4m_stats "$tmp/live.y4m" 8 8 8 8)
+check "live file playback paced at ~30 fps (frames $n in ~2.5 s)" eval '[ ${n:-0} -ge 50 ] && [ ${n:-0} -le 90 ]'
+
+# 6. Usage errors: exit 2 with one line.
+expect_usage() {
+    local name=$1; shift
+    "$bin" "$@" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    check "$name: exit 2, one line ($(head -c 200 "$tmp/err"))" eval "[ $rc -eq 2 ] && [ \$(wc -l <'$tmp/err') -eq 1 ]"
+}
+expect_usage "bad --size" -i "$video" --size 12by34
+expect_usage "bad --color" -i "$video" --color green
+expect_usage "--color with --background" -i "$video" --color '#000000' -B "$still"
+expect_usage "unknown option" --frobnicate
+expect_usage "bad --fit" --fit squash
+expect_usage "--fps out of range" --fps 0
+
+# 7. Run-time errors: exit 1 with one line naming the thing.
+expect_error() {
+    local name=$1 needle=$2; shift 2
+    "$bin" "$@" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    check "$name: exit 1 naming '$needle' ($(head -c 200 "$tmp/err"))" eval "[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -qF -- '$needle' '$tmp/err'"
+}
+expect_error "missing input file" "$tmp/none.mp4" -i "$tmp/none.mp4" -o null
+head -c 20000 /dev/urandom >"$tmp/bad.mp4"
+expect_error "corrupt input file" "$tmp/bad.mp4" -i "$tmp/bad.mp4" -o null
+expect_error "unwritable output" "$tmp/no/dir/x.mp4" -i "$video" -o "$tmp/no/dir/x.mp4"
+expect_error "missing background" "$tmp/none.jpg" -i "$video" -o null -B "$tmp/none.jpg"
+expect_error "unknown model" "nosuch" -i "$video" -o null -m nosuch
+if [ -z "$(ls /dev/video* 2>/dev/null)" ]; then
+    expect_error "no loopback device" "modprobe v4l2loopback" -i "$video"
+    expect_error "no camera" "no camera" -o null
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,409 @@
+/*
+ * The camera pipeline through the public API (bd_pipeline_*), on a real
+ * video of a person (../shared/data/video/doctor_26732.mp4, 960x540) with
+ * the real models:
+ *  - --color: the background is that colour, the person is not, on every
+ *    frame after the first mask; the model is chosen by the frame's aspect;
+ *  - offline runs give every frame its own mask: two runs are identical;
+ *  - blur, a background image, a background video, mirror: outputs differ
+ *    from the input where they should and not where they shouldn't;
+ *  - live mode: a STOP request from another thread ends run within 1 s;
+ *    TOGGLE passes the camera through; files are paced at their rate;
+ *  - errors: missing input, bad output, no loopback device (message with
+ *    the modprobe line), bad config values, each with one message.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backdrop.h"
+#include "capture/y4m_reader.h"
+#include "check.h"
+#include "composite/composite.h"
+
+#define VIDEO "../shared/data/video/doctor_26732.mp4"
+#define STILL "../shared/data/video/girl-919048_1280.jpg"
+#define BGVIDEO "../shared/data/video/thoughtful_35590.mp4"
+#define W 960
+#define H 540
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Frames of a y4m file, Y planes only (plus U, V of frame k on request). */
+struct y4m_frames {
+    int n, w, h;
+    uint8_t *y[400], *u[400], *v[400];
+};
+
+static void free_frames(struct y4m_frames *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free(f->y[i]);
+        free(f->u[i]);
+        free(f->v[i]);
+    }
+    f->n = 0;
+}
+
+static int read_y4m(const char *path, struct y4m_frames *f)
+{
+    memset(f, 0, sizeof *f);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    struct bd_y4m_reader *r = NULL;
+    if (bd_y4m_reader_open(fileno(fp), path, &r) != BD_OK) {
+        fclose(fp);
+        return -1;
+    }
+    const struct bd_y4m_info *info = bd_y4m_reader_info(r);
+    f->w = info->width;
+    f->h = info->height;
+    int cw = (f->w + 1) / 2, ch = (f->h + 1) / 2;
+    while (f->n < 400) {
+        uint8_t *y = malloc((size_t)f->w * f->h), *u = malloc((size_t)cw * ch),
+                *v = malloc((size_t)cw * ch);
+        struct bd_i420 dst = {y, u, v, f->w, cw, cw, f->w, f->h};
+        if (!y || !u || !v || bd_y4m_reader_read(r, &dst) != BD_OK) {
+            free(y);
+            free(u);
+            free(v);
+            break;
+        }
+        f->y[f->n] = y;
+        f->u[f->n] = u;
+        f->v[f->n] = v;
+        f->n++;
+    }
+    bd_y4m_reader_close(r);
+    fclose(fp);
+    return 0;
+}
+
+static double region_mean(const uint8_t *p, int stride, int x0, int y0, int w, int h)
+{
+    double s = 0;
+    for (int y = y0; y < y0 + h; y++)
+        for (int x = x0; x < x0 + w; x++)
+            s += p[(size_t)y * stride + x];
+    return s / (w * h);
+}
+
+static int run_file(const char *out, struct bd_pipeline_config *cfg, struct bd_pipeline_stats *st)
+{
+    cfg->input = VIDEO;
+    cfg->output = out;
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(cfg, &p);
+    if (r != BD_OK) {
+        printf("  create: %s\n", bd_last_error());
+        return r;
+    }
+    r = bd_pipeline_run(p, NULL, NULL);
+    if (r != BD_OK)
+        printf("  run: %s\n", bd_last_error());
+    if (st)
+        bd_pipeline_get_stats(p, st);
+    bd_pipeline_destroy(p);
+    return r;
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    const char *t = getenv("TMPDIR");
+    char *b = buf[k++ % 4];
+    snprintf(b, 512, "%s/bd_test_pipeline_%d_%s", t && *t ? t : "/tmp", (int)getpid(), name);
+    return b;
+}
+
+/* BT.601 limited-range green as the compositor writes it. */
+static void green_yuv(uint8_t *y, uint8_t *u, uint8_t *v)
+{
+    bd_rgb_to_yuv601(0, 255, 0, y, u, v);
+}
+
+/* The doctor sits in the middle; her white coat fills this box in every
+ * frame of the clip, and the top corners are always the wall. */
+#define COAT_X 520
+#define COAT_Y 300
+#define COAT_W 80
+#define COAT_H 60
+
+static void test_color(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = 0x00ff00;
+    cfg.max_frames = 40;
+    struct bd_pipeline_stats st;
+    const char *out = tmp_path("color.y4m");
+    int r = run_file(out, &cfg, &st);
+    CHECK(r == BD_OK, "color run: %s", bd_last_error());
+    CHECK(st.frames_out == 40 && st.frames_in == 40, "frames in %llu out %llu",
+          (unsigned long long)st.frames_in, (unsigned long long)st.frames_out);
+    CHECK(st.inferences == 40, "offline: one inference per frame, got %llu",
+          (unsigned long long)st.inferences);
+    CHECK(strcmp(st.model_name, "landscape") == 0, "16:9 frames get the landscape model, got %s",
+          st.model_name);
+    CHECK(st.width == W && st.height == H, "size %dx%d", st.width, st.height);
+    struct y4m_frames f;
+    CHECK(read_y4m(out, &f) == 0 && f.n == 40, "read back %d frames", f.n);
+    uint8_t gy, gu, gv;
+    green_yuv(&gy, &gu, &gv);
+    int bad_bg = 0, bad_person = 0;
+    for (int i = 0; i < f.n; i++) {
+        int cw = (f.w + 1) / 2;
+        double yl = region_mean(f.y[i], f.w, 8, 8, 64, 64);
+        double yr = region_mean(f.y[i], f.w, W - 72, 8, 64, 64);
+        double ul = region_mean(f.u[i], cw, 4, 4, 32, 32);
+        double vl = region_mean(f.v[i], cw, 4, 4, 32, 32);
+        if (fabs(yl - gy) > 2 || fabs(yr - gy) > 2 || fabs(ul - gu) > 2 || fabs(vl - gv) > 2) {
+            if (bad_bg++ < 3)
+                printf("  frame %d corners Y %.1f/%.1f U %.1f V %.1f, want %d %d %d\n", i, yl, yr, ul,
+                       vl, gy, gu, gv);
+        }
+        double coat = region_mean(f.y[i], f.w, COAT_X, COAT_Y, COAT_W, COAT_H);
+        double coat_u = region_mean(f.u[i], cw, COAT_X / 2, COAT_Y / 2, COAT_W / 2, COAT_H / 2);
+        /* the white coat: bright, and chroma near neutral, unlike green */
+        if (coat < 150 || fabs(coat_u - 128) > 20) {
+            if (bad_person++ < 3)
+                printf("  frame %d coat Y %.1f U %.1f\n", i, coat, coat_u);
+        }
+    }
+    CHECK(bad_bg == 0, "%d frames where the background corners are not green", bad_bg);
+    CHECK(bad_person == 0, "%d frames where the person's coat is not shown", bad_person);
+    free_frames(&f);
+
+    /* Offline: every frame gets its own mask, so a second run is identical. */
+    const char *out2 = tmp_path("color2.y4m");
+    r = run_file(out2, &cfg, NULL);
+    CHECK(r == BD_OK, "second run: %s", bd_last_error());
+    FILE *a = fopen(out, "rb"), *b = fopen(out2, "rb");
+    int same = a && b;
+    while (same) {
+        char x[65536], y[65536];
+        size_t na = fread(x, 1, sizeof x, a), nb = fread(y, 1, sizeof y, b);
+        if (na != nb || memcmp(x, y, na) != 0)
+            same = 0;
+        if (na == 0)
+            break;
+    }
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+    CHECK(same, "two offline runs differ");
+    unlink(out);
+    unlink(out2);
+}
+
+/* Blur / image / video backgrounds and mirror, against the input. */
+static void test_effects(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.max_frames = 12;
+    cfg.pace = BD_PACE_OFFLINE;
+    const char *blur = tmp_path("blur.y4m"), *img = tmp_path("img.y4m"),
+               *vid = tmp_path("vid.y4m"), *mir = tmp_path("mirror.y4m");
+    cfg.effect = BD_EFFECT_BLUR;
+    cfg.blur = 20;
+    CHECK(run_file(blur, &cfg, NULL) == BD_OK, "blur: %s", bd_last_error());
+    cfg.effect = BD_EFFECT_IMAGE;
+    cfg.background = STILL;
+    cfg.fit = BD_FIT_MODE_STRETCH;
+    CHECK(run_file(img, &cfg, NULL) == BD_OK, "image: %s", bd_last_error());
+    cfg.background = BGVIDEO;
+    cfg.max_frames = 60;
+    CHECK(run_file(vid, &cfg, NULL) == BD_OK, "video: %s", bd_last_error());
+    cfg.background = NULL;
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = 0x0000ff;
+    cfg.mirror = 1;
+    cfg.max_frames = 12;
+    CHECK(run_file(mir, &cfg, NULL) == BD_OK, "mirror: %s", bd_last_error());
+
+    struct y4m_frames fb, fi, fv, fm;
+    read_y4m(blur, &fb);
+    read_y4m(img, &fi);
+    read_y4m(vid, &fv);
+    read_y4m(mir, &fm);
+    CHECK(fb.n == 12 && fi.n == 12 && fv.n == 60 && fm.n == 12, "frames %d %d %d %d", fb.n, fi.n,
+          fv.n, fm.n);
+    if (fb.n == 12 && fi.n == 12 && fv.n == 60 && fm.n == 12) {
+        /* Blur: the wall is smooth: the variance of a background box is
+         * small, while the coat keeps its brightness. */
+        const uint8_t *y = fb.y[11];
+        double m = region_mean(y, W, 8, 8, 64, 64), var = 0;
+        for (int j = 8; j < 72; j++)
+            for (int i = 8; i < 72; i++)
+                var += (y[j * W + i] - m) * (y[j * W + i] - m);
+        var /= 64 * 64;
+        CHECK(var < 60, "blurred wall variance %.1f", var);
+        CHECK(region_mean(y, W, COAT_X, COAT_Y, COAT_W, COAT_H) > 150, "coat after blur");
+        /* Image: the corners are the picture's (stretched), not the wall
+         * (the wall of this clip is near white, Y > 200). */
+        double c = region_mean(fi.y[11], W, 8, 8, 64, 64);
+        CHECK(c < 200, "image background top-left Y %.1f looks like the wall", c);
+        /* Video background: it moves (frames 10 and 59 differ at the left,
+         * where the background video shows) */
+        double d = 0;
+        for (int j = 100; j < 400; j++)
+            for (int i = 0; i < 200; i++)
+                d += abs(fv.y[10][j * W + i] - fv.y[59][j * W + i]);
+        d /= 300 * 200;
+        CHECK(d > 2, "the background video does not move (mean diff %.2f)", d);
+        /* Mirror: the coat box moves to the other side. */
+        double mc = region_mean(fm.y[11], W, W - COAT_X - COAT_W, COAT_Y, COAT_W, COAT_H);
+        CHECK(mc > 150, "mirrored coat Y %.1f", mc);
+    }
+    free_frames(&fb);
+    free_frames(&fi);
+    free_frames(&fv);
+    free_frames(&fm);
+    unlink(blur);
+    unlink(img);
+    unlink(vid);
+    unlink(mir);
+}
+
+struct stopper {
+    struct bd_pipeline *p;
+    double at;
+};
+
+static void *stop_later(void *arg)
+{
+    struct stopper *s = arg;
+    usleep(300000);
+    bd_pipeline_request(s->p, BD_REQUEST_TOGGLE);
+    usleep(700000);
+    s->at = now_s();
+    bd_pipeline_request(s->p, BD_REQUEST_STOP);
+    return NULL;
+}
+
+static int status_calls;
+static void on_status(const struct bd_pipeline_stats *s, void *user)
+{
+    (void)s;
+    (void)user;
+    status_calls++;
+}
+
+static void test_live(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = "null";
+    cfg.pace = BD_PACE_LIVE;
+    cfg.loop = 1;
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    CHECK(r == BD_OK, "live create: %s", bd_last_error());
+    if (r != BD_OK)
+        return;
+    struct stopper s = {p, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, stop_later, &s);
+    double t0 = now_s();
+    r = bd_pipeline_run(p, on_status, NULL);
+    double t1 = now_s();
+    pthread_join(t, NULL);
+    CHECK(r == BD_OK, "live run: %s", bd_last_error());
+    CHECK(t1 - s.at < 1.0, "run returned %.3f s after STOP", t1 - s.at);
+    struct bd_pipeline_stats st;
+    bd_pipeline_get_stats(p, &st);
+    double fps = st.frames_out / (t1 - t0);
+    /* paced at the file's 29.97 fps, not as fast as possible */
+    CHECK(fps > 20 && fps < 33, "live file playback at %.1f fps (%llu frames in %.2f s)", fps,
+          (unsigned long long)st.frames_out, t1 - t0);
+    CHECK(st.effect_on == 0, "TOGGLE turned the effect off");
+    CHECK(status_calls >= 1, "status callback called %d times", status_calls);
+    CHECK(st.latency_p99_ms >= 0 && st.latency_p99_ms < 1000, "latency p99 %.2f ms",
+          st.latency_p99_ms);
+    CHECK(bd_pipeline_run(p, NULL, NULL) == BD_ERR_INVALID_ARG, "a second run is refused");
+    bd_pipeline_destroy(p);
+}
+
+static void expect_error(struct bd_pipeline_config *cfg, int want, const char *needle,
+                         const char *what)
+{
+    struct bd_pipeline *p = (struct bd_pipeline *)&p; /* must be reset to NULL */
+    int r = bd_pipeline_create(cfg, &p);
+    CHECK(r == want, "%s: status %s, want %s (%s)", what, bd_status_str(r), bd_status_str(want),
+          bd_last_error());
+    CHECK(p == NULL, "%s: *out not NULL on failure", what);
+    CHECK(strstr(bd_last_error(), needle) != NULL, "%s: message '%s' lacks '%s'", what,
+          bd_last_error(), needle);
+    if (r == BD_OK)
+        bd_pipeline_destroy(p);
+}
+
+static void test_errors(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = "/nonexistent/video.mp4";
+    cfg.output = "null";
+    expect_error(&cfg, BD_ERR_NOT_FOUND, "/nonexistent/video.mp4", "missing input");
+    cfg.input = VIDEO;
+    cfg.output = "/nonexistent-dir/out.mp4";
+    expect_error(&cfg, BD_ERR_IO, "/nonexistent-dir/out.mp4", "unwritable output");
+    cfg.output = "null";
+    cfg.effect = BD_EFFECT_IMAGE;
+    cfg.background = "/nonexistent/bg.jpg";
+    expect_error(&cfg, BD_ERR_NOT_FOUND, "--background", "missing background");
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = 0x1000000;
+    expect_error(&cfg, BD_ERR_INVALID_ARG, "RRGGBB", "bad colour");
+    cfg.color = 0;
+    cfg.blur = 65;
+    expect_error(&cfg, BD_ERR_INVALID_ARG, "blur", "blur out of range");
+    cfg.blur = 0;
+    cfg.model = "nosuchmodel";
+    expect_error(&cfg, BD_ERR_NOT_FOUND, "nosuchmodel", "unknown model");
+    cfg.model = NULL;
+
+    /* No loopback device: the message carries the line that makes one. */
+    struct bd_device_info devs[64];
+    int n = 0, loopbacks = 0;
+    bd_devices_list(devs, 64, &n);
+    for (int i = 0; i < n; i++)
+        loopbacks += devs[i].is_loopback;
+    if (loopbacks == 0) {
+        cfg.output = NULL;
+        expect_error(&cfg, BD_ERR_NOT_FOUND, "modprobe v4l2loopback devices=1 exclusive_caps=1",
+                     "no loopback device");
+    }
+    if (n == 0) {
+        cfg.input = NULL;
+        cfg.output = "null";
+        expect_error(&cfg, BD_ERR_NOT_FOUND, "no camera", "no camera");
+    }
+    CHECK(bd_pipeline_create(NULL, NULL) == BD_ERR_INVALID_ARG, "NULL arguments");
+    bd_pipeline_destroy(NULL);
+    bd_pipeline_request(NULL, BD_REQUEST_STOP);
+}
+
+int main(void)
+{
+    if (access(VIDEO, R_OK) != 0) {
+        printf("FAIL: %s is missing (the tests need ../shared/data)\n", VIDEO);
+        return 1;
+    }
+    test_color();
+    test_effects();
+    test_live();
+    test_errors();
+    return check_report();
+}
