@@ -39,7 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke camera-cli
+        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke camera-cli bench-pipeline bench-composite
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -150,6 +150,22 @@ fuzz-smoke: fuzz-build models
 
 bench: all models-test
 	@bench/run.sh $(BUILD) $(HMS)
+	@bench/run_pipeline.sh $(BUILD)
+
+$(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-pipeline: all models
+	@bench/run_pipeline.sh $(BUILD)
+
+# The compositing stage alone, C kernels vs dispatched (bench/bench_composite.c).
+$(BUILD)/bench/bench_composite: bench/bench_composite.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-composite: $(BUILD)/bench/bench_composite
+	@$(BUILD)/bench/bench_composite
 
 clean:
 	rm -rf $(BUILD)

@@ -300,18 +300,27 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
     if (mc != 3)
         return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' takes %d channels; only RGB models can segment images",
                        e->model->name, mc);
-    /* Box filtering when shrinking avoids aliasing (the model sees a
-     * smoothed picture, as a camera's own downscaler would give). */
-    if (RGBScale(rgb, stride, width, height, e->scaled, mw * 3, mw, mh, kFilterBox) != 0)
-        return bd_fail(BD_ERR_NOMEM, "image scaling failed");
+    /* An image already at the model's size (the camera pipeline prepares
+     * it so) is read in place; anything else is scaled first. Box
+     * filtering when shrinking avoids aliasing (the model sees a smoothed
+     * picture, as a camera's own downscaler would give). */
+    const uint8_t *src = rgb;
+    int src_stride = stride;
+    if (width != mw || height != mh) {
+        if (RGBScale(rgb, stride, width, height, e->scaled, mw * 3, mw, mh, kFilterBox) != 0)
+            return bd_fail(BD_ERR_NOMEM, "image scaling failed");
+        src = e->scaled;
+        src_stride = mw * 3;
+    }
     float *x = e->tensors[e->g->input];
-    const size_t n = (size_t)mw * (size_t)mh * 3;
-    if (D->range == BD_RANGE_M1_1) {
-        for (size_t i = 0; i < n; i++)
-            x[i] = (float)e->scaled[i] * (1.f / 127.5f) - 1.f;
-    } else {
-        for (size_t i = 0; i < n; i++)
-            x[i] = (float)e->scaled[i] * (1.f / 255.f);
+    const float scale = D->range == BD_RANGE_M1_1 ? 1.f / 127.5f : 1.f / 255.f;
+    const float bias = D->range == BD_RANGE_M1_1 ? -1.f : 0.f;
+    const int row = mw * 3;
+    for (int yy = 0; yy < mh; yy++) {
+        const uint8_t *s8 = src + (size_t)yy * (size_t)src_stride;
+        float *xr = x + (size_t)yy * (size_t)row;
+        for (int i = 0; i < row; i++)
+            xr[i] = (float)s8[i] * scale + bias;
     }
     int r = bd_engine_run(e);
     if (r != BD_OK)
