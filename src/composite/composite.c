@@ -2,12 +2,15 @@
  * Compositing: chroma mask, per-plane blend, backgrounds (solid colour,
  * fitted image, blurred frame), mirror. See composite.h for the contracts.
  *
- * libyuv does the scaling (I420Scale), filling (I420Rect) and mirroring
- * (I420Mirror); the rest (2x2 mask average with odd edges, the /255 blend,
- * the box blur) libyuv lacks and is written here as plain loops over
- * contiguous rows that GCC vectorises. At the Makefile's -O2, GCC 12 uses
- * the "very cheap" cost model, which refuses loops of unknown trip count,
- * so this file asks for the dynamic model.
+ * libyuv does the image-background scaling (I420Scale), filling (I420Rect)
+ * and mirroring (I420Mirror). The per-frame work (2x2 mask average with odd
+ * edges, the /255 blend, the blur's exact-k box downscale, box blur and
+ * bilinear upscale fused into the blend) is ours: this file holds the plain
+ * C kernels, composite_avx2.c their AVX2 twins, picked once per compositor
+ * (composite_kernels.h). The C kernels are plain loops that GCC vectorises
+ * where it can; at the Makefile's -O2, GCC 12 uses the "very cheap" cost
+ * model, which refuses loops of unknown trip count, so this file asks for
+ * the dynamic model.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
@@ -19,9 +22,10 @@
 #include <string.h>
 
 #include <libyuv/planar_functions.h>
-#include <libyuv/scale.h>
+#include <libyuv/scale.h> /* I420Scale: image backgrounds */
 
 #include "common/error.h"
+#include "composite/composite_kernels.h"
 
 #define MAX_DIM 16384
 
@@ -33,21 +37,15 @@ void bd_mask_to_chroma(const uint8_t *mask, int mask_stride, uint8_t *dst, int d
 {
     if (!mask || !dst || width < 1 || height < 1)
         return;
-    const int half = width / 2, cw = (width + 1) / 2, ch = (height + 1) / 2;
+    const int ch = (height + 1) / 2;
     for (int cy = 0; cy < ch; cy++) {
         const uint8_t *r0 = mask + (size_t)(2 * cy) * (size_t)mask_stride;
         const uint8_t *r1 = 2 * cy + 1 < height ? r0 + mask_stride : r0;
-        uint8_t *d = dst + (size_t)cy * (size_t)dst_stride;
-        for (int x = 0; x < half; x++) {
-            unsigned s = (unsigned)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
-            d[x] = (uint8_t)((s + 2u) >> 2);
-        }
-        if (cw > half) /* odd width: the last column replicated */
-            d[half] = (uint8_t)(((unsigned)r0[width - 1] + r1[width - 1] + 1u) >> 1);
+        bd_mask_chroma_row_c(r0, r1, dst + (size_t)cy * (size_t)dst_stride, width);
     }
 }
 
-static void blend_row(const uint8_t *f, const uint8_t *b, const uint8_t *m, uint8_t *d, int n)
+void bd_blend_row_c(const uint8_t *f, const uint8_t *b, const uint8_t *m, uint8_t *d, int n)
 {
     for (int x = 0; x < n; x++) {
         uint16_t mm = m[x];
@@ -64,9 +62,9 @@ void bd_blend_plane(const uint8_t *fg, int fg_stride, const uint8_t *bg, int bg_
     if (!fg || !bg || !mask || !dst || width < 1 || height < 1)
         return;
     for (int y = 0; y < height; y++)
-        blend_row(fg + (size_t)y * (size_t)fg_stride, bg + (size_t)y * (size_t)bg_stride,
-                  mask + (size_t)y * (size_t)mask_stride, dst + (size_t)y * (size_t)dst_stride,
-                  width);
+        bd_blend_row_c(fg + (size_t)y * (size_t)fg_stride, bg + (size_t)y * (size_t)bg_stride,
+                       mask + (size_t)y * (size_t)mask_stride,
+                       dst + (size_t)y * (size_t)dst_stride, width);
 }
 
 void bd_rgb_to_yuv601(uint8_t r, uint8_t g, uint8_t b, uint8_t *y, uint8_t *u, uint8_t *v)
@@ -84,8 +82,9 @@ static inline int clampi(int x, int lo, int hi)
 
 /* sum / (2r+1) rounded: (sum * mul + 2^15) >> 16 with mul = round(2^16 / d).
  * For radius <= 64, |mul - 2^16/d| * sum <= 0.5 * 255 * 129 < 2^15, so a
- * constant window gives back exactly its value. */
-static inline uint32_t box_mul(int radius)
+ * constant window gives back exactly its value. mul <= 21846 and sum <=
+ * 129 * 255 both fit 16 bits, which the AVX2 pass relies on. */
+uint32_t bd_box_mul(int radius)
 {
     uint32_t d = 2u * (uint32_t)radius + 1u;
     return (65536u + d / 2u) / d;
@@ -105,9 +104,10 @@ static void box_h(const uint8_t *s, uint8_t *d, int w, int r, uint32_t mul)
 }
 
 /* One vertical pass, src plane → dst plane, column sums vectorised over x. */
-static void box_v(const uint8_t *s, int ss, uint8_t *d, int ds, int w, int h, int r,
-                  uint32_t mul, uint32_t *cs)
+void bd_box_v_c(const uint8_t *s, int ss, uint8_t *d, int ds, int w, int h, int r,
+                uint32_t *cs)
 {
+    const uint32_t mul = bd_box_mul(r);
     memset(cs, 0, (size_t)w * sizeof *cs);
     for (int i = -r; i <= r; i++) {
         const uint8_t *row = s + (size_t)clampi(i, 0, h - 1) * (size_t)ss;
@@ -125,19 +125,194 @@ static void box_v(const uint8_t *s, int ss, uint8_t *d, int ds, int w, int h, in
     }
 }
 
-void bd_box_blur_plane(uint8_t *plane, int stride, int width, int height, int radius,
-                       int passes, uint8_t *tmp, int tmp_stride, uint32_t *col_sums)
+size_t bd_box_blur_scratch_size(int width, int height)
 {
-    if (!plane || !tmp || !col_sums || width < 1 || height < 1 || radius <= 0 ||
-        radius > BD_BLUR_MAX_RADIUS)
-        return;
-    const uint32_t mul = box_mul(radius);
-    for (int p = 0; p < passes; p++) {
-        for (int y = 0; y < height; y++)
-            box_h(plane + (size_t)y * (size_t)stride, tmp + (size_t)y * (size_t)tmp_stride,
-                  width, radius, mul);
-        box_v(tmp, tmp_stride, plane, stride, width, height, radius, mul, col_sums);
+    if (width < 1 || height < 1)
+        return 64;
+    return 2 * bd_blur_plane_bytes(width, height) +
+           (size_t)(width > height ? width : height) * sizeof(uint32_t) + 64;
+}
+
+/* The C blur: all vertical passes, then all horizontal ones, ping-ponging
+ * between the plane and one scratch plane; 2 x passes is even, so the
+ * result ends in the plane. */
+void bd_box_blur_c(uint8_t *plane, int stride, int width, int height, int radius, int passes,
+                   void *scratch)
+{
+    uint8_t *tmp = scratch;
+    const int ts = (width + 63) & ~63;
+    uint32_t *cs = (uint32_t *)(void *)(tmp + 2 * bd_blur_plane_bytes(width, height));
+    const uint32_t mul = bd_box_mul(radius);
+    uint8_t *cur = plane, *oth = tmp;
+    int cs_ = stride, os = ts;
+    for (int p = 0; p < 2 * passes; p++) {
+        if (p < passes)
+            bd_box_v_c(cur, cs_, oth, os, width, height, radius, cs);
+        else
+            for (int y = 0; y < height; y++)
+                box_h(cur + (size_t)y * (size_t)cs_, oth + (size_t)y * (size_t)os, width,
+                      radius, mul);
+        uint8_t *t = cur;
+        cur = oth;
+        oth = t;
+        int st = cs_;
+        cs_ = os;
+        os = st;
     }
+}
+
+void bd_box_blur_plane(uint8_t *plane, int stride, int width, int height, int radius,
+                       int passes, void *scratch)
+{
+    if (!plane || !scratch || width < 1 || height < 1 || radius <= 0 ||
+        radius > BD_BLUR_MAX_RADIUS || passes <= 0)
+        return;
+    bd_box_blur_c(plane, stride, width, height, radius, passes, scratch);
+}
+
+/* k is a constant in each call of this (k = 4, 8), so the block loops
+ * unroll and the divisions fold. */
+static inline __attribute__((always_inline)) void
+downscale_k(const uint8_t *src, int src_stride, uint8_t *dst, int dst_stride, int width,
+            int height, const int k)
+{
+    const int sw = (width + k - 1) / k, sh = (height + k - 1) / k, nfull = width / k;
+    for (int sy = 0; sy < sh; sy++) {
+        const uint8_t *rp[8];
+        for (int j = 0; j < k; j++)
+            rp[j] = src + (size_t)clampi(sy * k + j, 0, height - 1) * (size_t)src_stride;
+        uint8_t *d = dst + (size_t)sy * (size_t)dst_stride;
+        for (int sx = 0; sx < sw; sx++) {
+            unsigned sum = 0;
+            if (sx < nfull)
+                for (int j = 0; j < k; j++)
+                    for (int i = 0; i < k; i++)
+                        sum += rp[j][sx * k + i];
+            else /* the partial block: the last column replicated */
+                for (int j = 0; j < k; j++)
+                    for (int i = 0; i < k; i++)
+                        sum += rp[j][clampi(sx * k + i, 0, width - 1)];
+            d[sx] = (uint8_t)((sum + (unsigned)(k * k / 2)) / (unsigned)(k * k));
+        }
+    }
+}
+
+void bd_box_downscale_c(const uint8_t *src, int src_stride, uint8_t *dst, int dst_stride,
+                        int width, int height, int k)
+{
+    if (k == 8)
+        downscale_k(src, src_stride, dst, dst_stride, width, height, 8);
+    else
+        downscale_k(src, src_stride, dst, dst_stride, width, height, 4);
+}
+
+void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, int k, int y,
+                      uint16_t *v)
+{
+    /* source row position (y + 0.5)/k - 0.5 = t / 2k with t = 2y + 1 - k;
+     * t is odd, so the fraction m / 2k is never 0 and 16 m / 2k is whole */
+    const int t = 2 * y + 1 - k, i0 = t >= 0 ? t / (2 * k) : -1;
+    const int fy = (t - i0 * 2 * k) * 8 / k;
+    const uint8_t *a = small + (size_t)clampi(i0, 0, sh - 1) * (size_t)small_stride;
+    const uint8_t *b = small + (size_t)clampi(i0 + 1, 0, sh - 1) * (size_t)small_stride;
+    for (int x = 0; x < sw; x++)
+        v[x] = (uint16_t)(a[x] * (16 - fy) + b[x] * fy);
+    v[-1] = v[0];
+    v[sw] = v[sw - 1];
+}
+
+/* Output x sits at source (x + 0.5)/k - 0.5: the k outputs from k*i + k/2
+ * on mix v[i] and v[i+1] with weights (2j + 1)/2k, j < k, i.e. (2j + 1) *
+ * 8/k sixteenths; i = -1 mixes the edge padding. k is a constant in each
+ * call (4, 8), so the j loop unrolls; only the first and last blocks are
+ * partial. */
+static inline __attribute__((always_inline)) void up_h_k(const uint16_t *v, uint8_t *out,
+                                                         int n, const int k)
+{
+    for (int i = -1, x0 = -k / 2; x0 < n; i++, x0 += k) {
+        const int a = v[i], b = v[i + 1];
+        if (x0 >= 0 && x0 + k <= n) {
+            for (int j = 0; j < k; j++)
+                out[x0 + j] = (uint8_t)((a * (16 - (2 * j + 1) * 8 / k) +
+                                         b * ((2 * j + 1) * 8 / k) + 128) >> 8);
+            continue;
+        }
+        for (int j = 0; j < k; j++) {
+            const int x = x0 + j, fx = (2 * j + 1) * 8 / k;
+            if (x >= 0 && x < n)
+                out[x] = (uint8_t)((a * (16 - fx) + b * fx + 128) >> 8);
+        }
+    }
+}
+
+void bd_upscale_row_h_c(const uint16_t *v, uint8_t *out, int n, int k)
+{
+    if (k == 8)
+        up_h_k(v, out, n, 8);
+    else
+        up_h_k(v, out, n, 4);
+}
+
+void bd_blend_up_row_c(const uint8_t *f, const uint16_t *v, int k, const uint8_t *m,
+                       uint8_t *d, int n, uint8_t *row)
+{
+    bd_upscale_row_h_c(v, row, n, k);
+    bd_blend_row_c(f, row, m, d, n);
+}
+
+void bd_mask_chroma_row_c(const uint8_t *r0, const uint8_t *r1, uint8_t *d, int width)
+{
+    const int half = width / 2;
+    for (int x = 0; x < half; x++) {
+        unsigned s = (unsigned)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
+        d[x] = (uint8_t)((s + 2u) >> 2);
+    }
+    if (width & 1) /* odd width: the last column replicated */
+        d[half] = (uint8_t)(((unsigned)r0[width - 1] + r1[width - 1] + 1u) >> 1);
+}
+
+static const struct bd_composite_kernels kernels_c = {
+    .name = "base",
+    .blend_row = bd_blend_row_c,
+    .mask_chroma_row = bd_mask_chroma_row_c,
+    .downscale = bd_box_downscale_c,
+    .blur = bd_box_blur_c,
+    .upscale_row_h = bd_upscale_row_h_c,
+    .blend_up_row = bd_blend_up_row_c,
+};
+
+static int have_avx2(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
+
+const struct bd_composite_kernels *bd_composite_kernels_for(const char *isa)
+{
+    if (!isa || strcmp(isa, "base") == 0)
+        return &kernels_c;
+#if defined(__x86_64__) || defined(__i386__)
+    if (strcmp(isa, "avx2") == 0 && have_avx2())
+        return &bd_composite_kernels_avx2;
+#endif
+    return NULL;
+}
+
+const struct bd_composite_kernels *bd_composite_kernels_default(void)
+{
+    /* read when a compositor is created, never per frame */
+    const char *env = getenv("BACKDROP_COMPOSITE_ISA");
+    if (env) {
+        const struct bd_composite_kernels *k = bd_composite_kernels_for(env);
+        if (k)
+            return k;
+    }
+    const struct bd_composite_kernels *k = bd_composite_kernels_for("avx2");
+    return k ? k : &kernels_c;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -145,14 +320,19 @@ void bd_box_blur_plane(uint8_t *plane, int stride, int width, int height, int ra
 
 struct bd_compositor {
     int w, h, cw, ch;
-    struct bd_i420 bg;    /* current background, W x H */
+    const struct bd_composite_kernels *k; /* chosen once at create */
+    struct bd_i420 bg;    /* current background, W x H (not kept up to date in blur mode) */
     struct bd_i420 out;   /* blend result before mirroring, W x H */
     uint8_t *mask_c;      /* chroma-size mask */
     int mask_c_stride;
-    struct bd_i420 small; /* blur: frame at 1/BD_BLUR_DOWNSCALE */
-    uint8_t *tmp;         /* blur scratch plane, small Y size */
-    int tmp_stride;
-    uint32_t *col_sums;   /* blur column sums, small Y width */
+    /* blur mode: the frame at 1/blur_k per plane (Y: ceil(W/k) x ceil(H/k),
+     * U/V: ceil(cw/k) x ceil(ch/k)), laid out for the larger k = 4 */
+    int blur_mode, blur_k;
+    struct bd_i420 small;
+    int small_cw, small_ch;
+    void *blur_scratch;   /* bd_box_blur_scratch_size at the small Y size */
+    uint16_t *vrow;       /* upscale: one vertical mix row, small Y width + padding */
+    uint8_t *bgrow;       /* upscale: one background row, W rounded up to 32 */
     unsigned char *mem;   /* the one allocation behind all of the above */
 };
 
@@ -185,14 +365,19 @@ static size_t layout(struct bd_compositor *c, unsigned char *mem)
     c->mask_c_stride = align64(c->cw);
     c->mask_c = mem ? mem + off : NULL;
     off += (size_t)c->mask_c_stride * (size_t)c->ch;
-    const int sw = (c->w + BD_BLUR_DOWNSCALE - 1) / BD_BLUR_DOWNSCALE;
-    const int sh = (c->h + BD_BLUR_DOWNSCALE - 1) / BD_BLUR_DOWNSCALE;
+    /* small planes for k = 4 (k = 8 fits in them); the chroma planes are
+     * ceil(cw/4) x ceil(ch/4), which layout_i420's ceil(sw/2) x ceil(sh/2)
+     * always covers */
+    const int sw = (c->w + 3) / 4, sh = (c->h + 3) / 4;
     layout_i420(&c->small, sw, sh, mem, &off);
-    c->tmp_stride = align64(sw);
-    c->tmp = mem ? mem + off : NULL;
-    off += (size_t)c->tmp_stride * (size_t)sh;
-    c->col_sums = mem ? (uint32_t *)(void *)(mem + off) : NULL;
-    off += (size_t)align64(sw) * sizeof(uint32_t);
+    const size_t scratch = bd_box_blur_scratch_size(sw, sh);
+    c->blur_scratch = mem ? mem + off : NULL;
+    off += (scratch + 63) & ~(size_t)63;
+    /* v[-1] .. v[sw], and the AVX2 row kernel reads up to 16 past n/k */
+    c->vrow = mem ? (uint16_t *)(void *)(mem + off) + 8 : NULL;
+    off += (size_t)align64((sw + 48) * 2);
+    c->bgrow = mem ? mem + off : NULL;
+    off += (size_t)align64(c->w + 32);
     return off;
 }
 
@@ -211,6 +396,7 @@ enum bd_status bd_compositor_create(int width, int height, struct bd_compositor 
     c->h = height;
     c->cw = (width + 1) / 2;
     c->ch = (height + 1) / 2;
+    c->k = bd_composite_kernels_default();
     size_t size = layout(c, NULL);
     c->mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
     if (!c->mem) {
@@ -218,6 +404,8 @@ enum bd_status bd_compositor_create(int width, int height, struct bd_compositor 
         return bd_fail(BD_ERR_NOMEM, "compositor: cannot allocate %zu bytes for %dx%d", size,
                        width, height);
     }
+    /* zeroed: the AVX2 upscale reads (and discards) a few samples past the
+     * row it mixes; they must be initialised */
     memset(c->mem, 0, size);
     layout(c, c->mem);
     bd_compositor_set_color(c, 0, 0, 0);
@@ -233,10 +421,49 @@ void bd_compositor_destroy(struct bd_compositor *comp)
     free(comp);
 }
 
-struct bd_i420_view bd_compositor_background(const struct bd_compositor *comp)
+/* Small (blurred) plane p (0 Y, 1 U, 2 V) and its size. */
+static const uint8_t *small_plane(const struct bd_compositor *c, int p, int *sw, int *sh,
+                                  int *stride)
+{
+    const struct bd_i420 *s = &c->small;
+    if (p == 0) {
+        *sw = (c->w + c->blur_k - 1) / c->blur_k;
+        *sh = (c->h + c->blur_k - 1) / c->blur_k;
+        *stride = s->stride_y;
+        return s->y;
+    }
+    *sw = c->small_cw;
+    *sh = c->small_ch;
+    *stride = p == 1 ? s->stride_u : s->stride_v;
+    return p == 1 ? s->u : s->v;
+}
+
+/* Row y of the upscaled blurred plane p into comp->bgrow (n samples). */
+static const uint8_t *blur_row(struct bd_compositor *c, int p, int y, int n)
+{
+    int sw, sh, ss;
+    const uint8_t *sp = small_plane(c, p, &sw, &sh, &ss);
+    bd_upscale_row_v(sp, ss, sw, sh, c->blur_k, y, c->vrow);
+    c->k->upscale_row_h(c->vrow, c->bgrow, n, c->blur_k);
+    return c->bgrow;
+}
+
+struct bd_i420_view bd_compositor_background(struct bd_compositor *comp)
 {
     struct bd_i420_view v = {0};
     if (comp) {
+        if (comp->blur_mode) {
+            /* frames interpolate the blurred background on the fly; it is
+             * only materialised for this caller */
+            const struct bd_i420 *b = &comp->bg;
+            for (int p = 0; p < 3; p++) {
+                const int pw = p ? comp->cw : comp->w, ph = p ? comp->ch : comp->h;
+                uint8_t *d = p == 0 ? b->y : p == 1 ? b->u : b->v;
+                const int ds = p == 0 ? b->stride_y : p == 1 ? b->stride_u : b->stride_v;
+                for (int y = 0; y < ph; y++)
+                    memcpy(d + (size_t)y * (size_t)ds, blur_row(comp, p, y, pw), (size_t)pw);
+            }
+        }
         v.y = comp->bg.y;
         v.u = comp->bg.u;
         v.v = comp->bg.v;
@@ -259,6 +486,7 @@ enum bd_status bd_compositor_set_color(struct bd_compositor *comp, uint8_t r, ui
     const struct bd_i420 *f = &comp->bg;
     I420Rect(f->y, f->stride_y, f->u, f->stride_u, f->v, f->stride_v, 0, 0, comp->w, comp->h,
              y, u, v);
+    comp->blur_mode = 0;
     return BD_OK;
 }
 
@@ -320,6 +548,7 @@ enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
         return bd_fail(BD_ERR_INVALID_ARG, "compositor: invalid background image");
     const int W = comp->w, H = comp->h, sw = image->width, sh = image->height;
     const struct bd_i420 *d = &comp->bg;
+    comp->blur_mode = 0;
     int rc = 0;
     switch (fit) {
     case BD_FIT_STRETCH:
@@ -380,6 +609,15 @@ enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
     return BD_OK;
 }
 
+/*
+ * The blurred background is only computed at 1/k: downscale, blur, and the
+ * frame's blend interpolates it back up row by row (blur_row), so the full-
+ * size blurred planes are never written or read. k = 8 from strength
+ * BD_BLUR_K8_FROM on, at half the radius: the same blur in full-size
+ * pixels (a box of 2r+1 at 1/4 spans what one of r+1 does at 1/8) on a
+ * quarter of the samples, and a blur that wide has nothing left at the
+ * 1/8 grid's frequencies for bilinear interpolation to alias.
+ */
 enum bd_status bd_composite_blur_background(struct bd_compositor *comp,
                                             const struct bd_i420_view *frame, int strength)
 {
@@ -389,25 +627,24 @@ enum bd_status bd_composite_blur_background(struct bd_compositor *comp,
     if (strength < 0 || strength > BD_BLUR_MAX_RADIUS)
         return bd_fail(BD_ERR_INVALID_ARG, "compositor: blur strength %d out of 0..%d",
                        strength, BD_BLUR_MAX_RADIUS);
+    const int k = bd_blur_downscale(strength), ry = bd_blur_radius(strength);
+    const int rc = (ry + 1) / 2; /* chroma is at half resolution */
     struct bd_i420 *s = &comp->small;
-    const struct bd_i420 *d = &comp->bg;
-    int rc = I420Scale(frame->y, frame->stride_y, frame->u, frame->stride_u, frame->v,
-                       frame->stride_v, comp->w, comp->h, s->y, s->stride_y, s->u, s->stride_u,
-                       s->v, s->stride_v, s->width, s->height, kFilterBox);
-    if (rc != 0)
-        return bd_fail(BD_ERR_INVALID_ARG, "compositor: libyuv I420Scale failed (%d)", rc);
-    const int scw = (s->width + 1) / 2, sch = (s->height + 1) / 2;
-    bd_box_blur_plane(s->y, s->stride_y, s->width, s->height, strength, 3, comp->tmp,
-                      comp->tmp_stride, comp->col_sums);
-    bd_box_blur_plane(s->u, s->stride_u, scw, sch, (strength + 1) / 2, 3, comp->tmp,
-                      comp->tmp_stride, comp->col_sums);
-    bd_box_blur_plane(s->v, s->stride_v, scw, sch, (strength + 1) / 2, 3, comp->tmp,
-                      comp->tmp_stride, comp->col_sums);
-    rc = I420Scale(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, s->width,
-                   s->height, d->y, d->stride_y, d->u, d->stride_u, d->v, d->stride_v, comp->w,
-                   comp->h, kFilterBilinear);
-    if (rc != 0)
-        return bd_fail(BD_ERR_INVALID_ARG, "compositor: libyuv I420Scale failed (%d)", rc);
+    comp->blur_k = k;
+    comp->small_cw = (comp->cw + k - 1) / k;
+    comp->small_ch = (comp->ch + k - 1) / k;
+    const int sw = (comp->w + k - 1) / k, sh = (comp->h + k - 1) / k;
+    comp->k->downscale(frame->y, frame->stride_y, s->y, s->stride_y, comp->w, comp->h, k);
+    comp->k->downscale(frame->u, frame->stride_u, s->u, s->stride_u, comp->cw, comp->ch, k);
+    comp->k->downscale(frame->v, frame->stride_v, s->v, s->stride_v, comp->cw, comp->ch, k);
+    if (ry > 0) {
+        comp->k->blur(s->y, s->stride_y, sw, sh, ry, 3, comp->blur_scratch);
+        comp->k->blur(s->u, s->stride_u, comp->small_cw, comp->small_ch, rc, 3,
+                      comp->blur_scratch);
+        comp->k->blur(s->v, s->stride_v, comp->small_cw, comp->small_ch, rc, 3,
+                      comp->blur_scratch);
+    }
+    comp->blur_mode = 1;
     return BD_OK;
 }
 
@@ -423,13 +660,36 @@ enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i4
                        comp ? comp->w : 0, comp ? comp->h : 0);
     const struct bd_i420 *t = mirror ? &comp->out : dst;
     const struct bd_i420 *b = &comp->bg;
-    bd_mask_to_chroma(mask, mask_stride, comp->mask_c, comp->mask_c_stride, comp->w, comp->h);
-    bd_blend_plane(frame->y, frame->stride_y, b->y, b->stride_y, mask, mask_stride, t->y,
-                   t->stride_y, comp->w, comp->h);
-    bd_blend_plane(frame->u, frame->stride_u, b->u, b->stride_u, comp->mask_c,
-                   comp->mask_c_stride, t->u, t->stride_u, comp->cw, comp->ch);
-    bd_blend_plane(frame->v, frame->stride_v, b->v, b->stride_v, comp->mask_c,
-                   comp->mask_c_stride, t->v, t->stride_v, comp->cw, comp->ch);
+    const struct bd_composite_kernels *k = comp->k;
+    for (int cy = 0; cy < comp->ch; cy++) {
+        const uint8_t *r0 = mask + (size_t)(2 * cy) * (size_t)mask_stride;
+        const uint8_t *r1 = 2 * cy + 1 < comp->h ? r0 + mask_stride : r0;
+        k->mask_chroma_row(r0, r1, comp->mask_c + (size_t)cy * (size_t)comp->mask_c_stride,
+                           comp->w);
+    }
+    for (int p = 0; p < 3; p++) {
+        const int pw = p ? comp->cw : comp->w, ph = p ? comp->ch : comp->h;
+        const uint8_t *f = p == 0 ? frame->y : p == 1 ? frame->u : frame->v;
+        const int fs = p == 0 ? frame->stride_y : p == 1 ? frame->stride_u : frame->stride_v;
+        const uint8_t *bp = p == 0 ? b->y : p == 1 ? b->u : b->v;
+        const int bs = p == 0 ? b->stride_y : p == 1 ? b->stride_u : b->stride_v;
+        uint8_t *d = p == 0 ? t->y : p == 1 ? t->u : t->v;
+        const int ds = p == 0 ? t->stride_y : p == 1 ? t->stride_u : t->stride_v;
+        const uint8_t *m = p ? comp->mask_c : mask;
+        const int ms = p ? comp->mask_c_stride : mask_stride;
+        for (int y = 0; y < ph; y++) {
+            const uint8_t *fr = f + (size_t)y * (size_t)fs, *mr = m + (size_t)y * (size_t)ms;
+            uint8_t *dr = d + (size_t)y * (size_t)ds;
+            if (comp->blur_mode) {
+                int sw, sh, ss;
+                const uint8_t *sp = small_plane(comp, p, &sw, &sh, &ss);
+                bd_upscale_row_v(sp, ss, sw, sh, comp->blur_k, y, comp->vrow);
+                k->blend_up_row(fr, comp->vrow, comp->blur_k, mr, dr, pw, comp->bgrow);
+            } else {
+                k->blend_row(fr, bp + (size_t)y * (size_t)bs, mr, dr, pw);
+            }
+        }
+    }
     if (mirror) {
         int rc = I420Mirror(t->y, t->stride_y, t->u, t->stride_u, t->v, t->stride_v, dst->y,
                             dst->stride_y, dst->u, dst->stride_u, dst->v, dst->stride_v,

@@ -9,8 +9,10 @@
  *
  * A bd_compositor is created for one frame size and owns every buffer the
  * stage needs (background planes, chroma mask, blur scratch, mirror
- * buffer): nothing of ours is allocated per frame. (libyuv's ScalePlane /
- * I420Scale and I420Mirror may allocate a row buffer inside libyuv.)
+ * buffer): nothing of ours is allocated per frame. (libyuv's I420Scale,
+ * used when an image background is set, and I420Mirror may allocate a row
+ * buffer inside libyuv.) Its inner loops are picked once at create from
+ * the CPU (composite_kernels.h; BACKDROP_COMPOSITE_ISA=base forces C).
  *
  * One compositor is used by one thread at a time.
  */
@@ -62,14 +64,18 @@ void bd_rgb_to_yuv601(uint8_t r, uint8_t g, uint8_t b, uint8_t *y, uint8_t *u, u
 /*
  * Separable box blur of a plane in place, `passes` times (3 ≈ Gaussian),
  * window 2*radius+1 in each direction, edges replicated (a constant plane
- * stays exactly constant). Each 1-D pass rounds to nearest. tmp is a plane
- * of at least width x height (stride tmp_stride); col_sums holds width
- * uint32. radius 0..BD_BLUR_MAX_RADIUS; radius 0 or passes 0 leave the
- * plane unchanged.
+ * stays exactly constant): first `passes` vertical 1-D passes, then
+ * `passes` horizontal ones, each rounding to nearest. scratch holds
+ * bd_box_blur_scratch_size(width, height) bytes (composite_kernels.h; 2
+ * planes of width x height and a row of sums). radius 0..BD_BLUR_MAX_RADIUS;
+ * radius 0 or passes 0 leave the plane unchanged. This is the plain C
+ * version; the compositor runs the same arithmetic with its dispatched
+ * kernels (AVX2 transposes the plane so its horizontal passes are vertical
+ * ones, and gives the same bytes).
  */
 #define BD_BLUR_MAX_RADIUS 64
 void bd_box_blur_plane(uint8_t *plane, int stride, int width, int height, int radius,
-                       int passes, uint8_t *tmp, int tmp_stride, uint32_t *col_sums);
+                       int passes, void *scratch);
 
 /* ---- the compositor ----------------------------------------------------- */
 
@@ -81,8 +87,21 @@ enum bd_fit {
     BD_FIT_TILE = 3,    /* repeat at native size from the top-left corner */
 };
 
-/* The blur background downscales the frame by this factor (box filter). */
-#define BD_BLUR_DOWNSCALE 4
+/*
+ * The blur background works at 1/k of each plane: k = 4 below strength
+ * BD_BLUR_K8_FROM, else k = 8 at half the radius (the same width of blur in
+ * frame pixels on a quarter of the samples; see bd_composite_blur_background).
+ */
+#define BD_BLUR_K8_FROM 8
+static inline int bd_blur_downscale(int strength)
+{
+    return strength >= BD_BLUR_K8_FROM ? 8 : 4;
+}
+/* The Y plane's box radius at 1/bd_blur_downscale(strength). */
+static inline int bd_blur_radius(int strength)
+{
+    return strength >= BD_BLUR_K8_FROM ? (strength + 1) / 2 : strength;
+}
 
 struct bd_compositor;
 
@@ -108,11 +127,14 @@ enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
                                        const struct bd_i420_view *image, enum bd_fit fit);
 
 /*
- * Background = the frame itself, blurred: I420Scale by 1/BD_BLUR_DOWNSCALE
- * (box filter), bd_box_blur_plane with 3 passes at radius `strength` on Y
- * and (strength+1)/2 on U/V (half resolution), I420Scale back up
- * (bilinear). Call it per frame before bd_composite_frame. strength
- * 0..BD_BLUR_MAX_RADIUS (0 = only the down/up scaling).
+ * Background = the frame itself, blurred: each plane box-downscaled by an
+ * exact k = bd_blur_downscale(strength) (partial edge blocks replicate the
+ * edge), bd_box_blur_plane with 3 passes at radius r = bd_blur_radius(
+ * strength) on Y and (r+1)/2 on U/V (half resolution), then upscaled by k
+ * (centre-aligned bilinear, clamped edges) on the fly by bd_composite_frame,
+ * which never writes the full-size blurred frame. Call it per frame before
+ * bd_composite_frame. strength 0..BD_BLUR_MAX_RADIUS (0 = only the down/up
+ * scaling by 4).
  */
 enum bd_status bd_composite_blur_background(struct bd_compositor *comp,
                                             const struct bd_i420_view *frame, int strength);
@@ -126,7 +148,13 @@ enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i4
                                   const uint8_t *mask, int mask_stride,
                                   const struct bd_i420 *dst, int mirror);
 
-/* The current background planes (W x H I420), e.g. for tests or previews. */
-struct bd_i420_view bd_compositor_background(const struct bd_compositor *comp);
+/*
+ * The current background planes (W x H I420), e.g. for tests or previews.
+ * After bd_composite_blur_background the blurred background exists only at
+ * 1/k; this call upscales it into the compositor's background planes
+ * (as bd_composite_frame would interpolate it), which costs about a frame's
+ * blend. The view stays valid until the next call on comp.
+ */
+struct bd_i420_view bd_compositor_background(struct bd_compositor *comp);
 
 #endif
