@@ -336,6 +336,73 @@ static void test_live(void)
     bd_pipeline_destroy(p);
 }
 
+/* SIGHUP's job: a RELOAD request re-reads the background file. */
+static void *reload_later(void *arg)
+{
+    struct stopper *s = arg;
+    usleep(500000);
+    const char *bg = tmp_path("bg.png");
+    uint8_t px[16 * 16 * 3];
+    for (int i = 0; i < 16 * 16; i++) {
+        px[3 * i] = 0;
+        px[3 * i + 1] = 0;
+        px[3 * i + 2] = 255;
+    }
+    bd_image_write_png(bg, px, 16 * 3, 16, 16, 3);
+    bd_pipeline_request(s->p, BD_REQUEST_RELOAD);
+    usleep(500000);
+    bd_pipeline_request(s->p, BD_REQUEST_STOP);
+    return NULL;
+}
+
+static void test_reload(void)
+{
+    const char *bg = tmp_path("bg.png"), *out = tmp_path("reload.y4m");
+    uint8_t px[16 * 16 * 3];
+    for (int i = 0; i < 16 * 16; i++) {
+        px[3 * i] = 255;
+        px[3 * i + 1] = 0;
+        px[3 * i + 2] = 0;
+    }
+    CHECK(bd_image_write_png(bg, px, 16 * 3, 16, 16, 3) == BD_OK, "write %s", bg);
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = out;
+    cfg.pace = BD_PACE_LIVE;
+    cfg.loop = 1;
+    cfg.effect = BD_EFFECT_IMAGE;
+    cfg.background = bg;
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    CHECK(r == BD_OK, "reload create: %s", bd_last_error());
+    if (r != BD_OK)
+        return;
+    struct stopper s = {p, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, reload_later, &s);
+    r = bd_pipeline_run(p, NULL, NULL);
+    pthread_join(t, NULL);
+    CHECK(r == BD_OK, "reload run: %s", bd_last_error());
+    bd_pipeline_destroy(p);
+    struct y4m_frames f;
+    read_y4m(out, &f);
+    CHECK(f.n > 10, "%d frames", f.n);
+    if (f.n > 10) {
+        uint8_t ry, ru, rv, by, bu, bv;
+        bd_rgb_to_yuv601(255, 0, 0, &ry, &ru, &rv);
+        bd_rgb_to_yuv601(0, 0, 255, &by, &bu, &bv);
+        double first = region_mean(f.y[2], f.w, 8, 8, 32, 32);
+        double last = region_mean(f.y[f.n - 1], f.w, 8, 8, 32, 32);
+        CHECK(fabs(first - ry) <= 2, "before the reload the background is red (Y %.1f, want %d)",
+              first, ry);
+        CHECK(fabs(last - by) <= 2, "after the reload the background is blue (Y %.1f, want %d)",
+              last, by);
+    }
+    free_frames(&f);
+    unlink(bg);
+    unlink(out);
+}
+
 static void expect_error(struct bd_pipeline_config *cfg, int want, const char *needle,
                          const char *what)
 {
@@ -404,6 +471,7 @@ int main(void)
     test_color();
     test_effects();
     test_live();
+    test_reload();
     test_errors();
     return check_report();
 }
