@@ -39,7 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke camera-cli bench-pipeline bench-composite
+        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -176,6 +176,19 @@ vm-smoke: $(BUILD)/v4l2tool
 	@bash tests/vm/build.sh $(BUILD)/vm
 	@bash tests/vm/run.sh tests/vm/smoke.sh
 	@bash tests/vm/run.sh tests/vm/v4l2_layer.sh $(BUILD)/v4l2tool
+
+# End-to-end tests of the virtual camera in the VM (tests/vm/e2e.sh): vivid and
+# a filmed person through backdrop into v4l2loopback, read by v4l2-ctl, ffmpeg
+# and Chromium; restarts. Both vCPUs on their own host threads (thread=multi):
+# backdrop, ffmpeg and Chromium run at once.
+E2E_VIDEO ?= ../shared/data/video/doctor_26732.mp4
+e2e:
+	@scripts/install-deps.sh e2e
+	@$(MAKE) --no-print-directory all
+	@bash tests/vm/build.sh $(BUILD)/vm
+	@bash tests/vm/e2e.sh prepare $(BUILD)/e2e $(E2E_VIDEO)
+	@VM_TIMEOUT=$${VM_TIMEOUT:-420} VM_TCG_OPTS=$${VM_TCG_OPTS:-thread=multi} \
+	    bash tests/vm/run.sh tests/vm/e2e.sh $(BUILD)/e2e
 
 # A small client of the V4L2 layer, driven by tests/vm/v4l2_layer.sh.
 $(BUILD)/v4l2tool: tests/v4l2tool.c $(BUILD)/libbackdrop.a

@@ -382,10 +382,15 @@ typedef void (*bd_pipeline_status_fn)(const struct bd_pipeline_stats *stats, voi
 /*
  * Streams until bd_pipeline_request(BD_REQUEST_STOP), the end of a file
  * input without loop, max_frames, the preview window closed, or a fatal
- * error. Starts the inference thread and joins it before returning.
- * status may be NULL. Returns BD_OK at a normal end, or the error (with
- * bd_last_error() on the calling thread). A stalled camera is not an
- * error: the output keeps getting the last frame.
+ * error. Starts the inference thread and joins it before returning; the
+ * input and output devices are released (and a file output finished)
+ * before that join, so they are free as soon as the frame loop ends.
+ * A pipeline runs once: a second call fails with BD_ERR_INVALID_ARG.
+ * With config.preview, call it on the thread that created the pipeline
+ * (SDL's window belongs to that thread). status may be NULL.
+ * Returns BD_OK at a normal end, or the error (with bd_last_error() on the
+ * calling thread). A stalled camera is not an error: the output keeps
+ * getting the last frame; an unplugged one is looked for once a second.
  */
 enum bd_status bd_pipeline_run(struct bd_pipeline *pipeline, bd_pipeline_status_fn status,
                                void *user);

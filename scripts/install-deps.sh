@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages backdrop needs, only those missing.
-# Usage: scripts/install-deps.sh [build|test]
+# Usage: scripts/install-deps.sh [build|test|e2e]
 set -eu
 mode=${1:-build}
 pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
@@ -8,6 +8,11 @@ if [ "$mode" = test ]; then
     pkgs="$pkgs clang libclang-rt-14-dev ffmpeg python3"
     # tests/pipewire/run.sh: a private PipeWire daemon and a GStreamer consumer
     pkgs="$pkgs pipewire wireplumber dbus gstreamer1.0-tools gstreamer1.0-pipewire gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
+fi
+# make e2e: the tests in the VM (tests/vm/e2e.sh) play video with ffmpeg and
+# open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.
+if [ "$mode" = e2e ]; then
+    pkgs="$pkgs ffmpeg python3 chromium"
 fi
 # Node and npm fetch the models (npm pack) and run the TFLite reference.
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"

@@ -417,17 +417,21 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
     p->quit = 1;
     pthread_cond_broadcast(&p->in_cond);
     pthread_mutex_unlock(&p->lock);
-    pthread_join(p->thread, NULL);
-    p->running = 0;
-    p->finished = 1;
-    bd_pipeline_source_stop(p);
-    /* A file output is complete only once closed: do it now, so its error
-     * is this run's. */
+    /* Release the devices before waiting for the inference thread: it may
+     * be inside a model run (milliseconds here, most of a second under
+     * emulation), and the camera and the virtual camera must be free for
+     * the next program at once. A file output is complete only once
+     * closed: do it now, so its error is this run's. */
+    bd_pipeline_source_close(p);
     int fin = bd_pipeline_sinks_finish(p);
     if (fin != BD_OK && result == BD_OK) {
         result = fin;
         snprintf(msg, sizeof msg, "%s", bd_last_error());
     }
+    bd_pipeline_sinks_release(p);
+    pthread_join(p->thread, NULL);
+    p->running = 0;
+    p->finished = 1;
     tick_status(p, status, user, 1);
     if (result == BD_OK && p->infer_status != BD_OK)
         return bd_fail(p->infer_status, "%s", p->infer_error);

@@ -171,6 +171,8 @@ int bd_pipeline_sinks_open(struct bd_pipeline *p);
 int bd_pipeline_sinks_write(struct bd_pipeline *p, int64_t pts_us, int repeat);
 /* Finishes file sinks (trailer, close): BD_OK or the error. */
 int bd_pipeline_sinks_finish(struct bd_pipeline *p);
+/* Closes the device sinks (loopback, PipeWire): the devices are free. */
+void bd_pipeline_sinks_release(struct bd_pipeline *p);
 void bd_pipeline_sinks_close(struct bd_pipeline *p);
 
 /* background.c */

@@ -135,13 +135,19 @@ int bd_pipeline_sinks_finish(struct bd_pipeline *p)
     return r;
 }
 
-void bd_pipeline_sinks_close(struct bd_pipeline *p)
+void bd_pipeline_sinks_release(struct bd_pipeline *p)
 {
     struct bd_sink *k = &p->sink;
     bd_v4l2_loopback_close(k->loopback);
     k->loopback = NULL;
     bd_pw_output_close(k->pw);
     k->pw = NULL;
+}
+
+void bd_pipeline_sinks_close(struct bd_pipeline *p)
+{
+    struct bd_sink *k = &p->sink;
+    bd_pipeline_sinks_release(p);
     bd_pipeline_sinks_finish(p);
     bd_preview_close(k->preview);
     k->preview = NULL;
