@@ -175,6 +175,14 @@ fi
 v4l2-ctl --list-devices 2>/dev/null | grep -v '^$'
 
 # -----------------------------------------------------------------------------
+section "0. backdrop devices"
+devs=$("$BD" devices 2>&1)
+echo "$devs"
+check "devices lists vivid as a camera with YUYV modes" \
+    bash -c "grep -q '^/dev/video0 *camera' <<<\"\$1\" && grep -q 'YUYV 640x480' <<<\"\$1\"" _ "$devs"
+check "devices lists $LOOP_OUT as a free loopback" grep -q "^$LOOP_OUT *loopback .*: free" <<<"$devs"
+
+# -----------------------------------------------------------------------------
 section "1. vivid -> backdrop -> $LOOP_OUT (640x480 at 15 fps, blur)"
 YUYV480=$((640 * 480 * 2))
 I420_480=$((640 * 480 * 3 / 2))
