@@ -77,7 +77,9 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 # The guest mounts fresh file systems on these: a script kept there is
 # copied into the results dir (it then runs from there).
+# (The project dir itself stays visible wherever it is: see init.)
 case $SCRIPT in
+    "$VM_CWD"/*) ;;
     /tmp/* | /var/tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
         cp "$SCRIPT" "$RUN/.vm/"
         SCRIPT=$RUN/.vm/$(basename "$SCRIPT")
@@ -89,6 +91,7 @@ guest_timeout=$((VM_TIMEOUT - 15))
 {
     echo "VM_RUN=$(q "$RUN")"
     echo "VM_SCRIPT=$(q "$SCRIPT")"
+    echo "VM_CWD=$(q "$VM_CWD")"
     echo "VM_GUEST_TIMEOUT=$guest_timeout"
     echo "MODARGS_vivid=$(q "${VM_VIVID_ARGS-n_devs=1 node_types=0x1 num_inputs=1 input_types=0x0}")"
     echo "MODARGS_v4l2loopback=$(q "${VM_LOOPBACK_ARGS-devices=4 video_nr=10,11,12,13 exclusive_caps=1,1,1,1 max_buffers=4}")"
