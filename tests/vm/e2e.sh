@@ -179,7 +179,7 @@ section "0. backdrop devices"
 devs=$("$BD" devices 2>&1)
 echo "$devs"
 check "devices lists vivid as a camera with YUYV modes" \
-    bash -c "grep -q '^/dev/video0 *camera' <<<\"\$1\" && grep -q 'YUYV 640x480' <<<\"\$1\"" _ "$devs"
+    bash -c "grep -q '^/dev/video0 *camera' <<<\"\$1\" && grep -q 'YUYV .*640x480@' <<<\"\$1\"" _ "$devs"
 check "devices lists $LOOP_OUT as a free loopback" grep -q "^$LOOP_OUT *loopback .*: free" <<<"$devs"
 
 # -----------------------------------------------------------------------------
