@@ -105,8 +105,10 @@ static int alloc_buffers(struct bd_pipeline *p)
     p->rgb_mem = malloc(2 * rgb);
     p->prob_mem = calloc(3 * prob, sizeof(float));
     p->mask_small = malloc(prob);
+    p->mask_half_stride = (p->crop.w / 2 + 63) & ~63;
+    p->mask_half = malloc((size_t)p->mask_half_stride * (size_t)(p->crop.h / 2));
     p->mask = aligned_alloc(64, (size_t)p->mask_stride * p->height);
-    if (!p->rgb_mem || !p->prob_mem || !p->mask_small || !p->mask)
+    if (!p->rgb_mem || !p->prob_mem || !p->mask_small || !p->mask_half || !p->mask)
         return bd_fail(BD_ERR_NOMEM, "out of memory for the mask buffers");
     p->rgb_pending = p->rgb_mem;
     p->rgb_work = p->rgb_mem + rgb;
@@ -256,6 +258,7 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
     free(p->rgb_mem);
     free(p->prob_mem);
     free(p->mask_small);
+    free(p->mask_half);
     free(p->mask);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->stats_lock);

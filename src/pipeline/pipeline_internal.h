@@ -110,6 +110,8 @@ struct bd_pipeline {
     float *prob_mem;
     float *prob_work, *prob_latest, *prob_main; /* inference → frame thread */
     uint8_t *mask_small;            /* prob as 8-bit, model output size */
+    uint8_t *mask_half;             /* upsampled to half the crop's size */
+    int mask_half_stride;
     uint8_t *mask;                  /* full size, 0 outside the crop */
     int mask_stride;
     int have_mask;
