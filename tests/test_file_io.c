@@ -35,6 +35,7 @@
 #include "output/y4m_writer.h"
 
 #include "check.h"
+#include "test_img.h"
 
 #define VIDEO "../shared/data/video/doctor_26732.mp4"
 #define STILL "../shared/data/video/doctor-5871743_640.jpg"
@@ -45,44 +46,13 @@ static bool has(const char *s, const char *sub)
 }
 
 /* An I420 image with padded strides. */
-struct img {
-    uint8_t *mem;
-    struct bd_i420 p;
-    int w, h;
-};
-
-static void img_alloc(struct img *im, int w, int h)
-{
-    int cw = (w + 1) / 2, ch = (h + 1) / 2;
-    im->w = w;
-    im->h = h;
-    im->p.stride_y = w + 7;
-    im->p.stride_u = cw + 5;
-    im->p.stride_v = cw + 3;
-    size_t ys = (size_t)im->p.stride_y * h, us = (size_t)im->p.stride_u * ch,
-           vs = (size_t)im->p.stride_v * ch;
-    im->mem = calloc(1, ys + us + vs);
-    if (!im->mem) {
-        printf("out of memory\n");
-        exit(2);
-    }
-    im->p.y = im->mem;
-    im->p.u = im->mem + ys;
-    im->p.v = im->mem + ys + us;
-}
-
-static void img_free(struct img *im)
-{
-    free(im->mem);
-    im->mem = NULL;
-}
 
 static bool img_equal(const struct img *a, const struct img *b)
 {
-    int cw = (a->w + 1) / 2, ch = (a->h + 1) / 2;
-    for (int y = 0; y < a->h; y++)
+    int cw = (a->p.width + 1) / 2, ch = (a->p.height + 1) / 2;
+    for (int y = 0; y < a->p.height; y++)
         if (memcmp(a->p.y + (size_t)y * a->p.stride_y, b->p.y + (size_t)y * b->p.stride_y,
-                   (size_t)a->w))
+                   (size_t)a->p.width))
             return false;
     for (int y = 0; y < ch; y++)
         if (memcmp(a->p.u + (size_t)y * a->p.stride_u, b->p.u + (size_t)y * b->p.stride_u,
@@ -95,10 +65,10 @@ static bool img_equal(const struct img *a, const struct img *b)
 
 static void img_copy(struct img *dst, const struct img *src)
 {
-    int cw = (src->w + 1) / 2, ch = (src->h + 1) / 2;
-    for (int y = 0; y < src->h; y++)
+    int cw = (src->p.width + 1) / 2, ch = (src->p.height + 1) / 2;
+    for (int y = 0; y < src->p.height; y++)
         memcpy(dst->p.y + (size_t)y * dst->p.stride_y, src->p.y + (size_t)y * src->p.stride_y,
-               (size_t)src->w);
+               (size_t)src->p.width);
     for (int y = 0; y < ch; y++) {
         memcpy(dst->p.u + (size_t)y * dst->p.stride_u, src->p.u + (size_t)y * src->p.stride_u,
                (size_t)cw);
@@ -118,9 +88,9 @@ static uint32_t rnd(void)
 
 static void img_random(struct img *im)
 {
-    int cw = (im->w + 1) / 2, ch = (im->h + 1) / 2;
-    for (int y = 0; y < im->h; y++)
-        for (int x = 0; x < im->w; x++)
+    int cw = (im->p.width + 1) / 2, ch = (im->p.height + 1) / 2;
+    for (int y = 0; y < im->p.height; y++)
+        for (int x = 0; x < im->p.width; x++)
             im->p.y[(size_t)y * im->p.stride_y + x] = (uint8_t)rnd();
     for (int y = 0; y < ch; y++)
         for (int x = 0; x < cw; x++) {
@@ -135,8 +105,8 @@ static void luma_stats(const struct img *im, double *mean, int *lo, int *hi)
     uint64_t sum = 0;
     *lo = 255;
     *hi = 0;
-    for (int y = 0; y < im->h; y++)
-        for (int x = 0; x < im->w; x++) {
+    for (int y = 0; y < im->p.height; y++)
+        for (int x = 0; x < im->p.width; x++) {
             int v = im->p.y[(size_t)y * im->p.stride_y + x];
             sum += (uint64_t)v;
             if (v < *lo)
@@ -144,7 +114,7 @@ static void luma_stats(const struct img *im, double *mean, int *lo, int *hi)
             if (v > *hi)
                 *hi = v;
         }
-    *mean = (double)sum / ((double)im->w * im->h);
+    *mean = (double)sum / ((double)im->p.width * im->p.height);
 }
 
 /* ---- (a) video ----------------------------------------------------------- */

@@ -46,6 +46,7 @@
 #include "output/video_writer.h"
 
 #include "check.h"
+#include "test_img.h"
 
 #define W 640
 #define H 360
@@ -71,36 +72,6 @@ static void tmp_path(char *buf, size_t n, const char *name)
 
 /* ---- frames -------------------------------------------------------------- */
 
-struct img {
-    uint8_t *mem;
-    struct bd_i420 p;
-};
-
-static void img_alloc(struct img *im, int w, int h)
-{
-    int cw = (w + 1) / 2, ch = (h + 1) / 2;
-    im->p.width = w;
-    im->p.height = h;
-    im->p.stride_y = w + 16; /* padded: strides must be honoured */
-    im->p.stride_u = cw + 8;
-    im->p.stride_v = cw + 4;
-    size_t ys = (size_t)im->p.stride_y * h, us = (size_t)im->p.stride_u * ch,
-           vs = (size_t)im->p.stride_v * ch;
-    im->mem = calloc(1, ys + us + vs);
-    if (!im->mem) {
-        printf("out of memory\n");
-        exit(2);
-    }
-    im->p.y = im->mem;
-    im->p.u = im->mem + ys;
-    im->p.v = im->mem + ys + us;
-}
-
-static void img_free(struct img *im)
-{
-    free(im->mem);
-    im->mem = NULL;
-}
 
 static struct bd_i420_view view(const struct img *im)
 {

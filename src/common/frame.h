@@ -32,4 +32,12 @@ static inline struct bd_i420_view bd_i420_view_of(const struct bd_i420 *f)
     return v;
 }
 
+/*
+ * Allocates one zeroed block for a w x h I420 frame (rows padded to 64
+ * bytes and 64-byte aligned, for SIMD loads) and points *f into it. *mem
+ * receives the block, to free() later. Returns BD_OK or BD_ERR_NOMEM (with
+ * a message); on failure *mem is NULL.
+ */
+int bd_i420_alloc(int w, int h, uint8_t **mem, struct bd_i420 *f);
+
 #endif

@@ -12,24 +12,6 @@
 
 #include "common/error.h"
 
-static int alloc_i420(int w, int h, uint8_t **mem, struct bd_i420 *f)
-{
-    int cw = (w + 1) / 2, ch = (h + 1) / 2;
-    size_t n = (size_t)w * h + 2 * (size_t)cw * ch;
-    uint8_t *m = malloc(n);
-    if (!m)
-        return bd_fail(BD_ERR_NOMEM, "out of memory for a %dx%d background", w, h);
-    *mem = m;
-    f->y = m;
-    f->u = m + (size_t)w * h;
-    f->v = f->u + (size_t)cw * ch;
-    f->stride_y = w;
-    f->stride_u = f->stride_v = cw;
-    f->width = w;
-    f->height = h;
-    return BD_OK;
-}
-
 static int apply(struct bd_pipeline *p)
 {
     struct bd_i420_view v = bd_i420_view_of(&p->bg);
@@ -49,7 +31,7 @@ int bd_pipeline_background_open(struct bd_pipeline *p)
     const struct bd_file_source_info *fi = bd_file_source_info(src);
     uint8_t *mem = NULL;
     struct bd_i420 f;
-    r = alloc_i420(fi->width, fi->height, &mem, &f);
+    r = bd_i420_alloc(fi->width, fi->height, &mem, &f);
     int64_t pts = 0;
     if (r == BD_OK)
         r = bd_file_source_read(src, &f, &pts);

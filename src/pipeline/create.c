@@ -26,27 +26,6 @@ static int is_camera_path(const char *s)
     return !s || strncmp(s, "/dev/", 5) == 0;
 }
 
-static int alloc_planes(int w, int h, uint8_t **mem, struct bd_i420 *f)
-{
-    int cw = (w + 1) / 2, ch = (h + 1) / 2;
-    /* rows padded to 64 bytes: aligned SIMD loads in libyuv */
-    int sy = (w + 63) & ~63, sc = (cw + 63) & ~63;
-    size_t n = (size_t)sy * h + 2 * (size_t)sc * ch + 64;
-    uint8_t *m = aligned_alloc(64, (n + 63) & ~(size_t)63);
-    if (!m)
-        return bd_fail(BD_ERR_NOMEM, "out of memory for %dx%d frames", w, h);
-    memset(m, 0, n);
-    *mem = m;
-    f->y = m;
-    f->u = m + (size_t)sy * h;
-    f->v = f->u + (size_t)sc * ch;
-    f->stride_y = sy;
-    f->stride_u = f->stride_v = sc;
-    f->width = w;
-    f->height = h;
-    return BD_OK;
-}
-
 /* The largest centred rectangle of the frame with the model's aspect,
  * at even offsets and sizes so the chroma planes stay aligned. */
 static struct bd_rect model_crop(int w, int h, int mw, int mh)
@@ -89,11 +68,11 @@ static int open_model(struct bd_pipeline *p)
 
 static int alloc_buffers(struct bd_pipeline *p)
 {
-    int r = alloc_planes(p->src.width, p->src.height, &p->frame_mem, &p->frame);
+    int r = bd_i420_alloc(p->src.width, p->src.height, &p->frame_mem, &p->frame);
     if (r == BD_OK)
-        r = alloc_planes(p->width, p->height, &p->out_mem, &p->out);
+        r = bd_i420_alloc(p->width, p->height, &p->out_mem, &p->out);
     if (r == BD_OK)
-        r = alloc_planes(p->model_w, p->model_h, &p->small_mem, &p->small);
+        r = bd_i420_alloc(p->model_w, p->model_h, &p->small_mem, &p->small);
     if (r != BD_OK)
         return r;
     p->frame_view = bd_i420_view_of(&p->frame);
