@@ -208,6 +208,74 @@ void bd_mask_upsample_bilinear(const float *src, int src_width, int src_height,
                                int dst_width, int dst_height);
 
 /* ------------------------------------------------------------------------ */
+/* Mask refinement                                                           */
+/*
+ * Turns the model's low-resolution person probability into a full-size
+ * 8-bit mask whose edges follow the frame (edge-aware upsampling: a fast
+ * guided filter whose coefficients are computed at a reduced "working"
+ * resolution, 1/k of the region with k in {1,2,4,8}, then interpolated
+ * bilinearly and applied to the full-resolution guide), mapped to coverage
+ * by a smoothstep, optionally grown/shrunk and feathered, and smoothed over
+ * time where the frame is still (motion-adaptive, so moving edges are not
+ * delayed). See src/mask/refine.c for the algorithm and the measurements
+ * behind the defaults. AVX2 kernels with plain C twins giving the same
+ * bytes are picked once at create (BACKDROP_MASK_ISA=base forces C).
+ */
+
+struct bd_refine_options {
+    int edge_aware;   /* 1: guided by the frame (default); 0: plain bilinear */
+    int radius;       /* guided-filter window radius in full-res pixels,
+                         0 = automatic (from the full-res/low-res ratio) */
+    float eps;        /* guided-filter regularisation on 0..1 intensities
+                         (larger: smoother, follows the frame less) */
+    float lo, hi;     /* coverage: smoothstep from lo to hi (0..1, lo < hi);
+                         lo = 0, hi = 1 keeps the probability as is */
+    int feather;      /* extra softening of the edge in px (0 = none) */
+    int grow;         /* > 0 dilate, < 0 erode the mask, in full-res px */
+    int temporal;     /* 1: motion-adaptive temporal smoothing (default) */
+};
+
+/* Fills *o with the defaults (edge-aware, automatic radius, temporal on). */
+void bd_refine_options_default(struct bd_refine_options *o);
+
+struct bd_refiner;
+
+/*
+ * Creates a refiner. width x height: the full-resolution region (the part
+ * of the frame the model saw); low_width x low_height: the model's output
+ * size (each 1..16384, low no larger than full). o may be NULL for the
+ * defaults; it is copied. Every buffer run will use is allocated here.
+ * Errors: BD_ERR_INVALID_ARG (sizes or options out of range), BD_ERR_NOMEM.
+ */
+enum bd_status bd_refiner_create(int width, int height, int low_width, int low_height,
+                                 const struct bd_refine_options *o, struct bd_refiner **out);
+
+/* Frees a refiner. NULL is a no-op. */
+void bd_refiner_destroy(struct bd_refiner *r);
+
+/*
+ * Refines one mask. low: 8-bit probability (low_width x low_height, 0 ..
+ * 255 = person); guide_y: the frame's luma over the region (width x
+ * height); guide_u, guide_v: its chroma at half resolution (ceil(width/2)
+ * x ceil(height/2), I420 siting), both NULL for a luma-only guide; dst:
+ * the full-resolution mask (width x height, 0 background .. 255 person).
+ * Strides in bytes, each at least the row's width. Consecutive calls are
+ * taken as consecutive frames of one stream (temporal state is kept; call
+ * bd_refiner_reset for a new stream or a still image). Allocates nothing;
+ * one thread at a time per refiner. Errors: BD_ERR_INVALID_ARG (NULL
+ * pointer, stride too small, only one of guide_u/guide_v); dst is then
+ * left untouched.
+ */
+enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_stride,
+                              const uint8_t *guide_y, int guide_stride_y,
+                              const uint8_t *guide_u, const uint8_t *guide_v,
+                              int guide_stride_uv, uint8_t *dst, int dst_stride);
+
+/* Forgets the temporal state: the next run starts a new stream. NULL is a
+ * no-op. */
+void bd_refiner_reset(struct bd_refiner *r);
+
+/* ------------------------------------------------------------------------ */
 /* Still images                                                              */
 
 /* An 8-bit image owned by the library (free with bd_image_free). */
@@ -332,6 +400,9 @@ struct bd_pipeline_config {
     const char *pw_name;       /* PipeWire node name (NULL: "backdrop") */
     enum bd_pace pace;
     int64_t max_frames;        /* stop after this many output frames (0: no limit) */
+    int raw_mask;              /* 1: the model's mask upsampled bilinearly, no
+                                  refinement (for comparisons) */
+    const struct bd_refine_options *refine; /* NULL: bd_refine_options_default() */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */

@@ -187,6 +187,11 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         p->pace = live ? BD_PACE_LIVE : BD_PACE_OFFLINE;
     }
     p->effect_on = 1;
+    if (config->refine)
+        p->refine = *config->refine;
+    else
+        bd_refine_options_default(&p->refine);
+    p->cfg.refine = &p->refine;
 
     if (r == BD_OK)
         r = bd_pipeline_source_open(p);
@@ -199,6 +204,8 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         p->crop = model_crop(p->width, p->height, p->model_w, p->model_h);
         r = alloc_buffers(p);
     }
+    if (r == BD_OK && !p->cfg.raw_mask)
+        r = bd_refiner_create(p->crop.w, p->crop.h, p->out_w, p->out_h, &p->refine, &p->refiner);
     if (r == BD_OK)
         r = setup_effect(p);
     if (r == BD_OK)
@@ -228,6 +235,7 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
     bd_pipeline_sinks_close(p);
     bd_pipeline_source_close(p);
     bd_pipeline_background_close(p);
+    bd_refiner_destroy(p->refiner);
     bd_compositor_destroy(p->comp);
     bd_engine_destroy(p->engine);
     bd_model_destroy(p->model);

@@ -142,41 +142,54 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Takes the newest probability map if there is one and turns it into the
- * full-size 8-bit mask. Returns 1 when the mask changed. */
-static int update_mask(struct bd_pipeline *p)
+/* Takes the newest probability map if there is one, and makes this
+ * frame's full-size mask: refined (edge-aware, guided by this frame, and
+ * smoothed over time, so it runs every frame even when the model has not
+ * produced a new map), or with raw_mask upsampled bilinearly when a new map
+ * came. */
+static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
 {
     pthread_mutex_lock(&p->lock);
     int fresh = p->mask_new;
     if (fresh) {
-        float *f = p->prob_main;
+        float *t = p->prob_main;
         p->prob_main = p->prob_latest;
-        p->prob_latest = f;
+        p->prob_latest = t;
         p->mask_new = 0;
     }
     pthread_mutex_unlock(&p->lock);
-    if (!fresh)
-        return 0;
-    const int n = p->out_w * p->out_h;
-    for (int i = 0; i < n; i++) {
-        float v = p->prob_main[i];
-        v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
-        p->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
+    if (fresh) {
+        const int n = p->out_w * p->out_h;
+        for (int i = 0; i < n; i++) {
+            float v = p->prob_main[i];
+            v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+            p->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
+        }
+        p->have_mask = 1;
     }
+    if (!p->have_mask)
+        return BD_OK; /* the mask stays all background */
+    const struct bd_rect *c = &p->crop;
+    uint8_t *dst = p->mask + (size_t)c->y * p->mask_stride + c->x;
+    if (p->refiner) {
+        return bd_refiner_run(p->refiner, p->mask_small, p->out_w,
+                              f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
+                              f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2,
+                              f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2, f->stride_u,
+                              dst, p->mask_stride);
+    }
+    if (!fresh)
+        return BD_OK;
     /* libyuv's SIMD bilinear scaler, in two steps: its generic path to
      * half the crop's size (a quarter of the pixels), then its exact 2x
      * path (ScalePlaneUp2_Bilinear, AVX2), which together cost half of
-     * the generic path straight to full size. The 8-bit probability loses
-     * nothing the 8-bit blend would keep. Outside the crop the mask stays
-     * 0. */
-    const struct bd_rect *c = &p->crop;
+     * the generic path straight to full size. Outside the crop the mask
+     * stays 0. */
     ScalePlane(p->mask_small, p->out_w, p->out_w, p->out_h, p->mask_half, p->mask_half_stride,
                c->w / 2, c->h / 2, kFilterBilinear);
-    ScalePlane(p->mask_half, p->mask_half_stride, c->w / 2, c->h / 2,
-               p->mask + (size_t)c->y * p->mask_stride + c->x, p->mask_stride, c->w, c->h,
-               kFilterBilinear);
-    p->have_mask = 1;
-    return 1;
+    ScalePlane(p->mask_half, p->mask_half_stride, c->w / 2, c->h / 2, dst, p->mask_stride, c->w,
+               c->h, kFilterBilinear);
+    return BD_OK;
 }
 
 static void record_latency(struct bd_pipeline *p, int64_t capture_ns)
@@ -216,8 +229,11 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
         return r;
 
     int64_t c2 = thread_cpu_ns();
-    if (effect)
-        update_mask(p);
+    if (effect) {
+        r = update_mask(p, &f);
+        if (r != BD_OK)
+            return r;
+    }
     int64_t c3 = thread_cpu_ns();
 
     if (p->bg_src) {

@@ -115,6 +115,8 @@ struct bd_pipeline {
     uint8_t *mask;                  /* full size, 0 outside the crop */
     int mask_stride;
     int have_mask;
+    struct bd_refiner *refiner;     /* NULL with raw_mask */
+    struct bd_refine_options refine;
 
     struct bd_compositor *comp;
     int effect_on;

@@ -1,0 +1,859 @@
+/*
+ * Tests of mask refinement (src/mask/refine*.c):
+ *  - each AVX2 kernel against its C twin, bit-exact, on random data at odd
+ *    sizes (box sums, guided-filter coefficients, the apply step for every
+ *    factor k), and whole refiners (luma, colour, plain, grow, feather,
+ *    several frames of temporal state) on both tables;
+ *  - real data: every portrait of ../shared/data/portraits-dev, its
+ *    ground-truth alpha box-downscaled to 256x256 (a perfect low-res model)
+ *    and refined with the image as guide, must be closer to the full-res
+ *    alpha than plain bilinear upsampling (MAD over the trimap band, and
+ *    the share of band pixels on the right side of 50%);
+ *  - temporal: a still scene with noisy masks flickers much less with
+ *    temporal smoothing than without; a moving disk's edge is not delayed
+ *    by more than one frame's motion;
+ *  - invalid arguments, and (outside ASan) no allocation in run.
+ * REFINE_SWEEP=1 also prints the parameter sweep behind the defaults.
+ *
+ * Built and run by `make unit` (and under ASan+UBSan by `make asan`).
+ * Last line of output: "N passed, M failed"; exit status 1 on failure.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyuv/convert.h>
+#include <libyuv/scale.h>
+
+#include "backdrop.h"
+#include "check.h"
+#include "mask/refine.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BD_ASAN 1
+#endif
+#endif
+
+/* ---- allocation counter (not under ASan, whose allocator must stay) ----- */
+#ifndef BD_ASAN
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+static volatile long n_allocs;
+void *malloc(size_t n)
+{
+    n_allocs++;
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    n_allocs++;
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    n_allocs++;
+    return __libc_realloc(p, n);
+}
+void *aligned_alloc(size_t al, size_t n)
+{
+    n_allocs++;
+    return __libc_memalign(al, n);
+}
+int posix_memalign(void **p, size_t al, size_t n)
+{
+    n_allocs++;
+    *p = __libc_memalign(al, n);
+    return *p ? 0 : 12;
+}
+#endif
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 32);
+}
+
+static float frand(float lo, float hi)
+{
+    return lo + (hi - lo) * (float)(rnd() & 0xFFFFFF) / 16777216.f;
+}
+
+/* Approximately normal, mean 0, deviation 1. */
+static float gauss(void)
+{
+    float s = 0;
+    for (int i = 0; i < 4; i++)
+        s += frand(-1.f, 1.f);
+    return s * 0.8660254f;
+}
+
+static uint8_t clamp8(float v)
+{
+    return v <= 0.f ? 0 : v >= 255.f ? 255 : (uint8_t)lrintf(v);
+}
+
+static uint8_t *xmalloc(size_t n)
+{
+    uint8_t *p = malloc(n ? n : 1);
+    if (!p) {
+        printf("out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+static uint8_t *rand_u8(size_t n)
+{
+    uint8_t *p = xmalloc(n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)rnd();
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Twins                                                                     */
+
+static void test_box_twins(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S)
+{
+    const int sizes[][2] = {{1, 1}, {7, 3}, {13, 11}, {33, 17}, {61, 45}, {320, 180}};
+    const int radii[] = {0, 1, 2, 3, 5, 9};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        int w = sizes[si][0], h = sizes[si][1], st = w + 5;
+        uint8_t *a = rand_u8((size_t)st * h), *b = rand_u8((size_t)st * h);
+        int32_t *i32 = malloc(sizeof(int32_t) * (size_t)st * h);
+        for (size_t i = 0; i < (size_t)st * h; i++)
+            i32[i] = (int32_t)(rnd() % (2 * BD_GF_CLAMP + 1)) - BD_GF_CLAMP;
+        int32_t *d0 = calloc((size_t)st * h, 4), *d1 = calloc((size_t)st * h, 4);
+        int32_t *scr = malloc(sizeof(int32_t) * bd_refine_box_scratch(st));
+        for (size_t ri = 0; ri < sizeof radii / sizeof *radii; ri++) {
+            int r = radii[ri];
+            for (int mode = 0; mode < 3; mode++) {
+                memset(d0, 0, (size_t)st * h * 4);
+                memset(d1, 0, (size_t)st * h * 4);
+                if (mode == 2) {
+                    C->box_i32(i32, st, w, h, r, d0, st, scr);
+                    S->box_i32(i32, st, w, h, r, d1, st, scr);
+                } else {
+                    C->box_u8(a, mode ? b : NULL, st, w, h, r, d0, st, scr);
+                    S->box_u8(a, mode ? b : NULL, st, w, h, r, d1, st, scr);
+                }
+                CHECK(memcmp(d0, d1, (size_t)st * h * 4) == 0, "box mode %d %dx%d r %d", mode,
+                      w, h, r);
+            }
+            /* against a naive window sum at a few points */
+            C->box_u8(a, b, st, w, h, r, d0, st, scr);
+            int bad = 0;
+            for (int t = 0; t < 20; t++) {
+                int x = (int)(rnd() % (unsigned)w), y = (int)(rnd() % (unsigned)h);
+                int64_t s = 0;
+                for (int j = -r; j <= r; j++)
+                    for (int i = -r; i <= r; i++) {
+                        int xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+                        int yy = y + j < 0 ? 0 : y + j >= h ? h - 1 : y + j;
+                        s += a[yy * st + xx] * b[yy * st + xx];
+                    }
+                bad += s != d0[y * st + x];
+            }
+            CHECK(bad == 0, "box naive %dx%d r %d: %d wrong", w, h, r, bad);
+        }
+        free(a);
+        free(b);
+        free(i32);
+        free(d0);
+        free(d1);
+        free(scr);
+    }
+}
+
+static void test_coef_twins(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S)
+{
+    /* sums of real box filters over random (smoothed) planes */
+    const int w = 67, h = 23, st = 72, r = 2;
+    const size_t n = (size_t)st * h;
+    uint8_t *pl[4];
+    for (int i = 0; i < 4; i++) {
+        pl[i] = rand_u8(n);
+        for (size_t j = 1; j < n; j++) /* some correlation */
+            if (rnd() & 1)
+                pl[i][j] = pl[i][j - 1];
+    }
+    for (size_t j = 0; j < n; j++) /* p correlated with Y */
+        pl[3][j] = (uint8_t)((pl[0][j] + pl[3][j]) / 2);
+    int32_t *s[13], *scr = malloc(sizeof(int32_t) * bd_refine_box_scratch(st));
+    for (int i = 0; i < 13; i++)
+        s[i] = calloc(n, 4);
+    for (int i = 0; i < 4; i++)
+        C->box_u8(pl[i], NULL, st, w, h, r, s[i], st, scr);
+    int k = 4;
+    for (int i = 0; i < 3; i++)
+        for (int j = i; j < 3; j++)
+            C->box_u8(pl[i], pl[j], st, w, h, r, s[k++], st, scr);
+    for (int i = 0; i < 3; i++)
+        C->box_u8(pl[i], pl[3], st, w, h, r, s[k++], st, scr);
+    const float inv_n = 1.f / 25.f;
+    const float epss[] = {0.065f, 6.5f, 65.f, 650.f};
+    for (int e = 0; e < 4; e++) {
+        for (size_t len = n - 5; len <= n; len += 5) {
+            int32_t *a0[3], *a1[3], *b0 = calloc(n, 4), *b1 = calloc(n, 4);
+            for (int c = 0; c < 3; c++) {
+                a0[c] = calloc(n, 4);
+                a1[c] = calloc(n, 4);
+            }
+            C->coef_y(s[0], s[3], s[4], s[10], len, inv_n, epss[e], a0[0], b0);
+            S->coef_y(s[0], s[3], s[4], s[10], len, inv_n, epss[e], a1[0], b1);
+            CHECK(!memcmp(a0[0], a1[0], n * 4) && !memcmp(b0, b1, n * 4), "coef_y eps %g n %zu",
+                  (double)epss[e], len);
+            C->coef_yuv((const int32_t *const *)s, len, inv_n, epss[e], a0, b0);
+            S->coef_yuv((const int32_t *const *)s, len, inv_n, epss[e], a1, b1);
+            int same = !memcmp(b0, b1, n * 4);
+            for (int c = 0; c < 3; c++)
+                same &= !memcmp(a0[c], a1[c], n * 4);
+            CHECK(same, "coef_yuv eps %g n %zu", (double)epss[e], len);
+            for (int c = 0; c < 3; c++) {
+                free(a0[c]);
+                free(a1[c]);
+            }
+            free(b0);
+            free(b1);
+        }
+    }
+    for (int i = 0; i < 13; i++)
+        free(s[i]);
+    for (int i = 0; i < 4; i++)
+        free(pl[i]);
+    free(scr);
+}
+
+static void test_apply_twins(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S)
+{
+    const int ks[] = {1, 2, 4, 8};
+    const int widths[] = {1, 7, 8, 9, 31, 64, 101, 1283};
+    for (int ki = 0; ki < 4; ki++) {
+        struct bd_refine_geom g;
+        bd_refine_geom_init(&g, ks[ki]);
+        for (int wi = 0; wi < 8; wi++) {
+            const int n = widths[wi], ww = (n + ks[ki] - 1) / ks[ki];
+            float *rows[5];
+            for (int i = 0; i < 5; i++) {
+                rows[i] = malloc(sizeof(float) * (size_t)(ww + 32));
+                float *v = rows[i] + 8;
+                for (int x = 0; x < ww; x++)
+                    v[x] = i < 3 ? frand(-3.f, 3.f) : i == 3 ? frand(-300.f, 500.f)
+                                                              : frand(0.25f, 1.f);
+                v[-1] = v[0];
+                for (int x = ww; x < ww + 16; x++)
+                    v[x] = v[ww - 1];
+            }
+            uint8_t *y = rand_u8((size_t)n + 3), *u = rand_u8((size_t)n / 2 + 4),
+                    *v = rand_u8((size_t)n / 2 + 4), *prev0 = rand_u8((size_t)n),
+                    *prev1 = xmalloc((size_t)n), *d0 = xmalloc((size_t)n),
+                    *d1 = xmalloc((size_t)n);
+            memcpy(prev1, prev0, (size_t)n);
+            for (int color = 0; color < 2; color++) {
+                struct bd_refine_row row = {
+                    .a = {rows[0] + 8, rows[1] + 8, rows[2] + 8},
+                    .b = rows[3] + 8, .t = rows[4] + 8,
+                    .y = y + 3, .u = u, .v = v, .n = n, .lo = 40.f, .inv = 1.f / 150.f,
+                };
+                row.prev = row.state = prev0;
+                row.dst = d0;
+                (color ? C->apply_yuv : C->apply_y)(&row, &g);
+                row.prev = row.state = prev1;
+                row.dst = d1;
+                (color ? S->apply_yuv : S->apply_y)(&row, &g);
+                CHECK(!memcmp(d0, d1, (size_t)n) && !memcmp(prev0, prev1, (size_t)n),
+                      "apply %s k %d n %d", color ? "yuv" : "y", ks[ki], n);
+            }
+            for (int i = 0; i < 5; i++)
+                free(rows[i]);
+            free(y);
+            free(u);
+            free(v);
+            free(prev0);
+            free(prev1);
+            free(d0);
+            free(d1);
+        }
+    }
+    /* the geometry: k = 4 and 2 give libyuv-style half-pixel centres */
+    struct bd_refine_geom g;
+    bd_refine_geom_init(&g, 4);
+    CHECK(g.li[0] == 0 && g.ri[0] == 1 && fabsf(g.w[0] - 0.625f) < 1e-6f &&
+              g.li[3] == 1 && fabsf(g.w[3] - 0.375f) < 1e-6f && g.li[7] == 2,
+          "geometry k=4");
+}
+
+/* The grid helpers: vertical mix, saturation class, motion, weights. */
+static void test_grid_twins(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S)
+{
+    const int widths[] = {1, 7, 8, 31, 33, 97, 320};
+    for (int wi = 0; wi < 7; wi++) {
+        const int w = widths[wi];
+        float *p0 = malloc(sizeof(float) * (size_t)(w + 2)), *p1 = malloc(sizeof(float) * (size_t)(w + 2));
+        float *o0 = malloc(sizeof(float) * (size_t)(w + 2)), *o1 = malloc(sizeof(float) * (size_t)(w + 2));
+        float *a[3];
+        for (int c = 0; c < 3; c++) {
+            a[c] = malloc(sizeof(float) * (size_t)w);
+            for (int x = 0; x < w; x++) /* many exactly 0: the class edges */
+                a[c][x] = (rnd() & 1) ? 0.f : frand(-0.5f, 0.5f);
+        }
+        for (int x = 0; x < w; x++) {
+            p0[x] = frand(-300.f, 600.f);
+            p1[x] = (rnd() & 3) ? frand(-300.f, 600.f) : p0[x];
+        }
+        C->vmix(p0, p1, 0.375f, o0, w);
+        S->vmix(p0, p1, 0.375f, o1, w);
+        CHECK(!memcmp(o0, o1, sizeof(float) * (size_t)w), "vmix w %d", w);
+        uint8_t *c0 = xmalloc((size_t)w), *c1 = xmalloc((size_t)w);
+        for (int na = 1; na <= 3; na += 2) {
+            C->classify((const float *const *)a, p0, (size_t)w, na, 50.f, 200.f, c0);
+            S->classify((const float *const *)a, p0, (size_t)w, na, 50.f, 200.f, c1);
+            CHECK(!memcmp(c0, c1, (size_t)w), "classify w %d na %d", w, na);
+        }
+        const uint8_t *ra[3], *rb[3];
+        uint8_t *buf = rand_u8((size_t)w * 6);
+        for (int i = 0; i < 3; i++) {
+            ra[i] = buf + (size_t)i * w;
+            rb[i] = buf + (size_t)(3 + i) * w;
+        }
+        uint8_t *m0 = xmalloc((size_t)w + 2), *m1 = xmalloc((size_t)w + 2);
+        C->motion_row(ra, rb, m0 + 1, w);
+        S->motion_row(ra, rb, m1 + 1, w);
+        CHECK(!memcmp(m0 + 1, m1 + 1, (size_t)w), "motion_row w %d", w);
+        for (int x = 0; x < w; x++) /* small motions: the ramp */
+            m0[x + 1] = (uint8_t)(m0[x + 1] % 9);
+        m0[0] = m0[1];
+        m0[w + 1] = m0[w];
+        C->tweight_row(m0 + 1, ra[0], rb[0], o0, w);
+        S->tweight_row(m0 + 1, ra[0], rb[0], o1, w);
+        CHECK(!memcmp(o0, o1, sizeof(float) * (size_t)w), "tweight_row w %d", w);
+        for (int c = 0; c < 3; c++)
+            free(a[c]);
+        free(p0);
+        free(p1);
+        free(o0);
+        free(o1);
+        free(c0);
+        free(c1);
+        free(buf);
+        free(m0);
+        free(m1);
+    }
+}
+
+/* A whole refiner on both tables, several frames, every mode. */
+static void test_refiner_twins(const struct bd_refine_kernels *S)
+{
+    struct cfg {
+        int w, h, lw, lh, edge, color, grow, feather, temporal;
+    } cfgs[] = {
+        {641, 363, 160, 90, 1, 0, 0, 0, 1}, {641, 363, 160, 90, 1, 1, 0, 0, 1},
+        {333, 251, 256, 144, 1, 1, 3, -0, 1}, {97, 61, 13, 9, 1, 1, -5, 7, 1},
+        {1283, 721, 256, 144, 1, 1, 0, 0, 1}, {640, 480, 256, 256, 0, 0, 2, 3, 1},
+        {57, 33, 57, 33, 1, 0, 0, 0, 0},
+    };
+    for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
+        const struct cfg *f = &cfgs[c];
+        struct bd_refine_options o;
+        bd_refine_options_default(&o);
+        o.edge_aware = f->edge;
+        o.grow = f->grow;
+        o.feather = f->feather;
+        o.temporal = f->temporal;
+        struct bd_refiner *r0, *r1;
+        CHECK(bd_refiner_create(f->w, f->h, f->lw, f->lh, &o, &r0) == BD_OK, "create");
+        CHECK(bd_refiner_create(f->w, f->h, f->lw, f->lh, &o, &r1) == BD_OK, "create");
+        bd_refiner_set_kernels(r0, bd_refine_kernels_for("base"));
+        bd_refiner_set_kernels(r1, S);
+        const int sy = f->w + 3, cw = (f->w + 1) / 2, ch = (f->h + 1) / 2, suv = cw + 1;
+        const int ls = f->lw + 2, ds = f->w + 5;
+        uint8_t *y = rand_u8((size_t)sy * f->h), *u = rand_u8((size_t)suv * ch),
+                *v = rand_u8((size_t)suv * ch), *low = rand_u8((size_t)ls * f->lh);
+        uint8_t *d0 = xmalloc((size_t)ds * f->h), *d1 = xmalloc((size_t)ds * f->h);
+        int same = 1;
+        for (int fr = 0; fr < 4; fr++) {
+            /* smooth-ish content: a gradient plus noise, changing per frame */
+            for (int yy = 0; yy < f->h; yy++)
+                for (int xx = 0; xx < f->w; xx++)
+                    y[yy * sy + xx] = (uint8_t)((xx * 3 + yy + fr * 9 + (int)(rnd() % 24)) & 255);
+            for (int yy = 0; yy < f->lh; yy++)
+                for (int xx = 0; xx < f->lw; xx++)
+                    low[yy * ls + xx] =
+                        (uint8_t)(xx * 2 < f->lw + fr ? 230 - (rnd() % 40) : rnd() % 30);
+            const uint8_t *uu = f->color ? u : NULL, *vv = f->color ? v : NULL;
+            CHECK(bd_refiner_run(r0, low, ls, y, sy, uu, vv, suv, d0, ds) == BD_OK, "run");
+            CHECK(bd_refiner_run(r1, low, ls, y, sy, uu, vv, suv, d1, ds) == BD_OK, "run");
+            for (int yy = 0; yy < f->h; yy++)
+                same &= !memcmp(d0 + yy * ds, d1 + yy * ds, (size_t)f->w);
+        }
+        CHECK(same, "refiner twins cfg %zu (%dx%d from %dx%d, edge %d colour %d)", c, f->w, f->h,
+              f->lw, f->lh, f->edge, f->color);
+        free(y);
+        free(u);
+        free(v);
+        free(low);
+        free(d0);
+        free(d1);
+        bd_refiner_destroy(r0);
+        bd_refiner_destroy(r1);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Real data                                                                 */
+
+struct portrait {
+    int w, h;
+    uint8_t *y, *u, *v; /* I420, tight strides */
+    uint8_t *alpha;     /* w x h */
+    uint8_t *band;      /* 1 where the trimap's unknown band (dilated 5) is */
+    long band_n;
+};
+
+static int load_portrait(const char *img_path, const char *alpha_path, struct portrait *p)
+{
+    struct bd_image im, al;
+    if (bd_image_load(img_path, 0, &im) != BD_OK)
+        return -1;
+    if (bd_image_load(alpha_path, 0, &al) != BD_OK || al.width != im.width ||
+        al.height != im.height) {
+        bd_image_free(&im);
+        return -1;
+    }
+    const int w = im.width, h = im.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+    p->w = w;
+    p->h = h;
+    p->y = xmalloc((size_t)w * h);
+    p->u = xmalloc((size_t)cw * ch);
+    p->v = xmalloc((size_t)cw * ch);
+    RAWToI420(im.data, im.stride, p->y, w, p->u, cw, p->v, cw, w, h);
+    p->alpha = xmalloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            p->alpha[y * w + x] = al.data[(size_t)y * al.stride + (size_t)x * al.channels];
+    /* band: 0 < alpha < 255, dilated by 5 (square) */
+    uint8_t *t = xmalloc((size_t)w * h);
+    p->band = xmalloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int m = 0;
+            for (int i = -5; i <= 5 && !m; i++) {
+                int xx = x + i;
+                if (xx >= 0 && xx < w) {
+                    uint8_t a = p->alpha[y * w + xx];
+                    m = a > 0 && a < 255;
+                }
+            }
+            t[y * w + x] = (uint8_t)m;
+        }
+    p->band_n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int m = 0;
+            for (int j = -5; j <= 5 && !m; j++)
+                if (y + j >= 0 && y + j < h)
+                    m = t[(y + j) * w + x];
+            p->band[y * w + x] = (uint8_t)m;
+            p->band_n += m;
+        }
+    free(t);
+    bd_image_free(&im);
+    bd_image_free(&al);
+    return 0;
+}
+
+static void free_portrait(struct portrait *p)
+{
+    free(p->y);
+    free(p->u);
+    free(p->v);
+    free(p->alpha);
+    free(p->band);
+}
+
+/* MAD over the band, and the share of band pixels on the wrong side of 50%. */
+static void score(const struct portrait *p, const uint8_t *m, double *mad, double *wrong)
+{
+    double s = 0;
+    long bad = 0;
+    for (long i = 0; i < (long)p->w * p->h; i++)
+        if (p->band[i]) {
+            s += abs((int)m[i] - (int)p->alpha[i]);
+            bad += (m[i] >= 128) != (p->alpha[i] >= 128);
+        }
+    *mad = p->band_n ? s / (double)p->band_n : 0;
+    *wrong = p->band_n ? (double)bad / (double)p->band_n : 0;
+}
+
+static void refine_portrait(const struct portrait *p, const uint8_t *low, int lw, int lh,
+                            const struct bd_refine_options *o, int color, uint8_t *out)
+{
+    struct bd_refiner *r;
+    if (bd_refiner_create(p->w, p->h, lw, lh, o, &r) != BD_OK) {
+        memset(out, 0, (size_t)p->w * p->h);
+        return;
+    }
+    const int cw = (p->w + 1) / 2;
+    bd_refiner_run(r, low, lw, p->y, p->w, color ? p->u : NULL, color ? p->v : NULL, cw, out,
+                   p->w);
+    bd_refiner_destroy(r);
+}
+
+#define MAX_PORTRAITS 16
+static struct portrait portraits[MAX_PORTRAITS];
+static int n_portraits;
+static const char *portrait_names[MAX_PORTRAITS];
+
+static void load_portraits(void)
+{
+    static const char *names[] = {"p_07141906", "p_09ba26b4", "p_22fc0130",
+                                  "p_514ca06a", "p_51c916fc", "p_71bcce3a"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char a[256], b[256];
+        snprintf(a, sizeof a, "../shared/data/portraits-dev/image/%s.jpg", names[i]);
+        snprintf(b, sizeof b, "../shared/data/portraits-dev/alpha/%s.png", names[i]);
+        if (load_portrait(a, b, &portraits[n_portraits]) == 0)
+            portrait_names[n_portraits++] = names[i];
+    }
+}
+
+static void test_portraits(void)
+{
+    if (!n_portraits) {
+        printf("SKIP portraits: ../shared/data/portraits-dev not found\n");
+        return;
+    }
+    const int lw = 256, lh = 256;
+    uint8_t *low = xmalloc((size_t)lw * lh);
+    for (int i = 0; i < n_portraits; i++) {
+        const struct portrait *p = &portraits[i];
+        uint8_t *bil = xmalloc((size_t)p->w * p->h), *ref = xmalloc((size_t)p->w * p->h);
+        ScalePlane(p->alpha, p->w, p->w, p->h, low, lw, lw, lh, kFilterBox);
+        ScalePlane(low, lw, lw, lh, bil, p->w, p->w, p->h, kFilterBilinear);
+        double mb, wb, my, wy, mc, wc;
+        score(p, bil, &mb, &wb);
+        struct bd_refine_options o;
+        bd_refine_options_default(&o);
+        refine_portrait(p, low, lw, lh, &o, 0, ref);
+        score(p, ref, &my, &wy);
+        refine_portrait(p, low, lw, lh, &o, 1, ref);
+        score(p, ref, &mc, &wc);
+        printf("portrait %s %dx%d: band MAD bilinear %.2f, refined Y %.2f, YUV %.2f; "
+               "wrong side bilinear %.2f%%, Y %.2f%%, YUV %.2f%%\n",
+               portrait_names[i], p->w, p->h, mb, my, mc, 100 * wb, 100 * wy, 100 * wc);
+        CHECK(my < mb, "%s: luma-guided MAD %.2f not below bilinear %.2f", portrait_names[i], my,
+              mb);
+        CHECK(mc < mb, "%s: colour-guided MAD %.2f not below bilinear %.2f", portrait_names[i],
+              mc, mb);
+        CHECK(wy < wb && wc < wb, "%s: boundary: wrong side %.4f/%.4f vs bilinear %.4f",
+              portrait_names[i], wy, wc, wb);
+        free(bil);
+        free(ref);
+    }
+    free(low);
+}
+
+/* The sweep behind the defaults (REFINE_SWEEP=1): mean over the portraits. */
+static void sweep(void)
+{
+    if (!n_portraits)
+        return;
+    const int lw = 256, lh = 256;
+    uint8_t *low = xmalloc((size_t)lw * lh);
+    const int radii[] = {4, 8, 12, 16, 24};
+    const float epss[] = {1e-4f, 1e-3f, 4e-3f, 1e-2f};
+    const float los[][2] = {{0.f, 1.f}, {0.1f, 0.9f}, {0.2f, 0.8f}, {0.3f, 0.7f}};
+    for (int color = 0; color < 2; color++)
+        for (int ri = 0; ri < 5; ri++)
+            for (int ei = 0; ei < 4; ei++)
+                for (int li = 0; li < 4; li++) {
+                    double sm = 0, sw = 0;
+                    for (int i = 0; i < n_portraits; i++) {
+                        const struct portrait *p = &portraits[i];
+                        uint8_t *ref = xmalloc((size_t)p->w * p->h);
+                        ScalePlane(p->alpha, p->w, p->w, p->h, low, lw, lw, lh, kFilterBox);
+                        struct bd_refine_options o;
+                        bd_refine_options_default(&o);
+                        o.radius = radii[ri];
+                        o.eps = epss[ei];
+                        o.lo = los[li][0];
+                        o.hi = los[li][1];
+                        refine_portrait(p, low, lw, lh, &o, color, ref);
+                        double m, w;
+                        score(p, ref, &m, &w);
+                        sm += m;
+                        sw += w;
+                        free(ref);
+                    }
+                    printf("sweep %s r %2d eps %.0e lo %.1f hi %.1f: MAD %.2f wrong %.2f%%\n",
+                           color ? "YUV" : "Y  ", radii[ri], (double)epss[ei],
+                           (double)los[li][0], (double)los[li][1], sm / n_portraits,
+                           100 * sw / n_portraits);
+                }
+    free(low);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Temporal                                                                  */
+
+/* A still portrait (its own luma noise per frame) and noisy low-res masks:
+ * mean |out_t - out_t-1| with temporal smoothing vs without. */
+static void test_flicker(void)
+{
+    if (!n_portraits)
+        return;
+    const struct portrait *p = &portraits[0];
+    const int lw = 256, lh = 144, n = p->w * p->h;
+    uint8_t *low0 = xmalloc((size_t)lw * lh), *low = xmalloc((size_t)lw * lh);
+    uint8_t *y = xmalloc((size_t)n), *out = xmalloc((size_t)n), *prev = xmalloc((size_t)n);
+    ScalePlane(p->alpha, p->w, p->w, p->h, low0, lw, lw, lh, kFilterBox);
+    double flick[2], err[2];
+    for (int temporal = 0; temporal < 2; temporal++) {
+        struct bd_refine_options o;
+        bd_refine_options_default(&o);
+        o.temporal = temporal;
+        struct bd_refiner *r;
+        CHECK(bd_refiner_create(p->w, p->h, lw, lh, &o, &r) == BD_OK, "create");
+        uint64_t seed = rng;
+        rng = 12345;
+        double f = 0, e = 0;
+        int nf = 0;
+        for (int fr = 0; fr < 30; fr++) {
+            for (int i = 0; i < lw * lh; i++)
+                low[i] = clamp8((float)low0[i] + 12.f * gauss());
+            for (int i = 0; i < n; i++)
+                y[i] = clamp8((float)p->y[i] + 2.f * gauss());
+            bd_refiner_run(r, low, lw, y, p->w, NULL, NULL, 0, out, p->w);
+            if (fr >= 10) {
+                long s = 0, se = 0;
+                for (int i = 0; i < n; i++) {
+                    s += abs((int)out[i] - (int)prev[i]);
+                    se += p->band[i] ? abs((int)out[i] - (int)p->alpha[i]) : 0;
+                }
+                f += (double)s / n;
+                e += (double)se / (double)p->band_n;
+                nf++;
+            }
+            memcpy(prev, out, (size_t)n);
+        }
+        rng = seed;
+        flick[temporal] = f / nf;
+        err[temporal] = e / nf;
+        bd_refiner_destroy(r);
+    }
+    printf("flicker (mean |frame difference|, still scene, noisy masks): %.3f without, %.3f "
+           "with temporal smoothing; band MAD %.2f / %.2f\n",
+           flick[0], flick[1], err[0], err[1]);
+    CHECK(flick[1] < 0.35 * flick[0], "temporal flicker %.3f not well below %.3f", flick[1],
+          flick[0]);
+    CHECK(err[1] <= err[0] + 0.5, "temporal smoothing costs accuracy: %.2f vs %.2f", err[1],
+          err[0]);
+    free(low0);
+    free(low);
+    free(y);
+    free(out);
+    free(prev);
+}
+
+/* A bright disk moving right over a textured dark background at 6 px per
+ * frame, camera noise, perfect low-res masks: the leading edge of the
+ * output (50% crossing on the centre row) must trail the truth by no more
+ * than one frame's motion, and be within 2 px of the output without
+ * temporal smoothing. */
+static void test_moving_edge(void)
+{
+    const int w = 640, h = 360, lw = 160, lh = 90, speed = 6, R = 60, cy = 180;
+    uint8_t *y = xmalloc((size_t)w * h), *alpha = xmalloc((size_t)w * h);
+    uint8_t *low = xmalloc((size_t)lw * lh), *o0 = xmalloc((size_t)w * h),
+            *o1 = xmalloc((size_t)w * h);
+    struct bd_refiner *r0, *r1;
+    struct bd_refine_options o;
+    bd_refine_options_default(&o);
+    o.temporal = 0;
+    CHECK(bd_refiner_create(w, h, lw, lh, &o, &r0) == BD_OK, "create");
+    o.temporal = 1;
+    CHECK(bd_refiner_create(w, h, lw, lh, &o, &r1) == BD_OK, "create");
+    int worst_lag = 0, worst_diff = 0, worst_trail = 0;
+    for (int fr = 0; fr < 40; fr++) {
+        const int cx = 120 + fr * speed;
+        for (int yy = 0; yy < h; yy++)
+            for (int xx = 0; xx < w; xx++) {
+                float d = sqrtf((float)((xx - cx) * (xx - cx) + (yy - cy) * (yy - cy)));
+                float a = (float)R + 0.5f - d; /* 1-px anti-aliased edge */
+                a = a < 0.f ? 0.f : a > 1.f ? 1.f : a;
+                float bg = 50.f + 20.f * (float)(((xx / 16) + (yy / 16)) & 1);
+                y[yy * w + xx] = clamp8(bg + a * (200.f - bg) + 2.f * gauss());
+                alpha[yy * w + xx] = (uint8_t)lrintf(a * 255.f);
+            }
+        ScalePlane(alpha, w, w, h, low, lw, lw, lh, kFilterBox);
+        bd_refiner_run(r0, low, lw, y, w, NULL, NULL, 0, o0, w);
+        bd_refiner_run(r1, low, lw, y, w, NULL, NULL, 0, o1, w);
+        if (fr < 5)
+            continue;
+        /* leading edge: last x on the centre row with mask >= 128 */
+        int e0 = 0, e1 = 0, t0 = w, t1 = w;
+        for (int xx = 0; xx < w; xx++) {
+            if (o0[cy * w + xx] >= 128)
+                e0 = xx;
+            if (o1[cy * w + xx] >= 128)
+                e1 = xx;
+        }
+        for (int xx = w - 1; xx >= 0; xx--) { /* trailing edge: first x >= 128 */
+            if (o0[cy * w + xx] >= 128)
+                t0 = xx;
+            if (o1[cy * w + xx] >= 128)
+                t1 = xx;
+        }
+        const int truth = cx + R;
+        if (truth - e1 > worst_lag)
+            worst_lag = truth - e1;
+        if (abs(e1 - e0) > worst_diff)
+            worst_diff = abs(e1 - e0);
+        if (abs(t1 - t0) > worst_trail)
+            worst_trail = abs(t1 - t0);
+    }
+    printf("moving edge (%d px/frame): worst lag behind truth %d px, worst difference from "
+           "no smoothing %d px (leading), %d px (trailing)\n",
+           speed, worst_lag, worst_diff, worst_trail);
+    CHECK(worst_lag <= speed, "edge lags %d px > one frame (%d px)", worst_lag, speed);
+    CHECK(worst_diff <= 2 && worst_trail <= 2, "temporal smoothing moves the edge: %d/%d px",
+          worst_diff, worst_trail);
+    bd_refiner_destroy(r0);
+    bd_refiner_destroy(r1);
+    free(y);
+    free(alpha);
+    free(low);
+    free(o0);
+    free(o1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* API                                                                       */
+
+static void test_invalid(void)
+{
+    struct bd_refiner *r = (struct bd_refiner *)(uintptr_t)1;
+    struct bd_refine_options o;
+    bd_refine_options_default(&o);
+    CHECK(bd_refiner_create(0, 10, 1, 1, &o, &r) == BD_ERR_INVALID_ARG && r == NULL, "w 0");
+    CHECK(bd_refiner_create(10, 10, 11, 1, &o, &r) == BD_ERR_INVALID_ARG, "low > full");
+    CHECK(bd_refiner_create(10, 10, 1, 1, &o, NULL) == BD_ERR_INVALID_ARG, "out NULL");
+    CHECK(bd_refiner_create(20000, 10, 1, 1, &o, &r) == BD_ERR_INVALID_ARG, "too wide");
+    o.lo = 0.8f;
+    o.hi = 0.2f;
+    CHECK(bd_refiner_create(10, 10, 1, 1, &o, &r) == BD_ERR_INVALID_ARG, "lo > hi");
+    bd_refine_options_default(&o);
+    o.eps = NAN;
+    CHECK(bd_refiner_create(10, 10, 1, 1, &o, &r) == BD_ERR_INVALID_ARG, "eps NaN");
+    bd_refine_options_default(&o);
+    o.radius = -1;
+    CHECK(bd_refiner_create(10, 10, 1, 1, &o, &r) == BD_ERR_INVALID_ARG, "radius < 0");
+    bd_refine_options_default(&o);
+    o.feather = -2;
+    CHECK(bd_refiner_create(10, 10, 1, 1, &o, &r) == BD_ERR_INVALID_ARG, "feather < 0");
+    CHECK(bd_refiner_create(64, 48, 16, 12, NULL, &r) == BD_OK, "create defaults");
+    uint8_t low[16 * 12] = {0}, y[64 * 48] = {0}, u[32 * 24] = {0}, d[64 * 48];
+    memset(d, 7, sizeof d);
+    CHECK(bd_refiner_run(NULL, low, 16, y, 64, NULL, NULL, 0, d, 64) == BD_ERR_INVALID_ARG,
+          "r NULL");
+    CHECK(bd_refiner_run(r, NULL, 16, y, 64, NULL, NULL, 0, d, 64) == BD_ERR_INVALID_ARG,
+          "low NULL");
+    CHECK(bd_refiner_run(r, low, 16, NULL, 64, NULL, NULL, 0, d, 64) == BD_ERR_INVALID_ARG,
+          "y NULL");
+    CHECK(bd_refiner_run(r, low, 16, y, 64, NULL, NULL, 0, NULL, 64) == BD_ERR_INVALID_ARG,
+          "dst NULL");
+    CHECK(bd_refiner_run(r, low, 15, y, 64, NULL, NULL, 0, d, 64) == BD_ERR_INVALID_ARG,
+          "low stride");
+    CHECK(bd_refiner_run(r, low, 16, y, 63, NULL, NULL, 0, d, 64) == BD_ERR_INVALID_ARG,
+          "y stride");
+    CHECK(bd_refiner_run(r, low, 16, y, 64, NULL, NULL, 0, d, 60) == BD_ERR_INVALID_ARG,
+          "dst stride");
+    CHECK(bd_refiner_run(r, low, 16, y, 64, u, NULL, 32, d, 64) == BD_ERR_INVALID_ARG,
+          "u without v");
+    CHECK(bd_refiner_run(r, low, 16, y, 64, u, u, 31, d, 64) == BD_ERR_INVALID_ARG,
+          "uv stride");
+    int untouched = 1;
+    for (size_t i = 0; i < sizeof d; i++)
+        untouched &= d[i] == 7;
+    CHECK(untouched, "dst written on error");
+    CHECK(bd_refiner_run(r, low, 16, y, 64, u, u, 32, d, 64) == BD_OK, "run ok");
+    int zero = 1;
+    for (size_t i = 0; i < sizeof d; i++)
+        zero &= d[i] == 0;
+    CHECK(zero, "all-background mask stays 0");
+    memset(low, 255, sizeof low);
+    bd_refiner_reset(r);
+    CHECK(bd_refiner_run(r, low, 16, y, 64, NULL, NULL, 0, d, 64) == BD_OK, "run ok");
+    int full = 1;
+    for (size_t i = 0; i < sizeof d; i++)
+        full &= d[i] == 255;
+    CHECK(full, "all-person mask after reset is 255");
+    bd_refiner_destroy(r);
+    bd_refiner_destroy(NULL);
+    bd_refiner_reset(NULL);
+    bd_refine_options_default(NULL);
+}
+
+static void test_no_alloc(void)
+{
+#ifdef BD_ASAN
+    printf("SKIP allocation count under ASan\n");
+#else
+    const int w = 1280, h = 720, lw = 256, lh = 144;
+    struct bd_refiner *r;
+    CHECK(bd_refiner_create(w, h, lw, lh, NULL, &r) == BD_OK, "create");
+    uint8_t *y = rand_u8((size_t)w * h), *u = rand_u8((size_t)w * h / 4),
+            *v = rand_u8((size_t)w * h / 4), *low = rand_u8((size_t)lw * lh),
+            *d = xmalloc((size_t)w * h);
+    long before = n_allocs;
+    for (int i = 0; i < 3; i++) {
+        bd_refiner_run(r, low, lw, y, w, NULL, NULL, 0, d, w);
+        bd_refiner_run(r, low, lw, y, w, u, v, w / 2, d, w);
+    }
+    CHECK(n_allocs == before, "run allocated %ld times", n_allocs - before);
+    bd_refiner_destroy(r);
+    free(y);
+    free(u);
+    free(v);
+    free(low);
+    free(d);
+#endif
+}
+
+int main(void)
+{
+    const struct bd_refine_kernels *C = bd_refine_kernels_for("base");
+    const struct bd_refine_kernels *S = bd_refine_kernels_for("avx2");
+    if (S) {
+        test_box_twins(C, S);
+        test_coef_twins(C, S);
+        test_apply_twins(C, S);
+        test_grid_twins(C, S);
+        test_refiner_twins(S);
+    } else {
+        printf("SKIP twins: no AVX2 on this CPU\n");
+    }
+    test_invalid();
+    test_no_alloc();
+    load_portraits();
+    test_portraits();
+    test_flicker();
+    test_moving_edge();
+    const char *sw = getenv("REFINE_SWEEP");
+    if (sw && *sw == '1')
+        sweep();
+    for (int i = 0; i < n_portraits; i++)
+        free_portrait(&portraits[i]);
+    return check_report();
+}
