@@ -163,6 +163,9 @@ enum bd_status bd_engine_create(const struct bd_model *model,
 
 void bd_engine_destroy(struct bd_engine *engine);
 
+/* The model the engine runs. */
+const struct bd_model *bd_engine_model(const struct bd_engine *engine);
+
 /* The backend actually in use (never BD_BACKEND_AUTO). */
 enum bd_backend bd_engine_backend(const struct bd_engine *engine);
 
@@ -274,6 +277,26 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
 /* Forgets the temporal state: the next run starts a new stream. NULL is a
  * no-op. */
 void bd_refiner_reset(struct bd_refiner *r);
+
+/* How bd_segment_image makes a still image's mask. Zero = defaults. */
+struct bd_mask_options {
+    int use_class;      /* 0: the model's default class; 1: class_index */
+    int class_index;
+    int raw;            /* 1: the model output upsampled bilinearly, no refinement */
+    const struct bd_refine_options *refine; /* NULL: defaults, temporal off */
+};
+
+/*
+ * The person mask of one RGB24 image (R first) at its own size: segment
+ * (bd_engine_segment_rgb), then refine with the image as the guide (or
+ * upsample bilinearly with raw). mask: width x height bytes at
+ * mask_stride, caller-owned. For still images and tools: it allocates its
+ * working buffers per call (the camera pipeline does not use it).
+ * Errors: BD_ERR_INVALID_ARG, BD_ERR_NOMEM, and the engine's.
+ */
+enum bd_status bd_segment_image(struct bd_engine *engine, const uint8_t *rgb, int rgb_stride,
+                                int width, int height, const struct bd_mask_options *options,
+                                uint8_t *mask, int mask_stride);
 
 /* ------------------------------------------------------------------------ */
 /* Still images                                                              */

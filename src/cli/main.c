@@ -80,28 +80,23 @@ static void close_session(struct session *s)
     bd_model_destroy(s->model);
 }
 
-/* Segments img into an 8-bit mask of its size (caller frees). */
-static uint8_t *segment(struct session *s, const struct bd_image *img)
+/* Segments img into an 8-bit mask of its size (caller frees): refined
+ * unless raw. */
+static uint8_t *segment(struct session *s, const struct bd_image *img, int raw)
 {
-    float *prob = malloc((size_t)s->info.out_width * (size_t)s->info.out_height * sizeof(float));
     uint8_t *mask = malloc((size_t)img->width * (size_t)img->height);
-    if (!prob || !mask) {
-        free(prob);
-        free(mask);
+    if (!mask) {
         fprintf(stderr, "backdrop: out of memory\n");
         return NULL;
     }
-    struct bd_segment_options so = {s->cls};
-    int r = bd_engine_segment_rgb(s->engine, img->data, img->stride, img->width, img->height, &so, prob);
+    struct bd_mask_options mo = {.use_class = s->cls >= 0, .class_index = s->cls, .raw = raw};
+    int r = bd_segment_image(s->engine, img->data, img->stride, img->width, img->height, &mo, mask,
+                             img->width);
     if (r != BD_OK) {
-        free(prob);
         free(mask);
         fail("segmentation failed", r);
         return NULL;
     }
-    bd_mask_upsample_bilinear(prob, s->info.out_width, s->info.out_height, mask, img->width, img->width,
-                              img->height);
-    free(prob);
     return mask;
 }
 
@@ -213,9 +208,7 @@ static int cmd_mask(int argc, char **argv, int cutout)
     struct session s;
     int rc = 1;
     if (open_session(&o.c, &s) == 0) {
-        /* Refinement (issue: mask quality) is not built yet, so the refined
-         * and --raw masks are the same bilinear upsampling for now. */
-        uint8_t *mask = segment(&s, &img);
+        uint8_t *mask = segment(&s, &img, o.raw);
         if (mask) {
             if (cutout) {
                 size_t n = (size_t)img.width * (size_t)img.height;

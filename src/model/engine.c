@@ -28,6 +28,11 @@ struct bd_engine {
     uint8_t *scaled;      /* model-size RGB24 for bd_engine_segment_rgb */
 };
 
+const struct bd_model *bd_engine_model(const struct bd_engine *e)
+{
+    return e ? e->model : NULL;
+}
+
 const char *bd_backend_name(enum bd_backend b)
 {
     switch (b) {
