@@ -39,7 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite
+        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -166,6 +166,33 @@ $(BUILD)/bench/bench_composite: bench/bench_composite.c $(BUILD)/libbackdrop.a
 
 bench-composite: $(BUILD)/bench/bench_composite
 	@$(BUILD)/bench/bench_composite
+
+# Mask refinement alone, C kernels vs dispatched (bench/bench_refine.c).
+$(BUILD)/bench/bench_refine: bench/bench_refine.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-refine: $(BUILD)/bench/bench_refine
+	@$(BUILD)/bench/bench_refine
+
+# Mask quality (bench/quality/README.md): backdrop's masks against ground
+# truth by construction (portraits composited on background photos from
+# Debian packages, fetched with apt-get download); prints the tables and
+# writes build/quality/contact_sheet.png. A benchmark: asserts nothing.
+QUALITY_MODELS  ?= general,landscape
+QUALITY_TMODELS ?= general,landscape
+$(BUILD)/quality/quality: bench/quality/quality.c bench/quality/metrics.c bench/quality/metrics.h \
+                          $(BUILD)/libbackdrop.a include/backdrop.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DBD_QUALITY_REFINER=1 $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+quality:
+	@scripts/install-deps.sh quality
+	@$(MAKE) --no-print-directory $(BUILD)/quality/quality
+	@bench/quality/fetch-backgrounds.sh $(BUILD)/quality/bg
+	@test -d $(SHARED)/portraits-dev || { echo "quality: $(SHARED)/portraits-dev is missing" >&2; exit 1; }
+	./$(BUILD)/quality/quality --data $(SHARED) --out $(BUILD)/quality --models $(QUALITY_MODELS) \
+	    --temporal-models $(QUALITY_TMODELS) $(BUILD)/quality/bg/*
 
 clean:
 	rm -rf $(BUILD)

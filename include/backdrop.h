@@ -426,6 +426,9 @@ struct bd_pipeline_config {
     int raw_mask;              /* 1: the model's mask upsampled bilinearly, no
                                   refinement (for comparisons) */
     const struct bd_refine_options *refine; /* NULL: bd_refine_options_default() */
+    int guide_color;           /* 1: the refiner follows colour edges too (Y, U
+                                  and V; better at hair, about 1.8x its cost);
+                                  0: luma only */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages backdrop needs, only those missing.
-# Usage: scripts/install-deps.sh [build|test|e2e]
+# Usage: scripts/install-deps.sh [build|test|e2e|quality]
 set -eu
 mode=${1:-build}
 pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
@@ -13,6 +13,12 @@ fi
 # open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.
 if [ "$mode" = e2e ]; then
     pkgs="$pkgs ffmpeg python3 chromium"
+fi
+# make quality: the build packages only; its background photos come from
+# Debian packages that bench/quality/fetch-backgrounds.sh downloads (apt-get
+# download, not installed). Make sure apt's lists know them.
+if [ "$mode" = quality ] && ! apt-cache show python3-skimage opencv-doc >/dev/null 2>&1; then
+    [ "$(id -u)" -eq 0 ] && apt-get update -qq || sudo apt-get update -qq
 fi
 # Node and npm fetch the models (npm pack) and run the TFLite reference.
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"

@@ -18,10 +18,13 @@ static const char *const fit_choices[] = {"cover", "contain", "stretch", "tile",
 static const char *const format_choices[] = {"yuyv", "i420", NULL};
 static const char *const backend_choices[] = {"auto", "xnnpack", "ref", NULL};
 static const char *const pace_choices[] = {"auto", "live", "offline", NULL};
+static const char *const guide_choices[] = {"luma", "color", NULL};
+static const char *const onoff_choices[] = {"on", "off", NULL};
 
 struct camera_opts {
     const char *input, *output, *size, *background, *color, *model, *pw_name, *config;
     int fps, loop, blur, fit, mirror, format, backend, threads, preview, frames, pace, quiet;
+    int raw_mask, guide, mask_low, mask_high, feather, grow, temporal;
 };
 
 #define O(f) offsetof(struct camera_opts, f)
@@ -52,6 +55,22 @@ static const struct opt_def camera_defs[] = {
      "auto", 0, 0, NULL, O(model)},
     {"backend", 0, OPT_CHOICE, "inference backend", "auto", 0, 0, backend_choices, O(backend)},
     {"threads", 0, OPT_INT, "inference threads", "1", 1, 64, NULL, O(threads)},
+    {"raw-mask", 0, OPT_FLAG, "the model's mask upsampled bilinearly, without refinement", NULL, 0,
+     0, NULL, O(raw_mask)},
+    {"guide", 0, OPT_CHOICE,
+     "edges the refined mask follows: luma, or color (better at hair, costs more)", "luma", 0, 0,
+     guide_choices, O(guide)},
+    {"mask-low", 0, OPT_INT, "coverage: probability (%) at and below which it is background", "0",
+     0, 99, NULL, O(mask_low)},
+    {"mask-high", 0, OPT_INT, "coverage: probability (%) at and above which it is the person",
+     "100", 1, 100, NULL, O(mask_high)},
+    {"feather", 0, OPT_INT, "soften the mask's edge by this many pixels", "0", 0, 64, NULL,
+     O(feather)},
+    {"grow", 0, OPT_INT, "grow (> 0) or shrink (< 0) the person by this many pixels", "0", -64, 64,
+     NULL, O(grow)},
+    {"temporal", 0, OPT_CHOICE,
+     "smooth the mask over time where the picture is still (no lag where it moves)", "on", 0, 0,
+     onoff_choices, O(temporal)},
     {"preview", 'p', OPT_FLAG, "also show the output in a window", NULL, 0, 0, NULL, O(preview)},
     {"pipewire-name", 0, OPT_STRING, "node name of the PipeWire camera", "backdrop", 0, 0, NULL,
      O(pw_name)},
@@ -223,6 +242,21 @@ int cli_camera(int argc, char **argv, int first)
     cfg.max_frames = o.frames;
     cfg.pace = (enum bd_pace)o.pace;
     cfg.effect = BD_EFFECT_BLUR;
+    cfg.raw_mask = o.raw_mask;
+    cfg.guide_color = o.guide == 1;
+    struct bd_refine_options ro;
+    bd_refine_options_default(&ro);
+    if (o.mask_low >= o.mask_high) {
+        fprintf(stderr, "backdrop: --mask-low (%d) must be below --mask-high (%d)\n", o.mask_low,
+                o.mask_high);
+        goto out;
+    }
+    ro.lo = (float)o.mask_low / 100.f;
+    ro.hi = (float)o.mask_high / 100.f;
+    ro.feather = o.feather;
+    ro.grow = o.grow;
+    ro.temporal = o.temporal == 0;
+    cfg.refine = &ro;
     if (o.color && o.background) {
         fprintf(stderr, "backdrop: --color and --background: choose one\n");
         goto out;

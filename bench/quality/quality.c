@@ -1,0 +1,1275 @@
+/*
+ * Mask-quality harness (issue 4, the measurement part): how close are
+ * backdrop's person masks to the truth, per model, framing and method?
+ *
+ * Ground truth by construction. Each portrait of portraits-dev (a photo and
+ * its alpha matte) is composited onto background photos without people:
+ *     frame = alpha * portrait + (1 - alpha) * background
+ * (premultiplied, in float, rounded once), so the alpha, resampled exactly
+ * as the portrait was, IS the ground truth of that frame. Caveat: the
+ * portraits' alphas are P3M-Net predictions (portraits-dev/SOURCE.txt), so
+ * the scores are against pseudo-ground-truth: good hair/edge mattes, but
+ * not human annotation.
+ *
+ * Framings of the still set (portraits x backgrounds):
+ *  orig  the portrait's own size and aspect (1080..1920 x 1080..1344), the
+ *        background scaled to cover it (centre crop).
+ *  720p  a 1280x720 webcam frame: the portrait and its alpha scaled
+ *        identically (bilinear, premultiplied) by the smallest factor that
+ *        covers 1280x720; the window centred horizontally on the alpha's
+ *        bounding box and placed vertically 5% above the top of the
+ *        person (both clamped to the scaled portrait).
+ *
+ * Temporal set: one portrait (p_09ba26b4, whose matte touches no side or
+ * top edge) moved and scaled over one static background, 1280x720, 300
+ * frames at 30 fps (10 s), with Gaussian sensor noise (sigma 2 levels per
+ * channel, fixed seed) so that still frames are not bit-identical. Every
+ * frame's warped alpha is its ground truth. See temporal() for the motion
+ * script and the definitions of flicker and edge lag.
+ *
+ * Methods are rows: each is one function (method_*) composing a geometry
+ * (how the frame is fitted to the model's input: squash, letterbox,
+ * centre crop), a predictor (the model, or the ground truth itself pushed
+ * through the model-size bottleneck: the upper bound of any upsampler) and
+ * an upsampler (bilinear = `backdrop mask --raw`, or bd_refiner). Adding a
+ * method is one function and one line in the methods table.
+ *
+ * It is a benchmark: it prints numbers and asserts nothing, but it fails
+ * loudly (exit 1) when data is missing.
+ *
+ * usage: quality --data SHARED_DATA_DIR --out OUT_DIR [--models a,b,...]
+ *                [--temporal-models a,b,...] [--no-temporal] BACKGROUND...
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <libyuv/convert.h>
+#include <libyuv/scale.h>
+#include <libyuv/scale_rgb.h>
+
+#include "backdrop.h"
+#include "metrics.h"
+
+/* BD_QUALITY_REFINER is set by the Makefile when include/backdrop.h has the
+ * "Mask refinement" API (bd_refiner_*); without it the refined rows are
+ * left out and the harness says so. */
+#ifndef BD_QUALITY_REFINER
+#define BD_QUALITY_REFINER 0
+#endif
+
+#define MAX_PORTRAITS 32
+#define MAX_BGS 16
+#define MAX_MODELS 8
+#define WEBCAM_W 1280
+#define WEBCAM_H 720
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "quality: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+static void *xcalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (!p)
+        die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Data                                                                      */
+
+struct portrait {
+    char name[64];
+    struct bd_image img;  /* RGB24 */
+    uint8_t *alpha;       /* one channel, img.width x img.height */
+    int bx0, by0, bx1, by1; /* bounding box of alpha >= 8 (inclusive) */
+};
+
+struct background {
+    char name[128];
+    struct bd_image img;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_portraits(const char *data, struct portrait *out)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/portraits-dev/image", data);
+    DIR *d = opendir(dir);
+    if (!d)
+        die("%s: cannot open (the portraits-dev data set is missing)", dir);
+    char *names[MAX_PORTRAITS];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_PORTRAITS) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && l < 60 && strcmp(e->d_name + l - 4, ".jpg") == 0) {
+            names[n] = xmalloc(l - 3);
+            memcpy(names[n], e->d_name, l - 4);
+            names[n][l - 4] = 0;
+            n++;
+        }
+    }
+    closedir(d);
+    if (n == 0)
+        die("%s: no portraits (*.jpg)", dir);
+    qsort(names, (size_t)n, sizeof names[0], cmp_str);
+    for (int i = 0; i < n; i++) {
+        struct portrait *p = &out[i];
+        char ip[1200], ap[1200];
+        snprintf(p->name, sizeof p->name, "%s", names[i]);
+        snprintf(ip, sizeof ip, "%s/portraits-dev/image/%s.jpg", data, names[i]);
+        snprintf(ap, sizeof ap, "%s/portraits-dev/alpha/%s.png", data, names[i]);
+        free(names[i]);
+        struct bd_image a;
+        if (bd_image_load(ip, 0, &p->img) != BD_OK)
+            die("%s: %s", ip, bd_last_error());
+        if (bd_image_load(ap, 0, &a) != BD_OK)
+            die("%s: %s (every portrait needs its alpha)", ap, bd_last_error());
+        if (a.width != p->img.width || a.height != p->img.height)
+            die("%s: alpha %dx%d for an image of %dx%d", ap, a.width, a.height, p->img.width,
+                p->img.height);
+        int w = a.width, h = a.height;
+        p->alpha = xmalloc((size_t)w * h);
+        p->bx0 = w;
+        p->by0 = h;
+        p->bx1 = p->by1 = -1;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                /* grey stored as RGB (or grey expanded by the loader): one channel */
+                uint8_t v = a.data[(size_t)y * a.stride + 3 * (size_t)x];
+                p->alpha[(size_t)y * w + x] = v;
+                if (v >= 8) {
+                    p->bx0 = x < p->bx0 ? x : p->bx0;
+                    p->bx1 = x > p->bx1 ? x : p->bx1;
+                    p->by0 = y < p->by0 ? y : p->by0;
+                    p->by1 = y > p->by1 ? y : p->by1;
+                }
+            }
+        bd_image_free(&a);
+        if (p->bx1 < 0)
+            die("%s: empty alpha", ap);
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scenes                                                                    */
+
+/* The background scaled to cover cw x ch (centre crop, box filter). */
+static void cover(const struct bd_image *bg, int cw, int ch, uint8_t *out)
+{
+    int sw = bg->width, sh = bg->height, x0 = 0, y0 = 0;
+    if ((double)sw / sh > (double)cw / ch) {
+        int w = (int)lround((double)sh * cw / ch);
+        x0 = (sw - w) / 2;
+        sw = w;
+    } else {
+        int h = (int)lround((double)sw * ch / cw);
+        y0 = (sh - h) / 2;
+        sh = h;
+    }
+    RGBScale(bg->data + (size_t)y0 * bg->stride + (size_t)x0 * 3, bg->stride, sw, sh, out, cw * 3,
+             cw, ch, kFilterBox);
+}
+
+/* xorshift64* and an Irwin-Hall (4 uniforms) approximation of N(0, 1). */
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static inline float gauss(uint64_t *s)
+{
+    uint64_t r = rng_next(s);
+    float u = (float)((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff) + (r >> 48)) / 65536.f;
+    return (u - 2.f) * 1.7320508f; /* variance of the sum is 4/12 */
+}
+
+/*
+ * Renders the portrait scaled by s and placed so that portrait pixel centre
+ * (u, v) lands on canvas point (u + 0.5) * s + tx - 0.5 (likewise y), over
+ * bg (cw x ch RGB). Bilinear sampling of premultiplied colour and alpha,
+ * edge-replicated inside the portrait, alpha 0 outside it.
+ * rgb = premul + (1 - a) * bg (+ noise), gt = round(255 a).
+ */
+static void compose(const struct portrait *p, double s, double tx, double ty, const uint8_t *bg,
+                    int cw, int ch, uint8_t *rgb, uint8_t *gt, float noise, uint64_t *rng)
+{
+    const int pw = p->img.width, ph = p->img.height, ps = p->img.stride;
+    for (int y = 0; y < ch; y++) {
+        double v = ((double)y + 0.5 - ty) / s - 0.5;
+        int vin = v >= -0.5 && v <= ph - 0.5;
+        double vc = v < 0 ? 0 : v > ph - 1 ? ph - 1 : v;
+        int y0 = (int)vc, y1 = y0 + 1 < ph ? y0 + 1 : ph - 1;
+        float fy = (float)(vc - y0);
+        for (int x = 0; x < cw; x++) {
+            size_t o = (size_t)y * cw + x;
+            double u = ((double)x + 0.5 - tx) / s - 0.5;
+            float a = 0.f, c[3] = {0, 0, 0};
+            if (vin && u >= -0.5 && u <= pw - 0.5) {
+                double uc = u < 0 ? 0 : u > pw - 1 ? pw - 1 : u;
+                int x0 = (int)uc, x1 = x0 + 1 < pw ? x0 + 1 : pw - 1;
+                float fx = (float)(uc - x0);
+                const int xs[4] = {x0, x1, x0, x1}, ys[4] = {y0, y0, y1, y1};
+                const float wt[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+                for (int k = 0; k < 4; k++) {
+                    float ak = p->alpha[(size_t)ys[k] * pw + xs[k]] / 255.f * wt[k];
+                    const uint8_t *px = p->img.data + (size_t)ys[k] * ps + 3 * (size_t)xs[k];
+                    a += ak;
+                    c[0] += ak * px[0];
+                    c[1] += ak * px[1];
+                    c[2] += ak * px[2];
+                }
+            }
+            for (int k = 0; k < 3; k++) {
+                float val = c[k] + (1.f - a) * bg[3 * o + k] + 0.5f;
+                if (noise > 0.f)
+                    val += noise * gauss(rng);
+                rgb[3 * o + k] = val <= 0.f ? 0 : val >= 255.f ? 255 : (uint8_t)val;
+            }
+            float g = a * 255.f + 0.5f;
+            gt[o] = g >= 255.f ? 255 : (uint8_t)g;
+        }
+    }
+}
+
+/* One frame to segment: RGB, ground truth, and its I420 (made on demand, as
+ * the refiner's guide). serial identifies the frame for the model cache. */
+struct frame {
+    int w, h;
+    uint8_t *rgb, *gt;
+    uint8_t *yuv; /* I420, NULL until needed */
+    long serial;
+};
+
+static void frame_alloc(struct frame *f, int w, int h)
+{
+    f->w = w;
+    f->h = h;
+    f->rgb = xmalloc((size_t)w * h * 3);
+    f->gt = xmalloc((size_t)w * h);
+    f->yuv = NULL;
+}
+
+static void frame_free(struct frame *f)
+{
+    free(f->rgb);
+    free(f->gt);
+    free(f->yuv);
+    memset(f, 0, sizeof *f);
+}
+
+static void frame_changed(struct frame *f)
+{
+    static long serial;
+    f->serial = ++serial;
+    free(f->yuv);
+    f->yuv = NULL;
+}
+
+/* I420 planes of an RGB24 (R first: libyuv's RAW) image. */
+static uint8_t *to_i420(const uint8_t *rgb, int stride, int w, int h)
+{
+    int cw = (w + 1) / 2, chh = (h + 1) / 2;
+    uint8_t *p = xmalloc((size_t)w * h + 2 * (size_t)cw * chh);
+    RAWToI420(rgb, stride, p, w, p + (size_t)w * h, cw, p + (size_t)w * h + (size_t)cw * chh, cw, w,
+              h);
+    return p;
+}
+
+enum framing { F_ORIG = 0, F_720 = 1, F_OWN = 2, F_COUNT };
+static const char *const framing_name[F_COUNT] = {
+    "original aspect", "1280x720 webcam crop",
+    "the portrait photos as they are (own backgrounds, no compositing)"};
+
+/* The still frame of portrait p over background b in framing fr. */
+static void still_frame(const struct portrait *p, const struct background *b, enum framing fr,
+                        struct frame *f)
+{
+    int cw, ch;
+    double s = 1, tx = 0, ty = 0;
+    if (fr == F_OWN) {
+        int w = p->img.width, h = p->img.height;
+        frame_alloc(f, w, h);
+        for (int y = 0; y < h; y++)
+            memcpy(f->rgb + (size_t)y * w * 3, p->img.data + (size_t)y * p->img.stride, (size_t)w * 3);
+        memcpy(f->gt, p->alpha, (size_t)w * h);
+        frame_changed(f);
+        return;
+    }
+    if (fr == F_ORIG) {
+        cw = p->img.width;
+        ch = p->img.height;
+    } else {
+        cw = WEBCAM_W;
+        ch = WEBCAM_H;
+        double sx = (double)cw / p->img.width, sy = (double)ch / p->img.height;
+        s = sx > sy ? sx : sy;
+        double sw = s * p->img.width, sh = s * p->img.height;
+        double x0 = s * (p->bx0 + p->bx1 + 1) / 2.0 - cw / 2.0;
+        double y0 = s * p->by0 - 0.05 * ch;
+        x0 = x0 < 0 ? 0 : x0 > sw - cw ? sw - cw : x0;
+        y0 = y0 < 0 ? 0 : y0 > sh - ch ? sh - ch : y0;
+        tx = -floor(x0);
+        ty = -floor(y0);
+    }
+    frame_alloc(f, cw, ch);
+    uint8_t *bg = xmalloc((size_t)cw * ch * 3);
+    cover(&b->img, cw, ch, bg);
+    compose(p, s, tx, ty, bg, cw, ch, f->rgb, f->gt, 0.f, NULL);
+    free(bg);
+    frame_changed(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Models and methods                                                        */
+
+enum geometry {
+    G_SQUASH = 0,     /* the whole frame scaled to the model's input (what
+                         bd_engine_segment_rgb does with any image) */
+    G_LBOX_BLACK = 1, /* padded to the model's aspect with black, centred */
+    G_LBOX_EDGE = 2,  /* padded with the nearest edge pixel (replicate) */
+    G_CROP = 3,       /* the centred crop with the model's aspect (the
+                         camera pipeline's choice); outside = background */
+    G_COUNT
+};
+enum predictor { P_MODEL, P_ORACLE };
+enum upsampler { U_BILINEAR, U_REFINE };
+
+struct refiner_slot {
+    int w, h;
+    struct bd_refiner *r;
+};
+
+struct mctx {
+    const char *name;
+    struct bd_model *model;
+    struct bd_engine *engine;
+    struct bd_model_info info;
+    /* the model's output per geometry for the frame of serial key[g] */
+    float *prob[G_COUNT];
+    long key[G_COUNT];
+    struct refiner_slot refiners[24];
+    int nrefiners;
+    double up_ms; /* time of the last upsampling step */
+};
+
+/* The region of the frame the model sees, as an RGB canvas. */
+struct canvas {
+    const uint8_t *rgb, *gt; /* views (stride 3*sw, sw) or owned copies */
+    int rgb_stride, gt_stride;
+    int w, h;
+    int ox, oy;   /* frame (0,0) is canvas (ox, oy) for letterbox;
+                     canvas (0,0) is frame (ox, oy) for crop */
+    uint8_t *own_rgb, *own_gt;
+};
+
+static void make_canvas(const struct mctx *m, const struct frame *f, enum geometry g, int need_gt,
+                        struct canvas *c)
+{
+    memset(c, 0, sizeof *c);
+    const int w = f->w, h = f->h;
+    const double ma = (double)m->info.in_width / m->info.in_height;
+    c->rgb = f->rgb;
+    c->gt = f->gt;
+    c->rgb_stride = 3 * w;
+    c->gt_stride = w;
+    c->w = w;
+    c->h = h;
+    if (g == G_SQUASH)
+        return;
+    int wide = (double)w / h > ma;
+    if (g == G_CROP) {
+        int cw = wide ? (int)lround(h * ma) : w, ch = wide ? h : (int)lround(w / ma);
+        cw = cw > w ? w : cw;
+        ch = ch > h ? h : ch;
+        /* even offsets: the I420 guide's chroma stays aligned */
+        c->ox = ((w - cw) / 2) & ~1;
+        c->oy = ((h - ch) / 2) & ~1;
+        c->w = cw;
+        c->h = ch;
+        c->rgb = f->rgb + (size_t)c->oy * 3 * w + (size_t)c->ox * 3;
+        c->gt = f->gt + (size_t)c->oy * w + c->ox;
+        return;
+    }
+    int cw = wide ? w : (int)lround(h * ma), ch = wide ? (int)lround(w / ma) : h;
+    cw = cw < w ? w : cw;
+    ch = ch < h ? h : ch;
+    c->w = cw;
+    c->h = ch;
+    c->ox = (cw - w) / 2;
+    c->oy = (ch - h) / 2;
+    uint8_t *rgb = c->own_rgb = xmalloc((size_t)cw * ch * 3);
+    for (int y = 0; y < ch; y++) {
+        int sy = y - c->oy, iny = sy >= 0 && sy < h;
+        sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+        for (int x = 0; x < cw; x++) {
+            int sx = x - c->ox, in = iny && sx >= 0 && sx < w;
+            sx = sx < 0 ? 0 : sx >= w ? w - 1 : sx;
+            uint8_t *o = rgb + ((size_t)y * cw + x) * 3;
+            if (!in && g == G_LBOX_BLACK) {
+                o[0] = o[1] = o[2] = 0;
+            } else {
+                const uint8_t *s = f->rgb + ((size_t)sy * w + sx) * 3;
+                o[0] = s[0];
+                o[1] = s[1];
+                o[2] = s[2];
+            }
+        }
+    }
+    c->rgb = rgb;
+    c->rgb_stride = 3 * cw;
+    if (need_gt) {
+        uint8_t *gt = c->own_gt = xcalloc((size_t)cw * ch);
+        for (int y = 0; y < h; y++)
+            memcpy(gt + (size_t)(y + c->oy) * cw + c->ox, f->gt + (size_t)y * w, (size_t)w);
+        c->gt = gt;
+        c->gt_stride = cw;
+    }
+}
+
+static void free_canvas(struct canvas *c)
+{
+    free(c->own_rgb);
+    free(c->own_gt);
+}
+
+static struct bd_refiner *refiner_for(struct mctx *m, int w, int h)
+{
+#if BD_QUALITY_REFINER
+    for (int i = 0; i < m->nrefiners; i++)
+        if (m->refiners[i].w == w && m->refiners[i].h == h)
+            return m->refiners[i].r;
+    if (m->nrefiners == (int)(sizeof m->refiners / sizeof m->refiners[0])) {
+        bd_refiner_destroy(m->refiners[0].r);
+        memmove(m->refiners, m->refiners + 1, sizeof m->refiners[0] * (size_t)(m->nrefiners - 1));
+        m->nrefiners--;
+    }
+    struct bd_refiner *r;
+    if (bd_refiner_create(w, h, m->info.out_width, m->info.out_height, NULL, &r) != BD_OK)
+        die("bd_refiner_create %dx%d: %s", w, h, bd_last_error());
+    m->refiners[m->nrefiners++] = (struct refiner_slot){w, h, r};
+    return r;
+#else
+    (void)m;
+    (void)w;
+    (void)h;
+    return NULL;
+#endif
+}
+
+/*
+ * The one pipeline every method is made of: fit the frame to the model
+ * (geometry), predict the low-resolution probability (the model, cached per
+ * frame and geometry so that methods differing only in the upsampler share
+ * one inference; or the ground truth box-scaled to the model's output size),
+ * upsample it to the canvas (bilinear, or the refiner: `tr` when given, a
+ * stream refiner kept across frames; else a per-size refiner reset first,
+ * as for a still image), and map the canvas back to the frame (letterbox:
+ * the frame's part; crop: 0 outside the crop).
+ */
+static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor pr,
+                enum upsampler up, struct bd_refiner *tr, uint8_t *out)
+{
+    const int ow = m->info.out_width, oh = m->info.out_height;
+    struct canvas c;
+    make_canvas(m, f, g, pr == P_ORACLE, &c);
+    float *prob;
+    float *oracle = NULL;
+    if (pr == P_MODEL) {
+        prob = m->prob[g];
+        if (m->key[g] != f->serial) {
+            if (bd_engine_segment_rgb(m->engine, c.rgb, c.rgb_stride, c.w, c.h, NULL, prob) != BD_OK)
+                die("%s: %s", m->name, bd_last_error());
+            m->key[g] = f->serial;
+        }
+    } else {
+        uint8_t *low = xmalloc((size_t)ow * oh);
+        ScalePlane(c.gt, c.gt_stride, c.w, c.h, low, ow, ow, oh, kFilterBox);
+        prob = oracle = xmalloc(sizeof(float) * (size_t)ow * oh);
+        for (int i = 0; i < ow * oh; i++)
+            prob[i] = low[i] / 255.f;
+        free(low);
+    }
+    int direct = g == G_SQUASH;
+    uint8_t *cm = direct ? out : xmalloc((size_t)c.w * c.h);
+    double t0 = now_ms();
+    if (up == U_BILINEAR) {
+        bd_mask_upsample_bilinear(prob, ow, oh, cm, c.w, c.w, c.h);
+    } else {
+#if BD_QUALITY_REFINER
+        uint8_t *low = xmalloc((size_t)ow * oh);
+        for (int i = 0; i < ow * oh; i++) {
+            float v = prob[i] * 255.f + 0.5f;
+            low[i] = v <= 0.f ? 0 : v >= 255.f ? 255 : (uint8_t)v;
+        }
+        const uint8_t *Y, *U, *V;
+        int ys, uvs;
+        uint8_t *own = NULL;
+        if (g == G_SQUASH || g == G_CROP) {
+            if (!f->yuv)
+                f->yuv = to_i420(f->rgb, 3 * f->w, f->w, f->h);
+            int fcw = (f->w + 1) / 2, fch = (f->h + 1) / 2;
+            ys = f->w;
+            uvs = fcw;
+            Y = f->yuv + (size_t)c.oy * ys + (size_t)c.ox * (g == G_CROP);
+            if (g != G_CROP)
+                Y = f->yuv;
+            size_t uo = g == G_CROP ? (size_t)(c.oy / 2) * uvs + (size_t)(c.ox / 2) : 0;
+            U = f->yuv + (size_t)f->w * f->h + uo;
+            V = f->yuv + (size_t)f->w * f->h + (size_t)fcw * fch + uo;
+        } else {
+            own = to_i420(c.rgb, c.rgb_stride, c.w, c.h);
+            int ccw = (c.w + 1) / 2, cch = (c.h + 1) / 2;
+            ys = c.w;
+            uvs = ccw;
+            Y = own;
+            U = own + (size_t)c.w * c.h;
+            V = U + (size_t)ccw * cch;
+        }
+        struct bd_refiner *r = tr;
+        if (!r) {
+            r = refiner_for(m, c.w, c.h);
+            bd_refiner_reset(r);
+        }
+        if (bd_refiner_run(r, low, ow, Y, ys, U, V, uvs, cm, c.w) != BD_OK)
+            die("bd_refiner_run: %s", bd_last_error());
+        free(own);
+        free(low);
+#else
+        (void)tr;
+        die("refined method without the refiner API");
+#endif
+    }
+    m->up_ms = now_ms() - t0;
+    if (g == G_LBOX_BLACK || g == G_LBOX_EDGE) {
+        for (int y = 0; y < f->h; y++)
+            memcpy(out + (size_t)y * f->w, cm + (size_t)(y + c.oy) * c.w + c.ox, (size_t)f->w);
+    } else if (g == G_CROP) {
+        memset(out, 0, (size_t)f->w * f->h);
+        for (int y = 0; y < c.h; y++)
+            memcpy(out + (size_t)(y + c.oy) * f->w + c.ox, cm + (size_t)y * c.w, (size_t)c.w);
+    }
+    if (!direct)
+        free(cm);
+    free(oracle);
+    free_canvas(&c);
+}
+
+/* ---- the methods: one function each ---------------------------------- */
+
+typedef void (*method_fn)(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr);
+
+/* `backdrop mask --raw`: bd_engine_segment_rgb on the whole frame (squashed
+ * to the model's input) + bd_mask_upsample_bilinear. The baseline. */
+static void method_raw(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_SQUASH, P_MODEL, U_BILINEAR, NULL, out);
+}
+
+static void method_lbox_black(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_LBOX_BLACK, P_MODEL, U_BILINEAR, NULL, out);
+}
+
+static void method_lbox_edge(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_LBOX_EDGE, P_MODEL, U_BILINEAR, NULL, out);
+}
+
+static void method_crop(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_CROP, P_MODEL, U_BILINEAR, NULL, out);
+}
+
+/* The refiner (default options) on the squashed model output. */
+static void method_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    run(m, f, G_SQUASH, P_MODEL, U_REFINE, tr, out);
+}
+
+static void method_lbox_edge_refined(struct mctx *m, struct frame *f, uint8_t *out,
+                                     struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_LBOX_EDGE, P_MODEL, U_REFINE, NULL, out);
+}
+
+static void method_crop_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_CROP, P_MODEL, U_REFINE, NULL, out);
+}
+
+/* Upper bounds: the ground truth through the model-size bottleneck (box
+ * down to the output size, bilinear up): the best any bilinear upsampler
+ * of a perfect model could do. */
+static void method_oracle(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_SQUASH, P_ORACLE, U_BILINEAR, NULL, out);
+}
+
+static void method_oracle_lbox(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_LBOX_BLACK, P_ORACLE, U_BILINEAR, NULL, out);
+}
+
+/* The ground truth through the bottleneck, then refined with the frame as
+ * guide: how much of the bottleneck's loss the refiner alone recovers. */
+static void method_oracle_refined(struct mctx *m, struct frame *f, uint8_t *out,
+                                  struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_SQUASH, P_ORACLE, U_REFINE, NULL, out);
+}
+
+struct method {
+    const char *name;
+    method_fn fn;
+    int refiner; /* needs the refiner API */
+};
+
+static const struct method methods[] = {
+    {"raw (squash)", method_raw, 0},
+    {"letterbox black", method_lbox_black, 0},
+    {"letterbox edge", method_lbox_edge, 0},
+    {"centre crop", method_crop, 0},
+    {"refined (squash)", method_refined, 1},
+    {"refined letterbox edge", method_lbox_edge_refined, 1},
+    {"refined centre crop", method_crop_refined, 1},
+    {"bound: gt@model squash", method_oracle, 0},
+    {"bound: gt@model letterbox", method_oracle_lbox, 0},
+    {"bound: gt@model refined", method_oracle_refined, 1},
+};
+#define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
+
+static int method_enabled(int i)
+{
+    return !methods[i].refiner || BD_QUALITY_REFINER;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Still set                                                                 */
+
+struct acc {
+    double iou, mad, bf, tmad, up_ms;
+    int n;
+};
+
+static void acc_add(struct acc *a, const struct scores *s, double up_ms)
+{
+    a->iou += s->iou;
+    a->mad += s->mad;
+    a->bf += s->bf;
+    a->tmad += s->tmad;
+    a->up_ms += up_ms;
+    a->n++;
+}
+
+static void print_table(const struct mctx *m, enum framing fr, const struct acc *a, int nimg)
+{
+    printf("\n%s, %s (%dx%d model input), %d images\n", m->name, framing_name[fr], m->info.in_width,
+           m->info.in_height, nimg);
+    printf("  %-27s %7s %7s %7s %8s %9s\n", "method", "IoU", "MAD", "bnd F", "trimap", "up ms");
+    for (int i = 0; i < NMETHODS; i++) {
+        if (!method_enabled(i) || a[i].n == 0)
+            continue;
+        double n = a[i].n;
+        printf("  %-27s %7.3f %7.1f %7.3f %8.1f %9.1f\n", methods[i].name, a[i].iou / n,
+               a[i].mad / n, a[i].bf / n, a[i].tmad / n, a[i].up_ms / n);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Temporal set                                                              */
+
+#define T_FRAMES 300
+#define T_FPS 30.0
+#define LAG_K 8
+
+/*
+ * The motion script (t in seconds, 1280x720, portrait scale s, the
+ * person's bounding-box centre at canvas x = X, the portrait's bottom at
+ * canvas y = B, always below the frame's bottom so no cut edge shows):
+ *   0-2 s   still: s = 0.63, X = 640, B = 750
+ *   2-5 s   sway: X = 640 + 200 sin(2 pi (t-2) / 3)   (peak 419 px/s)
+ *   5-7 s   zoom: s = 0.63 + 0.05 sin(2 pi (t-5) / 2), bottom anchored
+ *   7-8 s   still
+ *   8-10 s  fast sway and bob: X = 640 + 120 sin(2 pi (t-8)),
+ *           B = 750 + 15 sin(4 pi (t-8))                (peak 754 px/s)
+ * Frames are "moving" when their pose differs from the previous frame's.
+ */
+static void pose(int i, double *s, double *X, double *B)
+{
+    double t = i / T_FPS;
+    *s = 0.63;
+    *X = 640;
+    *B = 750;
+    if (t >= 2 && t < 5)
+        *X = 640 + 200 * sin(2 * M_PI * (t - 2) / 3);
+    else if (t >= 5 && t < 7)
+        *s = 0.63 + 0.05 * sin(2 * M_PI * (t - 5) / 2);
+    else if (t >= 8) {
+        *X = 640 + 120 * sin(2 * M_PI * (t - 8));
+        *B = 750 + 15 * sin(4 * M_PI * (t - 8));
+    }
+}
+
+struct tstate {
+    uint8_t *prev, *cur;
+    struct bd_refiner *r;
+    int temporal; /* refiner with temporal smoothing */
+    double flick, flick_band, flick_still;
+    double nflick, nflick_band, nflick_still;
+    double lag[LAG_K + 1];
+    double nlag;
+    struct acc sc;
+};
+
+static void temporal(const struct portrait *p, const struct background *b, struct mctx **ms, int nm,
+                     const char *outdir)
+{
+    const int W = WEBCAM_W, H = WEBCAM_H;
+    const size_t N = (size_t)W * H;
+    printf("\n== temporal set: %s over %s, %dx%d, %d frames at %.0f fps, noise sigma 2 ==\n",
+           p->name, b->name, W, H, T_FRAMES, T_FPS);
+    uint8_t *bg = xmalloc(N * 3);
+    cover(&b->img, W, H, bg);
+    struct frame f;
+    frame_alloc(&f, W, H);
+    uint8_t *ring[LAG_K + 1];
+    for (int k = 0; k <= LAG_K; k++)
+        ring[k] = xcalloc(N);
+    int32_t *swept = xmalloc(sizeof(int32_t) * N);
+    long nswept = 0;
+    uint8_t *scratch = xmalloc(N);
+    /* method list of the temporal set */
+    /* TM_LATE: the raw mask of frame t-2 shown with frame t, as a live
+     * pipeline does when inference trails the camera by two frames; it
+     * also checks the lag measure (it must read 2). */
+    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_COUNT };
+    static const char *const tm_name[TM_COUNT] = {"raw", "raw, 2 frames late (check)",
+                                                  "refined (temporal on)", "refined (temporal off)"};
+    int ntm = BD_QUALITY_REFINER ? TM_COUNT : 2;
+    uint8_t *late[MAX_MODELS][3];
+    for (int mi = 0; mi < nm; mi++)
+        for (int k = 0; k < 3; k++)
+            late[mi][k] = xcalloc(N);
+    struct tstate *st = xcalloc(sizeof *st * (size_t)nm * TM_COUNT);
+    for (int mi = 0; mi < nm; mi++)
+        for (int j = 0; j < ntm; j++) {
+            struct tstate *t = &st[mi * TM_COUNT + j];
+            t->prev = xcalloc(N);
+            t->cur = xcalloc(N);
+            t->temporal = j == TM_REF;
+            (void)TM_REF_NOT;
+#if BD_QUALITY_REFINER
+            if (j >= TM_REF) {
+                struct bd_refine_options o;
+                bd_refine_options_default(&o);
+                o.temporal = t->temporal;
+                if (bd_refiner_create(W, H, ms[mi]->info.out_width, ms[mi]->info.out_height, &o,
+                                      &t->r) != BD_OK)
+                    die("bd_refiner_create: %s", bd_last_error());
+            }
+#endif
+        }
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    double ps = 0, pX = 0, pB = 0;
+    int moving_prev = 0;
+    for (int i = 0; i < T_FRAMES; i++) {
+        double s, X, B;
+        pose(i, &s, &X, &B);
+        int moving = i > 0 && (s != ps || X != pX || B != pB);
+        ps = s;
+        pX = X;
+        pB = B;
+        double cx = (p->bx0 + p->bx1 + 1) / 2.0;
+        compose(p, s, X - s * cx, B - s * p->img.height, bg, W, H, f.rgb, f.gt, 2.f, &rng);
+        frame_changed(&f);
+        uint8_t *gt_prev = ring[(i + LAG_K) % (LAG_K + 1)]; /* frame i-1 */
+        memcpy(ring[i % (LAG_K + 1)], f.gt, N);
+        struct gt_frame g;
+        if (gt_frame_init(&g, f.gt, W, H))
+            die("out of memory");
+        /* swept band: where the ground truth changed within the last K frames */
+        int lag_frame = moving && i >= LAG_K;
+        if (lag_frame) {
+            nswept = 0;
+            for (size_t q = 0; q < N; q++) {
+                uint8_t v = f.gt[q], ch = 0;
+                for (int k = 1; k <= LAG_K; k++)
+                    ch |= ring[(i - k) % (LAG_K + 1)][q] != v;
+                if (ch)
+                    swept[nswept++] = (int32_t)q;
+            }
+        }
+        for (int mi = 0; mi < nm; mi++)
+            for (int j = 0; j < ntm; j++) {
+                struct tstate *t = &st[mi * TM_COUNT + j];
+                if (j == TM_RAW) {
+                    method_raw(ms[mi], &f, t->cur, NULL);
+                    memcpy(late[mi][i % 3], t->cur, N);
+                } else if (j == TM_LATE) {
+                    memcpy(t->cur, late[mi][(i < 2 ? 0 : i - 2) % 3], N);
+                    ms[mi]->up_ms = 0;
+                } else {
+                    method_refined(ms[mi], &f, t->cur, t->r);
+                }
+                struct scores sc;
+                score_mask(&g, t->cur, scratch, &sc);
+                acc_add(&t->sc, &sc, ms[mi]->up_ms);
+                if (i > 0) {
+                    uint64_t s_all = 0, s_band = 0;
+                    long n_all = 0, n_band = 0;
+                    for (size_t q = 0; q < N; q++) {
+                        if (f.gt[q] != gt_prev[q])
+                            continue;
+                        int d = t->cur[q] - t->prev[q];
+                        d = d < 0 ? -d : d;
+                        s_all += (uint64_t)d;
+                        n_all++;
+                        if (g.band[q]) {
+                            s_band += (uint64_t)d;
+                            n_band++;
+                        }
+                    }
+                    t->flick += (double)s_all / 255.0;
+                    t->nflick += (double)n_all;
+                    t->flick_band += (double)s_band / 255.0;
+                    t->nflick_band += (double)n_band;
+                    if (!moving && !moving_prev) {
+                        t->flick_still += (double)s_band / 255.0;
+                        t->nflick_still += (double)n_band;
+                    }
+                }
+                if (lag_frame) {
+                    for (int k = 0; k <= LAG_K; k++) {
+                        const uint8_t *gk = ring[(i - k + LAG_K + 1) % (LAG_K + 1)];
+                        uint64_t sad = 0;
+                        for (long q = 0; q < nswept; q++) {
+                            int d = t->cur[swept[q]] - gk[swept[q]];
+                            sad += (uint64_t)(d < 0 ? -d : d);
+                        }
+                        t->lag[k] += (double)sad / 255.0;
+                    }
+                    t->nlag += (double)nswept;
+                }
+                uint8_t *sw = t->prev;
+                t->prev = t->cur;
+                t->cur = sw;
+            }
+        moving_prev = moving;
+        gt_frame_free(&g);
+        if (i == 150) {
+            /* one mid-sway frame for the eye: input | raw | refined | gt */
+            char path[1100];
+            snprintf(path, sizeof path, "%s/temporal_frame150.png", outdir);
+            uint8_t *strip = xmalloc((size_t)W / 2 * 4 * (H / 2) * 3);
+            int cols = 4;
+            for (int c = 0; c < cols; c++) {
+                const uint8_t *src = NULL;
+                if (c == 0)
+                    src = f.rgb;
+                const uint8_t *mk = c == 1 ? st[0].prev
+                                           : c == 2 ? (ntm > TM_REF ? st[TM_REF].prev : NULL) : f.gt;
+                uint8_t *tile = xmalloc((size_t)W / 2 * (H / 2) * 3);
+                if (src) {
+                    RGBScale(src, W * 3, W, H, tile, W / 2 * 3, W / 2, H / 2, kFilterBox);
+                } else if (mk) {
+                    uint8_t *gm = xmalloc((size_t)W / 2 * (H / 2));
+                    ScalePlane(mk, W, W, H, gm, W / 2, W / 2, H / 2, kFilterBox);
+                    for (int q = 0; q < W / 2 * (H / 2); q++)
+                        tile[3 * q] = tile[3 * q + 1] = tile[3 * q + 2] = gm[q];
+                    free(gm);
+                } else {
+                    memset(tile, 64, (size_t)W / 2 * (H / 2) * 3);
+                }
+                for (int y = 0; y < H / 2; y++)
+                    memcpy(strip + ((size_t)y * (W / 2 * cols) + (size_t)c * (W / 2)) * 3,
+                           tile + (size_t)y * (W / 2) * 3, (size_t)W / 2 * 3);
+                free(tile);
+            }
+            if (bd_image_write_png(path, strip, W / 2 * cols * 3, W / 2 * cols, H / 2, 3) != BD_OK)
+                die("%s: %s", path, bd_last_error());
+            free(strip);
+        }
+    }
+    printf("  flicker = 1000 * mean |m_t - m_t-1| (0..1) over pixels whose ground truth did not change\n"
+           "  (all / in the trimap band of gt_t / band in still frames); edge lag = argmin_k of the\n"
+           "  MAD(m_t, gt_t-k) over the band swept by the edge in the last %d frames, moving frames\n",
+           LAG_K);
+    for (int mi = 0; mi < nm; mi++) {
+        printf("  %s\n", ms[mi]->name);
+        printf("    %-27s %6s %6s %7s %7s %7s %8s %6s %7s %7s\n", "method", "IoU", "bndF", "trimap",
+               "flickr", "fl.band", "fl.still", "lag", "MAD@0", "MAD@lag");
+        for (int j = 0; j < ntm; j++) {
+            struct tstate *t = &st[mi * TM_COUNT + j];
+            double L[LAG_K + 1];
+            int best = 0;
+            for (int k = 0; k <= LAG_K; k++) {
+                L[k] = t->nlag > 0 ? 1000.0 * t->lag[k] / t->nlag : 0;
+                if (L[k] < L[best])
+                    best = k;
+            }
+            /* sub-frame: the vertex of the parabola through the minimum */
+            double lag = best;
+            if (best > 0 && best < LAG_K) {
+                double den = L[best - 1] - 2 * L[best] + L[best + 1];
+                if (den > 0)
+                    lag += 0.5 * (L[best - 1] - L[best + 1]) / den;
+            } else if (best == 0 && L[1] > L[0]) {
+                /* mirror: a parabola through L[1], L[0], L[1] has its vertex at 0;
+                 * only a positive lag is physical */
+                lag = 0;
+            }
+            double n = t->sc.n;
+            printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f\n", tm_name[j],
+                   t->sc.iou / n, t->sc.bf / n, t->sc.tmad / n,
+                   t->nflick ? 1000 * t->flick / t->nflick : 0,
+                   t->nflick_band ? 1000 * t->flick_band / t->nflick_band : 0,
+                   t->nflick_still ? 1000 * t->flick_still / t->nflick_still : 0, lag, L[0], L[best]);
+        }
+    }
+    for (int q = 0; q < nm * TM_COUNT; q++) {
+        free(st[q].prev);
+        free(st[q].cur);
+#if BD_QUALITY_REFINER
+        bd_refiner_destroy(st[q].r);
+#endif
+    }
+    free(st);
+    for (int mi = 0; mi < nm; mi++)
+        for (int k = 0; k < 3; k++)
+            free(late[mi][k]);
+    for (int k = 0; k <= LAG_K; k++)
+        free(ring[k]);
+    free(swept);
+    free(scratch);
+    free(bg);
+    frame_free(&f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Contact sheet                                                             */
+
+#define TILE_W 320
+#define TILE_H 180
+
+static void put_tile(uint8_t *sheet, int sheet_w, int row, int col, const uint8_t *rgb,
+                     const uint8_t *grey, int stride, int w, int h)
+{
+    uint8_t *tile = xmalloc((size_t)TILE_W * TILE_H * 3);
+    if (rgb) {
+        RGBScale(rgb, stride, w, h, tile, TILE_W * 3, TILE_W, TILE_H, kFilterBox);
+    } else if (grey) {
+        uint8_t *g = xmalloc((size_t)TILE_W * TILE_H);
+        ScalePlane(grey, stride, w, h, g, TILE_W, TILE_W, TILE_H, kFilterBox);
+        for (int i = 0; i < TILE_W * TILE_H; i++)
+            tile[3 * i] = tile[3 * i + 1] = tile[3 * i + 2] = g[i];
+        free(g);
+    } else {
+        memset(tile, 64, (size_t)TILE_W * TILE_H * 3);
+    }
+    for (int y = 0; y < TILE_H; y++)
+        memcpy(sheet + ((size_t)(row * TILE_H + y) * sheet_w + (size_t)col * TILE_W) * 3,
+               tile + (size_t)y * TILE_W * 3, TILE_W * 3);
+    free(tile);
+}
+
+/*
+ * For a few 1280x720 frames: a row input | raw | refined | ground truth
+ * (whole frame, 1/4 scale), then the same four at 1:1 around the top of the
+ * head (where hair shows what an upsampler does).
+ */
+static void contact_sheet(const struct portrait *ps, int np, const struct background *bs, int nb,
+                          struct mctx *m, const char *path)
+{
+    const int picks[3][2] = {{1, 0}, {3, 1}, {5, 3}};
+    const int rows = 6, cols = 4, sw = cols * TILE_W;
+    uint8_t *sheet = xcalloc((size_t)sw * rows * TILE_H * 3);
+    for (int k = 0; k < 3; k++) {
+        const struct portrait *p = &ps[picks[k][0] % np];
+        const struct background *b = &bs[picks[k][1] % nb];
+        struct frame f;
+        still_frame(p, b, F_720, &f);
+        uint8_t *raw = xmalloc((size_t)f.w * f.h), *ref = NULL;
+        method_raw(m, &f, raw, NULL);
+        if (BD_QUALITY_REFINER) {
+            ref = xmalloc((size_t)f.w * f.h);
+            method_refined(m, &f, ref, NULL);
+        }
+        put_tile(sheet, sw, 2 * k, 0, f.rgb, NULL, f.w * 3, f.w, f.h);
+        put_tile(sheet, sw, 2 * k, 1, NULL, raw, f.w, f.w, f.h);
+        put_tile(sheet, sw, 2 * k, 2, NULL, ref, f.w, f.w, f.h);
+        put_tile(sheet, sw, 2 * k, 3, NULL, f.gt, f.w, f.w, f.h);
+        /* 1:1 window centred on the top of the person */
+        int top = 0;
+        long sx = 0, n = 0;
+        for (int y = 0; y < f.h && !n; y++)
+            for (int x = 0; x < f.w; x++)
+                if (f.gt[(size_t)y * f.w + x] >= 128) {
+                    sx += x;
+                    n++;
+                    top = y;
+                }
+        int cx = n ? (int)(sx / n) : f.w / 2;
+        int x0 = cx - TILE_W / 2, y0 = top - TILE_H / 4;
+        x0 = x0 < 0 ? 0 : x0 > f.w - TILE_W ? f.w - TILE_W : x0;
+        y0 = y0 < 0 ? 0 : y0 > f.h - TILE_H ? f.h - TILE_H : y0;
+        size_t o = (size_t)y0 * f.w + x0;
+        put_tile(sheet, sw, 2 * k + 1, 0, f.rgb + 3 * o, NULL, f.w * 3, TILE_W, TILE_H);
+        put_tile(sheet, sw, 2 * k + 1, 1, NULL, raw + o, f.w, TILE_W, TILE_H);
+        put_tile(sheet, sw, 2 * k + 1, 2, NULL, ref ? ref + o : NULL, f.w, TILE_W, TILE_H);
+        put_tile(sheet, sw, 2 * k + 1, 3, NULL, f.gt + o, f.w, TILE_W, TILE_H);
+        printf("  sheet rows %d-%d: %s over %s\n", 2 * k + 1, 2 * k + 2, p->name, b->name);
+        free(raw);
+        free(ref);
+        frame_free(&f);
+    }
+    if (bd_image_write_png(path, sheet, sw * 3, sw, rows * TILE_H, 3) != BD_OK)
+        die("%s: %s", path, bd_last_error());
+    free(sheet);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int split(char *list, char **out, int max)
+{
+    int n = 0;
+    for (char *t = strtok(list, ","); t && n < max; t = strtok(NULL, ","))
+        out[n++] = t;
+    return n;
+}
+
+static void open_model(const char *name, struct mctx *m)
+{
+    memset(m, 0, sizeof *m);
+    m->name = name;
+    if (bd_model_open(name, &m->model) != BD_OK)
+        die("model %s: %s", name, bd_last_error());
+    if (bd_engine_create(m->model, NULL, &m->engine) != BD_OK)
+        die("engine %s: %s", name, bd_last_error());
+    bd_model_get_info(m->model, &m->info);
+    for (int g = 0; g < G_COUNT; g++) {
+        m->prob[g] = xmalloc(sizeof(float) * (size_t)m->info.out_width * m->info.out_height);
+        m->key[g] = -1;
+    }
+    const char *slash = strrchr(name, '/');
+    m->name = slash ? slash + 1 : name;
+}
+
+static void close_model(struct mctx *m)
+{
+#if BD_QUALITY_REFINER
+    for (int i = 0; i < m->nrefiners; i++)
+        bd_refiner_destroy(m->refiners[i].r);
+#endif
+    for (int g = 0; g < G_COUNT; g++)
+        free(m->prob[g]);
+    bd_engine_destroy(m->engine);
+    bd_model_destroy(m->model);
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL, *outdir = NULL;
+    char models_arg[1024] = "general,landscape", tmodels_arg[1024] = "general,landscape";
+    const char *bg_paths[MAX_BGS];
+    int nb = 0, do_temporal = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            data = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            outdir = argv[++i];
+        else if (!strcmp(argv[i], "--models") && i + 1 < argc)
+            snprintf(models_arg, sizeof models_arg, "%s", argv[++i]);
+        else if (!strcmp(argv[i], "--temporal-models") && i + 1 < argc)
+            snprintf(tmodels_arg, sizeof tmodels_arg, "%s", argv[++i]);
+        else if (!strcmp(argv[i], "--no-temporal"))
+            do_temporal = 0;
+        else if (argv[i][0] == '-')
+            die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
+                "[--models a,b] [--temporal-models a,b] [--no-temporal] BACKGROUND...",
+                argv[i]);
+        else if (nb < MAX_BGS)
+            bg_paths[nb++] = argv[i];
+    }
+    if (!data || !outdir)
+        die("usage: quality --data SHARED_DATA_DIR --out OUT_DIR [--models a,b] BACKGROUND...");
+    if (nb < 5)
+        die("%d background(s) given; the still set needs at least 5 (bench/quality/fetch-backgrounds.sh)",
+            nb);
+    mkdir(outdir, 0755);
+
+    static struct portrait ps[MAX_PORTRAITS];
+    int np = load_portraits(data, ps);
+    static struct background bs[MAX_BGS];
+    for (int i = 0; i < nb; i++) {
+        if (bd_image_load(bg_paths[i], 0, &bs[i].img) != BD_OK)
+            die("background %s: %s", bg_paths[i], bd_last_error());
+        const char *s = strrchr(bg_paths[i], '/');
+        snprintf(bs[i].name, sizeof bs[i].name, "%s", s ? s + 1 : bg_paths[i]);
+    }
+
+    char *mnames[MAX_MODELS], *tnames[MAX_MODELS];
+    int nm = split(models_arg, mnames, MAX_MODELS);
+    int ntm = split(tmodels_arg, tnames, MAX_MODELS);
+    static struct mctx ms[MAX_MODELS];
+    for (int i = 0; i < nm; i++)
+        open_model(mnames[i], &ms[i]);
+
+    printf("backdrop mask quality: %d portraits x %d backgrounds, 2 framings; models:", np, nb);
+    for (int i = 0; i < nm; i++)
+        printf(" %s (%dx%d)", ms[i].name, ms[i].info.in_width, ms[i].info.in_height);
+    printf("\nground truth = the portraits' alpha (P3M-Net predictions: pseudo-ground-truth)\n");
+    if (!BD_QUALITY_REFINER)
+        printf("note: include/backdrop.h has no bd_refiner_* API: the refined rows are left out\n");
+    printf("backgrounds:");
+    for (int i = 0; i < nb; i++)
+        printf(" %s (%dx%d)", bs[i].name, bs[i].img.width, bs[i].img.height);
+    printf("\n");
+
+    double t0 = now_ms();
+    struct acc *acc = xcalloc(sizeof(struct acc) * (size_t)nm * F_COUNT * NMETHODS);
+    /* per background: the first five methods (raw .. refined) */
+    struct acc *bacc = xcalloc(sizeof(struct acc) * (size_t)nm * F_COUNT * MAX_BGS * 5);
+    for (int fr = 0; fr < F_COUNT; fr++)
+        for (int pi = 0; pi < np; pi++)
+            for (int bi = 0; bi < (fr == F_OWN ? 1 : nb); bi++) {
+                struct frame f;
+                still_frame(&ps[pi], &bs[bi], (enum framing)fr, &f);
+                struct gt_frame g;
+                if (gt_frame_init(&g, f.gt, f.w, f.h))
+                    die("out of memory");
+                uint8_t *mask = xmalloc((size_t)f.w * f.h), *scratch = xmalloc((size_t)f.w * f.h);
+                for (int mi = 0; mi < nm; mi++)
+                    for (int k = 0; k < NMETHODS; k++) {
+                        if (!method_enabled(k))
+                            continue;
+                        methods[k].fn(&ms[mi], &f, mask, NULL);
+                        struct scores s;
+                        score_mask(&g, mask, scratch, &s);
+                        acc_add(&acc[((size_t)mi * F_COUNT + fr) * NMETHODS + k], &s, ms[mi].up_ms);
+                        if (fr != F_OWN && k < 5)
+                            acc_add(&bacc[(((size_t)mi * F_COUNT + fr) * MAX_BGS + bi) * 5 + k], &s, 0);
+                    }
+                free(mask);
+                free(scratch);
+                gt_frame_free(&g);
+                frame_free(&f);
+            }
+    printf("(metrics: IoU at 0.5; MAD and trimap MAD x1000 on 0..1; boundary F at 3 px; means over"
+           " images; up ms = upsampling step per frame)\n");
+    for (int mi = 0; mi < nm; mi++)
+        for (int fr = 0; fr < F_COUNT; fr++)
+            print_table(&ms[mi], (enum framing)fr, &acc[((size_t)mi * F_COUNT + fr) * NMETHODS],
+                        fr == F_OWN ? np : np * nb);
+    printf("\nper background, mean over the %d portraits: IoU / boundary F of raw and refined (squash)\n",
+           np);
+    for (int mi = 0; mi < nm; mi++)
+        for (int fr = 0; fr < F_OWN; fr++) {
+            printf("  %-10s %-21s", ms[mi].name, framing_name[fr]);
+            for (int bi = 0; bi < nb; bi++) {
+                const struct acc *a = &bacc[(((size_t)mi * F_COUNT + fr) * MAX_BGS + bi) * 5];
+                printf("  %s %.3f/%.2f", bs[bi].name, a[0].iou / a[0].n, a[0].bf / a[0].n);
+                if (a[4].n)
+                    printf(" -> %.3f/%.2f", a[4].iou / a[4].n, a[4].bf / a[4].n);
+            }
+            printf("\n");
+        }
+    printf("\nissue 4's measurements, for comparison (general, raw, its own 5 backgrounds):\n"
+           "  original aspect: IoU 0.948, bnd F 0.56, trimap MAD 121\n"
+           "  1280x720 squashed to 256x256: IoU 0.929, bnd F 0.57, trimap MAD 123\n"
+           "  bound (gt through the 256 px bottleneck): IoU 0.993, bnd F ~0.9\n");
+    printf("still set: %.1f s\n", (now_ms() - t0) / 1000);
+    free(acc);
+    free(bacc);
+
+    char path[1100];
+    int gen = -1;
+    for (int i = 0; i < nm; i++)
+        if (!strcmp(ms[i].name, "general"))
+            gen = i;
+    snprintf(path, sizeof path, "%s/contact_sheet.png", outdir);
+    printf("\ncontact sheet (%s; columns input | raw | refined | ground truth):\n",
+           ms[gen >= 0 ? gen : 0].name);
+    contact_sheet(ps, np, bs, nb, &ms[gen >= 0 ? gen : 0], path);
+    printf("  wrote %s\n", path);
+
+    if (do_temporal) {
+        t0 = now_ms();
+        struct mctx *tm[MAX_MODELS];
+        int n = 0;
+        for (int i = 0; i < ntm; i++) {
+            int found = -1;
+            for (int j = 0; j < nm; j++)
+                if (!strcmp(ms[j].name, tnames[i]))
+                    found = j;
+            if (found < 0)
+                die("temporal model %s is not among --models", tnames[i]);
+            tm[n++] = &ms[found];
+        }
+        int pt = 0;
+        for (int i = 0; i < np; i++)
+            if (!strcmp(ps[i].name, "p_09ba26b4"))
+                pt = i;
+        temporal(&ps[pt], &bs[0], tm, n, outdir);
+        printf("  wrote %s/temporal_frame150.png (input | raw | refined | ground truth)\n", outdir);
+        printf("temporal set: %.1f s\n", (now_ms() - t0) / 1000);
+    }
+
+    for (int i = 0; i < nm; i++)
+        close_model(&ms[i]);
+    for (int i = 0; i < np; i++) {
+        bd_image_free(&ps[i].img);
+        free(ps[i].alpha);
+    }
+    for (int i = 0; i < nb; i++)
+        bd_image_free(&bs[i].img);
+    return 0;
+}
