@@ -10,7 +10,8 @@
  * is printed (these machines are shared: one run can be 30% off).
  *  - mode=offline: every frame gets its own inference (the worst case for
  *    CPU), effect = pass (effect toggled off: source + copy + sink only),
- *    blur, image. cpu_ms = process CPU time per frame (all threads), and
+ *    blur-raw (the model's mask upsampled bilinearly, no refinement),
+ *    blur and image (refined masks, the default). cpu_ms = process CPU time per frame (all threads), and
  *    the per-stage thread-CPU means from bd_pipeline_stats.
  *  - mode=live: the file played at its own rate (as a camera delivers),
  *    blur: out_fps, dropped, latency p50/p99 (frame read → output written)
@@ -52,6 +53,7 @@ static int run(const char *label, const char *file, const char *name, enum bd_pa
     cfg.background = bg;
     cfg.loop = 1;
     cfg.max_frames = frames;
+    cfg.raw_mask = strstr(name, "raw") != NULL;
     struct bd_pipeline *p = NULL;
     if (bd_pipeline_create(&cfg, &p) != BD_OK) {
         fprintf(stderr, "bench_pipeline: %s\n", bd_last_error());
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
     /* warm the page cache and the allocator */
     bad |= median_run(label, file, "warmup", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 1, NULL, 20, 1);
     bad |= median_run(label, file, "pass", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 1, NULL, frames, ROUNDS);
+    bad |= median_run(label, file, "blur-raw", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 0, NULL, frames, ROUNDS);
     bad |= median_run(label, file, "blur", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 0, NULL, frames, ROUNDS);
     bad |= median_run(label, file, "image", BD_PACE_OFFLINE, BD_EFFECT_IMAGE, 0, bg, frames, ROUNDS);
     bad |= median_run(label, file, "blur", BD_PACE_LIVE, BD_EFFECT_BLUR, 0, NULL, frames, 1);
