@@ -429,6 +429,11 @@ struct bd_pipeline_config {
     int guide_color;           /* 1: the refiner follows colour edges too (Y, U
                                   and V; better at hair, about 1.8x its cost);
                                   0: luma only */
+    int no_halo_free;          /* 1: the plain blur, into which the person's
+                                  colours bleed (a halo); 0: halo-free blur */
+    int light_wrap;            /* the new background's light spilling onto the
+                                  person's edge, in % (1..100); 0: 30; -1: off */
+    int hologram;              /* 1: the person shown as a hologram */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */

@@ -95,6 +95,16 @@ static struct frame frame_new(int w, int h, int fill_random, uint8_t fy, uint8_t
     return fr;
 }
 
+/* The compositor without effects (no light wrap, no hologram; halo-free
+ * only matters with bd_composite_blur and a mask): the checks against a
+ * naive blend need the plain formula, which the default light wrap (0.3)
+ * changes at the mask's edge on purpose. */
+static void plain_options(struct bd_compositor *comp)
+{
+    const struct bd_composite_options o = {0, 0.0f, 0};
+    bd_compositor_set_options(comp, &o);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void test_blend_exhaustive(void)
@@ -519,7 +529,7 @@ static void test_blur(void)
         struct frame fr = frame_new(w, h, 0, 100, 50, 200);
         struct bd_i420_view v = bd_i420_view_of(&fr.f);
         for (int strength = 0; strength <= BD_BLUR_MAX_RADIUS; strength += 16) {
-            check(bd_composite_blur_background(comp, &v, strength) == BD_OK, "blur %dx%d", w, h);
+            check(bd_composite_blur(comp, &v, NULL, 0, strength) == BD_OK, "blur %dx%d", w, h);
             struct bd_i420_view b = bd_compositor_background(comp);
             int bad = 0;
             for (int y = 0; y < h; y++)
@@ -532,9 +542,9 @@ static void test_blur(void)
             check(bad == 0, "blur background %dx%d strength %d: constant frame changed at %d",
                   w, h, strength, bad);
         }
-        check(bd_composite_blur_background(comp, &v, BD_BLUR_MAX_RADIUS + 1) ==
+        check(bd_composite_blur(comp, &v, NULL, 0, BD_BLUR_MAX_RADIUS + 1) ==
                       BD_ERR_INVALID_ARG &&
-                  bd_composite_blur_background(comp, &v, -1) == BD_ERR_INVALID_ARG,
+                  bd_composite_blur(comp, &v, NULL, 0, -1) == BD_ERR_INVALID_ARG,
               "blur strength out of range refused");
         free(fr.mem);
         bd_compositor_destroy(comp);
@@ -549,10 +559,10 @@ static void test_blur(void)
         struct bd_i420_view v = bd_i420_view_of(&fr.f);
         double v0 = variance(fr.f.y, fr.f.stride_y, w, h);
         double vu0 = variance(fr.f.u, fr.f.stride_u, w / 2, h / 2);
-        bd_composite_blur_background(comp, &v, 2);
+        bd_composite_blur(comp, &v, NULL, 0, 2);
         struct bd_i420_view b = bd_compositor_background(comp);
         double v2 = variance(b.y, b.stride_y, w, h);
-        bd_composite_blur_background(comp, &v, 8);
+        bd_composite_blur(comp, &v, NULL, 0, 8);
         b = bd_compositor_background(comp); /* blur mode: materialised per call */
         double v8 = variance(b.y, b.stride_y, w, h);
         double vu8 = variance(b.u, b.stride_u, w / 2, h / 2);
@@ -583,6 +593,7 @@ static void test_frame(void)
         const int w = sizes[s][0], h = sizes[s][1], cw = (w + 1) / 2, ch = (h + 1) / 2;
         struct bd_compositor *comp;
         check(bd_compositor_create(w, h, &comp) == BD_OK, "create %dx%d", w, h);
+        plain_options(comp);
         bd_compositor_set_color(comp, 10, 200, 30);
         uint8_t by, bu, bv;
         bd_rgb_to_yuv601(10, 200, 30, &by, &bu, &bv);
@@ -660,7 +671,7 @@ static void test_frame(void)
         struct bd_i420_view wv = bd_i420_view_of(&wrong.f);
         check(bd_composite_frame(comp, &wv, mk, ms, &out.f, 0) == BD_ERR_INVALID_ARG &&
                   bd_composite_frame(comp, &v, NULL, ms, &out.f, 0) == BD_ERR_INVALID_ARG &&
-                  bd_composite_blur_background(comp, &wv, 4) == BD_ERR_INVALID_ARG,
+                  bd_composite_blur(comp, &wv, NULL, 0, 4) == BD_ERR_INVALID_ARG,
               "wrong sizes / NULL mask refused");
         free(wrong.mem);
         free(a.mem);
@@ -905,6 +916,8 @@ static void test_blur_composite(void)
         bd_compositor_create(w, h, &cc);
         unsetenv("BACKDROP_COMPOSITE_ISA");
         bd_compositor_create(w, h, &cs);
+        plain_options(cc);
+        plain_options(cs);
         struct frame fr = frame_new(w, h, 1, 0, 0, 0);
         struct frame o1 = frame_new(w, h, 0, 0, 0, 0), o2 = frame_new(w, h, 0, 0, 0, 0);
         struct bd_i420_view v = bd_i420_view_of(&fr.f);
@@ -913,9 +926,9 @@ static void test_blur_composite(void)
             mk[i] = mk[i] < 100 ? 0 : mk[i] > 160 ? 255 : mk[i];
         for (size_t t = 0; t < sizeof strengths / sizeof strengths[0]; t++) {
             const int st = strengths[t];
-            bd_composite_blur_background(cc, &v, st);
+            bd_composite_blur(cc, &v, NULL, 0, st);
             bd_composite_frame(cc, &v, mk, ms, &o1.f, 0);
-            bd_composite_blur_background(cs, &v, st);
+            bd_composite_blur(cs, &v, NULL, 0, st);
             bd_composite_frame(cs, &v, mk, ms, &o2.f, 0);
             const int cw = (w + 1) / 2, ch = (h + 1) / 2;
             int diff = 0;
@@ -974,7 +987,7 @@ static void test_blur_composite(void)
                 fr.f.y[y * fr.f.stride_y + x] = x < edge ? 50 : 200;
         struct bd_i420_view v = bd_i420_view_of(&fr.f);
         for (int st = 4; st <= 12; st += 8) {
-            bd_composite_blur_background(comp, &v, st);
+            bd_composite_blur(comp, &v, NULL, 0, st);
             struct bd_i420_view b = bd_compositor_background(comp);
             const uint8_t *row = b.y + (h / 2) * b.stride_y;
             double cross = -1;
@@ -991,6 +1004,546 @@ static void test_blur_composite(void)
         free(fr.mem);
         bd_compositor_destroy(comp);
     }
+}
+
+/* ---- halo-free blur, light wrap, hologram ------------------------------- */
+
+/* The new kernels: C twin against a naive formula where there is one,
+ * AVX2 against C on random data, odd lengths, unaligned pointers. */
+static void test_new_kernels(void)
+{
+    const struct bd_composite_kernels *c = bd_composite_kernels_for("base");
+    const struct bd_composite_kernels *s = bd_composite_kernels_for("avx2");
+
+    /* blur16 C: a constant plane comes back as c or a little less (the
+     * floor multiplier), one pass is the box mean within 1 */
+    {
+        static const int sz[][2] = {{1, 1}, {3, 2}, {37, 23}, {80, 45}};
+        static const int radii[] = {1, 3, 12, 64};
+        int bad = 0;
+        for (size_t i = 0; i < 4; i++)
+            for (size_t r = 0; r < 4; r++) {
+                const int w = sz[i][0], h = sz[i][1], st = w + 5;
+                uint16_t *p = malloc((size_t)st * h * 2);
+                void *scr = malloc(bd_box_blur16_scratch_size(w, h));
+                for (int cv = 0; cv <= 65535; cv += 13107) {
+                    for (int j = 0; j < st * h; j++)
+                        p[j] = (uint16_t)cv;
+                    bd_box_blur16_c(p, st, w, h, radii[r], 3, scr);
+                    /* each pass scales by d mul / 2^16 <= 1 (within 1
+                     * rounding), d = 2r+1 */
+                    const double d = 2.0 * radii[r] + 1, f = d * bd_box_mul16(radii[r]) / 65536.0;
+                    const double lo = cv * pow(f, 6) - 6;
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++)
+                            bad += p[y * st + x] > cv || p[y * st + x] < lo;
+                }
+                free(p);
+                free(scr);
+            }
+        check(bad == 0, "blur16 C: constant planes off at %d samples", bad);
+        const int w = 37, h = 23, st = w + 3, r = 3;
+        uint16_t *p = malloc((size_t)st * h * 2), *o = malloc((size_t)st * h * 2);
+        void *scr = malloc(bd_box_blur16_scratch_size(w, h));
+        for (int j = 0; j < st * h; j++)
+            o[j] = p[j] = (uint16_t)rnd();
+        bd_box_blur16_c(p, st, w, h, r, 1, scr);
+        bad = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double sum = 0;
+                for (int dy = -r; dy <= r; dy++)
+                    for (int dx = -r; dx <= r; dx++) {
+                        int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                        sum += o[yy * st + xx];
+                    }
+                /* one rounded 1-D pass each way, on values scaled by f */
+                const double f = 7.0 * bd_box_mul16(r) / 65536.0;
+                bad += fabs(p[y * st + x] - sum / 49.0 * f * f) > 1.0;
+            }
+        check(bad == 0, "blur16 C one pass vs naive mean: %d samples off by more than 1", bad);
+        free(p);
+        free(o);
+        free(scr);
+    }
+    if (!s) {
+        printf("kernels: no AVX2, new SIMD twins not tested\n");
+        return;
+    }
+
+    /* blur16 AVX2 vs C */
+    {
+        static const int sz[][2] = {{1, 1}, {5, 3}, {7, 9}, {8, 8}, {15, 17}, {37, 23},
+                                    {160, 90}, {333, 17}, {17, 200}, {81, 46}};
+        static const int radii[] = {1, 2, 6, 13, 64};
+        long bad = 0;
+        for (size_t i = 0; i < sizeof sz / sizeof sz[0]; i++)
+            for (size_t r = 0; r < 5; r++)
+                for (int passes = 1; passes <= 3; passes += 2) {
+                    const int w = sz[i][0], h = sz[i][1], st = w + 3;
+                    uint16_t *a = malloc((size_t)st * h * 2), *b = malloc((size_t)st * h * 2);
+                    void *scr = malloc(bd_box_blur16_scratch_size(w, h));
+                    for (int j = 0; j < st * h; j++)
+                        a[j] = b[j] = (uint16_t)rnd();
+                    c->blur16(a, st, w, h, radii[r], passes, scr);
+                    s->blur16(b, st, w, h, radii[r], passes, scr);
+                    for (int y = 0; y < h; y++)
+                        bad += memcmp(a + y * st, b + y * st, (size_t)w * 2) != 0;
+                    free(a);
+                    free(b);
+                    free(scr);
+                }
+        check(bad == 0, "blur16 avx2 vs C: %ld rows differ", bad);
+    }
+
+    /* row kernels at odd lengths and offsets */
+    uint8_t *a8 = malloc(1024), *b8 = malloc(1024), *m8 = malloc(1024), *d1 = malloc(1024),
+            *d2 = malloc(1024), *row = malloc(4096);
+    uint16_t *n1 = malloc(2048), *n2 = malloc(2048), *e1 = malloc(2048), *e2 = malloc(2048);
+    uint16_t *vb = calloc(512, 2), *vl = calloc(512, 2);
+    long bad_pm = 0, bad_rt = 0, bad_wr = 0, bad_sc = 0, bad_hy = 0, bad_hc = 0, bad_naive = 0;
+    for (int t = 0; t < 600; t++) {
+        const int n = 1 + (int)(rnd() % 400), o1 = rnd() % 31, o2 = rnd() % 31, o3 = rnd() % 31;
+        for (int i = 0; i < 1024; i++) {
+            a8[i] = (uint8_t)rnd();
+            b8[i] = (uint8_t)rnd();
+            const int r = (int)(rnd() % 8);
+            m8[i] = t % 3 == 0 ? (uint8_t)rnd() : r == 0 ? (uint8_t)rnd() : (t & 1) ? 255 : 0;
+        }
+        /* premul */
+        c->premul_row(a8 + o1, m8 + o2, n1 + 1, e1 + 1, n);
+        s->premul_row(a8 + o1, m8 + o2, n2 + o3, e2 + o3, n);
+        bad_pm += memcmp(n1 + 1, n2 + o3, (size_t)n * 2) || memcmp(e1 + 1, e2 + o3, (size_t)n * 2);
+        for (int i = 0; i < n && t < 50; i++)
+            bad_naive += n1[1 + i] != a8[o1 + i] * (257 - (m8[o2 + i] > 127 ? 255 : 2 * m8[o2 + i]));
+        /* ratio: random num/den, some den 0, some quotients over 255 */
+        for (int i = 0; i < n + 1; i++) {
+            n1[i] = (uint16_t)rnd();
+            e1[i] = (uint16_t)(t % 4 == 0 ? rnd() % 4 : rnd());
+        }
+        c->ratio_row(n1 + 1, e1 + 1, d1, n);
+        s->ratio_row(n1 + 1, e1 + 1, d2 + o1, n);
+        bad_rt += memcmp(d1, d2 + o1, (size_t)n) != 0;
+        for (int i = 0; i < n && t < 50; i++) {
+            const int den = e1[1 + i];
+            const int want = den ? (int)fmin(255, floor(n1[1 + i] * 255.0 / den + 0.5)) : 0;
+            bad_naive += abs(d1[i] - want) > 1; /* float vs exact: at most the tie */
+        }
+        /* light wrap blend: b NULL or a row, k 4/8, random mixes */
+        const int kb = (t & 1) ? 8 : 4, kl = (t & 2) ? 8 : 4, s8 = (int)(rnd() % 257);
+        for (int i = 0; i < 512; i++) {
+            vb[i] = (uint16_t)(rnd() % 4081);
+            vl[i] = (uint16_t)((t % 5 == 0 ? 4080 : rnd() % 4081)); /* all-person rows too */
+        }
+        const uint8_t *brow = (t % 3 == 1) ? NULL : b8 + o2;
+        c->blend_wrap_row(a8 + o1, brow, vb + 8, kb, vl + 8, kl, s8, m8 + o3, d1 + 1, n, row);
+        s->blend_wrap_row(a8 + o1, brow, vb + 8, kb, vl + 8, kl, s8, m8 + o3, d2 + 1, n, row);
+        bad_wr += memcmp(d1 + 1, d2 + 1, (size_t)n) != 0;
+        memcpy(d2, a8, 1024); /* in place: d = f */
+        s->blend_wrap_row(d2 + o1, brow, vb + 8, kb, vl + 8, kl, s8, m8 + o3, d2 + o1, n, row);
+        bad_wr += memcmp(d1 + 1, d2 + o1, (size_t)n) != 0;
+        /* naive light wrap from the formula (C twin) */
+        if (t < 60) {
+            uint8_t *ub = row + 2048, *ul = row + 3072;
+            bd_upscale_row_h_c(vb + 8, ub, n, kb);
+            bd_upscale_row_h_c(vl + 8, ul, n, kl);
+            for (int i = 0; i < n; i++) {
+                int L = 255 - ul[i], l2 = 2 * L > 255 ? 255 : 2 * L;
+                int ww = (l2 * s8 + 128) >> 8;
+                int fp = exact_blend(ww, ub[i], a8[o1 + i]);
+                int want = exact_blend(m8[o3 + i], fp, brow ? brow[i] : ub[i]);
+                bad_naive += d1[1 + i] != want;
+            }
+        }
+        /* scale */
+        c->scale_row(a8 + o1, s8, d1, n);
+        s->scale_row(a8 + o1, s8, d2 + o2, n);
+        bad_sc += memcmp(d1, d2 + o2, (size_t)n) != 0;
+        /* hologram rows with in-range coefficients */
+        const int ha = (int)(rnd() % 220), hb = (int)(rnd() % (65536 - 255 * ha));
+        c->holo_y_row(a8 + o1, d1, n, ha, hb);
+        s->holo_y_row(a8 + o1, d2 + o3, n, ha, hb);
+        bad_hy += memcmp(d1, d2 + o3, (size_t)n) != 0;
+        const int c0 = (int)(rnd() % 64), c1 = (int)(rnd() % 64) - 32,
+                  bias = (int)(rnd() % 16384) - 8192;
+        c->holo_c_row(a8 + o1, b8 + o2, d1, n, c0, c1, bias);
+        s->holo_c_row(a8 + o1, b8 + o2, d2 + o3, n, c0, c1, bias);
+        bad_hc += memcmp(d1, d2 + o3, (size_t)n) != 0;
+    }
+    check(bad_naive == 0, "premul/ratio/light wrap C vs naive formulas: %ld samples differ",
+          bad_naive);
+    check(bad_pm == 0, "premul avx2 vs C: %ld of 600 rows differ", bad_pm);
+    check(bad_rt == 0, "ratio avx2 vs C: %ld of 600 rows differ", bad_rt);
+    check(bad_wr == 0, "light wrap blend avx2 vs C: %ld of 1200 rows differ", bad_wr);
+    check(bad_sc == 0, "scale avx2 vs C: %ld of 600 rows differ", bad_sc);
+    check(bad_hy == 0 && bad_hc == 0, "hologram rows avx2 vs C: %ld Y, %ld C of 600 differ",
+          bad_hy, bad_hc);
+    free(a8);
+    free(b8);
+    free(m8);
+    free(d1);
+    free(d2);
+    free(row);
+    free(n1);
+    free(n2);
+    free(e1);
+    free(e2);
+    free(vb);
+    free(vl);
+}
+
+/* A disc "person" (feathered 3 px edge) at the frame centre, radius rad. */
+static uint8_t *disc_mask(int w, int h, double rad)
+{
+    uint8_t *m = malloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double d = hypot(x - w / 2.0, y - h / 2.0) - rad;
+            double a = 0.5 - d / 3.0;
+            m[y * w + x] = (uint8_t)(a <= 0 ? 0 : a >= 1 ? 255 : a * 255 + 0.5);
+        }
+    return m;
+}
+
+/* Mean Y of the background in the band d0..d1 pixels outside the disc. */
+static double band_mean(const struct bd_i420_view *b, int w, int h, double rad, double d0,
+                        double d1)
+{
+    double sum = 0;
+    int n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double d = hypot(x - w / 2.0, y - h / 2.0) - rad;
+            if (d >= d0 && d < d1) {
+                sum += b->y[y * b->stride_y + x];
+                n++;
+            }
+        }
+    return n ? sum / n : 0;
+}
+
+/* The halo: a bright person (Y 235) on a dark background (Y 30). The
+ * plain blur raises the background's brightness around the person; the
+ * halo-free one must keep it near 30. */
+static void test_halo(void)
+{
+    const int w = 1280, h = 720;
+    const double rad = 200;
+    struct bd_compositor *comp;
+    bd_compositor_create(w, h, &comp);
+    struct frame fr = frame_new(w, h, 0, 30, 128, 128);
+    uint8_t *mk = disc_mask(w, h, rad);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (mk[y * w + x] > 127)
+                fr.f.y[y * fr.f.stride_y + x] = 235;
+    struct bd_i420_view v = bd_i420_view_of(&fr.f);
+    for (int st = 4; st <= 12; st += 8) {
+        bd_composite_blur(comp, &v, NULL, 0, st); /* plain */
+        struct bd_i420_view b = bd_compositor_background(comp);
+        const double p1 = band_mean(&b, w, h, rad, 4, 20), p2 = band_mean(&b, w, h, rad, 20, 60);
+        check(bd_composite_blur(comp, &v, mk, w, st) == BD_OK, "halo-free blur");
+        b = bd_compositor_background(comp);
+        const double h1 = band_mean(&b, w, h, rad, 4, 20), h2 = band_mean(&b, w, h, rad, 20, 60);
+        printf("halo (strength %d): background Y just outside a Y-235 person on Y 30, band "
+               "4-20 px / 20-60 px: plain blur %.1f / %.1f, halo-free %.1f / %.1f\n",
+               st, p1, p2, h1, h2);
+        /* within 10% of the plain blur's excess over the dark background */
+        check(p1 > 80 && h1 - 30 < 0.1 * (p1 - 30) && h2 - 30 < 0.1 * (p2 - 30) + 1,
+              "halo-free keeps the band dark (%.1f, %.1f; plain %.1f, %.1f)", h1, h2, p1, p2);
+    }
+    /* all person: the fall-back is the plain blur (within 2) */
+    memset(mk, 255, (size_t)w * h);
+    bd_composite_blur(comp, &v, NULL, 0, 12);
+    struct bd_i420_view b = bd_compositor_background(comp);
+    uint8_t *plain = malloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        memcpy(plain + y * w, b.y + y * b.stride_y, (size_t)w);
+    bd_composite_blur(comp, &v, mk, w, 12);
+    b = bd_compositor_background(comp);
+    int bad = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            bad += abs(b.y[y * b.stride_y + x] - plain[y * w + x]) > 1;
+    check(bad == 0, "halo-free, all person: plain blur within 1 (%d off)", bad);
+    /* no person: the plain blur (within 1) */
+    memset(mk, 0, (size_t)w * h);
+    bd_composite_blur(comp, &v, mk, w, 12);
+    b = bd_compositor_background(comp);
+    bad = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            bad += abs(b.y[y * b.stride_y + x] - plain[y * w + x]) > 1;
+    check(bad == 0, "halo-free, no person: plain blur within 1 (%d off)", bad);
+    /* halo_free off: the mask is ignored, exactly the plain blur */
+    const struct bd_composite_options off = {0, 0.3f, 0};
+    bd_compositor_set_options(comp, &off);
+    memset(mk, 255, (size_t)w * h / 2);
+    bd_composite_blur(comp, &v, mk, w, 12);
+    b = bd_compositor_background(comp);
+    bad = 0;
+    for (int y = 0; y < h; y++)
+        bad += memcmp(b.y + y * b.stride_y, plain + y * w, (size_t)w) != 0;
+    check(bad == 0, "halo_free 0: the plain blur exactly (%d rows differ)", bad);
+    free(plain);
+    free(mk);
+    free(fr.mem);
+    bd_compositor_destroy(comp);
+
+    /* constant frame, random mask: constant background at odd sizes */
+    static const int sz[][2] = {{1, 1}, {3, 5}, {37, 23}, {161, 91}};
+    bad = 0;
+    for (size_t i = 0; i < 4; i++)
+        for (int st = 0; st <= 64; st += 8) {
+            const int W = sz[i][0], H = sz[i][1];
+            struct bd_compositor *cc;
+            bd_compositor_create(W, H, &cc);
+            struct frame f2 = frame_new(W, H, 0, 100, 50, 200);
+            uint8_t *m2 = rand_plane(W + 3, H);
+            struct bd_i420_view v2 = bd_i420_view_of(&f2.f);
+            bd_composite_blur(cc, &v2, m2, W + 3, st);
+            struct bd_i420_view b2 = bd_compositor_background(cc);
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    bad += abs(b2.y[y * b2.stride_y + x] - 100) > 1;
+            for (int y = 0; y < (H + 1) / 2; y++)
+                for (int x = 0; x < (W + 1) / 2; x++)
+                    bad += abs(b2.u[y * b2.stride_u + x] - 50) > 1 ||
+                           abs(b2.v[y * b2.stride_v + x] - 200) > 1;
+            free(m2);
+            free(f2.mem);
+            bd_compositor_destroy(cc);
+        }
+    check(bad == 0, "halo-free, constant frame and random mask: background off at %d", bad);
+}
+
+/* Light wrap on a colour background: a Y-200 disc person on a Y-40
+ * background. Off: exactly the plain blend. On: only person-side samples
+ * near the edge change, towards the background, more with more strength. */
+static void test_light_wrap(void)
+{
+    const int w = 321, h = 241;
+    const double rad = 80;
+    struct bd_compositor *comp;
+    bd_compositor_create(w, h, &comp);
+    bd_compositor_set_color(comp, 0, 0, 80); /* dark blue */
+    uint8_t by, bu, bv;
+    bd_rgb_to_yuv601(0, 0, 80, &by, &bu, &bv);
+    struct frame fr = frame_new(w, h, 0, 200, 128, 128);
+    struct frame o0 = frame_new(w, h, 0, 0, 0, 0), o1 = frame_new(w, h, 0, 0, 0, 0),
+                 o2 = frame_new(w, h, 0, 0, 0, 0);
+    uint8_t *mk = disc_mask(w, h, rad);
+    struct bd_i420_view v = bd_i420_view_of(&fr.f);
+    const struct bd_composite_options off = {1, 0.0f, 0}, on = {1, 0.3f, 0}, full = {1, 1.0f, 0};
+    bd_compositor_set_options(comp, &off);
+    bd_composite_frame(comp, &v, mk, w, &o0.f, 0);
+    bd_compositor_set_options(comp, &on);
+    bd_composite_frame(comp, &v, mk, w, &o1.f, 0);
+    bd_compositor_set_options(comp, &full);
+    bd_composite_frame(comp, &v, mk, w, &o2.f, 0);
+    int bad_off = 0, bad_bg = 0, bad_far = 0, bad_dir = 0;
+    double edge0 = 0, edge1 = 0, edge2 = 0;
+    int ne = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const int m = mk[y * w + x], i = y * o0.f.stride_y + x;
+            bad_off += o0.f.y[i] != exact_blend(m, 200, by);
+            const double d = hypot(x - w / 2.0, y - h / 2.0) - rad;
+            if (m == 0)
+                bad_bg += o1.f.y[i] != by || o2.f.y[i] != by;
+            if (d < -40)
+                bad_far += o1.f.y[i] != 200 || o2.f.y[i] != 200;
+            bad_dir += o1.f.y[i] > o0.f.y[i] || o2.f.y[i] > o1.f.y[i];
+            if (d > -6 && d < -2) {
+                edge0 += o0.f.y[i];
+                edge1 += o1.f.y[i];
+                edge2 += o2.f.y[i];
+                ne++;
+            }
+        }
+    edge0 /= ne;
+    edge1 /= ne;
+    edge2 /= ne;
+    printf("light wrap: person Y 200 on background Y %d, 2-6 px inside the edge: off %.1f, "
+           "0.3 %.1f, 1.0 %.1f\n", by, edge0, edge1, edge2);
+    check(bad_off == 0, "light wrap 0: exactly the plain blend (%d differ)", bad_off);
+    check(bad_bg == 0 && bad_far == 0, "light wrap leaves the background (%d) and the person's "
+          "inside (%d) alone", bad_bg, bad_far);
+    check(bad_dir == 0 && edge1 < edge0 - 10 && edge2 < edge1 - 20,
+          "light wrap pulls the edge towards the background, more when stronger (%d wrong way)",
+          bad_dir);
+    /* refusals */
+    const struct bd_composite_options neg = {1, -0.1f, 0}, big = {1, 1.5f, 0},
+                                      nan_ = {1, NAN, 0};
+    check(bd_compositor_set_options(comp, &neg) == BD_ERR_INVALID_ARG &&
+              bd_compositor_set_options(comp, &big) == BD_ERR_INVALID_ARG &&
+              bd_compositor_set_options(comp, &nan_) == BD_ERR_INVALID_ARG &&
+              bd_compositor_set_options(comp, NULL) == BD_ERR_INVALID_ARG &&
+              bd_compositor_set_options(NULL, &on) == BD_ERR_INVALID_ARG,
+          "light wrap out of 0..1 (and NULL) refused");
+    check(bd_compositor_options(comp).light_wrap == 1.0f, "refused options leave the old ones");
+    struct bd_compositor *fresh;
+    bd_compositor_create(8, 8, &fresh);
+    const struct bd_composite_options dflt = BD_COMPOSITE_OPTIONS_DEFAULT;
+    struct bd_composite_options got = bd_compositor_options(fresh);
+    check(got.halo_free == dflt.halo_free && got.light_wrap == dflt.light_wrap &&
+              got.hologram == dflt.hologram && got.light_wrap == BD_LIGHT_WRAP_DEFAULT,
+          "a new compositor has the default options");
+    bd_compositor_destroy(fresh);
+    free(mk);
+    free(fr.mem);
+    free(o0.mem);
+    free(o1.mem);
+    free(o2.mem);
+    bd_compositor_destroy(comp);
+}
+
+/* The hologram: a grey person (Y 160) on a grey background. */
+static void test_hologram(void)
+{
+    const int w = 320, h = 240;
+    const double rad = 60;
+    struct bd_compositor *comp;
+    bd_compositor_create(w, h, &comp);
+    bd_compositor_set_color(comp, 60, 60, 60);
+    uint8_t by, bu, bv;
+    bd_rgb_to_yuv601(60, 60, 60, &by, &bu, &bv);
+    struct frame fr = frame_new(w, h, 0, 160, 128, 128), out = frame_new(w, h, 0, 0, 0, 0);
+    uint8_t *mk = disc_mask(w, h, rad);
+    struct bd_i420_view v = bd_i420_view_of(&fr.f);
+    const struct bd_composite_options holo = {1, 0.0f, 1};
+    bd_compositor_set_options(comp, &holo);
+    bd_composite_frame(comp, &v, mk, w, &out.f, 0);
+    /* tint: the person's chroma moves to blue-green: U up (blue), V down
+     * (less red) */
+    const int cx = w / 4, cy = h / 4;
+    const int u = out.f.u[cy * out.f.stride_u + cx], vv = out.f.v[cy * out.f.stride_v + cx];
+    check(u > 140 && vv < 110, "hologram tint: U %d V %d at the person's centre", u, vv);
+    /* scan lines: along the person's centre column, some rows much darker */
+    int dark = 0, bright = 0;
+    for (int y = h / 2 - 20; y < h / 2 + 20; y++) {
+        int Y = out.f.y[y * out.f.stride_y + w / 2];
+        dark += Y < 110;
+        bright += Y > 140;
+    }
+    check(dark >= 10 && bright >= 18, "hologram scan lines: %d dark and %d bright rows of 40",
+          dark, bright);
+    /* ghost: outside the person, up and to the right, the background
+     * changes; on the far side it does not */
+    int ghost = 0, clean = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const double d = hypot(x - w / 2.0, y - h / 2.0) - rad;
+            if (d < 2 || d > 4)
+                continue;
+            const int Y = out.f.y[y * out.f.stride_y + x];
+            if (x > w / 2 + 10 && y < h / 2 - 10)
+                ghost += Y != by;
+            if (x < w / 2 - 10 && y > h / 2 + 10)
+                clean += Y != by;
+        }
+    check(ghost > 20 && clean == 0, "hologram ghost up-right (%d samples) and not down-left (%d)",
+          ghost, clean);
+    /* no person, no hologram: the background exactly */
+    memset(mk, 0, (size_t)w * h);
+    bd_composite_frame(comp, &v, mk, w, &out.f, 0);
+    int bad = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            bad += out.f.y[y * out.f.stride_y + x] != by;
+    check(bad == 0, "hologram with an empty mask: the background (%d differ)", bad);
+    free(mk);
+    free(fr.mem);
+    free(out.mem);
+    bd_compositor_destroy(comp);
+}
+
+/* Whole compositor, every option combination and background kind: the
+ * C and AVX2 compositors give the same frames (odd sizes, unaligned
+ * strides, mirror, in place). */
+static void test_effects_twin(void)
+{
+    if (!bd_composite_kernels_for("avx2"))
+        return;
+    static const int sizes[][2] = {{1, 1}, {2, 3}, {37, 23}, {65, 49}, {203, 115}, {640, 361}};
+    int bad = 0, cases = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int w = sizes[si][0], h = sizes[si][1], ms = w + 5;
+        struct bd_compositor *cc, *cs;
+        setenv("BACKDROP_COMPOSITE_ISA", "base", 1);
+        bd_compositor_create(w, h, &cc);
+        unsetenv("BACKDROP_COMPOSITE_ISA");
+        bd_compositor_create(w, h, &cs);
+        struct frame fr = frame_new(w, h, 1, 0, 0, 0), img = frame_new(w + 9, h + 4, 1, 0, 0, 0);
+        struct frame o1 = frame_new(w, h, 0, 0, 0, 0), o2 = frame_new(w, h, 0, 0, 0, 0);
+        struct bd_i420_view v = bd_i420_view_of(&fr.f), iv = bd_i420_view_of(&img.f);
+        uint8_t *mk = disc_mask(w, h, w / 3.0);
+        uint8_t *m2 = malloc((size_t)ms * h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) { /* the disc plus noise at its edge */
+                int m = mk[y * w + x];
+                m2[y * ms + x] = (uint8_t)(m > 0 && m < 255 ? (int)(rnd() & 255) : m);
+            }
+        for (int combo = 0; combo < 8; combo++)
+            for (int bgk = 0; bgk < 3; bgk++) {
+                const struct bd_composite_options o = {combo & 1, (combo & 2) ? 0.7f : 0.0f,
+                                                       (combo & 4) != 0};
+                bd_compositor_set_options(cc, &o);
+                bd_compositor_set_options(cs, &o);
+                const int mirror = (combo + bgk) & 1, st = bgk == 0 ? (combo & 1 ? 12 : 5) : 0;
+                for (int t = 0; t < 2; t++) {
+                    struct bd_compositor *c = t ? cs : cc;
+                    if (bgk == 0)
+                        bd_composite_blur(c, &v, m2, ms, st);
+                    else if (bgk == 1)
+                        bd_compositor_set_image(c, &iv, BD_FIT_COVER);
+                    else
+                        bd_compositor_set_color(c, 200, 30, 90);
+                    bd_composite_frame(c, &v, m2, ms, t ? &o2.f : &o1.f, mirror);
+                }
+                int diff = 0;
+                for (int y = 0; y < h; y++)
+                    diff += memcmp(o1.f.y + y * o1.f.stride_y, o2.f.y + y * o2.f.stride_y,
+                                   (size_t)w) != 0;
+                for (int y = 0; y < (h + 1) / 2; y++)
+                    diff += memcmp(o1.f.u + y * o1.f.stride_u, o2.f.u + y * o2.f.stride_u,
+                                   (size_t)(w + 1) / 2) != 0 ||
+                            memcmp(o1.f.v + y * o1.f.stride_v, o2.f.v + y * o2.f.stride_v,
+                                   (size_t)(w + 1) / 2) != 0;
+                if (diff && bad < 3)
+                    printf("  effects %dx%d options %d background %d: %d rows differ\n", w, h,
+                           combo, bgk, diff);
+                bad += diff != 0;
+                cases++;
+            }
+        /* in place (dst = frame) with every effect on */
+        const struct bd_composite_options all = {1, 0.5f, 1};
+        bd_compositor_set_options(cc, &all);
+        bd_compositor_set_options(cs, &all);
+        struct frame f1 = frame_new(w, h, 0, 0, 0, 0), f2 = frame_new(w, h, 0, 0, 0, 0);
+        memcpy(f1.mem, fr.mem, (size_t)(fr.f.stride_y * h + 2 * fr.f.stride_u * ((h + 1) / 2)));
+        memcpy(f2.mem, fr.mem, (size_t)(fr.f.stride_y * h + 2 * fr.f.stride_u * ((h + 1) / 2)));
+        struct bd_i420_view v1 = bd_i420_view_of(&f1.f), v2 = bd_i420_view_of(&f2.f);
+        bd_composite_blur(cc, &v1, m2, ms, 9);
+        bd_composite_frame(cc, &v1, m2, ms, &f1.f, 0);
+        bd_composite_blur(cs, &v2, m2, ms, 9);
+        bd_composite_frame(cs, &v2, m2, ms, &f2.f, 0);
+        bd_composite_frame(cc, &v, m2, ms, &o1.f, 0); /* not in place, same frame count */
+        bad += memcmp(f1.mem, f2.mem, (size_t)(fr.f.stride_y * h)) != 0;
+        cases++;
+        free(f1.mem);
+        free(f2.mem);
+        free(fr.mem);
+        free(img.mem);
+        free(o1.mem);
+        free(o2.mem);
+        free(mk);
+        free(m2);
+        bd_compositor_destroy(cc);
+        bd_compositor_destroy(cs);
+    }
+    check(bad == 0, "effects, C vs AVX2 compositor: %d of %d cases differ", bad, cases);
 }
 
 /* ---- timing (informational) -------------------------------------------- */
@@ -1011,12 +1564,12 @@ static void bench(void)
     struct frame fr = frame_new(w, h, 1, 0, 0, 0), out = frame_new(w, h, 0, 0, 0, 0);
     uint8_t *mk = rand_plane(w, h);
     struct bd_i420_view v = bd_i420_view_of(&fr.f);
-    bd_composite_blur_background(comp, &v, strength); /* warm up */
+    bd_composite_blur(comp, &v, NULL, 0, strength); /* warm up */
     bd_composite_frame(comp, &v, mk, w, &out.f, 0);
     double t_blur = 0, t_blend = 0, t_mirror = 0;
     for (int i = 0; i < iters; i++) {
         double t0 = now_ms();
-        bd_composite_blur_background(comp, &v, strength);
+        bd_composite_blur(comp, &v, NULL, 0, strength);
         double t1 = now_ms();
         bd_composite_frame(comp, &v, mk, w, &out.f, 0);
         double t2 = now_ms();
@@ -1048,6 +1601,11 @@ int main(void)
     test_kernels_c();
     test_kernels_simd();
     test_blur_composite();
+    test_new_kernels();
+    test_halo();
+    test_light_wrap();
+    test_hologram();
+    test_effects_twin();
     bench();
     printf("%d passed, %d failed\n", n_pass, n_fail);
     return n_fail ? 1 : 0;

@@ -25,6 +25,7 @@ struct camera_opts {
     const char *input, *output, *size, *background, *color, *model, *pw_name, *config;
     int fps, loop, blur, fit, mirror, format, backend, threads, preview, frames, pace, quiet;
     int raw_mask, guide, mask_low, mask_high, feather, grow, temporal;
+    int halo_free, light_wrap, hologram;
 };
 
 #define O(f) offsetof(struct camera_opts, f)
@@ -71,6 +72,14 @@ static const struct opt_def camera_defs[] = {
     {"temporal", 0, OPT_CHOICE,
      "smooth the mask over time where the picture is still (no lag where it moves)", "on", 0, 0,
      onoff_choices, O(temporal)},
+    {"halo-free", 0, OPT_CHOICE,
+     "keep the person's colours out of the blurred background (off: the plain blur)", "on", 0, 0,
+     onoff_choices, O(halo_free)},
+    {"light-wrap", 0, OPT_INT,
+     "let the background's light spill onto the person's edge, in % (0 = off)", "30", 0, 100, NULL,
+     O(light_wrap)},
+    {"hologram", 0, OPT_FLAG, "show the person as a hologram (blue-green, scan lines, ghost)", NULL,
+     0, 0, NULL, O(hologram)},
     {"preview", 'p', OPT_FLAG, "also show the output in a window", NULL, 0, 0, NULL, O(preview)},
     {"pipewire-name", 0, OPT_STRING, "node name of the PipeWire camera", "backdrop", 0, 0, NULL,
      O(pw_name)},
@@ -243,6 +252,9 @@ int cli_camera(int argc, char **argv, int first)
     cfg.pace = (enum bd_pace)o.pace;
     cfg.effect = BD_EFFECT_BLUR;
     cfg.raw_mask = o.raw_mask;
+    cfg.no_halo_free = o.halo_free == 1;
+    cfg.light_wrap = o.light_wrap ? o.light_wrap : -1;
+    cfg.hologram = o.hologram;
     cfg.guide_color = o.guide == 1;
     struct bd_refine_options ro;
     bd_refine_options_default(&ro);

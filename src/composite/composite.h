@@ -90,7 +90,7 @@ enum bd_fit {
 /*
  * The blur background works at 1/k of each plane: k = 4 below strength
  * BD_BLUR_K8_FROM, else k = 8 at half the radius (the same width of blur in
- * frame pixels on a quarter of the samples; see bd_composite_blur_background).
+ * frame pixels on a quarter of the samples; see bd_composite_blur).
  */
 #define BD_BLUR_K8_FROM 8
 static inline int bd_blur_downscale(int strength)
@@ -106,12 +106,46 @@ static inline int bd_blur_radius(int strength)
 struct bd_compositor;
 
 /*
+ * Per-compositor effect options (bd_compositor_set_options; a new
+ * compositor starts with BD_COMPOSITE_OPTIONS_DEFAULT).
+ *
+ * halo_free: the blur background is a normalised convolution weighted by
+ *   background coverage, blur(frame x (1-m)) / blur(1-m), so the person's
+ *   colours do not bleed into the blurred background around them (the
+ *   halo). Only used when bd_composite_blur gets a mask.
+ * light_wrap: 0..1 (0 = off). The new background's light spills onto the
+ *   person's edge: on the person side of the mask edge the person is mixed
+ *   with a blurred background, weighted by light_wrap x min(1, 2 x a
+ *   blurred inverse mask) (light_wrap itself at the edge, fading over about
+ *   14 pixels at 720p). Blur, image and colour backgrounds alike.
+ * hologram: the person layer as a hologram: blue-green tint (the seed's
+ *   "winter" colour map mixed with the original), horizontal scan lines
+ *   that flicker per frame, and a faint ghost copy of the person offset up
+ *   and to the right, over any background.
+ */
+struct bd_composite_options {
+    int halo_free;    /* default 1 */
+    float light_wrap; /* default 0.3 */
+    int hologram;     /* default 0 */
+};
+#define BD_COMPOSITE_OPTIONS_DEFAULT {1, 0.3f, 0}
+#define BD_LIGHT_WRAP_DEFAULT 0.3f
+
+/*
  * Creates a compositor for width x height frames (1..16384 each), with
  * every buffer it will use. The background starts as solid black.
  * Errors: BD_ERR_INVALID_ARG, BD_ERR_NOMEM.
  */
 enum bd_status bd_compositor_create(int width, int height, struct bd_compositor **out);
 void bd_compositor_destroy(struct bd_compositor *comp);
+
+/*
+ * Sets the effect options (copied). Errors: BD_ERR_INVALID_ARG (NULL, or
+ * light_wrap not in 0..1). Takes effect from the next call.
+ */
+enum bd_status bd_compositor_set_options(struct bd_compositor *comp,
+                                         const struct bd_composite_options *options);
+struct bd_composite_options bd_compositor_options(const struct bd_compositor *comp);
 
 /* Background = a solid colour (bd_rgb_to_yuv601). */
 enum bd_status bd_compositor_set_color(struct bd_compositor *comp, uint8_t r, uint8_t g,
@@ -135,14 +169,33 @@ enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
  * which never writes the full-size blurred frame. Call it per frame before
  * bd_composite_frame. strength 0..BD_BLUR_MAX_RADIUS (0 = only the down/up
  * scaling by 4).
+ *
+ * mask (W x H, the one bd_composite_frame will get next, unchanged in
+ * between: its light wrap reuses the mask at 1/4 computed here; may be
+ * NULL) and the
+ * halo_free option (default on): the blur is then halo-free, a normalised
+ * convolution at the same 1/k with the same passes, in 16-bit:
+ *   w = 257 - min(2 m_k, 255)  (m_k: the mask box-downscaled to 1/k, 2x2
+ *                   more for U/V; background 257, person 2; a block at
+ *                   least half person counts as person, so mixed blocks
+ *                   at the edge do not carry the person's colour out)
+ *   background = 255 x blur(a x w) / blur(255 x w), rounded
+ * Person taps keep a weight of 2/257: where the window holds any
+ * background they vanish next to it (no halo), and where the person hides
+ * the background entirely all weights are equal and the result is the
+ * plain blur (the graceful fall-back). mask NULL or halo_free 0: the plain
+ * blur above.
  */
-enum bd_status bd_composite_blur_background(struct bd_compositor *comp,
-                                            const struct bd_i420_view *frame, int strength);
+enum bd_status bd_composite_blur(struct bd_compositor *comp, const struct bd_i420_view *frame,
+                                 const uint8_t *mask, int mask_stride, int strength);
 
 /*
  * dst = blend(frame, current background, mask), then mirrored horizontally
  * (libyuv I420Mirror) when mirror is non-zero. frame and dst are W x H;
  * mask is W x H. dst may be the frame's own planes when mirror is 0.
+ * With the options: the person layer becomes a hologram (hologram), then
+ * takes the background's light at its edge (light_wrap > 0), then is
+ * blended; with hologram 0 and light_wrap 0 this is exactly the blend.
  */
 enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i420_view *frame,
                                   const uint8_t *mask, int mask_stride,
@@ -150,7 +203,7 @@ enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i4
 
 /*
  * The current background planes (W x H I420), e.g. for tests or previews.
- * After bd_composite_blur_background the blurred background exists only at
+ * After bd_composite_blur the blurred background exists only at
  * 1/k; this call upscales it into the compositor's background planes
  * (as bd_composite_frame would interpolate it), which costs about a frame's
  * blend. The view stays valid until the next call on comp.

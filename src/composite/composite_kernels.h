@@ -45,6 +45,51 @@ struct bd_composite_kernels {
      * scratch with room for n rounded up to 32. d may be f. */
     void (*blend_up_row)(const uint8_t *f, const uint16_t *v, int k, const uint8_t *m,
                          uint8_t *d, int n, uint8_t *row);
+
+    /* ---- halo-free blur (16-bit normalised convolution at 1/k) ---- */
+
+    /* bd_box_blur16_c's contract: a 16-bit plane (stride in elements). */
+    void (*blur16)(uint16_t *plane, int stride, int width, int height, int radius, int passes,
+                   void *scratch);
+    /* w = 257 - min(2 m[x], 255); num[x] = a[x] * w, den[x] = 255 * w (both
+     * <= 65535). The mask at 1/k is a block mean: doubling it counts a
+     * block half covered by the person as person, so the person's share
+     * of mixed blocks does not leak into the background. */
+    void (*premul_row)(const uint8_t *a, const uint8_t *m, uint16_t *num, uint16_t *den,
+                       int n);
+    /* d[x] = min(255, (int)((float)(num[x] * 255) / (float)den[x] + 0.5f)),
+     * in IEEE float (exact operands, correctly rounded quotient, so SIMD
+     * gives the same bytes); den[x] = 0 gives 0. */
+    void (*ratio_row)(const uint16_t *num, const uint16_t *den, uint8_t *d, int n);
+
+    /* ---- light wrap ---- */
+
+    /* The blend with light wrap, for x < n:
+     *   B  = up(vb, kb)[x]            (the blurred background for the wrap)
+     *   bg = b ? b[x] : B             (the background behind the person)
+     *   L  = 255 - up(vl, kl)[x]      (vl: the blurred mask, so L is the
+     *                                  blurred inverse mask)
+     *   ww = (min(2 L, 255) * s8 + 128) >> 8   (s8 = strength in 256ths,
+     *                                  0..256; full strength from the edge
+     *                                  (L = 128) out)
+     *   f' = blend(B, f[x], ww)       (blend = bd_blend_plane's formula)
+     *   d[x] = blend(f', bg, m[x])
+     * up() is upscale_row_h; vb/vl follow its padding rules. d may be f.
+     * row: scratch for 3 rows of n rounded up to 32. */
+    void (*blend_wrap_row)(const uint8_t *f, const uint8_t *b, const uint16_t *vb, int kb,
+                           const uint16_t *vl, int kl, int s8, const uint8_t *m, uint8_t *d,
+                           int n, uint8_t *row);
+    /* d[x] = (s[x] * s8 + 128) >> 8, s8 0..256. */
+    void (*scale_row)(const uint8_t *s, int s8, uint8_t *d, int n);
+
+    /* ---- hologram ---- */
+
+    /* d[x] = (a * s[x] + b) >> 8 in 16 bits: a, b >= 0, 255 a + b <= 65535. */
+    void (*holo_y_row)(const uint8_t *s, uint8_t *d, int n, int a, int b);
+    /* t = c0 * s[x] + c1 * yc[x] + bias (|t| < 32768 for all inputs);
+     * d[x] = t < 0 ? 0 : min(255, t >> 6). */
+    void (*holo_c_row)(const uint8_t *s, const uint8_t *yc, uint8_t *d, int n, int c0, int c1,
+                       int bias);
 };
 
 /* The table for isa "base" or "avx2"; NULL when this CPU lacks it. */
@@ -91,6 +136,36 @@ static inline size_t bd_blur_plane_bytes(int w, int h)
     size_t a = (size_t)((w + 63) & ~63) * (size_t)h, b = (size_t)((h + 63) & ~63) * (size_t)w;
     return ((a > b ? a : b) + 63) & ~(size_t)63;
 }
+
+/* The 16-bit box blur of the halo-free background: bd_box_blur_plane's
+ * passes on uint16 samples (stride in elements), the window sum in 32
+ * bits and each output (sum * mul16 + 2^15) >> 16 with mul16 =
+ * floor(2^16 / (2r+1)), so it never exceeds 65535 (a constant c comes out
+ * as c or a little less; the halo-free ratio divides that factor out).
+ * scratch: bd_box_blur16_scratch_size(width, height) bytes. */
+size_t bd_box_blur16_scratch_size(int width, int height);
+static inline size_t bd_blur16_plane_bytes(int w, int h)
+{
+    size_t a = (size_t)((w + 31) & ~31) * (size_t)h, b = (size_t)((h + 31) & ~31) * (size_t)w;
+    return (2 * (a > b ? a : b) + 63) & ~(size_t)63;
+}
+void bd_box_blur16_c(uint16_t *plane, int stride, int width, int height, int radius,
+                     int passes, void *scratch);
+static inline uint32_t bd_box_mul16(int radius)
+{
+    return 65536u / (2u * (uint32_t)radius + 1u);
+}
+void bd_box_v16_c(const uint16_t *s, int ss, uint16_t *d, int ds, int w, int h, int r,
+                  uint32_t *col_sums);
+void bd_premul_row_c(const uint8_t *a, const uint8_t *m, uint16_t *num, uint16_t *den, int n);
+void bd_ratio_row_c(const uint16_t *num, const uint16_t *den, uint8_t *d, int n);
+void bd_blend_wrap_row_c(const uint8_t *f, const uint8_t *b, const uint16_t *vb, int kb,
+                         const uint16_t *vl, int kl, int s8, const uint8_t *m, uint8_t *d,
+                         int n, uint8_t *row);
+void bd_scale_row_c(const uint8_t *s, int s8, uint8_t *d, int n);
+void bd_holo_y_row_c(const uint8_t *s, uint8_t *d, int n, int a, int b);
+void bd_holo_c_row_c(const uint8_t *s, const uint8_t *yc, uint8_t *d, int n, int c0, int c1,
+                     int bias);
 
 /* Plain C kernels (the twins); the AVX2 ones live in composite_avx2.c. */
 void bd_blend_row_c(const uint8_t *f, const uint8_t *b, const uint8_t *m, uint8_t *d, int n);

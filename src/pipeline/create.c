@@ -105,6 +105,16 @@ static int setup_effect(struct bd_pipeline *p)
     int r = bd_compositor_create(p->width, p->height, &p->comp);
     if (r != BD_OK)
         return r;
+    struct bd_composite_options co = BD_COMPOSITE_OPTIONS_DEFAULT;
+    co.halo_free = !p->cfg.no_halo_free;
+    if (p->cfg.light_wrap < 0)
+        co.light_wrap = 0.f;
+    else if (p->cfg.light_wrap > 0)
+        co.light_wrap = (float)p->cfg.light_wrap / 100.f;
+    co.hologram = p->cfg.hologram != 0;
+    r = bd_compositor_set_options(p->comp, &co);
+    if (r != BD_OK)
+        return r;
     switch (p->cfg.effect) {
     case BD_EFFECT_BLUR:
         return BD_OK;
@@ -134,6 +144,8 @@ static int check_config(const struct bd_pipeline_config *c)
         return bd_fail(BD_ERR_INVALID_ARG, "an image background needs a file");
     if (c->color > 0xffffff)
         return bd_fail(BD_ERR_INVALID_ARG, "colour %#x is not 0xRRGGBB", c->color);
+    if (c->light_wrap < -1 || c->light_wrap > 100)
+        return bd_fail(BD_ERR_INVALID_ARG, "light wrap %d out of range -1..100", c->light_wrap);
     if (c->threads < 0 || c->threads > 64)
         return bd_fail(BD_ERR_INVALID_ARG, "threads %d out of range 0..64", c->threads);
     if (c->max_frames < 0)

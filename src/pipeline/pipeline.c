@@ -246,7 +246,9 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
     const struct bd_i420 *dst = &p->out;
     if (effect) {
         if (p->cfg.effect == BD_EFFECT_BLUR) {
-            r = bd_composite_blur_background(p->comp, &f, p->blur);
+            /* the mask makes the blur halo-free: the person's colours stay
+             * out of the blurred background */
+            r = bd_composite_blur(p->comp, &f, p->mask, p->mask_stride, p->blur);
             if (r != BD_OK)
                 return r;
         }
