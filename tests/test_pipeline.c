@@ -403,6 +403,35 @@ static void test_reload(void)
     unlink(out);
 }
 
+/* Frames smaller than the model's output map (320x240 against 256x256):
+ * the mask is scaled, not refined, and the run works. */
+static void test_small_frames(void)
+{
+    const char *in = tmp_path("small.png"), *out = tmp_path("small.y4m");
+    static uint8_t px[320 * 240 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(i * 7);
+    CHECK(bd_image_write_png(in, px, 320 * 3, 320, 240, 3) == BD_OK, "write %s", in);
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = in;
+    cfg.output = out;
+    cfg.max_frames = 3;
+    cfg.model = "general";
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    CHECK(r == BD_OK, "320x240 with the general model: %s", bd_last_error());
+    if (r == BD_OK) {
+        CHECK(bd_pipeline_run(p, NULL, NULL) == BD_OK, "run: %s", bd_last_error());
+        bd_pipeline_destroy(p);
+    }
+    struct y4m_frames f;
+    read_y4m(out, &f);
+    CHECK(f.n == 3 && f.w == 320 && f.h == 240, "%d frames of %dx%d", f.n, f.w, f.h);
+    free_frames(&f);
+    unlink(in);
+    unlink(out);
+}
+
 static void expect_error(struct bd_pipeline_config *cfg, int want, const char *needle,
                          const char *what)
 {
@@ -472,6 +501,7 @@ int main(void)
     test_effects();
     test_live();
     test_reload();
+    test_small_frames();
     test_errors();
     return check_report();
 }

@@ -216,7 +216,10 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         p->crop = model_crop(p->width, p->height, p->model_w, p->model_h);
         r = alloc_buffers(p);
     }
-    if (r == BD_OK && !p->cfg.raw_mask)
+    /* A frame smaller than the model's output (e.g. 320x240 with the
+     * general model's 256x256 map) has no detail to refine the map with:
+     * it is scaled like the raw mask. */
+    if (r == BD_OK && !p->cfg.raw_mask && p->crop.w >= p->out_w && p->crop.h >= p->out_h)
         r = bd_refiner_create(p->crop.w, p->crop.h, p->out_w, p->out_h, &p->refine, &p->refiner);
     if (r == BD_OK)
         r = setup_effect(p);
