@@ -220,9 +220,10 @@ void bd_mask_upsample_bilinear(const float *src, int src_width, int src_height,
  * bilinearly and applied to the full-resolution guide), mapped to coverage
  * by a smoothstep, optionally grown/shrunk and feathered, and smoothed over
  * time where the frame is still (motion-adaptive, so moving edges are not
- * delayed). See src/mask/refine.c for the algorithm and the measurements
- * behind the defaults. AVX2 kernels with plain C twins giving the same
- * bytes are picked once at create (BACKDROP_MASK_ISA=base forces C).
+ * delayed; changes of a few levels are ignored). See src/mask/refine.c for
+ * the algorithm and the measurements behind the defaults. AVX2 kernels
+ * (16-bit fixed point) with plain C twins giving the same bytes are picked
+ * once at create (BACKDROP_MASK_ISA=base forces C).
  */
 
 struct bd_refine_options {

@@ -1,9 +1,13 @@
 /*
  * Tests of mask refinement (src/mask/refine*.c):
  *  - each AVX2 kernel against its C twin, bit-exact, on random data at odd
- *    sizes (box sums, guided-filter coefficients, the apply step for every
- *    factor k), and whole refiners (luma, colour, plain, grow, feather,
- *    several frames of temporal state) on both tables;
+ *    sizes (box sums, guided-filter coefficients, the 16-bit planes and
+ *    classes, vertical mixes, the apply step for every factor k with and
+ *    without deadband, constant retention and per-pixel stillness), and
+ *    whole refiners (luma, colour, plain, grow, feather, several frames of
+ *    temporal state; saturated and flat masks, where the SIMD apply step
+ *    copies blocks) on both tables; the fixed-point coverage against the
+ *    float smoothstep (within 1 level);
  *  - real data: every portrait of ../shared/data/portraits-dev, its
  *    ground-truth alpha box-downscaled to 256x256 (a perfect low-res model)
  *    and refined with the image as guide, must be closer to the full-res
@@ -244,13 +248,17 @@ static void test_apply_twins(const struct bd_refine_kernels *C, const struct bd_
         bd_refine_geom_init(&g, ks[ki]);
         for (int wi = 0; wi < 8; wi++) {
             const int n = widths[wi], ww = (n + ks[ki] - 1) / ks[ki];
-            float *rows[5];
+            int16_t *rows[5];
             for (int i = 0; i < 5; i++) {
-                rows[i] = malloc(sizeof(float) * (size_t)(ww + 32));
-                float *v = rows[i] + 8;
-                for (int x = 0; x < ww; x++)
-                    v[x] = i < 3 ? frand(-3.f, 3.f) : i == 3 ? frand(-300.f, 500.f)
-                                                              : frand(0.25f, 1.f);
+                rows[i] = malloc(sizeof(int16_t) * (size_t)(ww + 32));
+                int16_t *v = rows[i] + 8;
+                for (int x = 0; x < ww; x++) /* a: +-3 levels/level, some extreme; b: -300..500
+                                                levels, some saturated; r: 0..1 */
+                    v[x] = (int16_t)(i < 3 ? ((rnd() & 15) ? (int)(rnd() % 6145) - 3072
+                                                          : (int)(rnd() % 65535) - 32767)
+                                     : i == 3 ? ((rnd() & 15) ? (int)(rnd() % 3200) - 1200
+                                                              : (int)(rnd() % 65535) - 32767)
+                                              : (int)(rnd() % 32768));
                 v[-1] = v[0];
                 for (int x = ww; x < ww + 16; x++)
                     v[x] = v[ww - 1];
@@ -260,21 +268,41 @@ static void test_apply_twins(const struct bd_refine_kernels *C, const struct bd_
                     *prev1 = xmalloc((size_t)n), *d0 = xmalloc((size_t)n),
                     *d1 = xmalloc((size_t)n);
             memcpy(prev1, prev0, (size_t)n);
-            for (int color = 0; color < 2; color++) {
-                struct bd_refine_row row = {
-                    .a = {rows[0] + 8, rows[1] + 8, rows[2] + 8},
-                    .b = rows[3] + 8, .t = rows[4] + 8,
-                    .y = y + 3, .u = u, .v = v, .n = n, .lo = 40.f, .inv = 1.f / 150.f,
-                };
-                row.prev = row.state = prev0;
-                row.dst = d0;
-                (color ? C->apply_yuv : C->apply_y)(&row, &g);
-                row.prev = row.state = prev1;
-                row.dst = d1;
-                (color ? S->apply_yuv : S->apply_y)(&row, &g);
-                CHECK(!memcmp(d0, d1, (size_t)n) && !memcmp(prev0, prev1, (size_t)n),
-                      "apply %s k %d n %d", color ? "yuv" : "y", ks[ki], n);
-            }
+            /* the previous luma: y give or take a few levels, some far */
+            uint8_t *yp = xmalloc((size_t)n), *ys0 = xmalloc((size_t)n),
+                    *ys1 = xmalloc((size_t)n);
+            for (int x = 0; x < n; x++)
+                yp[x] = (rnd() & 3) ? (uint8_t)(y[3 + x] + (int)(rnd() % 11) - 5) : (uint8_t)rnd();
+            /* coverage ranges: the default, a narrow one, a tiny one; deadband
+             * off and on; r per pixel and constant */
+            const float cov[][2] = {{0.f, 1.f}, {0.15f, 0.6f}, {0.5f, 0.501f}};
+            for (int cfg = 0; cfg < 12; cfg++)
+                for (int color = 0; color < 2; color++) {
+                    struct bd_refine_row row = {
+                        .a = {rows[0] + 8, rows[1] + 8, rows[2] + 8},
+                        .b = rows[3] + 8, .r = rows[4] + 8,
+                        .y = y + 3, .u = u, .v = v, .n = n,
+                    };
+                    bd_refine_coverage_init(&row, cov[cfg % 3][0], cov[cfg % 3][1]);
+                    row.db7 = (cfg / 3) & 1 ? 200 : 0;
+                    row.r_const = cfg >= 6 ? (cfg & 1 ? 24576 : 0) : -1;
+                    if (cfg & 2) { /* per-pixel stillness against yp */
+                        row.yp = yp;
+                        row.ythr = 4;
+                        row.rstill = 16384;
+                    }
+                    row.prev = row.state = prev0;
+                    row.dst = d0;
+                    row.ys = ys0;
+                    (color ? C->apply_yuv : C->apply_y)(&row, &g);
+                    row.prev = row.state = prev1;
+                    row.dst = d1;
+                    row.ys = ys1;
+                    (color ? S->apply_yuv : S->apply_y)(&row, &g);
+                    CHECK(!memcmp(d0, d1, (size_t)n) && !memcmp(prev0, prev1, (size_t)n) &&
+                              !memcmp(ys0, ys1, (size_t)n) && !memcmp(ys0, y + 3, (size_t)n),
+                          "apply %s k %d n %d cfg %d", color ? "yuv" : "y", ks[ki], n, cfg);
+                }
             for (int i = 0; i < 5; i++)
                 free(rows[i]);
             free(y);
@@ -284,7 +312,46 @@ static void test_apply_twins(const struct bd_refine_kernels *C, const struct bd_
             free(prev1);
             free(d0);
             free(d1);
+            free(yp);
+            free(ys0);
+            free(ys1);
         }
+    }
+    /* the fixed-point coverage against the float formula: k = 1, a = 0, b
+     * sweeping q over -10 .. 265 levels, no temporal retention */
+    {
+        const float cov[][2] = {{0.f, 1.f}, {0.2f, 0.7f}, {0.5f, 0.52f}};
+        const int n = 1104;
+        int16_t *bq = calloc((size_t)n + 48, sizeof(int16_t)),
+                *za = calloc((size_t)n + 48, sizeof(int16_t));
+        uint8_t *yy = rand_u8((size_t)n), *prev = rand_u8((size_t)n), *d = xmalloc((size_t)n);
+        struct bd_refine_geom g1;
+        bd_refine_geom_init(&g1, 1);
+        for (int x = -1; x < n + 16; x++)
+            bq[16 + x] = (int16_t)(-40 + (x < 0 ? 0 : x >= n ? n - 1 : x) * 1100 / n);
+        for (int c = 0; c < 3; c++) {
+            struct bd_refine_row row = {.a = {za + 16, za + 16, za + 16}, .b = bq + 16,
+                                        .r_const = 0, .y = yy, .n = n};
+            bd_refine_coverage_init(&row, cov[c][0], cov[c][1]);
+            row.prev = row.state = prev;
+            row.dst = d;
+            C->apply_y(&row, &g1);
+            int worst = 0;
+            for (int x = 0; x < n; x++) {
+                /* lo and hi as the refiner rounds them: to 1/4 level */
+                float sv = (float)(bq[16 + x] - row.lo4) / (float)row.r4;
+                sv = sv < 0.f ? 0.f : sv > 1.f ? 1.f : sv;
+                int e = abs((int)lrintf(255.f * sv * sv * (3.f - 2.f * sv)) - (int)d[x]);
+                worst = e > worst ? e : worst;
+            }
+            CHECK(worst <= 1, "fixed-point coverage %.2f..%.2f: off by %d levels",
+                  (double)cov[c][0], (double)cov[c][1], worst);
+        }
+        free(bq);
+        free(za);
+        free(yy);
+        free(prev);
+        free(d);
     }
     /* the geometry: k = 4 and 2 give libyuv-style half-pixel centres */
     struct bd_refine_geom g;
@@ -294,32 +361,56 @@ static void test_apply_twins(const struct bd_refine_kernels *C, const struct bd_
           "geometry k=4");
 }
 
-/* The grid helpers: vertical mix, saturation class, motion, weights. */
+/* The grid helpers: vertical mix, motion. */
 static void test_grid_twins(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S)
 {
-    const int widths[] = {1, 7, 8, 31, 33, 97, 320};
-    for (int wi = 0; wi < 7; wi++) {
+    const int widths[] = {1, 7, 8, 15, 16, 31, 33, 97, 320};
+    for (int wi = 0; wi < 9; wi++) {
         const int w = widths[wi];
-        float *p0 = malloc(sizeof(float) * (size_t)(w + 2)), *p1 = malloc(sizeof(float) * (size_t)(w + 2));
-        float *o0 = malloc(sizeof(float) * (size_t)(w + 2)), *o1 = malloc(sizeof(float) * (size_t)(w + 2));
-        float *a[3];
-        for (int c = 0; c < 3; c++) {
-            a[c] = malloc(sizeof(float) * (size_t)w);
-            for (int x = 0; x < w; x++) /* many exactly 0: the class edges */
-                a[c][x] = (rnd() & 1) ? 0.f : frand(-0.5f, 0.5f);
-        }
+        int16_t *p0 = malloc(sizeof(int16_t) * (size_t)(w + 2)),
+                *p1 = malloc(sizeof(int16_t) * (size_t)(w + 2));
+        int16_t *o0 = malloc(sizeof(int16_t) * (size_t)(w + 2)),
+                *o1 = malloc(sizeof(int16_t) * (size_t)(w + 2));
         for (int x = 0; x < w; x++) {
-            p0[x] = frand(-300.f, 600.f);
-            p1[x] = (rnd() & 3) ? frand(-300.f, 600.f) : p0[x];
+            p0[x] = (int16_t)((int)(rnd() % 65535) - 32767);
+            p1[x] = (rnd() & 3) ? (int16_t)((int)(rnd() % 65535) - 32767) : p0[x];
         }
-        C->vmix(p0, p1, 0.375f, o0, w);
-        S->vmix(p0, p1, 0.375f, o1, w);
-        CHECK(!memcmp(o0, o1, sizeof(float) * (size_t)w), "vmix w %d", w);
-        uint8_t *c0 = xmalloc((size_t)w), *c1 = xmalloc((size_t)w);
+        const int wys[] = {0, 4096, 12288, 20480, 28672, 30720};
+        for (int k = 0; k < 6; k++) {
+            C->vmix(p0, p1, wys[k], o0, w);
+            S->vmix(p0, p1, wys[k], o1, w);
+            CHECK(!memcmp(o0, o1, sizeof(int16_t) * (size_t)w), "vmix w %d wy %d", w, wys[k]);
+        }
+        /* fix16: random window sums (n2 = 9), many small (saturated cells) */
         for (int na = 1; na <= 3; na += 2) {
-            C->classify((const float *const *)a, p0, (size_t)w, na, 50.f, 200.f, c0);
-            S->classify((const float *const *)a, p0, (size_t)w, na, 50.f, 200.f, c1);
-            CHECK(!memcmp(c0, c1, (size_t)w), "classify w %d na %d", w, na);
+            int32_t *Sv[4];
+            int16_t *q0[4], *q1[4];
+            for (int c = 0; c < 4; c++) {
+                Sv[c] = malloc(sizeof(int32_t) * (size_t)w);
+                q0[c] = calloc((size_t)w, sizeof(int16_t));
+                q1[c] = calloc((size_t)w, sizeof(int16_t));
+                for (int x = 0; x < w; x++) {
+                    int kind = (int)(rnd() % 4);
+                    Sv[c][x] = kind == 0 ? 0 : kind == 1 ? (int32_t)(rnd() % 2001) - 1000
+                             : kind == 2 ? (c == 3 ? 9 * 16 * 255 : 0)
+                                         : (int32_t)(rnd() % (2 * 9 * BD_GF_CLAMP + 1)) - 9 * BD_GF_CLAMP;
+                }
+            }
+            uint8_t *k0 = xmalloc((size_t)w), *k1 = xmalloc((size_t)w);
+            const int32_t *const Sc[4] = {Sv[0], Sv[1], Sv[2], Sv[3]};
+            C->fix16(Sc, (size_t)w, na, 1.f / 9.f, 0.25f / 9.f, 15, 1005, q0, k0);
+            S->fix16(Sc, (size_t)w, na, 1.f / 9.f, 0.25f / 9.f, 15, 1005, q1, k1);
+            int same = !memcmp(k0, k1, (size_t)w);
+            for (int c = 0; c < 4; c++) {
+                if (c == 0 || c == 3 || na == 3)
+                    same &= !memcmp(q0[c], q1[c], sizeof(int16_t) * (size_t)w);
+                free(Sv[c]);
+                free(q0[c]);
+                free(q1[c]);
+            }
+            CHECK(same, "fix16 w %d na %d", w, na);
+            free(k0);
+            free(k1);
         }
         const uint8_t *ra[3], *rb[3];
         uint8_t *buf = rand_u8((size_t)w * 6);
@@ -331,21 +422,10 @@ static void test_grid_twins(const struct bd_refine_kernels *C, const struct bd_r
         C->motion_row(ra, rb, m0 + 1, w);
         S->motion_row(ra, rb, m1 + 1, w);
         CHECK(!memcmp(m0 + 1, m1 + 1, (size_t)w), "motion_row w %d", w);
-        for (int x = 0; x < w; x++) /* small motions: the ramp */
-            m0[x + 1] = (uint8_t)(m0[x + 1] % 9);
-        m0[0] = m0[1];
-        m0[w + 1] = m0[w];
-        C->tweight_row(m0 + 1, ra[0], rb[0], o0, w);
-        S->tweight_row(m0 + 1, ra[0], rb[0], o1, w);
-        CHECK(!memcmp(o0, o1, sizeof(float) * (size_t)w), "tweight_row w %d", w);
-        for (int c = 0; c < 3; c++)
-            free(a[c]);
         free(p0);
         free(p1);
         free(o0);
         free(o1);
-        free(c0);
-        free(c1);
         free(buf);
         free(m0);
         free(m1);
@@ -356,12 +436,21 @@ static void test_grid_twins(const struct bd_refine_kernels *C, const struct bd_r
 static void test_refiner_twins(const struct bd_refine_kernels *S)
 {
     struct cfg {
-        int w, h, lw, lh, edge, color, grow, feather, temporal;
+        int w, h, lw, lh, edge, color, grow, feather, temporal, sat;
     } cfgs[] = {
-        {641, 363, 160, 90, 1, 0, 0, 0, 1}, {641, 363, 160, 90, 1, 1, 0, 0, 1},
-        {333, 251, 256, 144, 1, 1, 3, -0, 1}, {97, 61, 13, 9, 1, 1, -5, 7, 1},
-        {1283, 721, 256, 144, 1, 1, 0, 0, 1}, {640, 480, 256, 256, 0, 0, 2, 3, 1},
-        {57, 33, 57, 33, 1, 0, 0, 0, 0},
+        /* saturated masks (0 and 255) over a guide that stops moving: the
+         * SIMD kernels' shortcut for saturated blocks */
+        {641, 363, 160, 90, 1, 0, 0, 0, 1, 1}, {1283, 721, 256, 144, 1, 1, 0, 0, 1, 1},
+        {333, 251, 256, 144, 1, 1, 0, 0, 1, 1}, {640, 480, 256, 256, 0, 0, 0, 0, 1, 1},
+        {320, 180, 160, 90, 1, 0, 0, 0, 1, 1},  {320, 180, 40, 23, 1, 1, 0, 0, 1, 1},
+        /* flat masks that do not saturate (240 and 8): the shortcut for flat
+         * blocks */
+        {641, 363, 160, 90, 1, 0, 0, 0, 1, 2}, {1283, 721, 256, 144, 1, 1, 0, 0, 1, 2},
+        {640, 480, 256, 256, 0, 0, 0, 0, 1, 2}, {333, 251, 256, 144, 1, 1, 0, 0, 1, 2},
+        {641, 363, 160, 90, 1, 0, 0, 0, 1, 0}, {641, 363, 160, 90, 1, 1, 0, 0, 1, 0},
+        {333, 251, 256, 144, 1, 1, 3, -0, 1, 0}, {97, 61, 13, 9, 1, 1, -5, 7, 1, 0},
+        {1283, 721, 256, 144, 1, 1, 0, 0, 1, 0}, {640, 480, 256, 256, 0, 0, 2, 3, 1, 0},
+        {57, 33, 57, 33, 1, 0, 0, 0, 0, 0},
     };
     for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
         const struct cfg *f = &cfgs[c];
@@ -382,23 +471,31 @@ static void test_refiner_twins(const struct bd_refine_kernels *S)
                 *v = rand_u8((size_t)suv * ch), *low = rand_u8((size_t)ls * f->lh);
         uint8_t *d0 = xmalloc((size_t)ds * f->h), *d1 = xmalloc((size_t)ds * f->h);
         int same = 1;
-        for (int fr = 0; fr < 4; fr++) {
-            /* smooth-ish content: a gradient plus noise, changing per frame */
-            for (int yy = 0; yy < f->h; yy++)
-                for (int xx = 0; xx < f->w; xx++)
-                    y[yy * sy + xx] = (uint8_t)((xx * 3 + yy + fr * 9 + (int)(rnd() % 24)) & 255);
+        for (int fr = 0; fr < (f->sat ? 7 : 4); fr++) {
+            /* smooth-ish content: a gradient plus noise, changing per frame
+             * (saturated cases: still from frame 3 on, but for a little
+             * noise in frame 5) */
+            if (!f->sat || fr < 3 || fr == 5)
+                for (int yy = 0; yy < f->h; yy++)
+                    for (int xx = 0; xx < f->w; xx++)
+                        y[yy * sy + xx] = (uint8_t)(f->sat ? 60 + xx * 100 / f->w + (fr == 5 ? (int)(rnd() % 3) : 0)
+                                                           : (xx * 3 + yy + fr * 9 + (int)(rnd() % 24)) & 255);
             for (int yy = 0; yy < f->lh; yy++)
                 for (int xx = 0; xx < f->lw; xx++)
                     low[yy * ls + xx] =
-                        (uint8_t)(xx * 2 < f->lw + fr ? 230 - (rnd() % 40) : rnd() % 30);
+                        f->sat ? (uint8_t)((xx - f->lw / 2) * (xx - f->lw / 2) + (yy - f->lh / 2) * (yy - f->lh / 2) <
+                                                   f->lh * f->lh / 8 + (fr < 3 ? fr * 9 : 27)
+                                               ? (f->sat == 2 ? 240 : 255)
+                                               : (f->sat == 2 ? 8 : 0))
+                               : (uint8_t)(xx * 2 < f->lw + fr ? 230 - (rnd() % 40) : rnd() % 30);
             const uint8_t *uu = f->color ? u : NULL, *vv = f->color ? v : NULL;
             CHECK(bd_refiner_run(r0, low, ls, y, sy, uu, vv, suv, d0, ds) == BD_OK, "run");
             CHECK(bd_refiner_run(r1, low, ls, y, sy, uu, vv, suv, d1, ds) == BD_OK, "run");
             for (int yy = 0; yy < f->h; yy++)
                 same &= !memcmp(d0 + yy * ds, d1 + yy * ds, (size_t)f->w);
         }
-        CHECK(same, "refiner twins cfg %zu (%dx%d from %dx%d, edge %d colour %d)", c, f->w, f->h,
-              f->lw, f->lh, f->edge, f->color);
+        CHECK(same, "refiner twins cfg %zu (%dx%d from %dx%d, edge %d colour %d sat %d)", c, f->w,
+              f->h, f->lw, f->lh, f->edge, f->color, f->sat);
         free(y);
         free(u);
         free(v);

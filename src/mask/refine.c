@@ -18,23 +18,40 @@
  *     Plain mode (edge_aware = 0): a = 0, b = p.
  *  3. Motion-adaptive temporal weight on the grid: t = 1 where the guide
  *     changed since the previous frame (3x3-dilated |dY| above a few
- *     levels) or the mask jumped by more than BD_JUMP levels, down to
- *     BD_T_MIN where both are still. 1 on the first frame after create or
- *     reset, and always when temporal is off.
- *  4. Apply, per full-resolution row: the coefficient planes are mixed
- *     vertically at grid width, then each pixel mixes them horizontally
- *     (bilinear, exact-k geometry, half-pixel centres), q = a.I + b,
- *     coverage c = 255 smoothstep((q/255 - lo) / (hi - lo)), and out = prev
- *     + (c - prev) t, rounded. The 8-bit state is the previous output:
- *     rounding makes changes smaller than 1/(2t) levels stick (a small
- *     hysteresis that removes the last level of flicker in still areas).
+ *     levels) or the mask jumped by nearly full range, down to tmin = 1/12
+ *     where both are still (temporal_weights). 1 on the first frame after
+ *     create or reset, and always when temporal is off. In the apply step
+ *     two more rules, per pixel: a pixel whose own luma moved by at most
+ *     BD_YTHR since the previous frame keeps at least half of its previous
+ *     output (t <= 1/2: model jitter inside a moving person, and the soft
+ *     edge of the mask sliding over still background), and a deadband: a
+ *     change of the coverage by at most 3 levels leaves the output as it
+ *     was. Measured with bench/quality's temporal set (general model,
+ *     1280x720): flicker 1.34 -> 1.00 (still frames 1.18 -> 0.33), edge
+ *     lag 0; raw 2.05. What remains is almost all in moving frames
+ *     (mask errors moving with the person), which smoothing cannot remove
+ *     without lag.
+ *  4. The coefficient planes go to 16-bit fixed point (refine.h: a * 1024,
+ *     b' = q at guide 128 in 1/4 level, retention (1 - t) in Q15) and each
+ *     grid cell gets a saturation class (classify). Apply, per
+ *     full-resolution row: the planes are mixed vertically at grid width,
+ *     then each pixel mixes them horizontally (bilinear, exact-k geometry,
+ *     half-pixel centres), q = a.(I - 128) + b', coverage c = 255
+ *     smoothstep((q/255 - lo) / (hi - lo)) in fixed point, and out = prev +
+ *     (c - prev) t rounded, where |c - prev| beyond a deadband (else out =
+ *     prev). The 8-bit state is the previous output: besides the deadband,
+ *     rounding makes changes smaller than 1/(2t) levels stick.
+ *     16-bit lanes: 16 pixels per AVX2 operation (the float version took
+ *     8), and blocks whose cells are all saturated (coverage 0 or 255
+ *     for any guide value) and whose previous output already holds that
+ *     value are copied without arithmetic.
  *
- * The kernels (box sums, coefficients, apply) come in a C version here and
- * an AVX2 twin (refine_avx2.c) with the same bytes, picked once at create.
- * Small grid-resolution helpers (grow, temporal weight, vertical mixes,
- * fixed to float) are plain loops shared by both paths and left to GCC's
- * vectoriser (hence the pragma: GCC 12's -O2 cost model refuses loops of
- * unknown trip count).
+ * The kernels (box sums, coefficients, vertical mix, apply) come in a C
+ * version here and an AVX2 twin (refine_avx2.c) with the same bytes,
+ * picked once at create. Small grid-resolution helpers (grow, temporal
+ * weight, class, fixed-point conversion) are plain loops shared by both
+ * paths and left to GCC's vectoriser (hence the pragma: GCC 12's -O2 cost
+ * model refuses loops of unknown trip count).
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
@@ -52,10 +69,17 @@
 #include "common/error.h"
 
 #define MAX_DIM 16384
-/* Temporal weights (refine.h): still below BD_MOT0 grid luma levels,
- * moving from BD_MOT0 + 1/BD_MOT_SLOPE; mask jumps from BD_JUMP +
- * 1/BD_JUMP_SLOPE pass at once; BD_T_MIN = weight of the new frame when
- * still. Checked by tests/test_refine.c's flicker and lag measurements. */
+/* Temporal constants (temporal_weights and the apply step), measured with
+ * bench/quality's temporal set (flicker, edge lag) and checked by
+ * tests/test_refine.c's flicker and lag tests. */
+#define BD_MOT0 3        /* grid luma |dY| (3x3 max) up to which a cell is still ... */
+#define BD_MOT_SPAN 6    /* ... and from BD_MOT0 + this, moving (t = 1) */
+#define BD_JUMP0 200     /* a grid mask jump (levels) from which t rises ... */
+#define BD_JUMP_SPAN 56  /* ... to 1 at BD_JUMP0 + this (model jitter stays below) */
+#define BD_TMIN15 2731   /* t where still, Q15 (1/12) */
+#define BD_DB7 384       /* deadband: changes up to 3 levels leave the output */
+#define BD_YTHR 4        /* a pixel whose own luma moved by at most this ... */
+#define BD_RSTILL 16384  /* ... keeps at least this retention (t <= 1/2), Q15 */
 
 static inline int clampi(int x, int lo, int hi)
 {
@@ -179,24 +203,53 @@ void bd_refine_coef_yuv_c(const int32_t *const s[13], size_t n, float inv_n, flo
     }
 }
 
-void bd_refine_vmix_c(const float *p0, const float *p1, float wy, float *out, int w)
+static inline int fix16r(float v)
 {
-    for (int x = 0; x < w; x++)
-        out[x] = p0[x] + (p1[x] - p0[x]) * wy;
+    v = v < -32767.f ? -32767.f : v;
+    v = v > 32767.f ? 32767.f : v;
+    return (int)lrintf(v);
 }
 
-void bd_refine_classify_c(const float *const a[3], const float *b, size_t n, int na, float lo,
-                          float hi, uint8_t *cls)
+/* The saturation class of one grid cell (refine.c, classify). */
+static inline uint8_t cell_class(int b, const int *a, int na, int thr0, int thr1)
+{
+    int big = abs(b) > 16383, up = 0, dn = 0;
+    for (int c = 0; c < na; c++) {
+        big |= abs(a[c]) > 16383;
+        up += ((127 * a[c] > -128 * a[c] ? 127 * a[c] : -128 * a[c]) + 255) >> 8;
+        dn += ((128 * a[c] > -127 * a[c] ? 128 * a[c] : -127 * a[c]) + 255) >> 8;
+    }
+    int qmax = b + up + BD_CLS_MARGIN, qmin = b - dn - BD_CLS_MARGIN;
+    return big ? 1 : qmax <= thr0 ? 0 : qmin >= thr1 ? 255 : 1;
+}
+
+void bd_refine_fix16_c(const int32_t *const S[4], size_t n, int na, float ia, float ib,
+                       int thr0, int thr1, int16_t *const q[4], uint8_t *cls)
 {
     for (size_t i = 0; i < n; i++) {
-        float qmax = b[i], qmin = b[i];
-        for (int c = 0; c < na; c++) {
-            float d = a[c][i] * 255.f;
-            qmax += d > 0.f ? d : 0.f;
-            qmin += d < 0.f ? d : 0.f;
+        int a[3];
+        float sb;
+        a[0] = fix16r((float)S[0][i] * ia);
+        if (na == 3) {
+            a[1] = fix16r((float)S[1][i] * ia);
+            a[2] = fix16r((float)S[2][i] * ia);
+            sb = (float)S[0][i] + (float)S[1][i];
+            sb = sb + (float)S[2][i];
+        } else {
+            sb = (float)S[0][i];
         }
-        cls[i] = qmax < lo ? 0 : qmin > hi ? 255 : 1;
+        int b = fix16r(((float)S[3][i] + sb * 2.f) * ib);
+        for (int c = 0; c < na; c++)
+            q[c][i] = (int16_t)a[c];
+        q[3][i] = (int16_t)b;
+        cls[i] = cell_class(b, a, na, thr0, thr1);
     }
+}
+
+void bd_refine_vmix_c(const int16_t *p0, const int16_t *p1, int wy15, int16_t *out, int w)
+{
+    for (int x = 0; x < w; x++)
+        out[x] = (int16_t)(p0[x] + bd_mulhrs(bd_sat16(p1[x] - p0[x]), wy15));
 }
 
 void bd_refine_motion_row_c(const uint8_t *const a[3], const uint8_t *const b[3], uint8_t *out,
@@ -212,47 +265,55 @@ void bd_refine_motion_row_c(const uint8_t *const a[3], const uint8_t *const b[3]
     }
 }
 
-void bd_refine_tweight_row_c(const uint8_t *m, const uint8_t *p, const uint8_t *pp, float *t,
-                             int w)
+/* Horizontal mix of a padded 16-bit row (refine.h, bd_refine_geom). */
+static inline int hmix(const int16_t *v, int base, const struct bd_refine_geom *g, int j)
 {
-    for (int x = 0; x < w; x++) {
-        int mm = m[x - 1] > m[x] ? m[x - 1] : m[x];
-        mm = m[x + 1] > mm ? m[x + 1] : mm;
-        float tm = ((float)mm - BD_MOT0) * BD_MOT_SLOPE;
-        float tj = ((float)abs((int)p[x] - (int)pp[x]) - BD_JUMP) * BD_JUMP_SLOPE;
-        float v = tm > tj ? tm : tj;
-        v = v < BD_T_MIN ? BD_T_MIN : v;
-        t[x] = v > 1.f ? 1.f : v;
-    }
+    int l = v[base + g->li[j]], r = v[base + g->ri[j]];
+    return l + bd_mulhrs(bd_sat16(r - l), g->w15[j]);
 }
 
-static inline float hmix(const float *v, int base, const struct bd_refine_geom *g, int j)
+/* Coverage of q4, temporal mix with prev, rounding (refine.h). */
+static inline uint8_t finish(const struct bd_refine_row *row, int q4, int rt, int x)
 {
-    float l = v[base + g->li[j]], r = v[base + g->ri[j]];
-    return l + (r - l) * g->w[j];
+    int c7 = bd_refine_c7(row, q4);
+    int p7 = (int)row->prev[x] << 7;
+    int diff = p7 - c7;
+    int o7 = abs(diff) <= row->db7 ? p7 : c7 + bd_mulhrs(diff, rt);
+    return (uint8_t)((o7 + 64) >> 7);
 }
 
-static inline uint8_t finish(const struct bd_refine_row *row, float q, float t, int x)
+/* The retention of a pixel whose own luma did not move (refine.h), and the
+ * luma saved for the next frame. */
+static inline int pixel_still(const struct bd_refine_row *row, int rt, int x)
 {
-    float s = (q - row->lo) * row->inv;
-    s = s < 0.f ? 0.f : s;
-    s = s > 1.f ? 1.f : s;
-    float c = s * s * (3.f - 2.f * s) * 255.f;
-    float pv = (float)row->prev[x];
-    float o = pv + (c - pv) * t;
-    long v = lrintf(o);
-    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    if (row->yp && abs((int)row->y[x] - (int)row->yp[x]) <= row->ythr && rt < row->rstill)
+        rt = row->rstill;
+    if (row->ys)
+        row->ys[x] = row->y[x];
+    return rt;
+}
+
+static inline int g16(int v) /* (v - 128) * 128: the centred guide */
+{
+    return (v << 7) - 16384;
+}
+
+static inline int log2k(int k)
+{
+    return k == 1 ? 0 : k == 2 ? 1 : k == 4 ? 2 : 3;
 }
 
 void bd_refine_apply_y_c(const struct bd_refine_row *row, const struct bd_refine_geom *g,
                          int x0)
 {
+    const int lk = log2k(g->k);
     for (int x = x0; x < row->n; x++) {
-        int j = x & 7, base = (x - j) / g->k - (g->k > 1);
-        float a = hmix(row->a[0], base, g, j), b = hmix(row->b, base, g, j);
-        float t = hmix(row->t, base, g, j);
-        float q = a * (float)row->y[x] + b;
-        uint8_t o = finish(row, q, t, x);
+        int j = x & 7, base = ((x - j) >> lk) - (g->k > 1);
+        int a = hmix(row->a[0], base, g, j), b = hmix(row->b, base, g, j);
+        int rt = row->r_const >= 0 ? row->r_const : hmix(row->r, base, g, j);
+        rt = pixel_still(row, rt, x);
+        int q = bd_sat16(b + bd_mulhrs(a, g16(row->y[x])));
+        uint8_t o = finish(row, q, rt, x);
         row->state[x] = o;
         row->dst[x] = o;
     }
@@ -261,14 +322,17 @@ void bd_refine_apply_y_c(const struct bd_refine_row *row, const struct bd_refine
 void bd_refine_apply_yuv_c(const struct bd_refine_row *row, const struct bd_refine_geom *g,
                            int x0)
 {
+    const int lk = log2k(g->k);
     for (int x = x0; x < row->n; x++) {
-        int j = x & 7, base = (x - j) / g->k - (g->k > 1);
-        float a0 = hmix(row->a[0], base, g, j), a1 = hmix(row->a[1], base, g, j);
-        float a2 = hmix(row->a[2], base, g, j), b = hmix(row->b, base, g, j);
-        float t = hmix(row->t, base, g, j);
-        float q = a0 * (float)row->y[x] + a1 * (float)row->u[x >> 1] +
-                  a2 * (float)row->v[x >> 1] + b;
-        uint8_t o = finish(row, q, t, x);
+        int j = x & 7, base = ((x - j) >> lk) - (g->k > 1);
+        int a0 = hmix(row->a[0], base, g, j), a1 = hmix(row->a[1], base, g, j);
+        int a2 = hmix(row->a[2], base, g, j), b = hmix(row->b, base, g, j);
+        int rt = row->r_const >= 0 ? row->r_const : hmix(row->r, base, g, j);
+        rt = pixel_still(row, rt, x);
+        int q = bd_sat16(b + bd_mulhrs(a0, g16(row->y[x])));
+        q = bd_sat16(q + bd_mulhrs(a1, g16(row->u[x >> 1])));
+        q = bd_sat16(q + bd_mulhrs(a2, g16(row->v[x >> 1])));
+        uint8_t o = finish(row, q, rt, x);
         row->state[x] = o;
         row->dst[x] = o;
     }
@@ -290,10 +354,9 @@ static const struct bd_refine_kernels kernels_c = {
     .box_i32 = bd_refine_box_i32_c,
     .coef_y = bd_refine_coef_y_c,
     .coef_yuv = bd_refine_coef_yuv_c,
+    .fix16 = bd_refine_fix16_c,
     .vmix = bd_refine_vmix_c,
-    .classify = bd_refine_classify_c,
     .motion_row = bd_refine_motion_row_c,
-    .tweight_row = bd_refine_tweight_row_c,
     .apply_y = apply_y_base,
     .apply_yuv = apply_yuv_base,
 };
@@ -305,6 +368,7 @@ void bd_refine_geom_init(struct bd_refine_geom *g, int k)
         if (k == 1) {
             g->li[j] = g->ri[j] = j;
             g->w[j] = 0.f;
+            g->w15[j] = 0;
             continue;
         }
         /* output j of a block starting at x = 0 (mod 8): source position
@@ -314,7 +378,25 @@ void bd_refine_geom_init(struct bd_refine_geom *g, int k)
         g->li[j] = fl + 1;
         g->ri[j] = fl + 2;
         g->w[j] = pos - (float)fl;
+        g->w15[j] = (int16_t)lrintf(g->w[j] * 32768.f);
     }
+}
+
+void bd_refine_coverage_init(struct bd_refine_row *row, float lo, float hi)
+{
+    const float sc = 255.f * (float)BD_Q_SCALE;
+    int lo4 = (int)lrintf(lo * sc), hi4 = (int)lrintf(hi * sc);
+    int r4 = hi4 - lo4 < 1 ? 1 : hi4 - lo4;
+    int sh = 0;
+    while ((r4 << (sh + 1)) <= 65535)
+        sh++;
+    /* s = d / r4 in Q15: (d << sh) * ks >> 16, ks rounded down so that s
+     * stays below 32768 (d = r4 gives 32766 or 32767: coverage 255 either
+     * way) */
+    row->lo4 = lo4;
+    row->r4 = r4;
+    row->sh = sh;
+    row->ks = (int)floor(32767.0 * 65536.0 / (double)(r4 << sh));
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -351,7 +433,17 @@ const struct bd_refine_kernels *bd_refine_kernels_default(void)
 /* ------------------------------------------------------------------------ */
 /* The refiner                                                               */
 
-enum { NSUM = 13, NCOEF = 4 /* a0, a1, a2, b */, NROW = 5 /* + t */ };
+enum { NSUM = 13, NCOEF = 4 /* a0, a1, a2, b */, NROW = 5 /* + r */ };
+
+/* The temporal constants (see temporal_weights): grid luma levels, mask
+ * levels, Q15 weights, 1/128 mask levels. */
+struct tparams {
+    int mot0, mot_span;   /* |dY| (3x3 max) ramp: still up to mot0, moving from mot0 + span */
+    int jump0, jump_span; /* mask jump ramp on the grid */
+    int tmin15;           /* weight of the new frame where still, Q15 */
+    int db7;              /* deadband: |c - prev| <= db7/128 levels keeps prev */
+    int ythr, rstill;     /* pixel luma still up to ythr: retention at least rstill */
+};
 
 struct bd_refiner {
     struct bd_refine_options o;
@@ -360,18 +452,21 @@ struct bd_refiner {
     int w, h, lw, lh;
     int kf, ww, wh, ws;  /* factor, grid size, grid stride (elements) */
     int rw, fw, gw;      /* radius, feather, grow on the grid */
-    float lo255, inv;    /* coverage mapping on 0..255 */
+    struct bd_refine_row cov; /* coverage mapping: lo4, r4, sh, ks */
+    struct tparams tp;
     float eps255;
     int have_state;
     /* grid planes */
     uint8_t *gy, *gu, *gv, *gy_prev, *p, *p_prev, *tmp8;
     int32_t *sum[NSUM], *coef[NCOEF], *scratch;
-    float *cf[NCOEF], *tw;
+    int16_t *q16[NCOEF], *rt; /* the apply step's planes (refine.h), retention */
+    int *rconst;         /* per grid row: its retention when constant, else -1 */
     uint8_t *cls, *crow; /* saturation class per cell, and per mixed row */
-    float *row[NROW];    /* vertical mixes, row[i][-1 .. ww + 16] */
+    int16_t *row[NROW];  /* vertical mixes, row[i][-1 .. ww + 16] */
     int32_t *bx0, *bx1, *bfx, *by0, *by1, *bfy; /* low → grid bilinear taps */
-    uint32_t *brow;      /* one vertically mixed low row */
+    uint16_t *hlow;      /* the low rows mixed horizontally to grid width */
     uint8_t *state;      /* full-res previous output */
+    uint8_t *yprev;      /* full-res previous luma */
     void *mem;
 };
 
@@ -436,16 +531,17 @@ static size_t layout(struct bd_refiner *r, uint8_t *mem)
         TAKE(r->coef[i], int32_t, plane);
     TAKE(r->scratch, int32_t, bd_refine_box_scratch(r->ws));
     for (int i = 0; i < NCOEF; i++)
-        TAKE(r->cf[i], float, plane);
-    TAKE(r->tw, float, plane);
+        TAKE(r->q16[i], int16_t, plane);
+    TAKE(r->rt, int16_t, plane);
+    TAKE(r->rconst, int, r->wh);
     TAKE(r->cls, uint8_t, plane);
-    TAKE(r->crow, uint8_t, (size_t)r->ws + 32);
+    TAKE(r->crow, uint8_t, (size_t)r->ws + 64);
     if (mem)
-        r->crow += 8;
+        r->crow += 32;
     for (int i = 0; i < NROW; i++) {
-        TAKE(r->row[i], float, (size_t)r->ws + 32);
+        TAKE(r->row[i], int16_t, (size_t)r->ws + 64);
         if (mem)
-            r->row[i] += 8; /* room for [-1] with the row 32-byte aligned */
+            r->row[i] += 16; /* room for [-1] with the row 32-byte aligned */
     }
     TAKE(r->bx0, int32_t, r->ww);
     TAKE(r->bx1, int32_t, r->ww);
@@ -453,8 +549,9 @@ static size_t layout(struct bd_refiner *r, uint8_t *mem)
     TAKE(r->by0, int32_t, r->wh);
     TAKE(r->by1, int32_t, r->wh);
     TAKE(r->bfy, int32_t, r->wh);
-    TAKE(r->brow, uint32_t, r->lw);
+    TAKE(r->hlow, uint16_t, (size_t)r->ws * (size_t)r->lh);
     TAKE(r->state, uint8_t, (size_t)r->w * (size_t)r->h);
+    TAKE(r->yprev, uint8_t, (size_t)r->w * (size_t)r->h);
 #undef TAKE
     return off;
 }
@@ -479,21 +576,32 @@ static void bilinear_taps(int n, int m, int32_t *i0, int32_t *i1, int32_t *f)
 }
 
 /* The low-res mask bilinearly onto the grid (libyuv's bilinear scaler
- * allocates a row per call; this does not). Exact integers. */
+ * allocates a row per call; this does not). Exact integers: each low row
+ * mixed horizontally (a gather), then the grid rows as vertical mixes of
+ * two of those (vectorised). */
 static void low_to_grid(struct bd_refiner *r, const uint8_t *low, int ls)
 {
-    for (int y = 0; y < r->wh; y++) {
-        const uint8_t *a = low + (size_t)r->by0[y] * (size_t)ls;
-        const uint8_t *b = low + (size_t)r->by1[y] * (size_t)ls;
-        const uint32_t fy = (uint32_t)r->bfy[y], gy = 256u - fy;
-        for (int x = 0; x < r->lw; x++)
-            r->brow[x] = a[x] * gy + b[x] * fy;
-        uint8_t *o = r->p + (size_t)y * (size_t)r->ws;
-        for (int x = 0; x < r->ww; x++) {
-            const uint32_t fx = (uint32_t)r->bfx[x];
-            o[x] = (uint8_t)((r->brow[r->bx0[x]] * (256u - fx) + r->brow[r->bx1[x]] * fx +
-                              32768u) >> 16);
+    /* locals: the byte stores could alias the refiner's fields */
+    const size_t hs = (size_t)r->ws;
+    const int ww = r->ww, wh = r->wh, lh = r->lh;
+    const int32_t *bx0 = r->bx0, *bx1 = r->bx1, *bfx = r->bfx;
+    uint16_t *hlow = r->hlow;
+    uint8_t *p = r->p;
+    for (int y = 0; y < lh; y++) {
+        const uint8_t *a = low + (size_t)y * (size_t)ls;
+        uint16_t *h = hlow + (size_t)y * hs;
+        for (int x = 0; x < ww; x++) {
+            const uint32_t fx = (uint32_t)bfx[x];
+            h[x] = (uint16_t)(a[bx0[x]] * (256u - fx) + a[bx1[x]] * fx);
         }
+    }
+    for (int y = 0; y < wh; y++) {
+        const uint16_t *h0 = hlow + (size_t)r->by0[y] * hs;
+        const uint16_t *h1 = hlow + (size_t)r->by1[y] * hs;
+        const uint32_t fy = (uint32_t)r->bfy[y], gy = 256u - fy;
+        uint8_t *o = p + (size_t)y * hs;
+        for (int x = 0; x < ww; x++)
+            o[x] = (uint8_t)((h0[x] * gy + h1[x] * fy + 32768u) >> 16);
     }
 }
 
@@ -555,8 +663,10 @@ enum bd_status bd_refiner_create(int width, int height, int low_width, int low_h
         r->gw = 1;
     if (o.grow < 0)
         r->gw = -r->gw;
-    r->lo255 = o.lo * 255.f;
-    r->inv = 1.f / ((o.hi - o.lo) * 255.f);
+    bd_refine_coverage_init(&r->cov, o.lo, o.hi);
+    r->tp = (struct tparams){.mot0 = BD_MOT0, .mot_span = BD_MOT_SPAN, .jump0 = BD_JUMP0,
+                             .jump_span = BD_JUMP_SPAN, .tmin15 = BD_TMIN15, .db7 = BD_DB7,
+                             .ythr = BD_YTHR, .rstill = BD_RSTILL};
     r->eps255 = o.eps * 65025.f;
     r->k = bd_refine_kernels_default();
     size_t size = layout(r, NULL);
@@ -616,11 +726,17 @@ static void grow_plane(uint8_t *p, uint8_t *tmp, int w, int h, int s, int g)
     }
 }
 
-/* The temporal weight plane on the grid (see the top of the file): the
- * 3x3 maximum of |dY| against the previous grid luma, and the mask's jump. */
+/* The temporal weight on the grid (see the top of the file), stored as the
+ * retention rt = 32768 - t (clamped to 32767): t = 1 where the guide moved
+ * (the 3x3 maximum of |dY| against the previous grid luma) or the mask
+ * jumped, down to tmin where both are still. rconst[y]: the row's value
+ * when the row is constant, else -1. */
 static void temporal_weights(struct bd_refiner *r)
 {
     const int w = r->ww, h = r->wh, s = r->ws;
+    const struct tparams *tp = &r->tp;
+    const int ms = 32768 / (tp->mot_span > 0 ? tp->mot_span : 1);
+    const int js = 32768 / (tp->jump_span > 0 ? tp->jump_span : 1);
     uint8_t *m = r->crow; /* scratch row, padded */
     for (int y = 0; y < h; y++) {
         const uint8_t *a[3], *b[3];
@@ -633,20 +749,34 @@ static void temporal_weights(struct bd_refiner *r)
         m[-1] = m[0];
         m[w] = m[w - 1];
         const size_t o = (size_t)y * (size_t)s;
-        r->k->tweight_row(m, r->p + o, r->p_prev + o, r->tw + o, w);
+        const uint8_t *p = r->p + o, *pp = r->p_prev + o;
+        int16_t *rt = r->rt + o;
+        int lo = 32767, hi = 0;
+        for (int x = 0; x < w; x++) {
+            int mm = m[x - 1] > m[x] ? m[x - 1] : m[x];
+            mm = m[x + 1] > mm ? m[x + 1] : mm;
+            int tm = (mm - tp->mot0) * ms;
+            int tj = (abs((int)p[x] - (int)pp[x]) - tp->jump0) * js;
+            int t = tm > tj ? tm : tj;
+            t = t < tp->tmin15 ? tp->tmin15 : t > 32768 ? 32768 : t;
+            int v = 32768 - t > 32767 ? 32767 : 32768 - t;
+            rt[x] = (int16_t)v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        r->rconst[y] = lo == hi ? lo : -1;
     }
 }
 
-/* The saturation class of each grid cell (refine.h, bd_refine_row.cls):
- * the range of q = a.I + b over every guide value, with a margin of one
- * level for the float rounding of the mixes. A bilinear mix of cells of
- * one class stays in it (q is linear in a and b, the weights convex). */
-static void classify(struct bd_refiner *r, int na)
-{
-    const float *const a[3] = {r->cf[0], r->cf[1], r->cf[2]};
-    r->k->classify(a, r->cf[3], (size_t)r->ws * (size_t)r->wh, na, r->lo255 - 1.f,
-                   r->lo255 + 1.f / r->inv + 1.f, r->cls);
-}
+/* The saturation class of each grid cell (refine.h, bd_refine_row.cls;
+ * computed by the fix16 kernels, cell_class): the range of q4 over every
+ * guide value, widened by the rounding of the 16-bit mixes and products
+ * (BD_CLS_MARGIN q4 units), against the ranges of q4 whose coverage rounds
+ * to 0 (d <= r4/64: c below a quarter level) or to 255. A mix of cells of
+ * one class stays in it: the mixes of a and b use the same weights, so q is
+ * a convex combination of the cells' q up to that rounding; cells with |a|
+ * or |b| above 16383 are never saturated, so the differences in the mixes
+ * do not saturate. */
 
 /* The class row for a vertical mix of grid rows c0, c1, padded. */
 static void cmix(const uint8_t *c0, const uint8_t *c1, uint8_t *out, int w)
@@ -659,10 +789,13 @@ static void cmix(const uint8_t *c0, const uint8_t *c1, uint8_t *out, int w)
 }
 
 /* Vertical mix of plane rows y0, y1 into the padded row out. */
-static void vmix(const struct bd_refine_kernels *K, const float *p0, const float *p1, float wy,
-                 float *out, int w)
+static void vmix(const struct bd_refine_kernels *K, const int16_t *p0, const int16_t *p1,
+                 int wy15, int16_t *out, int w)
 {
-    K->vmix(p0, p1, wy, out, w);
+    if (p0 == p1 || wy15 == 0)
+        memcpy(out, p0, sizeof *out * (size_t)w); /* mulhrs(x, 0) = 0: the same */
+    else
+        K->vmix(p0, p1, wy15, out, w);
     out[-1] = out[0];
     for (int x = w; x < w + 16; x++)
         out[x] = out[w - 1];
@@ -730,27 +863,25 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
     }
     const int na = r->o.edge_aware && color ? 3 : 1;
     {
+        /* the means of A (= a * 1024) and B over the window, and b' = b +
+         * 128 sum a in 1/4 level (refine.h): (SB + 2 sum SA) / (4 n2) */
         const float n2 = (float)((2 * r2 + 1) * (2 * r2 + 1));
-        for (int c = 0; c < NCOEF; c++) {
-            if (c > 0 && c < 3 && na == 1)
-                continue;
-            const float sc = 1.f / (n2 * (c == 3 ? BD_GF_B_SCALE : BD_GF_A_SCALE));
-            int32_t *S = r->sum[0];
-            K->box_i32(r->coef[c], ws, ww, wh, r2, S, ws, r->scratch);
-            float *cf = r->cf[c];
-            for (size_t i = 0; i < plane; i++)
-                cf[i] = (float)S[i] * sc;
-        }
+        const float ia = 1.f / n2, ib = 0.25f / n2;
+        for (int c = 0; c < NCOEF; c++)
+            if (!(c > 0 && c < 3 && na == 1))
+                K->box_i32(r->coef[c], ws, ww, wh, r2, r->sum[c], ws, r->scratch);
+        const int32_t *const S[4] = {r->sum[0], r->sum[1], r->sum[2], r->sum[3]};
+        const int thr0 = r->cov.lo4 + r->cov.r4 / 64;
+        const int thr1 = r->cov.lo4 + r->cov.r4 - r->cov.r4 / 64;
+        K->fix16(S, plane, na, ia, ib, thr0, thr1, r->q16, r->cls);
     }
-
-    classify(r, na);
 
     /* 3. temporal weights */
     if (r->o.temporal && r->have_state) {
         temporal_weights(r);
     } else {
-        for (size_t i = 0; i < plane; i++)
-            r->tw[i] = 1.f;
+        for (int y = 0; y < wh; y++)
+            r->rconst[y] = 0; /* the new frame only */
     }
     uint8_t *t8 = r->gy_prev;
     r->gy_prev = r->gy;
@@ -760,16 +891,20 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
     r->p = t8;
 
     /* 4. apply per full-res row */
-    const float *planes[NROW] = {r->cf[0], r->cf[1], r->cf[2], r->cf[3], r->tw};
-    struct bd_refine_row row = {
-        .a = {r->row[0], r->row[1], r->row[2]},
-        .b = r->row[3],
-        .t = r->row[4],
-        .cls = r->crow,
-        .n = r->w,
-        .lo = r->lo255,
-        .inv = r->inv,
-    };
+    const int16_t *planes[NROW] = {r->q16[0], r->q16[1], r->q16[2], r->q16[3], r->rt};
+    struct bd_refine_row row = r->cov;
+    row.a[0] = r->row[0];
+    row.a[1] = r->row[1];
+    row.a[2] = r->row[2];
+    row.b = r->row[3];
+    row.r = r->row[4];
+    row.cls = r->crow;
+    row.n = r->w;
+    row.db7 = r->o.temporal && r->have_state ? r->tp.db7 : 0;
+    row.ythr = r->tp.ythr;
+    row.rstill = r->tp.rstill;
+    row.yp = NULL;
+    row.ys = NULL;
     const float kf = (float)r->kf;
     const int use_color = color && na == 3;
     for (int y = 0; y < r->h; y++) {
@@ -780,12 +915,13 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
         if (y0 > wh - 1)
             y0 = wh - 1;
         int y1 = y0 + 1 < wh ? y0 + 1 : wh - 1;
-        float wy = fy - (float)y0;
+        const int wy15 = (int)lrintf((fy - (float)y0) * 32768.f);
+        row.r_const = r->rconst[y0] >= 0 && r->rconst[y0] == r->rconst[y1] ? r->rconst[y0] : -1;
         for (int i = 0; i < NROW; i++) {
-            if (i > 0 && i < 3 && !use_color)
+            if ((i > 0 && i < 3 && !use_color) || (i == 4 && row.r_const >= 0))
                 continue;
-            vmix(K, planes[i] + (size_t)y0 * (size_t)ws, planes[i] + (size_t)y1 * (size_t)ws, wy,
-                 r->row[i], ww);
+            vmix(K, planes[i] + (size_t)y0 * (size_t)ws, planes[i] + (size_t)y1 * (size_t)ws,
+                 wy15, r->row[i], ww);
         }
         cmix(r->cls + (size_t)y0 * (size_t)ws, r->cls + (size_t)y1 * (size_t)ws, r->crow, ww);
         row.y = guide_y + (size_t)y * (size_t)guide_stride_y;
@@ -794,6 +930,10 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
             row.v = guide_v + (size_t)(y / 2) * (size_t)guide_stride_uv;
         }
         row.prev = row.state = r->state + (size_t)y * (size_t)r->w;
+        if (r->o.temporal) {
+            row.ys = r->yprev + (size_t)y * (size_t)r->w;
+            row.yp = r->have_state ? row.ys : NULL;
+        }
         row.dst = dst + (size_t)y * (size_t)dst_stride;
         if (use_color)
             K->apply_yuv(&row, &r->g);

@@ -1,11 +1,14 @@
 /*
  * Mask refinement internals (src/mask/ and its tests): the kernel table.
  * One table per ISA; every SIMD kernel has a plain C twin giving the same
- * bytes (integer box sums are exact in any order; the per-pixel float
- * formulas are written in the same operation order in both twins, without
- * FMA: -std=c17 keeps GCC from contracting, and the AVX2 functions are not
- * compiled for FMA). tests/test_refine.c compares the twins on random data
- * at odd sizes. bd_refiner_create picks a table once.
+ * bytes. The box sums are exact integers in any order; the guided-filter
+ * coefficients are float formulas written in the same operation order in
+ * both twins, without FMA (-std=c17 keeps GCC from contracting, and the
+ * AVX2 functions are not compiled for FMA); the per-row steps (vertical
+ * mix, apply) are 16-bit fixed point whose C twins spell out the AVX2
+ * instructions' arithmetic (rounding multiply-high, saturation), so they
+ * agree exactly. tests/test_refine.c compares the twins on random data at
+ * odd sizes. bd_refiner_create picks a table once.
  *
  * BACKDROP_MASK_ISA=base forces the C table; =avx2 asks for AVX2 (granted
  * when the CPU has it). Unset: AVX2 when the CPU has it, else C.
@@ -24,36 +27,66 @@
 #define BD_GF_CLAMP 65536
 #define BD_GF_MAX_RADIUS 64
 
+/*
+ * The 16-bit planes of the apply step (grid resolution, then mixed rows):
+ *   a  = guide coefficient * 1024 (mask levels per guide level, |a| < 32),
+ *   b  = q at guide value 128 for every channel, in 1/4 mask level
+ *        (b' = b + 128 (a0 + a1 + a2), so that the products below use the
+ *        centred guide and stay in 16 bits),
+ *   r  = retention of the previous output, (1 - t) * 32768 (0: the new
+ *        frame only).
+ * q4 = b + sum_c mulhrs(a_c, (G_c - 128) * 128)  (saturating adds in the
+ * order b, Y, U, V), in 1/4 level; mulhrs(x, y) = (x y + 2^14) >> 15, the
+ * rounding of _mm256_mulhrs_epi16.
+ */
+#define BD_Q_SCALE 4 /* q4 units per mask level */
+
 /* Horizontal geometry of the working → full resolution interpolation at an
  * exact factor k in {1, 2, 4, 8}. Output x (a multiple of 8 plus j, j < 8)
  * reads the padded working row v at base(x) + li[j] and base(x) + ri[j],
- * base(x) = x / k - (k > 1), and mixes them as l + (r - l) * w[j]. v[-1]
- * replicates v[0] and v[ww] (and up to 16 more) replicate v[ww - 1]. */
+ * base(x) = x / k - (k > 1), and mixes them as l + mulhrs(r - l, w15[j])
+ * (r - l saturated to 16 bits). v[-1] replicates v[0] and v[ww] (and up to
+ * 16 more) replicate v[ww - 1]. w: the same weights as floats. */
 struct bd_refine_geom {
     int k;
     int32_t li[8], ri[8];
     float w[8];
+    int16_t w15[8]; /* w * 32768, exact (multiples of 1/16) */
 };
 
 /* One output row of the apply step. The coefficient rows (a[0..nplanes),
- * b, t) are working-resolution rows already mixed vertically, padded as
+ * b, r) are working-resolution rows already mixed vertically, padded as
  * above. y: guide luma row; u, v: chroma rows at half width (colour only).
- * q = a0*Y (+ a1*U + a2*V) + b; c = 255 * smoothstep((q - lo) * inv);
- * out = rint(prev + (c - prev) * t) clamped to 0..255, written to both
- * state and dst (state may be prev). */
+ * q4 as above; d = clamp(q4 - lo4, 0, r4); s = mulhi_u16(d << sh, ks)
+ * (s = d / r4 in Q15, at most 32767); smoothstep in fixed point: s2 = mulhrs(s, s),
+ * ss = mulhrs(s2, 24576 - (s >> 1)) (Q13), c7 = 4 ss - (ss >> 6) (the
+ * coverage in 1/128 level, 0 .. 32640); with p7 = prev * 128:
+ * r = max(r, rstill) where |Y - Yprev| <= ythr (yp given);
+ * o7 = |c7 - p7| <= db7 ? p7 : c7 + mulhrs(p7 - c7, r);
+ * out = (o7 + 64) >> 7, written to both state and dst (state may be prev).
+ */
 struct bd_refine_row {
-    const float *a[3], *b, *t;
-    /* per grid cell of the mixed row, padded like the rows: 0 when q stays
-     * below lo for any guide value (the coverage is 0), 255 when it stays
-     * above hi (coverage 255), 1 otherwise. A SIMD kernel may then write
-     * the block's value without the arithmetic where prev already holds
-     * it: out = prev + (c - prev) t = prev exactly. The C twins ignore it. */
+    const int16_t *a[3], *b, *r;
+    /* r_const >= 0: every element of r is r_const (the SIMD kernels then
+     * skip its interpolation; the C twins read r anyway: same result). */
+    int r_const;
+    /* per grid cell of the mixed row, padded like the rows: 0 when the
+     * coverage rounds to 0 for any guide value, 255 when it rounds to 255,
+     * 1 otherwise (refine.c, classify). A SIMD kernel may then write the
+     * block's value without the arithmetic where prev already holds it:
+     * o7 = c7 + mulhrs(p7 - c7, r) = p7 there. The C twins ignore it. */
     const uint8_t *cls;
     const uint8_t *y, *u, *v;
     const uint8_t *prev;
     uint8_t *state, *dst;
+    /* yp: the previous frame's luma row (NULL: none); a pixel whose luma
+     * moved by at most ythr keeps at least rstill of prev (r = max(r,
+     * rstill)). ys (may be yp, or NULL): where this row's luma is saved. */
+    const uint8_t *yp;
+    uint8_t *ys;
+    int ythr, rstill;
     int n;
-    float lo, inv;
+    int lo4, r4, sh, ks, db7;
 };
 
 struct bd_refine_kernels {
@@ -79,18 +112,20 @@ struct bd_refine_kernels {
     void (*coef_yuv)(const int32_t *const s[13], size_t n, float inv_n, float eps,
                      int32_t *const a[3], int32_t *b);
 
-    /* Grid helpers. vmix: out[x] = p0[x] + (p1[x] - p0[x]) * wy, x < w.
-     * classify: the saturation class (bd_refine_row.cls) of n cells from
-     * a[0..na) and b: qmax = b + sum max(255 a, 0), qmin likewise with min;
-     * 0 if qmax < lo, else 255 if qmin > hi, else 1. motion_row: out[x] =
-     * max over the 3 row pairs of |a[i][x] - b[i][x]|. tweight_row: the
-     * temporal weight from m (padded: m[-1], m[w] valid) and the mask rows
-     * p, pp (refine.c, temporal_weights). */
-    void (*vmix)(const float *p0, const float *p1, float wy, float *out, int w);
-    void (*classify)(const float *const a[3], const float *b, size_t n, int na, float lo,
-                     float hi, uint8_t *cls);
+    /* The apply step's planes from the window sums of the coefficients
+     * (refiner.c; S[0..na) of A = a * 1024, S[3] of B = b * 16, n2 cells per
+     * window): q[c] = fix(S[c] * ia) (ia = 1/n2), q[3] = fix((S[3] + 2 (S[0]
+     * (+ S[1] + S[2]))) * ib) (ib = 1/(4 n2)); fix clamps to +-32767 and
+     * rounds to nearest even; float operations in that order. cls: the
+     * saturation class (bd_refine_row.cls) against thr0 and thr1. */
+    void (*fix16)(const int32_t *const S[4], size_t n, int na, float ia, float ib, int thr0,
+                  int thr1, int16_t *const q[4], uint8_t *cls);
+
+    /* Grid helpers. vmix: out[x] = p0[x] + mulhrs(sat(p1[x] - p0[x]), wy15),
+     * x < w, wy15 in 0..32767. motion_row: out[x] = max over the 3 row
+     * pairs of |a[i][x] - b[i][x]|. */
+    void (*vmix)(const int16_t *p0, const int16_t *p1, int wy15, int16_t *out, int w);
     void (*motion_row)(const uint8_t *const a[3], const uint8_t *const b[3], uint8_t *out, int w);
-    void (*tweight_row)(const uint8_t *m, const uint8_t *p, const uint8_t *pp, float *t, int w);
 
     /* The apply step for one row, luma (1 plane) or colour (3 planes). */
     void (*apply_y)(const struct bd_refine_row *row, const struct bd_refine_geom *g);
@@ -105,6 +140,12 @@ static inline size_t bd_refine_box_scratch(int w)
 }
 
 void bd_refine_geom_init(struct bd_refine_geom *g, int k);
+
+/* The coverage mapping's constants (bd_refine_row lo4, r4, sh, ks) for
+ * smoothstep from lo to hi (0..1): lo4, hi4 = lo, hi in 1/4 mask level
+ * (rounded), r4 = hi4 - lo4 (at least 1), (r4 << sh) in 32768..65535,
+ * ks = floor(32767 * 65536 / (r4 << sh)). */
+void bd_refine_coverage_init(struct bd_refine_row *row, float lo, float hi);
 
 /* The table for isa "base" or "avx2"; NULL when this CPU lacks it. */
 const struct bd_refine_kernels *bd_refine_kernels_for(const char *isa);
@@ -130,24 +171,41 @@ void bd_refine_coef_y_c(const int32_t *si, const int32_t *sp, const int32_t *sii
                         int32_t *b);
 void bd_refine_coef_yuv_c(const int32_t *const s[13], size_t n, float inv_n, float eps,
                           int32_t *const a[3], int32_t *b);
-void bd_refine_vmix_c(const float *p0, const float *p1, float wy, float *out, int w);
-void bd_refine_classify_c(const float *const a[3], const float *b, size_t n, int na, float lo,
-                          float hi, uint8_t *cls);
+void bd_refine_fix16_c(const int32_t *const S[4], size_t n, int na, float ia, float ib,
+                       int thr0, int thr1, int16_t *const q[4], uint8_t *cls);
+/* Widening of the class bounds for the rounding of the 16-bit mixes and
+ * products, in q4 units (refine.c, classify). */
+#define BD_CLS_MARGIN 6
+void bd_refine_vmix_c(const int16_t *p0, const int16_t *p1, int wy15, int16_t *out, int w);
 void bd_refine_motion_row_c(const uint8_t *const a[3], const uint8_t *const b[3], uint8_t *out,
                             int w);
-void bd_refine_tweight_row_c(const uint8_t *m, const uint8_t *p, const uint8_t *pp, float *t,
-                             int w);
-/* The temporal constants (grid luma levels, mask levels, weights). */
-#define BD_MOT0 2.f
-#define BD_MOT_SLOPE (1.f / 4.f)
-#define BD_JUMP 64.f
-#define BD_JUMP_SLOPE (1.f / 64.f)
-#define BD_T_MIN 0.25f
 /* Pixels [x0, n) of a row (x0 a multiple of 8). */
 void bd_refine_apply_y_c(const struct bd_refine_row *row, const struct bd_refine_geom *g,
                          int x0);
 void bd_refine_apply_yuv_c(const struct bd_refine_row *row, const struct bd_refine_geom *g,
                            int x0);
+
+/* The fixed-point primitives of the C twins (the AVX2 instructions'
+ * arithmetic). */
+static inline int bd_sat16(int v)
+{
+    return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+}
+static inline int bd_mulhrs(int a, int b) /* _mm256_mulhrs_epi16, |a|,|b| < 32768 */
+{
+    return (a * b + 16384) >> 15;
+}
+
+/* The coverage of q4 in 1/128 level (bd_refine_row; both twins). */
+static inline int bd_refine_c7(const struct bd_refine_row *row, int q4)
+{
+    int d = bd_sat16(q4 - row->lo4);
+    d = d < 0 ? 0 : d > row->r4 ? row->r4 : d;
+    int s = (int)(((uint32_t)d << row->sh) * (uint32_t)row->ks >> 16);
+    int s2 = bd_mulhrs(s, s);
+    int ss = bd_mulhrs(s2, 24576 - (s >> 1));
+    return 4 * ss - (ss >> 6);
+}
 
 extern const struct bd_refine_kernels bd_refine_kernels_avx2;
 

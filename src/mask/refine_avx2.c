@@ -203,130 +203,6 @@ static AVX2 void coef_yuv_avx2(const int32_t *const s[13], size_t n, float inv_n
     }
 }
 
-struct geom8 {
-    __m256i li, ri;
-    __m256 w;
-};
-
-static AVX2 inline __m256 hmix8(const float *v, int base, const struct geom8 *g)
-{
-    __m256 p = _mm256_loadu_ps(v + base);
-    __m256 l = _mm256_permutevar8x32_ps(p, g->li), r = _mm256_permutevar8x32_ps(p, g->ri);
-    return ADD(l, MUL(SUB(r, l), g->w));
-}
-
-/* Coverage, temporal mix, rounding and the two stores for 8 pixels. */
-static AVX2 inline void finish8(const struct bd_refine_row *row, __m256 q, __m256 t, int x)
-{
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f);
-    __m256 s = MUL(SUB(q, _mm256_set1_ps(row->lo)), _mm256_set1_ps(row->inv));
-    s = _mm256_max_ps(s, zero);
-    s = _mm256_min_ps(s, one);
-    __m256 c = MUL(MUL(MUL(s, s), SUB(_mm256_set1_ps(3.f), MUL(_mm256_set1_ps(2.f), s))),
-                   _mm256_set1_ps(255.f));
-    __m256 pv = _mm256_cvtepi32_ps(load8_u8(row->prev + x));
-    __m256 o = ADD(pv, MUL(SUB(c, pv), t));
-    __m256i oi = _mm256_cvtps_epi32(o);
-    __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(oi), _mm256_extracti128_si256(oi, 1));
-    __m128i b8 = _mm_packus_epi16(w16, w16);
-    _mm_storel_epi64((__m128i *)(void *)(row->state + x), b8);
-    _mm_storel_epi64((__m128i *)(void *)(row->dst + x), b8);
-}
-
-static AVX2 inline void geom_load(const struct bd_refine_geom *g, struct geom8 *g8)
-{
-    g8->li = _mm256_loadu_si256((const __m256i *)(const void *)g->li);
-    g8->ri = _mm256_loadu_si256((const __m256i *)(const void *)g->ri);
-    g8->w = _mm256_loadu_ps(g->w);
-}
-
-/* Where the block's cells are all of one saturated class and prev holds
- * that value already, the output is that value (see refine.h): writes dst
- * and returns 1. */
-static inline int uniform_block(const struct bd_refine_row *row, int base, int x, uint64_t span)
-{
-    uint64_t c, pv;
-    memcpy(&c, row->cls + base, 8);
-    c &= span;
-    if (c != 0 && c != span)
-        return 0;
-    memcpy(&pv, row->prev + x, 8);
-    if (pv != (c ? ~(uint64_t)0 : 0))
-        return 0;
-    memcpy(row->dst + x, &pv, 8);
-    return 1;
-}
-
-static uint64_t span_mask(const struct bd_refine_geom *g)
-{
-    int n = g->ri[7] + 1;
-    return n >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * n)) - 1);
-}
-
-static AVX2 void apply_y_avx2(const struct bd_refine_row *row, const struct bd_refine_geom *g)
-{
-    struct geom8 g8;
-    geom_load(g, &g8);
-    const int k = g->k, off = k > 1;
-    const uint64_t span = span_mask(g);
-    int x = 0;
-    for (; x + 8 <= row->n; x += 8) {
-        const int base = x / k - off;
-        if (row->cls && uniform_block(row, base, x, span))
-            continue;
-        __m256 a = hmix8(row->a[0], base, &g8), b = hmix8(row->b, base, &g8);
-        __m256 t = hmix8(row->t, base, &g8);
-        __m256 y = _mm256_cvtepi32_ps(load8_u8(row->y + x));
-        finish8(row, ADD(MUL(a, y), b), t, x);
-    }
-    if (x < row->n)
-        bd_refine_apply_y_c(row, g, x);
-}
-
-static AVX2 inline __m256 chroma8(const uint8_t *c)
-{
-    int32_t v;
-    memcpy(&v, c, 4);
-    __m256i w = _mm256_cvtepu8_epi32(_mm_cvtsi32_si128(v));
-    w = _mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
-    return _mm256_cvtepi32_ps(w);
-}
-
-static AVX2 void apply_yuv_avx2(const struct bd_refine_row *row, const struct bd_refine_geom *g)
-{
-    struct geom8 g8;
-    geom_load(g, &g8);
-    const int k = g->k, off = k > 1;
-    const uint64_t span = span_mask(g);
-    int x = 0;
-    for (; x + 8 <= row->n; x += 8) {
-        const int base = x / k - off;
-        if (row->cls && uniform_block(row, base, x, span))
-            continue;
-        __m256 a0 = hmix8(row->a[0], base, &g8), a1 = hmix8(row->a[1], base, &g8);
-        __m256 a2 = hmix8(row->a[2], base, &g8), b = hmix8(row->b, base, &g8);
-        __m256 t = hmix8(row->t, base, &g8);
-        __m256 y = _mm256_cvtepi32_ps(load8_u8(row->y + x));
-        __m256 u = chroma8(row->u + x / 2), v = chroma8(row->v + x / 2);
-        __m256 q = ADD(ADD(ADD(MUL(a0, y), MUL(a1, u)), MUL(a2, v)), b);
-        finish8(row, q, t, x);
-    }
-    if (x < row->n)
-        bd_refine_apply_yuv_c(row, g, x);
-}
-
-static AVX2 void vmix_avx2(const float *p0, const float *p1, float wy, float *out, int w)
-{
-    const __m256 vw = _mm256_set1_ps(wy);
-    int x = 0;
-    for (; x + 8 <= w; x += 8) {
-        __m256 a = _mm256_loadu_ps(p0 + x), b = _mm256_loadu_ps(p1 + x);
-        _mm256_storeu_ps(out + x, ADD(a, MUL(SUB(b, a), vw)));
-    }
-    if (x < w)
-        bd_refine_vmix_c(p0 + x, p1 + x, wy, out + x, w - x);
-}
-
 /* 8 int32 lanes (0..255) → 8 bytes at d. */
 static AVX2 inline void store8_u8(uint8_t *d, __m256i v)
 {
@@ -334,30 +210,356 @@ static AVX2 inline void store8_u8(uint8_t *d, __m256i v)
     _mm_storel_epi64((__m128i *)(void *)d, _mm_packus_epi16(w16, w16));
 }
 
-static AVX2 void classify_avx2(const float *const a[3], const float *b, size_t n, int na,
-                               float lo, float hi, uint8_t *cls)
+/* 8 int32 lanes (|v| <= 32767) → 8 int16 at d. */
+static AVX2 inline void store8_i16(int16_t *d, __m256i v)
 {
-    const __m256 zero = _mm256_setzero_ps(), c255 = _mm256_set1_ps(255.f);
-    const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    _mm_storeu_si128((__m128i *)(void *)d,
+                     _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+}
+
+static AVX2 inline __m256i fix16r(__m256 v)
+{
+    v = _mm256_max_ps(v, _mm256_set1_ps(-32767.f));
+    v = _mm256_min_ps(v, _mm256_set1_ps(32767.f));
+    return _mm256_cvtps_epi32(v);
+}
+
+/* Bounds of the mixed-guide term of q4 for one channel (cell_class). */
+static AVX2 inline void cls_term(__m256i a, __m256i *up, __m256i *dn, __m256i *big)
+{
+    const __m256i c255 = _mm256_set1_epi32(255), lim = _mm256_set1_epi32(16383);
+    __m256i u = _mm256_max_epi32(_mm256_mullo_epi32(a, _mm256_set1_epi32(127)),
+                                 _mm256_mullo_epi32(a, _mm256_set1_epi32(-128)));
+    __m256i d = _mm256_max_epi32(_mm256_mullo_epi32(a, _mm256_set1_epi32(128)),
+                                 _mm256_mullo_epi32(a, _mm256_set1_epi32(-127)));
+    *up = _mm256_add_epi32(*up, _mm256_srai_epi32(_mm256_add_epi32(u, c255), 8));
+    *dn = _mm256_add_epi32(*dn, _mm256_srai_epi32(_mm256_add_epi32(d, c255), 8));
+    *big = _mm256_or_si256(*big, _mm256_cmpgt_epi32(_mm256_abs_epi32(a), lim));
+}
+
+static AVX2 void fix16_avx2(const int32_t *const S[4], size_t n, int na, float ia, float ib,
+                            int thr0, int thr1, int16_t *const q[4], uint8_t *cls)
+{
+    const __m256 via = _mm256_set1_ps(ia), vib = _mm256_set1_ps(ib), two = _mm256_set1_ps(2.f);
+    const __m256i t0 = _mm256_set1_epi32(thr0), t1 = _mm256_set1_epi32(thr1 - 1);
+    const __m256i mg = _mm256_set1_epi32(BD_CLS_MARGIN), lim = _mm256_set1_epi32(16383);
     const __m256i one = _mm256_set1_epi32(1), full = _mm256_set1_epi32(255);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256 qmax = _mm256_loadu_ps(b + i), qmin = qmax;
-        for (int c = 0; c < na; c++) {
-            __m256 d = MUL(_mm256_loadu_ps(a[c] + i), c255);
-            qmax = ADD(qmax, _mm256_max_ps(d, zero));
-            qmin = ADD(qmin, _mm256_min_ps(d, zero));
+        __m256 s0 = cvt(S[0] + i), sb = s0;
+        __m256i a0 = fix16r(MUL(s0, via)), up = _mm256_setzero_si256(), dn = up, big = up;
+        store8_i16(q[0] + i, a0);
+        cls_term(a0, &up, &dn, &big);
+        if (na == 3) {
+            __m256 s1 = cvt(S[1] + i), s2 = cvt(S[2] + i);
+            __m256i a1 = fix16r(MUL(s1, via)), a2 = fix16r(MUL(s2, via));
+            store8_i16(q[1] + i, a1);
+            store8_i16(q[2] + i, a2);
+            cls_term(a1, &up, &dn, &big);
+            cls_term(a2, &up, &dn, &big);
+            sb = ADD(ADD(s0, s1), s2);
         }
-        __m256i below = _mm256_castps_si256(_mm256_cmp_ps(qmax, vlo, _CMP_LT_OQ));
-        __m256i above = _mm256_castps_si256(_mm256_cmp_ps(qmin, vhi, _CMP_GT_OQ));
-        __m256i v = _mm256_blendv_epi8(one, full, above);
-        v = _mm256_andnot_si256(below, v);
+        __m256i b = fix16r(MUL(ADD(cvt(S[3] + i), MUL(sb, two)), vib));
+        store8_i16(q[3] + i, b);
+        big = _mm256_or_si256(big, _mm256_cmpgt_epi32(_mm256_abs_epi32(b), lim));
+        __m256i qmax = _mm256_add_epi32(_mm256_add_epi32(b, up), mg);
+        __m256i qmin = _mm256_sub_epi32(_mm256_sub_epi32(b, dn), mg);
+        __m256i not0 = _mm256_cmpgt_epi32(qmax, t0);   /* not qmax <= thr0 */
+        __m256i is255 = _mm256_cmpgt_epi32(qmin, t1);  /* qmin >= thr1 */
+        __m256i v = _mm256_blendv_epi8(one, full, is255);
+        v = _mm256_blendv_epi8(v, one, big);
+        v = _mm256_and_si256(v, _mm256_or_si256(not0, big));
         store8_u8(cls + i, v);
     }
     if (i < n) {
-        const float *const a2[3] = {a[0] + i, a[1] + i, a[2] + i};
-        bd_refine_classify_c(a2, b + i, n - i, na, lo, hi, cls + i);
+        const int32_t *const S2[4] = {S[0] + i, S[1] + i, S[2] + i, S[3] + i};
+        int16_t *const q2[4] = {q[0] + i, q[1] + i, q[2] + i, q[3] + i};
+        bd_refine_fix16_c(S2, n - i, na, ia, ib, thr0, thr1, q2, cls + i);
     }
+}
+
+/* The horizontal geometry for 16 outputs: output j of each 128-bit lane
+ * mixes 16-bit elements li[j] and ri[j] of that lane; the high lane's
+ * elements start 8/k cells after the low lane's (refine.h). */
+struct geom16 {
+    __m256i shl, shr, w;
+    int off;             /* 8 / k */
+    __m128i span;        /* 0xFF over the cells 16 outputs read */
+    __m256i span16;      /* 0xFFFF over those cells (16-bit rows) */
+};
+
+static AVX2 inline void geom_load(const struct bd_refine_geom *g, struct geom16 *g16)
+{
+    uint8_t bl[32], br[32], sp[16];
+    int16_t sp16[16];
+    int16_t w[16];
+    for (int i = 0; i < 16; i++) {
+        int j = i & 7;
+        bl[2 * i] = (uint8_t)(2 * g->li[j]);
+        bl[2 * i + 1] = (uint8_t)(2 * g->li[j] + 1);
+        br[2 * i] = (uint8_t)(2 * g->ri[j]);
+        br[2 * i + 1] = (uint8_t)(2 * g->ri[j] + 1);
+        w[i] = g->w15[j];
+    }
+    g16->off = 8 / g->k;
+    const int ncell = g16->off + g->ri[7] + 1;
+    for (int i = 0; i < 16; i++) {
+        sp[i] = i < ncell ? 0xFF : 0;
+        sp16[i] = (int16_t)(i < ncell ? -1 : 0);
+    }
+    g16->shl = _mm256_loadu_si256((const __m256i *)(const void *)bl);
+    g16->shr = _mm256_loadu_si256((const __m256i *)(const void *)br);
+    g16->w = _mm256_loadu_si256((const __m256i *)(const void *)w);
+    g16->span = _mm_loadu_si128((const __m128i *)(const void *)sp);
+    g16->span16 = _mm256_loadu_si256((const __m256i *)(const void *)sp16);
+}
+
+static AVX2 inline __m256i hmix16(const int16_t *v, int base, const struct geom16 *g)
+{
+    __m256i p = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(v + base))),
+        _mm_loadu_si128((const __m128i *)(const void *)(v + base + g->off)), 1);
+    __m256i l = _mm256_shuffle_epi8(p, g->shl), r = _mm256_shuffle_epi8(p, g->shr);
+    return _mm256_add_epi16(l, _mm256_mulhrs_epi16(_mm256_subs_epi16(r, l), g->w));
+}
+
+/* (G - 128) * 128 for 16 guide bytes */
+static AVX2 inline __m256i guide16(__m128i g8)
+{
+    return _mm256_sub_epi16(_mm256_slli_epi16(_mm256_cvtepu8_epi16(g8), 7),
+                            _mm256_set1_epi16(16384));
+}
+
+static AVX2 inline __m128i load16(const uint8_t *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* The row's constants and pointers in locals (the byte stores could alias
+ * the row struct otherwise, and every field would be reloaded). */
+struct row16 {
+    __m256i lo4, r4, ks, db7, rc;
+    __m128i sh;
+    const int16_t *a0, *a1, *a2, *b, *r;
+    const uint8_t *cls, *y, *u, *v, *prev, *yp;
+    uint8_t *state, *dst, *ys;
+    __m128i ythr;
+    __m256i rstill;
+    int db, rconst, lk, off, n, na;
+    int keep;          /* |c7 - 128 prev| up to this leaves prev (skip_block) */
+    int last_b, last_c7;
+    const struct bd_refine_row *row;
+};
+
+static AVX2 inline void row_load(const struct bd_refine_row *row, const struct bd_refine_geom *g,
+                                 struct row16 *c)
+{
+    c->lo4 = _mm256_set1_epi16((int16_t)row->lo4);
+    c->r4 = _mm256_set1_epi16((int16_t)row->r4);
+    c->ks = _mm256_set1_epi16((int16_t)(uint16_t)row->ks);
+    c->db7 = _mm256_set1_epi16((int16_t)row->db7);
+    c->rc = _mm256_set1_epi16((int16_t)(row->r_const >= 0 ? row->r_const : 0));
+    c->sh = _mm_cvtsi32_si128(row->sh);
+    c->a0 = row->a[0];
+    c->a1 = row->a[1];
+    c->a2 = row->a[2];
+    c->b = row->b;
+    c->r = row->r;
+    c->cls = row->cls;
+    c->y = row->y;
+    c->u = row->u;
+    c->v = row->v;
+    c->prev = row->prev;
+    c->yp = row->yp;
+    c->ys = row->ys;
+    c->ythr = _mm_set1_epi8((char)(row->ythr < 0 ? 0 : row->ythr > 255 ? 255 : row->ythr));
+    c->rstill = _mm256_set1_epi16((int16_t)row->rstill);
+    c->state = row->state;
+    c->dst = row->dst;
+    c->db = row->db7 > 0;
+    c->rconst = row->r_const >= 0;
+    c->lk = g->k == 1 ? 0 : g->k == 2 ? 1 : g->k == 4 ? 2 : 3;
+    c->off = g->k > 1;
+    c->n = row->n;
+    c->na = 1;
+    c->keep = row->db7 > 63 ? row->db7 : 63;
+    c->last_b = -100000;
+    c->last_c7 = 0;
+    c->row = row;
+}
+
+/* The retention of pixels whose luma did not move, and the luma saved
+ * (the C twin's pixel_still). */
+static AVX2 inline __m256i pixel_still16(const struct row16 *cv, __m256i rt, __m128i y8, int x)
+{
+    if (cv->yp) {
+        __m128i p8 = load16(cv->yp + x);
+        __m128i d = _mm_or_si128(_mm_subs_epu8(y8, p8), _mm_subs_epu8(p8, y8));
+        __m128i still = _mm_cmpeq_epi8(_mm_min_epu8(d, cv->ythr), d);
+        rt = _mm256_blendv_epi8(rt, _mm256_max_epi16(rt, cv->rstill), _mm256_cvtepi8_epi16(still));
+    }
+    if (cv->ys)
+        _mm_storeu_si128((__m128i *)(void *)(cv->ys + x), y8);
+    return rt;
+}
+
+static AVX2 inline void save_y(const struct row16 *cv, int x)
+{
+    if (cv->ys)
+        _mm_storeu_si128((__m128i *)(void *)(cv->ys + x), load16(cv->y + x));
+}
+
+/* Coverage, temporal mix, rounding and the two stores for 16 pixels (the
+ * C twin's finish, refine.c). */
+static AVX2 inline void finish16(const struct row16 *cv, __m256i q, __m256i rt, int x,
+                                 __m128i pv)
+{
+    __m256i d = _mm256_subs_epi16(q, cv->lo4);
+    d = _mm256_max_epi16(d, _mm256_setzero_si256());
+    d = _mm256_min_epi16(d, cv->r4);
+    __m256i s = _mm256_mulhi_epu16(_mm256_sll_epi16(d, cv->sh), cv->ks);
+    __m256i s2 = _mm256_mulhrs_epi16(s, s);
+    __m256i ss = _mm256_mulhrs_epi16(
+        s2, _mm256_sub_epi16(_mm256_set1_epi16(24576), _mm256_srli_epi16(s, 1)));
+    __m256i c7 = _mm256_sub_epi16(_mm256_slli_epi16(ss, 2), _mm256_srli_epi16(ss, 6));
+    __m256i p7 = _mm256_slli_epi16(_mm256_cvtepu8_epi16(pv), 7);
+    __m256i diff = _mm256_sub_epi16(p7, c7);
+    __m256i o = _mm256_add_epi16(c7, _mm256_mulhrs_epi16(diff, rt));
+    if (cv->db) {
+        __m256i move = _mm256_cmpgt_epi16(_mm256_abs_epi16(diff), cv->db7);
+        o = _mm256_blendv_epi8(p7, o, move);
+    }
+    o = _mm256_srli_epi16(_mm256_add_epi16(o, _mm256_set1_epi16(64)), 7);
+    __m128i b8 = _mm_packus_epi16(_mm256_castsi256_si128(o), _mm256_extracti128_si256(o, 1));
+    _mm_storeu_si128((__m128i *)(void *)(cv->state + x), b8);
+    _mm_storeu_si128((__m128i *)(void *)(cv->dst + x), b8);
+}
+
+/* Blocks whose output is provably prev (prev one value p over the 16
+ * pixels, pv): written without the arithmetic; returns 1.
+ *  - saturated: p is 0 (255) and every cell the 16 outputs read has class
+ *    0 (255) (refine.h, bd_refine_row.cls);
+ *  - flat: a is 0 and b one value over those cells, so q4 = b for every
+ *    pixel (mixes of equal values are that value; mulhrs(0, G) = 0) and c7
+ *    is one number; with |c7 - 128 p| <= max(db7, 63) the output is p: the
+ *    deadband keeps it, or o7 lies strictly within 64 of 128 p and rounds
+ *    to p. */
+static AVX2 inline __attribute__((always_inline)) int skip_block(struct row16 *cv,
+                                                                 const struct geom16 *g,
+                                                                 int base, int x, __m128i pv)
+{
+    const int p0 = _mm_cvtsi128_si32(pv) & 255;
+    int ok = 0;
+    if (p0 == 0 || p0 == 255) {
+        __m128i c = load16(cv->cls + base);
+        ok = p0 == 0 ? _mm_testz_si128(c, g->span) : _mm_testc_si128(c, g->span);
+    }
+    if (!ok) {
+        const __m256i sp = g->span16;
+        if (!_mm256_testz_si256(_mm256_loadu_si256((const __m256i *)(const void *)(cv->a0 + base)), sp))
+            return 0;
+        if (cv->na == 3 &&
+            (!_mm256_testz_si256(_mm256_loadu_si256((const __m256i *)(const void *)(cv->a1 + base)), sp) ||
+             !_mm256_testz_si256(_mm256_loadu_si256((const __m256i *)(const void *)(cv->a2 + base)), sp)))
+            return 0;
+        const int b0 = cv->b[base];
+        __m256i bv = _mm256_loadu_si256((const __m256i *)(const void *)(cv->b + base));
+        if (!_mm256_testc_si256(_mm256_cmpeq_epi16(bv, _mm256_set1_epi16((int16_t)b0)), sp))
+            return 0;
+        if (b0 != cv->last_b) {
+            cv->last_b = b0;
+            cv->last_c7 = bd_refine_c7(cv->row, b0);
+        }
+        const int dc = cv->last_c7 - 128 * p0;
+        if (dc > cv->keep || dc < -cv->keep)
+            return 0;
+    }
+    _mm_storeu_si128((__m128i *)(void *)(cv->dst + x), pv);
+    if (cv->state != cv->prev)
+        _mm_storeu_si128((__m128i *)(void *)(cv->state + x), pv);
+    return 1;
+}
+
+/* prev is one value over the 16 pixels */
+static AVX2 inline int prev_uniform(__m128i pv)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(pv, _mm_shuffle_epi8(pv, _mm_setzero_si128()))) ==
+           0xFFFF;
+}
+
+static AVX2 void apply_y_avx2(const struct bd_refine_row *row, const struct bd_refine_geom *g)
+{
+    struct geom16 g16;
+    geom_load(g, &g16);
+    struct row16 cv;
+    row_load(row, g, &cv);
+    int x = 0;
+    for (; x + 16 <= cv.n; x += 16) {
+        const int base = (x >> cv.lk) - cv.off;
+        const __m128i pv = load16(cv.prev + x);
+        if (cv.cls && prev_uniform(pv) && skip_block(&cv, &g16, base, x, pv)) {
+            save_y(&cv, x);
+            continue;
+        }
+        __m256i a = hmix16(cv.a0, base, &g16), b = hmix16(cv.b, base, &g16);
+        __m256i rt = cv.rconst ? cv.rc : hmix16(cv.r, base, &g16);
+        const __m128i y8 = load16(cv.y + x);
+        rt = pixel_still16(&cv, rt, y8, x);
+        __m256i q = _mm256_adds_epi16(b, _mm256_mulhrs_epi16(a, guide16(y8)));
+        finish16(&cv, q, rt, x, pv);
+    }
+    if (x < cv.n)
+        bd_refine_apply_y_c(row, g, x);
+}
+
+/* 16 chroma values for 16 outputs: 8 bytes at c, each twice */
+static AVX2 inline __m256i chroma16(const uint8_t *c)
+{
+    __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)c);
+    return guide16(_mm_unpacklo_epi8(v, v));
+}
+
+static AVX2 void apply_yuv_avx2(const struct bd_refine_row *row, const struct bd_refine_geom *g)
+{
+    struct geom16 g16;
+    geom_load(g, &g16);
+    struct row16 cv;
+    row_load(row, g, &cv);
+    cv.na = 3;
+    int x = 0;
+    for (; x + 16 <= cv.n; x += 16) {
+        const int base = (x >> cv.lk) - cv.off;
+        const __m128i pv = load16(cv.prev + x);
+        if (cv.cls && prev_uniform(pv) && skip_block(&cv, &g16, base, x, pv)) {
+            save_y(&cv, x);
+            continue;
+        }
+        __m256i a0 = hmix16(cv.a0, base, &g16), a1 = hmix16(cv.a1, base, &g16);
+        __m256i a2 = hmix16(cv.a2, base, &g16), b = hmix16(cv.b, base, &g16);
+        __m256i rt = cv.rconst ? cv.rc : hmix16(cv.r, base, &g16);
+        const __m128i y8 = load16(cv.y + x);
+        rt = pixel_still16(&cv, rt, y8, x);
+        __m256i q = _mm256_adds_epi16(b, _mm256_mulhrs_epi16(a0, guide16(y8)));
+        q = _mm256_adds_epi16(q, _mm256_mulhrs_epi16(a1, chroma16(cv.u + x / 2)));
+        q = _mm256_adds_epi16(q, _mm256_mulhrs_epi16(a2, chroma16(cv.v + x / 2)));
+        finish16(&cv, q, rt, x, pv);
+    }
+    if (x < cv.n)
+        bd_refine_apply_yuv_c(row, g, x);
+}
+
+static AVX2 void vmix_avx2(const int16_t *p0, const int16_t *p1, int wy15, int16_t *out, int w)
+{
+    const __m256i vw = _mm256_set1_epi16((int16_t)wy15);
+    int x = 0;
+    for (; x + 16 <= w; x += 16) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p0 + x));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p1 + x));
+        _mm256_storeu_si256((__m256i *)(void *)(out + x),
+                            _mm256_add_epi16(a, _mm256_mulhrs_epi16(_mm256_subs_epi16(b, a), vw)));
+    }
+    if (x < w)
+        bd_refine_vmix_c(p0 + x, p1 + x, wy15, out + x, w - x);
 }
 
 static AVX2 inline __m256i load32u8(const uint8_t *p)
@@ -385,37 +587,15 @@ static AVX2 void motion_row_avx2(const uint8_t *const a[3], const uint8_t *const
     }
 }
 
-static AVX2 void tweight_row_avx2(const uint8_t *m, const uint8_t *p, const uint8_t *pp,
-                                  float *t, int w)
-{
-    const __m256 m0 = _mm256_set1_ps(BD_MOT0), ms = _mm256_set1_ps(BD_MOT_SLOPE);
-    const __m256 j0 = _mm256_set1_ps(BD_JUMP), js = _mm256_set1_ps(BD_JUMP_SLOPE);
-    const __m256 tmin = _mm256_set1_ps(BD_T_MIN), one = _mm256_set1_ps(1.f);
-    int x = 0;
-    for (; x + 8 <= w; x += 8) {
-        __m256i mm = _mm256_max_epi32(_mm256_max_epi32(load8_u8(m + x - 1), load8_u8(m + x)),
-                                      load8_u8(m + x + 1));
-        __m256 tm = MUL(SUB(_mm256_cvtepi32_ps(mm), m0), ms);
-        __m256i dp = _mm256_abs_epi32(_mm256_sub_epi32(load8_u8(p + x), load8_u8(pp + x)));
-        __m256 tj = MUL(SUB(_mm256_cvtepi32_ps(dp), j0), js);
-        __m256 v = _mm256_max_ps(tm, tj);
-        v = _mm256_max_ps(v, tmin);
-        _mm256_storeu_ps(t + x, _mm256_min_ps(v, one));
-    }
-    if (x < w)
-        bd_refine_tweight_row_c(m + x, p + x, pp + x, t + x, w - x);
-}
-
 const struct bd_refine_kernels bd_refine_kernels_avx2 = {
     .name = "avx2",
     .box_u8 = box_u8_avx2,
     .box_i32 = box_i32_avx2,
     .coef_y = coef_y_avx2,
     .coef_yuv = coef_yuv_avx2,
+    .fix16 = fix16_avx2,
     .vmix = vmix_avx2,
-    .classify = classify_avx2,
     .motion_row = motion_row_avx2,
-    .tweight_row = tweight_row_avx2,
     .apply_y = apply_y_avx2,
     .apply_yuv = apply_yuv_avx2,
 };
