@@ -52,7 +52,6 @@ int bd_pipeline_background_open(struct bd_pipeline *p)
     } else {
         p->bg_src = src;
     }
-    p->bg_have = 1;
     return apply(p);
 }
 

@@ -54,9 +54,8 @@ static int64_t thread_cpu_ns(void)
     return cpu_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
-/* Sleeps until the monotonic deadline, waking every 50 ms to look at the
- * requests so STOP is honoured quickly. Returns 1 when STOP came. */
-static int sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
+/* Waking every 50 ms to look at the requests, so STOP is honoured quickly. */
+int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
 {
     for (;;) {
         if (atomic_load(&p->requests) & BD_REQUEST_STOP)
@@ -424,7 +423,6 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
             break;
         }
         r = process_frame(p, capture_ns, pts_us);
-        bd_pipeline_source_release(p);
         if (r < 0) {
             result = r;
             break;
@@ -487,7 +485,3 @@ void bd_pipeline_get_stats(struct bd_pipeline *p, struct bd_pipeline_stats *stat
     fill_stats(p, stats);
 }
 
-int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
-{
-    return sleep_until(p, deadline_ns);
-}

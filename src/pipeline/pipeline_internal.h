@@ -44,10 +44,8 @@ struct bd_source {
     struct bd_v4l2_converter *cv;
     struct bd_v4l2_request req;
     struct bd_v4l2_frame held;  /* the dequeued V4L2 frame being processed */
-    int holding;
     uint32_t last_seq;
     int have_seq;
-    int64_t disconnected_ns;    /* when the camera vanished (0: it is there) */
     int64_t next_retry_ns;
     struct bd_file_source *file;
     struct bd_y4m_reader *y4m;
@@ -69,7 +67,6 @@ struct bd_sink {
     struct bd_video_writer *video;
     struct bd_preview *preview;
     int have_frame;             /* out holds a frame (for repeats) */
-    int64_t last_write_ns;
 };
 
 /* Cumulative counters. infer_ns and inferences are guarded by lock, the
@@ -126,7 +123,6 @@ struct bd_pipeline {
     uint8_t *bg_mem;
     struct bd_i420 bg;
     int64_t bg_next_pts_us;
-    int bg_have;
 
     /* threads */
     pthread_t thread;
@@ -164,7 +160,6 @@ int bd_pipeline_source_start(struct bd_pipeline *p);
 /* Fills p->frame with the next frame: BD_OK, BD_PIPELINE_EOF,
  * BD_PIPELINE_STALL or an error. */
 int bd_pipeline_source_next(struct bd_pipeline *p, int64_t *capture_ns, int64_t *pts_us);
-void bd_pipeline_source_release(struct bd_pipeline *p);
 void bd_pipeline_source_stop(struct bd_pipeline *p);
 void bd_pipeline_source_close(struct bd_pipeline *p);
 

@@ -103,7 +103,6 @@ int bd_pipeline_sinks_write(struct bd_pipeline *p, int64_t pts_us, int repeat)
     if (r != BD_OK)
         return r;
     k->have_frame = 1;
-    k->last_write_ns = bd_now_ns();
     pthread_mutex_lock(&p->stats_lock);
     p->acc.frames_out++;
     if (repeat)

@@ -158,7 +158,6 @@ static int try_reconnect(struct bd_pipeline *p)
         return BD_PIPELINE_STALL;
     }
     s->cap = cap;
-    s->disconnected_ns = 0;
     s->have_seq = 0;
     return BD_OK;
 }
@@ -192,8 +191,7 @@ static int next_camera(struct bd_pipeline *p, int64_t *capture_ns)
              * the last frame and look for the camera once a second. */
             bd_v4l2_capture_close(s->cap);
             s->cap = NULL;
-            s->disconnected_ns = bd_now_ns();
-            s->next_retry_ns = s->disconnected_ns + RECONNECT_EVERY_NS;
+            s->next_retry_ns = bd_now_ns() + RECONNECT_EVERY_NS;
             return BD_PIPELINE_STALL;
         }
         if (r < 0)
@@ -279,11 +277,6 @@ int bd_pipeline_source_next(struct bd_pipeline *p, int64_t *capture_ns, int64_t 
         pthread_mutex_unlock(&p->stats_lock);
     }
     return r;
-}
-
-void bd_pipeline_source_release(struct bd_pipeline *p)
-{
-    (void)p; /* camera frames are requeued as soon as they are converted */
 }
 
 void bd_pipeline_source_stop(struct bd_pipeline *p)
