@@ -229,11 +229,12 @@ void bd_mask_upsample_bilinear(const float *src, int src_width, int src_height,
 struct bd_refine_options {
     int edge_aware;   /* 1: guided by the frame (default); 0: plain bilinear */
     int radius;       /* guided-filter window radius in full-res pixels,
-                         0 = automatic (from the full-res/low-res ratio) */
+                         0 = automatic (4 cells of the model's output) */
     float eps;        /* guided-filter regularisation on 0..1 intensities
-                         (larger: smoother, follows the frame less) */
-    float lo, hi;     /* coverage: smoothstep from lo to hi (0..1, lo < hi);
-                         lo = 0, hi = 1 keeps the probability as is */
+                         (larger: smoother, follows the frame less; 3e-5) */
+    float lo, hi;     /* coverage: smoothstep from lo to hi (0..1, lo < hi;
+                         default 0.3 .. 0.7); lo = 0, hi = 1 keeps the
+                         probability as is */
     int feather;      /* extra softening of the edge in px (0 = none) */
     int grow;         /* > 0 dilate, < 0 erode the mask, in full-res px */
     int temporal;     /* 1: motion-adaptive temporal smoothing (default) */
@@ -427,9 +428,10 @@ struct bd_pipeline_config {
     int raw_mask;              /* 1: the model's mask upsampled bilinearly, no
                                   refinement (for comparisons) */
     const struct bd_refine_options *refine; /* NULL: bd_refine_options_default() */
-    int guide_color;           /* 1: the refiner follows colour edges too (Y, U
-                                  and V; better at hair, about 1.8x its cost);
-                                  0: luma only */
+    int guide_luma;            /* 1: the refiner follows luma edges only
+                                  (cheaper, worse where person and background
+                                  differ in colour more than in brightness);
+                                  0: Y, U and V (default) */
     int no_halo_free;          /* 1: the plain blur, into which the person's
                                   colours bleed (a halo); 0: halo-free blur */
     int light_wrap;            /* the new background's light spilling onto the

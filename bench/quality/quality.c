@@ -372,7 +372,7 @@ enum geometry {
     G_COUNT
 };
 enum predictor { P_MODEL, P_ORACLE };
-enum upsampler { U_BILINEAR, U_REFINE };
+enum upsampler { U_BILINEAR, U_REFINE, U_REFINE_LUMA };
 
 struct refiner_slot {
     int w, h;
@@ -570,6 +570,8 @@ static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor
             r = refiner_for(m, c.w, c.h);
             bd_refiner_reset(r);
         }
+        if (up == U_REFINE_LUMA)
+            U = V = NULL;
         if (bd_refiner_run(r, low, ow, Y, ys, U, V, uvs, cm, c.w) != BD_OK)
             die("bd_refiner_run: %s", bd_last_error());
         free(own);
@@ -630,6 +632,13 @@ static void method_refined(struct mctx *m, struct frame *f, uint8_t *out, struct
     run(m, f, G_SQUASH, P_MODEL, U_REFINE, tr, out);
 }
 
+/* The same with the luma-only guide (`--guide luma`, the cheaper one). */
+static void method_refined_luma(struct mctx *m, struct frame *f, uint8_t *out,
+                                struct bd_refiner *tr)
+{
+    run(m, f, G_SQUASH, P_MODEL, U_REFINE_LUMA, tr, out);
+}
+
 static void method_lbox_edge_refined(struct mctx *m, struct frame *f, uint8_t *out,
                                      struct bd_refiner *tr)
 {
@@ -679,6 +688,7 @@ static const struct method methods[] = {
     {"letterbox edge", method_lbox_edge, 0},
     {"centre crop", method_crop, 0},
     {"refined (squash)", method_refined, 1},
+    {"refined, luma guide", method_refined_luma, 1},
     {"refined letterbox edge", method_lbox_edge_refined, 1},
     {"refined centre crop", method_crop_refined, 1},
     {"bound: gt@model squash", method_oracle, 0},
@@ -791,9 +801,10 @@ static void temporal(const struct portrait *p, const struct background *b, struc
     /* TM_LATE: the raw mask of frame t-2 shown with frame t, as a live
      * pipeline does when inference trails the camera by two frames; it
      * also checks the lag measure (it must read 2). */
-    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_COUNT };
+    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_COUNT };
     static const char *const tm_name[TM_COUNT] = {"raw", "raw, 2 frames late (check)",
-                                                  "refined (temporal on)", "refined (temporal off)"};
+                                                  "refined (temporal on)", "refined (temporal off)",
+                                                  "refined, luma guide"};
     int ntm = BD_QUALITY_REFINER ? TM_COUNT : 2;
     uint8_t *late[MAX_MODELS][3];
     for (int mi = 0; mi < nm; mi++)
@@ -805,7 +816,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             struct tstate *t = &st[mi * TM_COUNT + j];
             t->prev = xcalloc(N);
             t->cur = xcalloc(N);
-            t->temporal = j == TM_REF;
+            t->temporal = j == TM_REF || j == TM_REF_LUMA;
             (void)TM_REF_NOT;
 #if BD_QUALITY_REFINER
             if (j >= TM_REF) {
@@ -857,6 +868,8 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                 } else if (j == TM_LATE) {
                     memcpy(t->cur, late[mi][(i < 2 ? 0 : i - 2) % 3], N);
                     ms[mi]->up_ms = 0;
+                } else if (j == TM_REF_LUMA) {
+                    method_refined_luma(ms[mi], &f, t->cur, t->r);
                 } else {
                     method_refined(ms[mi], &f, t->cur, t->r);
                 }

@@ -59,12 +59,12 @@ static const struct opt_def camera_defs[] = {
     {"raw-mask", 0, OPT_FLAG, "the model's mask upsampled bilinearly, without refinement", NULL, 0,
      0, NULL, O(raw_mask)},
     {"guide", 0, OPT_CHOICE,
-     "edges the refined mask follows: luma, or color (better at hair, costs more)", "luma", 0, 0,
+     "edges the refined mask follows: color (default), or luma (cheaper, worse at hair)", "color", 0, 0,
      guide_choices, O(guide)},
-    {"mask-low", 0, OPT_INT, "coverage: probability (%) at and below which it is background", "0",
+    {"mask-low", 0, OPT_INT, "coverage: probability (%) at and below which it is background", "30",
      0, 99, NULL, O(mask_low)},
     {"mask-high", 0, OPT_INT, "coverage: probability (%) at and above which it is the person",
-     "100", 1, 100, NULL, O(mask_high)},
+     "70", 1, 100, NULL, O(mask_high)},
     {"feather", 0, OPT_INT, "soften the mask's edge by this many pixels", "0", 0, 64, NULL,
      O(feather)},
     {"grow", 0, OPT_INT, "grow (> 0) or shrink (< 0) the person by this many pixels", "0", -64, 64,
@@ -255,7 +255,7 @@ int cli_camera(int argc, char **argv, int first)
     cfg.no_halo_free = o.halo_free == 1;
     cfg.light_wrap = o.light_wrap ? o.light_wrap : -1;
     cfg.hologram = o.hologram;
-    cfg.guide_color = o.guide == 1;
+    cfg.guide_luma = o.guide == 0;
     struct bd_refine_options ro;
     bd_refine_options_default(&ro);
     if (o.mask_low >= o.mask_high) {

@@ -171,7 +171,7 @@ static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
     const struct bd_rect *c = &p->crop;
     uint8_t *dst = p->mask + (size_t)c->y * p->mask_stride + c->x;
     if (p->refiner) {
-        const int color = p->cfg.guide_color;
+        const int color = !p->cfg.guide_luma;
         return bd_refiner_run(p->refiner, p->mask_small, p->out_w,
                               f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
                               color ? f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2 : NULL,
