@@ -233,7 +233,7 @@ struct bd_refine_options {
     float eps;        /* guided-filter regularisation on 0..1 intensities
                          (larger: smoother, follows the frame less; 3e-5) */
     float lo, hi;     /* coverage: smoothstep from lo to hi (0..1, lo < hi;
-                         default 0.3 .. 0.7); lo = 0, hi = 1 keeps the
+                         default 0.4 .. 0.6); lo = 0, hi = 1 keeps the
                          probability as is */
     int feather;      /* extra softening of the edge in px (0 = none) */
     int grow;         /* > 0 dilate, < 0 erode the mask, in full-res px */
