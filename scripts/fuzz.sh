@@ -1,43 +1,142 @@
 #!/usr/bin/env bash
-# Fuzzes the TFLite reader with libFuzzer.
-# Usage: scripts/fuzz.sh BUILD SECONDS      (make fuzz / make fuzz-smoke)
+# Fuzzes backdrop's parsers with libFuzzer, one target after another.
+# Usage: scripts/fuzz.sh BUILD SECONDS [TARGET...]   (make fuzz / make fuzz-smoke)
+# TARGET: tflite (the model reader), image (still images), y4m (the
+# YUV4MPEG2 reader), options (the camera's options and config file); all
+# four when none is named. SECONDS is per target.
 #
-#  1. Runs every file in fuzz/regressions/ through the target; fails if any
-#     crashes (those are bugs we already fixed once).
-#  2. Builds the seed corpus in BUILD/fuzz/corpus (kept between runs, never
-#     in git): the two selfie models, the models in ../shared/data/models
-#     when present, small synthetic models from fuzz/make_seeds.py (one per
-#     supported op; needs python3) and the regressions.
+# For each target:
+#  1. Runs every kept regression input through the target (tflite:
+#     fuzz/regressions/*.crash; others: fuzz/regressions/TARGET/*); fails if
+#     any crashes (those are bugs we already fixed once).
+#  2. Builds the seed corpus in BUILD/fuzz/corpus (tflite) or
+#     BUILD/fuzz/corpus-TARGET (kept between runs, never in git). tflite:
+#     the two selfie models, the models in ../shared/data/models when
+#     present, small synthetic models from fuzz/make_seeds.py (one per
+#     supported op; needs python3) and the regressions. image and y4m: tiny
+#     files made here with ffmpeg; options: config files and command lines
+#     written here.
 #  3. Fuzzes for SECONDS; exits non-zero if libFuzzer reports a crash, a
-#     sanitizer error, a broken graph invariant, a timeout or an OOM. The
+#     sanitizer error, a leak, a broken invariant, a timeout or an OOM. The
 #     crashing input is left in BUILD/fuzz/artifacts/.
 #
-# Large inputs: -max_len is at least 3 MiB (and at least the largest seed)
-# so the real models (up to 2.7 MB) are mutated whole. libFuzzer mutates such
-# inputs slowly, so most of the work is done on the synthetic seeds, which are
-# a few hundred bytes and cover every op parser; -dict=fuzz/tflite.dict gives
-# the mutator the tokens (TFL3, builtin codes, extreme int32s) it would
-# otherwise have to find byte by byte.
+# Large inputs (tflite): -max_len is at least 3 MiB (and at least the
+# largest seed) so the real models (up to 2.7 MB) are mutated whole.
+# libFuzzer mutates such inputs slowly, so most of the work is done on the
+# synthetic seeds, which are a few hundred bytes and cover every op parser;
+# -dict=fuzz/tflite.dict gives the mutator the tokens (TFL3, builtin codes,
+# extreme int32s) it would otherwise have to find byte by byte.
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 BUILD SECONDS" >&2
+if [ $# -lt 2 ]; then
+    echo "usage: $0 BUILD SECONDS [tflite|image|y4m|options ...]" >&2
     exit 2
 fi
 build=$1
 secs=$2
+shift 2
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(tflite image y4m options)
 here=$(cd "$(dirname "$0")/.." && pwd)
-fuzzer=$build/fuzz/fuzz_tflite
-if [ ! -x "$fuzzer" ]; then
-    echo "fuzz: $fuzzer is not built; run 'make fuzz-build'" >&2
-    exit 2
-fi
-
-corpus=$build/fuzz/corpus
 artifacts=$build/fuzz/artifacts
-log=$build/fuzz/fuzz.log
-mkdir -p "$corpus" "$artifacts"
+mkdir -p "$artifacts"
 common=(-rss_limit_mb=2048 -timeout=30)
+for t in "${targets[@]}"; do
+    if [ ! -x "$build/fuzz/fuzz_$t" ]; then
+        echo "fuzz: $build/fuzz/fuzz_$t is not built; run 'make fuzz-build'" >&2
+        exit 2
+    fi
+done
+
+# Runs the target's kept regression inputs ($@); fails on any crash.
+run_regressions() {
+    local bad=0 f
+    for f in "$@"; do
+        if ! "$fuzzer" "${common[@]}" "$f" >"$build/fuzz/regression.log" 2>&1; then
+            echo "fuzz: REGRESSION: $f crashes again:" >&2
+            grep -E "invariant broken|runtime error|ERROR|SUMMARY" "$build/fuzz/regression.log" | head -5 >&2 || true
+            bad=$((bad + 1))
+        fi
+    done
+    if [ "$bad" -ne 0 ]; then
+        echo "fuzz: $bad of $# $target regression inputs crash" >&2
+        exit 1
+    fi
+    echo "fuzz: $target: $# regression inputs pass"
+}
+
+# Runs libFuzzer on $corpus for $secs with the extra flags given.
+fuzz_run() {
+    local log=$build/fuzz/fuzz-$target.log rc
+    local cmd=("$fuzzer" "${common[@]}" -max_total_time="$secs" -artifact_prefix="$artifacts/$target-"
+               -print_final_stats=1 "$@" "$corpus")
+    echo "fuzz: ${cmd[*]}"
+    set +e
+    "${cmd[@]}" >"$log" 2>&1
+    rc=$?
+    set -e
+    # The last status line (#N DONE cov: ... ft: ... corp: ... exec/s ...) and
+    # the final stats.
+    grep -aE '^#[0-9]+' "$log" | tail -n 1 || true
+    grep -aE '^stat::' "$log" || true
+    if [ "$rc" -ne 0 ]; then
+        echo "fuzz: $target FAILED (exit $rc); full log in $log" >&2
+        grep -aE "invariant broken|runtime error|ERROR:|SUMMARY|Test unit written" "$log" | head -10 >&2 || true
+        echo "fuzz: fix the bug, then keep the input in fuzz/regressions/ (see its README)" >&2
+        exit 1
+    fi
+    echo "fuzz: $target: no crash in ${secs}s"
+}
+
+# Regressions of a non-tflite target: fuzz/regressions/TARGET/*.
+target_regressions() {
+    local list=() f
+    for f in "$here/fuzz/regressions/$target"/*; do
+        [ -f "$f" ] && list+=("$f")
+    done
+    run_regressions "${list[@]}"
+    for f in "${list[@]}"; do
+        cp -f "$f" "$corpus/regression_$(basename "$f")"
+    done
+}
+
+fuzz_image() {
+    target_regressions
+    # small JPEGs and PNGs of each kind libjpeg/libpng take different paths for
+    local spec
+    for spec in "a.jpg:16x12:yuvj420p" "b.jpg:9x7:yuvj444p" "c.jpg:8x8:gray" "d.png:13x9:rgb24" \
+                "e.png:8x8:gray" "f.png:7x5:rgba" "g.png:9x9:pal8" "h.png:6x6:rgb48be"; do
+        local name=${spec%%:*} rest=${spec#*:}
+        [ -s "$corpus/seed_$name" ] || ffmpeg -v error -y -f lavfi -i "testsrc=size=${rest%%:*}:rate=1" \
+            -frames:v 1 -pix_fmt "${rest#*:}" "$corpus/seed_$name" ||
+            echo "fuzz: warning: ffmpeg could not make seed $name" >&2
+    done
+    fuzz_run -max_len=65536 -close_fd_mask=1
+}
+
+fuzz_y4m() {
+    target_regressions
+    local spec
+    for spec in "a:9x7:yuv420p" "b:16x16:yuv420p" "c:8x6:yuv444p" "d:8x8:gray"; do
+        local name=${spec%%:*} rest=${spec#*:}
+        [ -s "$corpus/seed_$name.y4m" ] || ffmpeg -v error -y -f lavfi -i "testsrc=size=${rest%%:*}:rate=5" \
+            -frames:v 2 -pix_fmt "${rest#*:}" -strict -1 -f yuv4mpegpipe "$corpus/seed_$name.y4m" ||
+            echo "fuzz: warning: ffmpeg could not make seed $name.y4m" >&2
+    done
+    printf 'YUV4MPEG2 W4 H2 F30000:1001 Ip A1:1 C420mpeg2 XYSCSS=420MPEG2\nFRAME\n' >"$corpus/seed_head"
+    fuzz_run -max_len=8192
+}
+
+fuzz_options() {
+    target_regressions
+    printf 'blur = 12\nsize = 640x480\n# a comment\nmodel = general\n\0--color\0#00ff00\0--mask-low\00030' >"$corpus/seed_a"
+    printf 'input=/dev/video0\noutput = pipewire\nfit=tile\n\0--size=1280x720\0--fps\00060\0-i\0-' >"$corpus/seed_b"
+    printf '  light-wrap = 100\nhologram=1\nguide = luma\ntemporal=off\n\0--frames=5\0--mirror' >"$corpus/seed_c"
+    printf 'grow=-64\nfeather=64\nmask-high=1\n\0--help' >"$corpus/seed_d"
+    fuzz_run -max_len=4096 -close_fd_mask=1
+}
+
+fuzz_tflite() {
 
 # ---- 1. regressions ---------------------------------------------------------
 regressions=()
@@ -46,19 +145,7 @@ for f in "$here"/fuzz/regressions/*; do
     case $(basename "$f") in README*) continue ;; esac
     regressions+=("$f")
 done
-bad=0
-for f in "${regressions[@]}"; do
-    if ! "$fuzzer" "${common[@]}" "$f" >"$build/fuzz/regression.log" 2>&1; then
-        echo "fuzz: REGRESSION: $f crashes again:" >&2
-        grep -E "invariant broken|runtime error|ERROR|SUMMARY" "$build/fuzz/regression.log" | head -5 >&2 || true
-        bad=$((bad + 1))
-    fi
-done
-if [ "$bad" -ne 0 ]; then
-    echo "fuzz: $bad of ${#regressions[@]} regression inputs crash" >&2
-    exit 1
-fi
-echo "fuzz: ${#regressions[@]} regression inputs pass"
+run_regressions "${regressions[@]}"
 
 # ---- 2. seed corpus ---------------------------------------------------------
 models=("$build/npm/selfie_segmentation/package/selfie_segmentation.tflite"
@@ -123,21 +210,13 @@ max_len=$((3 * 1024 * 1024))
 echo "fuzz: corpus $(find "$corpus" -type f | wc -l) files, largest $largest bytes; -max_len=$max_len"
 
 # ---- 3. fuzz ----------------------------------------------------------------
-cmd=("$fuzzer" "${common[@]}" -max_len="$max_len" -max_total_time="$secs"
-     -dict="$here/fuzz/tflite.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus")
-echo "fuzz: ${cmd[*]}"
-set +e
-"${cmd[@]}" >"$log" 2>&1
-rc=$?
-set -e
-# The last status line (#N DONE cov: ... ft: ... corp: ... exec/s ...) and
-# the final stats.
-grep -E '^#[0-9]+' "$log" | tail -n 1 || true
-grep -E '^stat::' "$log" || true
-if [ "$rc" -ne 0 ]; then
-    echo "fuzz: FAILED (exit $rc); full log in $log" >&2
-    grep -E "invariant broken|runtime error|ERROR:|SUMMARY|Test unit written" "$log" | head -10 >&2 || true
-    echo "fuzz: fix the bug, then keep the input: cp $artifacts/<crash-file> fuzz/regressions/<what-it-does>" >&2
-    exit 1
-fi
-echo "fuzz: no crash in ${secs}s"
+fuzz_run -max_len="$max_len" -dict="$here/fuzz/tflite.dict"
+}
+
+for target in "${targets[@]}"; do
+    fuzzer=$build/fuzz/fuzz_$target
+    corpus=$build/fuzz/corpus-$target
+    [ "$target" = tflite ] && corpus=$build/fuzz/corpus
+    mkdir -p "$corpus"
+    "fuzz_$target"
+done

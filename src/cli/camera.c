@@ -21,13 +21,6 @@ static const char *const pace_choices[] = {"auto", "live", "offline", NULL};
 static const char *const guide_choices[] = {"luma", "color", NULL};
 static const char *const onoff_choices[] = {"on", "off", NULL};
 
-struct camera_opts {
-    const char *input, *output, *size, *background, *color, *model, *pw_name, *config;
-    int fps, loop, blur, fit, mirror, format, backend, threads, preview, frames, pace, quiet;
-    int raw_mask, guide, mask_low, mask_high, feather, grow, temporal;
-    int halo_free, light_wrap, hologram;
-};
-
 #define O(f) offsetof(struct camera_opts, f)
 static const struct opt_def camera_defs[] = {
     {"input", 'i', OPT_STRING,
@@ -194,17 +187,18 @@ static const char *default_config_path(char *buf, size_t size)
     return buf;
 }
 
-int cli_camera(int argc, char **argv, int first)
+int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed *out)
 {
-    struct camera_opts o;
-    memset(&o, 0, sizeof o);
+    memset(out, 0, sizeof *out);
+    struct camera_opts *op = &out->o;
+    struct bd_pipeline_config *cp = &out->cfg;
     for (int i = first; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             opt_help(camera_usage, camera_defs);
-            return 0;
+            return 1;
         }
     }
-    if (opt_defaults("", camera_defs, &o) != 0)
+    if (opt_defaults("", camera_defs, op) != 0)
         return 2;
     /* The config file comes first so the command line overrides it. */
     const char *config = NULL;
@@ -223,19 +217,20 @@ int cli_camera(int argc, char **argv, int first)
         config = default_config_path(path, sizeof path);
     int npos = 0;
     const char *pos[1];
-    int rc = 2;
-    if (config && opt_parse_file("", camera_defs, &o, config, explicit_config) != 0)
-        goto out;
-    if (opt_parse_args("", camera_defs, &o, argc, argv, first, pos, 0, &npos) != 0)
-        goto out;
+    if (config && opt_parse_file("", camera_defs, op, config, explicit_config) != 0)
+        return 2;
+    if (opt_parse_args("", camera_defs, op, argc, argv, first, pos, 0, &npos) != 0)
+        return 2;
 
+    /* the rest reads like a list of assignments: short local names */
+    const struct camera_opts o = *op;
     struct bd_pipeline_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.input = o.input;
     cfg.output = o.output;
     if (parse_size(o.size, &cfg.width, &cfg.height) != 0) {
         fprintf(stderr, "backdrop: --size '%s' is not WxH (e.g. 1280x720, 16..8192 each)\n", o.size);
-        goto out;
+        return 2;
     }
     cfg.fps = o.fps;
     cfg.loop = o.loop;
@@ -256,33 +251,47 @@ int cli_camera(int argc, char **argv, int first)
     cfg.light_wrap = o.light_wrap ? o.light_wrap : -1;
     cfg.hologram = o.hologram;
     cfg.guide_luma = o.guide == 0;
-    struct bd_refine_options ro;
-    bd_refine_options_default(&ro);
+    struct bd_refine_options *ro = &out->refine;
+    bd_refine_options_default(ro);
     if (o.mask_low >= o.mask_high) {
         fprintf(stderr, "backdrop: --mask-low (%d) must be below --mask-high (%d)\n", o.mask_low,
                 o.mask_high);
-        goto out;
+        return 2;
     }
-    ro.lo = (float)o.mask_low / 100.f;
-    ro.hi = (float)o.mask_high / 100.f;
-    ro.feather = o.feather;
-    ro.grow = o.grow;
-    ro.temporal = o.temporal == 0;
-    cfg.refine = &ro;
+    ro->lo = (float)o.mask_low / 100.f;
+    ro->hi = (float)o.mask_high / 100.f;
+    ro->feather = o.feather;
+    ro->grow = o.grow;
+    ro->temporal = o.temporal == 0;
+    cfg.refine = ro;
     if (o.color && o.background) {
         fprintf(stderr, "backdrop: --color and --background: choose one\n");
-        goto out;
+        return 2;
     }
     if (o.color) {
         if (parse_color(o.color, &cfg.color) != 0) {
             fprintf(stderr, "backdrop: --color '%s' is not '#RRGGBB'\n", o.color);
-            goto out;
+            return 2;
         }
         cfg.effect = BD_EFFECT_COLOR;
     } else if (o.background) {
         cfg.background = o.background;
         cfg.effect = BD_EFFECT_IMAGE;
     }
+    *cp = cfg;
+    return 0;
+}
+
+int cli_camera(int argc, char **argv, int first)
+{
+    struct cli_camera_parsed parsed;
+    int rc = cli_camera_parse(argc, argv, first, &parsed);
+    if (rc != 0) {
+        opt_free_file_values();
+        return rc == 1 ? 0 : rc;
+    }
+    const struct bd_pipeline_config cfg = parsed.cfg;
+    const struct camera_opts o = parsed.o;
 
     /* Handlers first: a SIGTERM during set-up still ends cleanly. */
     signal(SIGPIPE, SIG_IGN);
