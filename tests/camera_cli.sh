@@ -151,5 +151,31 @@ if [ -z "$(ls /dev/video* 2>/dev/null)" ]; then
     expect_error "no loopback device" "modprobe v4l2loopback" -i "$video"
     expect_error "no camera" "no camera" -o null
 fi
+# 8. Bad files are rejected before any input or device is opened: the input
+# is a FIFO whose writer side (opened with a timeout) would be let through
+# the moment backdrop opened it for reading.
+mkfifo "$tmp/in.y4m"
+head -c 5000 /dev/urandom >"$tmp/corrupt.tflite"
+shared_model=../shared/data/models/segm_lite_v681.tflite
+[ -f "$shared_model" ] && head -c 200000 "$shared_model" >"$tmp/truncated.tflite"
+head -c 3000 /dev/urandom >"$tmp/noise.jpg"
+expect_early() {
+    local name=$1 needle=$2; shift 2
+    (timeout 4 bash -c 'exec 3>"$1"' _ "$tmp/in.y4m"; echo $? >"$tmp/opened") &
+    local opener=$!
+    timeout 10 "$bin" -i "$tmp/in.y4m" -o "$tmp/early.mp4" "$@" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    wait "$opener"
+    local opened; opened=$(cat "$tmp/opened")
+    check "$name: exit 1, one line naming '$needle', input never opened (rc $rc, opener $opened: $(head -c 200 "$tmp/err"))" \
+        eval "[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -qF -- '$needle' '$tmp/err' && [ '$opened' = 124 ] && [ ! -e '$tmp/early.mp4' ]"
+}
+expect_early "corrupt model" "$tmp/corrupt.tflite" -m "$tmp/corrupt.tflite"
+[ -f "$tmp/truncated.tflite" ] && expect_early "truncated model" "$tmp/truncated.tflite" -m "$tmp/truncated.tflite"
+expect_early "missing model file" "$tmp/none.tflite" -m "$tmp/none.tflite"
+expect_early "background that is not an image" "$tmp/noise.jpg" -B "$tmp/noise.jpg"
+expect_early "missing background" "$tmp/none.png" -B "$tmp/none.png"
+expect_early "background that is a directory" "$tmp" -B "$tmp"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

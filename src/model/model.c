@@ -219,9 +219,14 @@ enum bd_status bd_model_open(const char *name_or_path, struct bd_model **out)
         free(buf);
         return bd_fail(BD_ERR_IO, "model '%s': read error", name_or_path);
     }
-    const char *base = strrchr(name_or_path, '/');
-    enum bd_status r = bd_model_open_memory(buf, size, base ? base + 1 : name_or_path, out);
+    /* errors name the file as given (the user must find it); the model's
+     * display name is its file name */
+    enum bd_status r = bd_model_open_memory(buf, size, name_or_path, out);
     free(buf);
+    if (r == BD_OK) {
+        const char *base = strrchr(name_or_path, '/');
+        snprintf((*out)->name, sizeof (*out)->name, "%s", base ? base + 1 : name_or_path);
+    }
     return r;
 }
 

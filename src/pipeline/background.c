@@ -18,7 +18,7 @@ static int apply(struct bd_pipeline *p)
     return bd_compositor_set_image(p->comp, &v, (enum bd_fit)p->cfg.fit);
 }
 
-int bd_pipeline_background_open(struct bd_pipeline *p)
+int bd_pipeline_background_load(struct bd_pipeline *p)
 {
     struct bd_file_source_options fo = {.loop = true, .threads = 1};
     struct bd_file_source *src = NULL;
@@ -52,7 +52,18 @@ int bd_pipeline_background_open(struct bd_pipeline *p)
     } else {
         p->bg_src = src;
     }
+    return BD_OK;
+}
+
+int bd_pipeline_background_apply(struct bd_pipeline *p)
+{
     return apply(p);
+}
+
+int bd_pipeline_background_open(struct bd_pipeline *p)
+{
+    int r = bd_pipeline_background_load(p);
+    return r == BD_OK ? apply(p) : r;
 }
 
 int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us)

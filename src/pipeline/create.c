@@ -123,7 +123,7 @@ static int setup_effect(struct bd_pipeline *p)
         return bd_compositor_set_color(p->comp, (c >> 16) & 255, (c >> 8) & 255, c & 255);
     }
     case BD_EFFECT_IMAGE:
-        return bd_pipeline_background_open(p);
+        return bd_pipeline_background_apply(p); /* loaded before the devices */
     }
     return bd_fail(BD_ERR_INVALID_ARG, "unknown effect %d", (int)p->cfg.effect);
 }
@@ -205,12 +205,23 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         bd_refine_options_default(&p->refine);
     p->cfg.refine = &p->refine;
 
+    /* Files before devices: a corrupt model or an unreadable background is
+     * reported before the camera or the loopback device is touched (and
+     * before a camera's light comes on for nothing). Only the automatic
+     * model choice waits for the frame size; it is one of the built-in
+     * models, which cannot be bad. */
+    const int auto_model = !p->cfg.model || strcmp(p->cfg.model, "auto") == 0;
+    if (r == BD_OK && !auto_model)
+        r = open_model(p);
+    if (r == BD_OK && p->cfg.effect == BD_EFFECT_IMAGE)
+        r = bd_pipeline_background_load(p);
     if (r == BD_OK)
         r = bd_pipeline_source_open(p);
     if (r == BD_OK) {
         p->width = p->src.width & ~1;
         p->height = p->src.height & ~1;
-        r = open_model(p);
+        if (auto_model)
+            r = open_model(p);
     }
     if (r == BD_OK) {
         p->crop = model_crop(p->width, p->height, p->model_w, p->model_h);
