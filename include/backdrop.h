@@ -467,6 +467,13 @@ struct bd_pipeline_stats {
 struct bd_pipeline;
 
 /*
+ * Environment (read by bd_pipeline_create, never per frame):
+ * BACKDROP_INFER_DELAY_MS=N holds every model result back N ms (0..10000),
+ * as a machine too slow for the model would: the output keeps the input's
+ * rate and only the mask gets older (tests/test_pipeline.c checks this).
+ */
+
+/*
  * Opens the input and output, the model and the engine, and allocates
  * every buffer the frames will use. Nothing streams yet. Errors (each with
  * one line in bd_last_error() naming the device/file and what to do):

@@ -336,6 +336,50 @@ static void test_live(void)
     bd_pipeline_destroy(p);
 }
 
+/*
+ * A machine too slow for the model (BACKDROP_INFER_DELAY_MS=250: four
+ * masks a second at most): the output keeps the file's 29.97 fps, frames
+ * are not held back waiting for masks, and the masks keep coming, older.
+ */
+static void test_slow_inference(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = "null";
+    cfg.pace = BD_PACE_LIVE;
+    cfg.loop = 1;
+    setenv("BACKDROP_INFER_DELAY_MS", "250", 1);
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    unsetenv("BACKDROP_INFER_DELAY_MS");
+    CHECK(r == BD_OK, "slow create: %s", bd_last_error());
+    if (r != BD_OK)
+        return;
+    struct stopper s = {p, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, stop_later, &s);
+    double t0 = now_s();
+    r = bd_pipeline_run(p, NULL, NULL);
+    double t1 = now_s();
+    pthread_join(t, NULL);
+    CHECK(r == BD_OK, "slow run: %s", bd_last_error());
+    CHECK(t1 - s.at < 1.0, "slow run returned %.3f s after STOP", t1 - s.at);
+    struct bd_pipeline_stats st;
+    bd_pipeline_get_stats(p, &st);
+    double fps = st.frames_out / (t1 - t0);
+    CHECK(fps > 25 && fps < 33, "slow model: output at %.1f fps (%llu frames in %.2f s)", fps,
+          (unsigned long long)st.frames_out, t1 - t0);
+    printf("slow model: %.1f fps out, %llu inferences in %.2f s, latency p99 %.1f ms\n", fps,
+           (unsigned long long)st.inferences, t1 - t0, st.latency_p99_ms);
+    double max_inf = (t1 - t0) / 0.25 + 1;
+    CHECK(st.inferences >= 2 && st.inferences <= max_inf,
+          "slow model: %llu inferences in %.2f s (2 .. %.0f expected)",
+          (unsigned long long)st.inferences, t1 - t0, max_inf);
+    CHECK(st.latency_p99_ms < 100, "slow model: output latency p99 %.1f ms (frames waited?)",
+          st.latency_p99_ms);
+    bd_pipeline_destroy(p);
+}
+
 /* SIGHUP's job: a RELOAD request re-reads the background file. */
 static void *reload_later(void *arg)
 {
@@ -500,6 +544,7 @@ int main(void)
     test_color();
     test_effects();
     test_live();
+    test_slow_inference();
     test_reload();
     test_small_frames();
     test_errors();

@@ -174,6 +174,13 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
     }
     atomic_init(&p->requests, 0u);
+    /* Read once here, never per frame: makes every model run this much
+     * slower, to show (and test) what a slow machine does. */
+    const char *delay = getenv("BACKDROP_INFER_DELAY_MS");
+    if (delay && *delay) {
+        long ms = strtol(delay, NULL, 10);
+        p->infer_delay_ms = ms < 0 ? 0 : ms > 10000 ? 10000 : (int)ms;
+    }
     r = BD_OK;
     if (config->input)
         r = copy_str(p->input_path, sizeof p->input_path, config->input, "--input");

@@ -96,6 +96,14 @@ static void *inference_main(void *arg)
         int64_t c1 = thread_cpu_ns();
 
         pthread_mutex_lock(&p->lock);
+        /* BACKDROP_INFER_DELAY_MS: hold the result back, in short naps so
+         * that a stop is not delayed */
+        for (int64_t end = bd_now_ns() + (int64_t)p->infer_delay_ms * 1000000;
+             p->infer_delay_ms && !p->quit && bd_now_ns() < end;) {
+            pthread_mutex_unlock(&p->lock);
+            nanosleep(&(struct timespec){0, 5000000}, NULL);
+            pthread_mutex_lock(&p->lock);
+        }
         if (r != BD_OK) {
             snprintf(p->infer_error, sizeof p->infer_error, "inference failed: %s",
                      bd_last_error());

@@ -133,6 +133,7 @@ struct bd_pipeline {
     uint64_t in_seq, mask_seq;
     int mask_new;
     int quit;
+    int infer_delay_ms;             /* BACKDROP_INFER_DELAY_MS: a slow machine */
     int infer_status;
     char infer_error[512];
     atomic_uint requests;
