@@ -39,7 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine quality
+        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -126,6 +126,25 @@ $(BUILD)/golden: tests/golden.c $(BUILD)/libbackdrop.a
 golden: $(BUILD)/golden models-test
 	@bash tools/tfjsref/setup.sh $(TFJSREF) >/dev/null
 	./$(BUILD)/golden $(HMS) $(SHARED) $(SHARED)/models $(TFJSREF)
+
+# Soak (tests/soak.c, tests/soak.sh): SOAK_FRAMES frames through the whole
+# pipeline, blur then a video background, in this build (RSS must stay flat)
+# and in the ASan+UBSan build (LeakSanitizer: no leaks). `make soak` runs
+# 100,000 frames per run; `make soak-short` (in `make test`) 3,000.
+SOAK_FRAMES ?= 100000
+$(BUILD)/soak/soak: tests/soak.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+soak-run: $(BUILD)/soak/soak models
+	@tests/soak.sh $(BUILD) $(SOAK_FRAMES) $(if $(filter 1,$(SAN)),--no-rss)
+
+soak: all models
+	@$(MAKE) --no-print-directory soak-run SOAK_FRAMES=$(SOAK_FRAMES)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 NPM=$(NPM) soak-run SOAK_FRAMES=$(SOAK_FRAMES)
+
+soak-short:
+	@$(MAKE) --no-print-directory soak SOAK_FRAMES=3000
 
 # Unit and hostile-file tests again under ASan+UBSan, in their own tree.
 asan:

@@ -3,7 +3,7 @@
 # ends with one line totalling them: "total: N passed, M failed".
 # usage: scripts/check.sh MAKE-VARIABLES...
 set -u
-suites=(unit hostile camera-cli pipewire-test e2e golden asan fuzz-smoke)
+suites=(unit hostile camera-cli pipewire-test e2e golden asan soak-short fuzz-smoke)
 passed=0 failed=0 broken=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
