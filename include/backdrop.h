@@ -461,6 +461,12 @@ struct bd_pipeline_stats {
      * the output write. */
     double latency_p50_ms, latency_p99_ms;
     int effect_on;              /* SIGUSR1-style toggle state */
+    /* The input is lost (a camera unplugged, or no frame for a second):
+     * the output repeats the last frame blurred and marked (a crossed-out
+     * camera) until frames come again; a camera is looked for once a
+     * second. input_losses counts the losses so far. */
+    int input_lost;
+    uint64_t input_losses;
     char input_name[128], output_name[128], model_name[64];
 };
 

@@ -1589,8 +1589,63 @@ static void bench(void)
     bd_compositor_destroy(comp);
 }
 
+/* The camera-lost picture (bd_draw_camera_lost): at odd sizes and padded
+ * strides, the frame is blurred and darkened, the crossed-out camera is
+ * white on neutral chroma, nothing outside the planes is touched (guard
+ * bytes), and bad arguments are refused. */
+static void test_camera_lost(void)
+{
+    const int sizes[][3] = {{640, 360, 640}, {33, 21, 40}, {2, 2, 3}, {1281, 719, 1301}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        const int w = sizes[k][0], h = sizes[k][1], sy = sizes[k][2];
+        const int cw = (w + 1) / 2, ch = (h + 1) / 2, sc = cw + 5;
+        const size_t ny = (size_t)sy * h, nc = (size_t)sc * ch;
+        uint8_t *mem = malloc(ny + 2 * nc + 64);
+        uint8_t *y = mem, *u = mem + ny, *v = u + nc, *guard = v + nc;
+        /* a bright noisy picture: after the mark, the frame is dark */
+        uint32_t seed = 7;
+        for (size_t i = 0; i < ny + 2 * nc; i++) {
+            seed = seed * 1103515245u + 12345u;
+            mem[i] = (uint8_t)(180 + (seed >> 24) % 60);
+        }
+        memset(guard, 0x5a, 64);
+        size_t need = bd_camera_lost_scratch(w, h);
+        uint8_t *scratch = malloc(need);
+        enum bd_status st = bd_draw_camera_lost(y, sy, u, sc, v, sc, w, h, scratch, need);
+        check(st == BD_OK, "camera-lost %dx%d: %s", w, h, bd_last_error());
+        int guard_ok = 1;
+        for (int i = 0; i < 64; i++)
+            guard_ok &= guard[i] == 0x5a;
+        check(guard_ok, "camera-lost %dx%d wrote past the planes", w, h);
+        if (w >= 64) {
+            const float s = (float)h / 6.f;
+            /* on the slash: icon (0.5, 0.5); in the camera body: (-0.4, 0.15) */
+            int xs = (int)((float)w / 2 + 0.5f * s), ys = (int)((float)h / 2 + 0.5f * s);
+            int xh = (int)((float)w / 2 - 0.4f * s), yh = (int)((float)h / 2 + 0.15f * s);
+            check(y[(size_t)ys * sy + xs] == 235 && u[(size_t)(ys / 2) * sc + xs / 2] == 128,
+                  "camera-lost %dx%d: slash pixel Y %d U %d", w, h, y[(size_t)ys * sy + xs],
+                  u[(size_t)(ys / 2) * sc + xs / 2]);
+            check(y[(size_t)yh * sy + xh] <= 16 + (240 - 16) * 3 / 5,
+                  "camera-lost %dx%d: body pixel Y %d not darkened", w, h,
+                  y[(size_t)yh * sy + xh]);
+            /* blurred: neighbouring corner pixels differ little (the input
+             * was noise of +-30) */
+            int d = abs((int)y[0] - (int)y[1]) + abs((int)y[0] - (int)y[sy]);
+            check(d <= 6, "camera-lost %dx%d: corner not blurred (|d| %d)", w, h, d);
+        }
+        check(bd_draw_camera_lost(y, sy, u, sc, v, sc, w, h, scratch, need - 1) ==
+                  BD_ERR_INVALID_ARG,
+              "camera-lost %dx%d: a short scratch is refused", w, h);
+        free(scratch);
+        free(mem);
+    }
+    check(bd_draw_camera_lost(NULL, 4, NULL, 2, NULL, 2, 4, 4, NULL, 0) == BD_ERR_INVALID_ARG,
+          "camera-lost: NULL planes refused");
+}
+
 int main(void)
 {
+    test_camera_lost();
     test_blend_exhaustive();
     test_blend_random();
     test_mask_chroma();

@@ -159,12 +159,25 @@ static int parse_color(const char *s, uint32_t *rgb)
 }
 
 struct status_ctx {
-    int tty;
+    int tty, quiet;
+    int lost;           /* the input was lost at the last call */
 };
 
 static void show_status(const struct bd_pipeline_stats *s, void *user)
 {
-    const struct status_ctx *c = user;
+    struct status_ctx *c = user;
+    /* one line per loss and one per return, whatever the terminal */
+    if (s->input_lost != c->lost && !c->quiet) {
+        if (c->tty)
+            printf("\r\033[K");
+        if (s->input_lost)
+            fprintf(stderr, "backdrop: input %s lost (unplugged, or no frame for a second); "
+                            "sending its last frame, blurred, until it is back\n",
+                    s->input_name);
+        else
+            fprintf(stderr, "backdrop: input %s is back\n", s->input_name);
+    }
+    c->lost = s->input_lost;
     if (!c->tty)
         return;
     printf("\r\033[K%s → %s  in %.1f fps  out %.1f fps  infer %.1f ms  cpu %.0f%%  dropped %llu"
@@ -304,7 +317,7 @@ int cli_camera(int argc, char **argv, int first)
     }
     g_pipeline = p;
     install_signals();
-    struct status_ctx sc = {.tty = !o.quiet && isatty(STDOUT_FILENO)};
+    struct status_ctx sc = {.tty = !o.quiet && isatty(STDOUT_FILENO), .quiet = o.quiet};
     if (!o.quiet) {
         struct bd_pipeline_stats s;
         bd_pipeline_get_stats(p, &s);

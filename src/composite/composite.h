@@ -210,4 +210,17 @@ enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i4
  */
 struct bd_i420_view bd_compositor_background(struct bd_compositor *comp);
 
+/*
+ * The picture the virtual camera shows while its input is lost: the I420
+ * frame (width x height, at least 2 x 2) is blurred, darkened and marked
+ * with a crossed-out camera, in place. scratch: at least
+ * bd_camera_lost_scratch(width, height) bytes, caller-owned (allocate it
+ * at create: this runs on the frame thread). Once per loss, not per frame.
+ * Errors: BD_ERR_INVALID_ARG.
+ */
+enum bd_status bd_draw_camera_lost(uint8_t *y, int stride_y, uint8_t *u, int stride_u, uint8_t *v,
+                                   int stride_v, int width, int height, uint8_t *scratch,
+                                   size_t scratch_size);
+size_t bd_camera_lost_scratch(int width, int height);
+
 #endif

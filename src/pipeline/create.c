@@ -73,6 +73,12 @@ static int alloc_buffers(struct bd_pipeline *p)
         r = bd_i420_alloc(p->width, p->height, &p->out_mem, &p->out);
     if (r == BD_OK)
         r = bd_i420_alloc(p->model_w, p->model_h, &p->small_mem, &p->small);
+    if (r == BD_OK) {
+        p->lost_scratch_size = bd_camera_lost_scratch(p->width, p->height);
+        p->lost_scratch = malloc(p->lost_scratch_size);
+        if (!p->lost_scratch)
+            r = bd_fail(BD_ERR_NOMEM, "out of memory");
+    }
     if (r != BD_OK)
         return r;
     p->frame_view = bd_i420_view_of(&p->frame);
@@ -274,6 +280,7 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
     bd_model_destroy(p->model);
     free(p->frame_mem);
     free(p->out_mem);
+    free(p->lost_scratch);
     free(p->small_mem);
     free(p->rgb_mem);
     free(p->prob_mem);

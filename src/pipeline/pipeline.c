@@ -339,6 +339,8 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     int cnt = p->lat_count;
     memcpy(sorted, p->lat, sizeof(int64_t) * (size_t)cnt);
     s->effect_on = p->effect_on;
+    s->input_lost = p->input_lost;
+    s->input_losses = p->input_losses;
     pthread_mutex_unlock(&p->stats_lock);
     /* insertion sort of at most 1024 values, once a second */
     for (int i = 1; i < cnt; i++) {
@@ -407,6 +409,7 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
     p->tick_ns = bd_now_ns();
     p->tick_cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
     p->start_ns = p->tick_ns;
+    p->last_input_ns = 0;
 
     int result = BD_OK;
     for (;;) {
@@ -417,7 +420,22 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
         if (r == BD_PIPELINE_EOF)
             break;
         if (r == BD_PIPELINE_STALL) {
-            /* No new frame within a frame interval: keep the consumers fed. */
+            /* No new frame within a frame interval: keep the consumers fed.
+             * Once the input is lost (unplugged, or silent for a second),
+             * what they get is the last frame blurred and marked. */
+            /* silence counts from the first frame on: a camera may take
+             * a while to deliver it */
+            int unplugged = p->src.kind == SRC_V4L2 && !p->src.cap;
+            int silent = p->last_input_ns && bd_now_ns() - p->last_input_ns >= BD_LOST_AFTER_NS;
+            if (!p->input_lost && (unplugged || silent)) {
+                bd_draw_camera_lost(p->out.y, p->out.stride_y, p->out.u, p->out.stride_u,
+                                    p->out.v, p->out.stride_v, p->width, p->height,
+                                    p->lost_scratch, p->lost_scratch_size);
+                pthread_mutex_lock(&p->stats_lock);
+                p->input_lost = 1;
+                p->input_losses++;
+                pthread_mutex_unlock(&p->stats_lock);
+            }
             r = bd_pipeline_sinks_write(p, -1, 1);
             if (r < 0) {
                 result = r;
@@ -429,6 +447,12 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
         if (r < 0) {
             result = r;
             break;
+        }
+        p->last_input_ns = bd_now_ns();
+        if (p->input_lost) {
+            pthread_mutex_lock(&p->stats_lock);
+            p->input_lost = 0;
+            pthread_mutex_unlock(&p->stats_lock);
         }
         r = process_frame(p, capture_ns, pts_us);
         if (r < 0) {

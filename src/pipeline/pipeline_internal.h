@@ -71,6 +71,9 @@ struct bd_sink {
 
 /* Cumulative counters. infer_ns and inferences are guarded by lock, the
  * rest by stats_lock. */
+/* No frame for this long and the input counts as lost (bd_pipeline_stats). */
+#define BD_LOST_AFTER_NS 1000000000LL
+
 struct bd_accum {
     uint64_t frames_in, frames_out, repeated, dropped, frames_processed, inferences;
     int64_t convert_ns, infer_ns, mask_ns, composite_ns, output_ns;
@@ -92,6 +95,14 @@ struct bd_pipeline {
     struct bd_i420_view frame_view; /* width x height view of frame */
     uint8_t *out_mem;
     struct bd_i420 out;             /* what the sinks get */
+    /* The input lost (unplugged, or no frame for BD_LOST_AFTER_NS): out is
+     * turned into the camera-lost picture once, then repeated. Frame
+     * thread only, except the two counters, which stats_lock guards. */
+    uint8_t *lost_scratch;
+    size_t lost_scratch_size;
+    int64_t last_input_ns;          /* 0 until the first frame */
+    int input_lost;
+    uint64_t input_losses;
 
     /* model */
     struct bd_model *model;

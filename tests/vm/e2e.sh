@@ -14,7 +14,8 @@
 #    green, the person is not
 # 3. Chromium opens /dev/video11 with getUserMedia (tests/vm/gum.html, served
 #    by tests/vm/e2e.py) and posts pixels back: the same check in RGB
-# 4. SIGTERM and restart backdrop on /dev/video10 three times
+# 2c. the webcam goes away mid-stream and comes back (lost_and_back)
+# 4. SIGTERM and restart backdrop on /dev/video10 five times
 # Last line: "N passed, M failed[, K skipped]"; exit status 1 if any failed.
 # Env (VM_ENV passes it in): E2E_CHROMIUM (default chromium),
 # E2E_CHROMIUM_ARGS (more Chromium flags), E2E_BACKDROP (default build/backdrop).
@@ -341,9 +342,66 @@ stop_person() {
     wait_caps $CAM_OUT "Video Output" 5
 }
 
+# lost_and_back WEBCAM FORMAT CLIP: with person() running, the webcam's
+# producer is killed (an unplug, as far as backdrop can tell): the virtual
+# camera must keep its rate, show the last frame blurred and marked (a
+# white crossed-out camera: a point on the slash is white, one inside the
+# camera body is dark), and log it once; when the producer comes back,
+# backdrop takes it again by itself and the background is green again.
+# The points, for 640x360 (the icon is h/6 = 60 px per unit around the
+# centre): on the slash (0.5, 0.5) -> x 348..352, y 208..212; in the body
+# (-0.4, 0.15) -> x 294..298, y 188..192.
+LOST_REGIONS='slash:0.544,0.578,0.55,0.589;hole:0.459,0.522,0.466,0.533'
+lost_and_back() {
+    local cam=$1 fmt=$2 clip=$3 t rc got fps n i state slash hole
+    kill "$FF_PID" 2>/dev/null
+    wait "$FF_PID" 2>/dev/null
+    t=$(now)
+    sleep 2.5
+    check "backdrop keeps running when its webcam goes away" kill -0 "$BD_PID"
+    read_frames $CAM_OUT 15 "$VM_OUT/t2c.raw"
+    rc=$?
+    got=$(size_of "$VM_OUT/t2c.raw")
+    check "v4l2-ctl read 15 frames while the webcam is gone (rc $rc, $got bytes)" \
+        test "$rc" = 0 -a "$got" = $((15 * 640 * 360 * 2))
+    fps=$(ts_fps "$VM_OUT/t2c.raw.log" 5)
+    check "the virtual camera keeps its 15 fps (${fps:-?} fps)" within "$fps" 12 18
+    slash='' hole=''
+    while read -r name y u v; do
+        [ "$name" = slash ] && slash="$y $u $v"
+        [ "$name" = hole ] && hole="$y $u $v"
+    done < <($PY stats "$VM_OUT/t2c.raw" yuyv 640x360 -1 "$LOST_REGIONS" 2>/dev/null)
+    check "it shows the last frame marked as lost: white slash ($slash), dark blurred frame ($hole)" \
+        bash -c "set -- $slash $hole; [ \${1:-0} -ge 215 ] && [ \${4:-255} -le 160 ]"
+    n=$(grep -c "lost" "$VM_OUT/t2-$fmt.log")
+    check "the log says so once ($n lines: $(grep -m1 lost "$VM_OUT/t2-$fmt.log"))" test "$n" = 1
+    ffmpeg -hide_banner -nostats -loglevel error -re -stream_loop -1 -i "$clip" -c:v copy -f v4l2 "$cam" \
+        </dev/null >"$VM_OUT/t2c.ffmpeg.log" 2>&1 &
+    FF_PID=$!
+    BG+=("$FF_PID")
+    t=$(now)
+    for i in $(seq 1 60); do
+        grep -q "is back" "$VM_OUT/t2-$fmt.log" && break
+        sleep 0.5
+    done
+    check "backdrop takes the webcam back by itself ($(grep -m1 'is back' "$VM_OUT/t2-$fmt.log"))" \
+        grep -q "is back" "$VM_OUT/t2-$fmt.log"
+    timed "webcam producer restarted to backdrop's 'is back'" "$(since "$t")"
+    state=none
+    for i in $(seq 1 30); do
+        read_frames $CAM_OUT 1 "$VM_OUT/t2c.poll.raw"
+        state=$(frame_state "$VM_OUT/t2c.poll.raw" yuyv 640x360 0)
+        [ "${state%% *}" = masked ] && break
+        sleep 0.5
+    done
+    check "after the return: green background, person not green again: $state" test "${state%% *}" = masked
+}
+
 if [ -f "$MEDIA/doctor_yuyv.nut" ] && [ -f "$MEDIA/doctor_mjpeg.mkv" ]; then
     section "2a. a person: ffmpeg plays $MEDIA/doctor_yuyv.nut into $CAM_YUYV (YUYV) -> backdrop --color '#00ff00' -> $CAM_OUT"
     person $CAM_YUYV YUYV "$MEDIA/doctor_yuyv.nut"
+    section "2c. the YUYV webcam goes away mid-stream (its producer killed) and comes back"
+    lost_and_back $CAM_YUYV YUYV "$MEDIA/doctor_yuyv.nut"
     stop_person YUYV
 
     section "2b. the same with an MJPEG webcam: $MEDIA/doctor_mjpeg.mkv into $CAM_MJPEG"
@@ -421,11 +479,11 @@ if [ $have_person = 1 ]; then
 fi
 
 # -----------------------------------------------------------------------------
-section "4. SIGTERM and restart backdrop on $LOOP_OUT three times"
+section "4. SIGTERM and restart backdrop on $LOOP_OUT five times"
 # 640x360: the landscape model, the shortest inference to wait for at the
 # stop (under TCG the general model's ~0.7-1 s made some stops take 1.3 s)
 YUYV360=$((640 * 360 * 2))
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
     t=$(now)
     start_backdrop "$VM_OUT/t4-$i.log" --input /dev/video0 --output $LOOP_OUT --size 640x360 --fps 15
     ok=1
