@@ -69,7 +69,7 @@ int bd_v4l2_loopback_find(const struct bd_v4l2_ops *ops, const char *const *path
     if (busy)
         return bd_fail(-EBUSY, "every v4l2loopback device is already fed by another producer (e.g. %s); "
                        "stop it, or add a device: sudo modprobe -r v4l2loopback && "
-                       "sudo modprobe v4l2loopback devices=2 exclusive_caps=1", busy);
+                       "sudo modprobe v4l2loopback devices=2 exclusive_caps=1 card_label=backdrop", busy);
     if (stuck)
         return bd_fail(-EIO, "v4l2loopback device %s offers neither output nor capture: a producer that "
                        "never called STREAMON left it stuck; reload the module: sudo modprobe -r "

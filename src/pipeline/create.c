@@ -23,7 +23,7 @@ static int copy_str(char *dst, size_t size, const char *src, const char *what)
 
 static int is_camera_path(const char *s)
 {
-    return !s || strncmp(s, "/dev/", 5) == 0;
+    return !s || (strncmp(s, "/dev/", 5) == 0 && strcmp(s, "/dev/null") != 0);
 }
 
 /* The largest centred rectangle of the frame with the model's aspect,

@@ -25,6 +25,8 @@ int bd_pipeline_sinks_open(struct bd_pipeline *p)
     const char *o = p->cfg.output;
     int fps_num = p->src.fps_num, fps_den = p->src.fps_den;
     int r;
+    if (o && strcmp(o, "/dev/null") == 0)
+        o = "null"; /* what the user meant, not a loopback device */
     if (!o || strncmp(o, "/dev/", 5) == 0) {
         k->kind = SINK_LOOPBACK;
         enum bd_loopback_format lf =
