@@ -95,6 +95,12 @@ check "config file sets colour and frames (n $n Y $y V $v: $(head -c 200 "$tmp/e
 "$bin" --config "$tmp/bd.conf" -n 2 -i "$video" -o "$tmp/conf2.y4m" 2>/dev/null
 read -r n _ < <(y4m_stats "$tmp/conf2.y4m" 8 8 8 8)
 check "the command line overrides the config file (n $n)" [ "${n:-0}" -eq 2 ]
+# --background on the command line replaces the file's colour (no "choose one")
+"$bin" --config "$tmp/bd.conf" -B "$still" -i "$video" -o "$tmp/conf3.y4m" 2>"$tmp/err"
+rc=$?
+read -r n y u v < <(y4m_stats "$tmp/conf3.y4m" 8 8 64 64)
+check "--background on the command line replaces the file's colour (rc $rc, n $n, not red: Y $y V $v; $(head -c 200 "$tmp/err"))" \
+    eval '[ $rc -eq 0 ] && [ ${n:-0} -eq 4 ] && ! { near ${y:-0} 82 4 && near ${v:-0} 239 4; }'
 printf 'colour = blue\n' >"$tmp/bad.conf"
 "$bin" --config "$tmp/bad.conf" -i "$video" -o null 2>"$tmp/err"
 rc=$?

@@ -232,8 +232,16 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
     const char *pos[1];
     if (config && opt_parse_file("", camera_defs, op, config, explicit_config) != 0)
         return 2;
+    const char *file_color = op->color, *file_background = op->background;
     if (opt_parse_args("", camera_defs, op, argc, argv, first, pos, 0, &npos) != 0)
         return 2;
+    /* The command line wins over the file for the background as a whole:
+     * --background on the command line replaces a colour from the file,
+     * and --color a background image from it. */
+    if (op->background != file_background && op->color == file_color)
+        op->color = NULL;
+    else if (op->color != file_color && op->background == file_background)
+        op->background = NULL;
 
     /* the rest reads like a list of assignments: short local names */
     const struct camera_opts o = *op;
