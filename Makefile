@@ -249,7 +249,7 @@ vm-smoke: $(BUILD)/v4l2tool
 E2E_VIDEO ?= ../shared/data/video/doctor_26732.mp4
 e2e:
 	@scripts/install-deps.sh e2e
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/v4l2tool
 	@bash tests/vm/build.sh $(BUILD)/vm
 	@bash tests/vm/e2e.sh prepare $(BUILD)/e2e $(E2E_VIDEO)
 	@VM_TIMEOUT=$${VM_TIMEOUT:-420} VM_TCG_OPTS=$${VM_TCG_OPTS:-thread=multi} \

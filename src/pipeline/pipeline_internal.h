@@ -54,6 +54,7 @@ struct bd_source {
     int fps_num, fps_den;
     int64_t interval_ns;        /* 1/fps, 1/30 s when unknown */
     int64_t last_frame_ns;      /* monotonic time of the last frame */
+    int64_t stall_ns;           /* time of the last repeat while stalled, else 0 */
     int64_t play_start_ns;      /* live file playback: wall time of pts 0 */
     int64_t pts_offset_us;
 };

@@ -159,6 +159,8 @@ static int try_reconnect(struct bd_pipeline *p)
     }
     s->cap = cap;
     s->have_seq = 0;
+    s->last_frame_ns = bd_now_ns(); /* its first frame gets the usual grace */
+    s->stall_ns = 0;
     return BD_OK;
 }
 
@@ -170,6 +172,10 @@ static int next_camera(struct bd_pipeline *p, int64_t *capture_ns)
         wait_ms = 10;
     if (wait_ms > 100)
         wait_ms = 100;
+    /* A late frame is waited for 1.5 intervals; once the camera stalls,
+     * the repeats keep the camera's own rate: one per interval. */
+    int64_t due = s->stall_ns ? s->stall_ns + s->interval_ns
+                              : s->last_frame_ns + s->interval_ns * 3 / 2;
     if (!s->cap) {
         if (try_reconnect(p) != BD_OK) {
             if (bd_pipeline_sleep_until(p, bd_now_ns() + s->interval_ns))
@@ -180,10 +186,15 @@ static int next_camera(struct bd_pipeline *p, int64_t *capture_ns)
     for (;;) {
         if (atomic_load(&p->requests) & BD_REQUEST_STOP)
             return BD_PIPELINE_EOF;
-        int r = bd_v4l2_capture_dequeue(s->cap, (int)wait_ms, &s->held);
+        int64_t left_ms = (due - bd_now_ns()) / 1000000;
+        left_ms = left_ms < 1 ? 1 : left_ms < wait_ms ? left_ms : wait_ms;
+        int r = bd_v4l2_capture_dequeue(s->cap, (int)left_ms, &s->held);
         if (r == -ETIMEDOUT) {
-            if (bd_now_ns() - s->last_frame_ns >= s->interval_ns * 3 / 2)
+            int64_t now = bd_now_ns();
+            if (now >= due) {
+                s->stall_ns = now;
                 return BD_PIPELINE_STALL;
+            }
             continue;
         }
         if (r == -ENODEV || r == -EIO) {
@@ -218,6 +229,7 @@ static int next_camera(struct bd_pipeline *p, int64_t *capture_ns)
             continue;
         }
         s->last_frame_ns = now;
+        s->stall_ns = 0;
         /* The driver's timestamp is CLOCK_MONOTONIC (uvcvideo, vivid); a
          * driver with another clock gives nonsense, so fall back to now. */
         int64_t ts = fr->timestamp_ns;

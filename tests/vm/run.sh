@@ -94,7 +94,7 @@ guest_timeout=$((VM_TIMEOUT - 15))
     echo "VM_CWD=$(q "$VM_CWD")"
     echo "VM_GUEST_TIMEOUT=$guest_timeout"
     echo "MODARGS_vivid=$(q "${VM_VIVID_ARGS-n_devs=1 node_types=0x1 num_inputs=1 input_types=0x0}")"
-    echo "MODARGS_v4l2loopback=$(q "${VM_LOOPBACK_ARGS-devices=4 video_nr=10,11,12,13 exclusive_caps=1,1,1,1 max_buffers=4}")"
+    echo "MODARGS_v4l2loopback=$(q "${VM_LOOPBACK_ARGS-devices=5 video_nr=10,11,12,13,14 exclusive_caps=1,1,1,1,1 max_buffers=4}")"
     printf 'set --'
     for a in "$@"; do printf ' %s' "$(q "$a")"; done
     echo
