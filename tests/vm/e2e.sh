@@ -18,6 +18,9 @@
 # 3. Chromium opens /dev/video11 with getUserMedia (tests/vm/gum.html, served
 #    by tests/vm/e2e.py) and posts pixels back: the same check in RGB
 # 4. SIGTERM and restart backdrop on /dev/video10 five times
+# 5. device trouble: a busy camera, a missing one, a size it lacks, a
+#    loopback device already fed
+# 6. consumer churn: 50 opens with reads of random length, then frames at once
 # Last line: "N passed, M failed[, K skipped]"; exit status 1 if any failed.
 # Env (VM_ENV passes it in): E2E_CHROMIUM (default chromium),
 # E2E_CHROMIUM_ARGS (more Chromium flags), E2E_BACKDROP (default build/backdrop),
@@ -537,6 +540,83 @@ for i in 1 2 3 4 5; do
         bash -c "[ '$BD_RC' = 0 ] && [ $free = 1 ] && awk 'BEGIN { exit !($BD_EXIT_S <= 1.0) }'"
     [ "$BD_RC" = 0 ] || cat "$VM_OUT/t4-$i.log"
 done
+
+# -----------------------------------------------------------------------------
+section "5. device trouble: busy camera, missing camera, a size the camera lacks, a loopback already fed"
+# expect_fail NAME NEEDLE ARGS...: backdrop exits 1 within 30 s with one
+# line that contains NEEDLE
+expect_fail() {
+    local name=$1 needle=$2 rc lines
+    shift 2
+    echo "  \$ backdrop $*"
+    timeout 30 "$BD" "$@" "${BD_ARGS[@]}" >"$VM_OUT/t5.log" 2>&1
+    rc=$?
+    lines=$(wc -l <"$VM_OUT/t5.log")
+    check "$name: exit 1, one line naming '$needle' (rc $rc: $(head -c 300 "$VM_OUT/t5.log"))" \
+        bash -c "[ $rc = 1 ] && [ $lines = 1 ] && grep -qF -- \"\$1\" '$VM_OUT/t5.log'" _ "$needle"
+}
+v4l2-ctl -d /dev/video0 --set-fmt-video=width=640,height=360 --stream-mmap --stream-count=100000 \
+    --stream-to=/dev/null >/dev/null 2>&1 &
+holder=$!
+BG+=("$holder")
+sleep 2
+expect_fail "a busy camera" "is in use by another program" --input /dev/video0 --output $LOOP_OUT
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+expect_fail "a missing camera" "/dev/video99" --input /dev/video99 --output $LOOP_OUT
+expect_fail "a path that is not a camera" "/dev/null" --input /dev/null --output $LOOP_OUT
+# a size vivid does not offer: the nearest one it does, said in the start-up line
+t=$(now)
+start_backdrop "$VM_OUT/t5-size.log" --input /dev/video0 --output $LOOP_OUT --size 100x100 --fps 15
+wait_caps $LOOP_OUT "Video Capture" 60
+fmt=$(v4l2-ctl -d $LOOP_OUT --get-fmt-video 2>/dev/null | grep 'Width/Height' | tr -d ' ')
+startup=$(head -n 1 "$VM_OUT/t5-size.log")
+echo "  $startup; loopback $fmt"
+check "--size 100x100: backdrop takes vivid's nearest size and says which (${fmt#*:}; $startup)" \
+    bash -c "[ -n '$fmt' ] && [ '${fmt#*:}' != 100/100 ] && grep -qF \"(\$(echo '${fmt#*:}' | tr / x)\" <<<'$startup'"
+# a second producer on the same loopback device: refused, the first keeps going
+expect_fail "a loopback device already fed" "already fed by another producer" \
+    --input "$MEDIA/doctor_yuyv.nut" --output $LOOP_OUT
+check "the first producer keeps running" kill -0 "$BD_PID"
+
+# -----------------------------------------------------------------------------
+section "6. consumer churn: 50 opens of the virtual camera with reads of random length"
+# the backdrop of test 5 (vivid -> $LOOP_OUT) keeps running; half the
+# consumers stream with mmap (v4l2-ctl, 1..6 frames), half read() a random
+# number of bytes (all of which must come); then the next consumer must get
+# frames at once
+RANDOM=42
+t=$(now)
+errs=0
+for i in $(seq 1 50); do
+    if [ $((i % 2)) = 0 ]; then
+        timeout 20 v4l2-ctl -d $LOOP_OUT --stream-mmap --stream-count=$((1 + RANDOM % 6)) \
+            --stream-to=/dev/null >/dev/null 2>&1 || errs=$((errs + 1))
+    else
+        # up to about three 320x180 YUYV frames, in read()s of the driver's size
+        n=$((1 + RANDOM * 11))
+        got=$(timeout 20 head -c $n $LOOP_OUT | wc -c)
+        [ "$got" = "$n" ] || { errs=$((errs + 1)); echo "  read $got of $n bytes"; }
+    fi
+done
+timed "50 consumers opened, read and closed $LOOP_OUT" "$(since "$t")"
+check "every consumer got its frames ($errs of 50 failed)" test "$errs" = 0
+check "backdrop is still running" kill -0 "$BD_PID"
+t=$(now)
+read_frames $LOOP_OUT 1 "$VM_OUT/t6-first.raw"
+first=$(since "$t")
+check "the next consumer's first frame came at once (${first} s, under 3 s in the VM)" \
+    awk "BEGIN { exit !($first < 3.0) }"
+read_frames $LOOP_OUT 20 "$VM_OUT/t6.raw"
+fps=$(ts_fps "$VM_OUT/t6.raw.log" 5)
+check "and frames at the camera's 15 fps (${fps:-?} fps)" within "$fps" 12 18
+stop_backdrop TERM
+n=$(wc -l <"$VM_OUT/t5-size.log")
+check "backdrop logged nothing but its start-up line through it all ($n lines)" test "$n" = 1
+[ "$n" = 1 ] || cat "$VM_OUT/t5-size.log"
+check "SIGTERM after the churn: exit 0 within 1 s (rc $BD_RC, ${BD_EXIT_S} s)" \
+    bash -c "[ '$BD_RC' = 0 ] && awk 'BEGIN { exit !($BD_EXIT_S <= 1.0) }'"
+wait_caps $LOOP_OUT "Video Output" 5
 
 echo
 echo "timings (in the VM, TCG):"
