@@ -112,7 +112,7 @@ unit: $(TESTS) $(BUILD)/backdrop
 	@scripts/run-tests.sh $(BUILD) $(TESTS)
 
 # The camera command on files, pipes, config files and signals.
-camera-cli: $(BUILD)/backdrop models
+camera-cli: $(BUILD)/backdrop $(BUILD)/tests/test_hostile models
 	@tests/camera_cli.sh $(BUILD)/backdrop
 
 hostile: $(BUILD)/backdrop $(BUILD)/tests/test_hostile

@@ -182,6 +182,18 @@ expect_early "missing model file" "$tmp/none.tflite" -m "$tmp/none.tflite"
 expect_early "background that is not an image" "$tmp/noise.jpg" -B "$tmp/noise.jpg"
 expect_early "missing background" "$tmp/none.png" -B "$tmp/none.png"
 expect_early "background that is a directory" "$tmp" -B "$tmp"
+# a PNG that says it is 100000 x 100000
+base64 -d >"$tmp/huge.png" <<'EOF'
+iVBORw0KGgoAAAANSUhEUgABhqAAAYagCAIAAAAnMJyfAAAADElEQVR4nGNgoAwAAABAAAG3NHzvAAAAAElFTkSuQmCC
+EOF
+expect_early "a huge background image" "$tmp/huge.png" -B "$tmp/huge.png"
+# a model with an op backdrop does not run, written by the unit-test binary
+helper=$(dirname "$bin")/tests/test_hostile
+if [ -x "$helper" ] && "$helper" --write-unsupported "$tmp/unsupported.tflite" >/dev/null 2>&1; then
+    expect_early "a model with an unsupported op" "SQUARED_DIFFERENCE" -m "$tmp/unsupported.tflite"
+else
+    fail "a model with an unsupported op: cannot write it with '$helper --write-unsupported'"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
