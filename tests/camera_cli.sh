@@ -101,6 +101,13 @@ rc=$?
 read -r n y u v < <(y4m_stats "$tmp/conf3.y4m" 8 8 64 64)
 check "--background on the command line replaces the file's colour (rc $rc, n $n, not red: Y $y V $v; $(head -c 200 "$tmp/err"))" \
     eval '[ $rc -eq 0 ] && [ ${n:-0} -eq 4 ] && ! { near ${y:-0} 82 4 && near ${v:-0} 239 4; }'
+# --no-FLAG switches off a flag the file sets
+printf 'mirror\n' >"$tmp/mirror.conf"
+"$bin" --config "$tmp/mirror.conf" --no-mirror -n 2 -i "$video" -o "$tmp/nomirror.y4m" -q 2>/dev/null
+"$bin" --config /dev/null -n 2 -i "$video" -o "$tmp/plain.y4m" -q 2>/dev/null
+"$bin" --config "$tmp/mirror.conf" -n 2 -i "$video" -o "$tmp/mirror.y4m" -q 2>/dev/null
+check "--no-mirror undoes the file's mirror (same bytes as no mirror, not as mirrored)" \
+    eval 'cmp -s "$tmp/nomirror.y4m" "$tmp/plain.y4m" && ! cmp -s "$tmp/nomirror.y4m" "$tmp/mirror.y4m"'
 printf 'colour = blue\n' >"$tmp/bad.conf"
 "$bin" --config "$tmp/bad.conf" -i "$video" -o null 2>"$tmp/err"
 rc=$?

@@ -75,6 +75,16 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
             for (const struct opt_def *x = defs; x->name; x++)
                 if (strlen(x->name) == len && strncmp(x->name, name, len) == 0)
                     d = x;
+            /* --no-FLAG switches a flag off (e.g. one set in the config file) */
+            if (!d && !eq && len > 3 && strncmp(name, "no-", 3) == 0) {
+                for (const struct opt_def *x = defs; x->name; x++)
+                    if (x->type == OPT_FLAG && strcmp(x->name, name + 3) == 0) {
+                        *(int *)((char *)base + x->offset) = 0;
+                        d = x;
+                    }
+                if (d)
+                    continue;
+            }
             if (eq)
                 inline_val = eq + 1;
         } else if (a[0] == '-' && a[1] && !a[2]) {
@@ -134,6 +144,12 @@ void opt_help(const char *usage, const struct opt_def *defs)
             printf(" (default: %s)", d->def);
         printf("\n");
     }
+    for (const struct opt_def *d = defs; d->name; d++)
+        if (d->type == OPT_FLAG) {
+            printf("\n  A flag is switched off with --no-NAME (e.g. --no-%s), over a config file.\n",
+                   d->name);
+            break;
+        }
 }
 
 /* Values read from config files live until opt_free_file_values(). */
