@@ -176,7 +176,12 @@ $(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c fuzz/fuzz_common.h src/cli/optio
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libbackdrop.a $(LDLIBS)
 
-FUZZ_TARGETS := tflite image y4m options
+$(BUILD)/fuzz/fuzz_background: fuzz/fuzz_background.c fuzz/fuzz_common.h src/capture/file_source.c \
+                               src/common/error.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lavformat -lavcodec -lavutil -lswscale -lyuv -lm
+
+FUZZ_TARGETS := tflite image y4m options background
 fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
 FUZZ_SECONDS ?= 600

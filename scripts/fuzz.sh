@@ -2,8 +2,9 @@
 # Fuzzes backdrop's parsers with libFuzzer, one target after another.
 # Usage: scripts/fuzz.sh BUILD SECONDS [TARGET...]   (make fuzz / make fuzz-smoke)
 # TARGET: tflite (the model reader), image (still images), y4m (the
-# YUV4MPEG2 reader), options (the camera's options and config file); all
-# four when none is named. SECONDS is per target.
+# YUV4MPEG2 reader), options (the camera's options and config file),
+# background (FFmpeg-backed files, as --background and --input read them);
+# all five when none is named. SECONDS is per target.
 #
 # For each target:
 #  1. Runs every kept regression input through the target (tflite:
@@ -13,9 +14,9 @@
 #     BUILD/fuzz/corpus-TARGET (kept between runs, never in git). tflite:
 #     the two selfie models, the models in ../shared/data/models when
 #     present, small synthetic models from fuzz/make_seeds.py (one per
-#     supported op; needs python3) and the regressions. image and y4m: tiny
-#     files made here with ffmpeg; options: config files and command lines
-#     written here.
+#     supported op; needs python3) and the regressions. image, y4m and
+#     background: tiny files made here with ffmpeg; options: config files
+#     and command lines written here.
 #  3. Fuzzes for SECONDS; exits non-zero if libFuzzer reports a crash, a
 #     sanitizer error, a leak, a broken invariant, a timeout or an OOM. The
 #     crashing input is left in BUILD/fuzz/artifacts/.
@@ -29,14 +30,14 @@
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-    echo "usage: $0 BUILD SECONDS [tflite|image|y4m|options ...]" >&2
+    echo "usage: $0 BUILD SECONDS [tflite|image|y4m|options|background ...]" >&2
     exit 2
 fi
 build=$1
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tflite image y4m options)
+[ ${#targets[@]} -gt 0 ] || targets=(tflite image y4m options background)
 here=$(cd "$(dirname "$0")/.." && pwd)
 artifacts=$build/fuzz/artifacts
 mkdir -p "$artifacts"
@@ -134,6 +135,22 @@ fuzz_options() {
     printf '  light-wrap = 100\nhologram=1\nguide = luma\ntemporal=off\n\0--frames=5\0--mirror' >"$corpus/seed_c"
     printf 'grow=-64\nfeather=64\nmask-high=1\n\0--help' >"$corpus/seed_d"
     fuzz_run -max_len=4096 -close_fd_mask=1
+}
+
+fuzz_background() {
+    target_regressions
+    # tiny stills and clips of the kinds a background comes as
+    local spec
+    for spec in "a.jpg:16x12:1" "b.png:13x9:1" "c.gif:8x8:3" "d.bmp:9x7:1" "e.webp:16x16:1" \
+                "f.mp4:32x18:4" "g.mkv:16x16:3" "h.y4m:8x6:2" "i.webm:16x16:3"; do
+        local name=${spec%%:*} rest=${spec#*:}
+        [ -s "$corpus/seed_$name" ] || ffmpeg -v error -y -f lavfi -i "testsrc=size=${rest%%:*}:rate=5" \
+            -frames:v "${rest#*:}" -pix_fmt yuv420p "$corpus/seed_$name" 2>/dev/null ||
+            ffmpeg -v error -y -f lavfi -i "testsrc=size=${rest%%:*}:rate=5" \
+                -frames:v "${rest#*:}" "$corpus/seed_$name" ||
+            echo "fuzz: warning: ffmpeg could not make seed $name" >&2
+    done
+    fuzz_run -max_len=16384 -close_fd_mask=1
 }
 
 fuzz_tflite() {
