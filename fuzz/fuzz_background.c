@@ -56,17 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
           "size %dx%d", in->width, in->height);
     CHECK(in->fps_num > 0 && in->fps_den > 0, "frame rate %d/%d", in->fps_num, in->fps_den);
     if ((size_t)in->width * (size_t)in->height <= MAX_READ_PIXELS) {
-        const size_t cw = ((size_t)in->width + 1) / 2, ch = ((size_t)in->height + 1) / 2;
         struct bd_i420 f;
-        memset(&f, 0, sizeof f);
-        f.width = in->width;
-        f.height = in->height;
-        f.stride_y = in->width;
-        f.stride_u = f.stride_v = (int)cw;
-        f.y = malloc((size_t)in->width * (size_t)in->height);
-        f.u = malloc(cw * ch);
-        f.v = malloc(cw * ch);
-        CHECK(f.y && f.u && f.v, "out of memory");
+        fuzz_i420_alloc("fuzz_background", &f, in->width, in->height);
         for (int i = 0; i < MAX_FRAMES; i++) {
             int64_t pts = 0;
             int r = bd_file_source_read(src, &f, &pts);
@@ -75,9 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
         }
-        free(f.y);
-        free(f.u);
-        free(f.v);
+        fuzz_i420_free(&f);
     }
     bd_file_source_close(src);
     return 0;

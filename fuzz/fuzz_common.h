@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -49,5 +50,31 @@ static int fuzz_memfile(const char *who, const uint8_t *data, size_t size, char 
     snprintf(path, 32, "/proc/self/fd/%d", fd);
     return fd;
 }
+
+#ifdef BD_COMMON_FRAME_H
+/* Planes of exactly w x h (and ceil/2 chroma), tight strides, each its own
+ * allocation so that ASan catches a write past any of them. */
+static void fuzz_i420_alloc(const char *who, struct bd_i420 *f, int w, int h)
+{
+    const size_t cw = ((size_t)w + 1) / 2, ch = ((size_t)h + 1) / 2;
+    memset(f, 0, sizeof *f);
+    f->width = w;
+    f->height = h;
+    f->stride_y = w;
+    f->stride_u = f->stride_v = (int)cw;
+    f->y = malloc((size_t)w * (size_t)h);
+    f->u = malloc(cw * ch);
+    f->v = malloc(cw * ch);
+    if (!f->y || !f->u || !f->v)
+        fuzz_broken(who, "out of memory");
+}
+
+static void fuzz_i420_free(struct bd_i420 *f)
+{
+    free(f->y);
+    free(f->u);
+    free(f->v);
+}
+#endif
 
 #endif

@@ -45,17 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(in->frame_bytes == (size_t)in->width * (size_t)in->height + 2 * cw * ch,
           "frame_bytes %zu for %dx%d", in->frame_bytes, in->width, in->height);
     if ((size_t)in->width * (size_t)in->height <= MAX_READ_PIXELS) {
-        /* three separate allocations: a write past a plane is caught */
         struct bd_i420 f;
-        memset(&f, 0, sizeof f);
-        f.width = in->width;
-        f.height = in->height;
-        f.stride_y = in->width;
-        f.stride_u = f.stride_v = (int)cw;
-        f.y = malloc((size_t)in->width * (size_t)in->height);
-        f.u = malloc(cw * ch);
-        f.v = malloc(cw * ch);
-        CHECK(f.y && f.u && f.v, "out of memory");
+        fuzz_i420_alloc("fuzz_y4m", &f, in->width, in->height);
         int last = BD_OK;
         for (int i = 0; i < MAX_FRAMES && last == BD_OK; i++)
             last = bd_y4m_reader_read(r, &f);
@@ -64,9 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int again = bd_y4m_reader_read(r, &f);
             CHECK(again == last, "read after %d returned %d (not sticky)", last, again);
         }
-        free(f.y);
-        free(f.u);
-        free(f.v);
+        fuzz_i420_free(&f);
     }
     bd_y4m_reader_close(r);
     return 0;

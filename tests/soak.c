@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "backdrop.h"
+#include "check.h"
 
 static long rss_kb(void)
 {
@@ -88,19 +89,17 @@ int main(int argc, char **argv)
     cfg.effect = bg ? BD_EFFECT_IMAGE : BD_EFFECT_BLUR;
     cfg.background = bg;
     struct bd_pipeline *p = NULL;
-    int passed = 0, failed = 0;
-    if (bd_pipeline_create(&cfg, &p) != BD_OK) {
-        printf("FAIL soak: create: %s\n", bd_last_error());
-        printf("0 passed, 1 failed\n");
-        return 1;
-    }
+    int r = bd_pipeline_create(&cfg, &p);
+    CHECK(r == BD_OK, "create: %s", bd_last_error());
+    if (r != BD_OK)
+        return check_report();
     struct sampler s = {.p = p, .warm_frames = (uint64_t)(frames / 10 > 300 ? frames / 10 : 300)};
     atomic_init(&s.stop, 0);
     pthread_t t;
     pthread_create(&t, NULL, sample, &s);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    int r = bd_pipeline_run(p, NULL, NULL);
+    r = bd_pipeline_run(p, NULL, NULL);
     clock_gettime(CLOCK_MONOTONIC, &b);
     atomic_store(&s.stop, 1);
     pthread_join(t, NULL);
@@ -112,17 +111,6 @@ int main(int argc, char **argv)
            input, bg ? bg : "blur", (unsigned long long)st.frames_out,
            (unsigned long long)st.inferences, secs, (double)st.frames_out / secs, s.warm_kb,
            s.max_kb, s.max_kb - s.warm_kb, (unsigned long long)s.samples);
-#define CHECK(c, ...)                       \
-    do {                                    \
-        if (c) {                            \
-            passed++;                       \
-        } else {                            \
-            failed++;                       \
-            printf("FAIL soak: ");          \
-            printf(__VA_ARGS__);            \
-            printf("\n");                   \
-        }                                   \
-    } while (0)
     CHECK(r == BD_OK, "run: %s", bd_last_error());
     CHECK((long)st.frames_out == frames, "%llu frames out of %ld", (unsigned long long)st.frames_out,
           frames);
@@ -135,6 +123,5 @@ int main(int argc, char **argv)
               s.max_kb - s.warm_kb, s.warm_kb, s.max_kb);
     }
     bd_pipeline_destroy(p);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report();
 }

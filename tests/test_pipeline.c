@@ -301,7 +301,12 @@ static void on_status(const struct bd_pipeline_stats *s, void *user)
     status_calls++;
 }
 
-static void test_live(void)
+/* A live run of the test video (looped) that stop_later stops after a
+ * second. Returns the pipeline (the caller checks and destroys it), or NULL
+ * when create failed; *r is run's status, *secs its duration, *late how
+ * long after the STOP request run returned, *st the final stats. */
+static struct bd_pipeline *run_live_second(bd_pipeline_status_fn cb, int *r, double *secs,
+                                           double *late, struct bd_pipeline_stats *st)
 {
     struct bd_pipeline_config cfg = {0};
     cfg.input = VIDEO;
@@ -309,25 +314,37 @@ static void test_live(void)
     cfg.pace = BD_PACE_LIVE;
     cfg.loop = 1;
     struct bd_pipeline *p = NULL;
-    int r = bd_pipeline_create(&cfg, &p);
-    CHECK(r == BD_OK, "live create: %s", bd_last_error());
-    if (r != BD_OK)
-        return;
+    *r = bd_pipeline_create(&cfg, &p);
+    CHECK(*r == BD_OK, "live create: %s", bd_last_error());
+    if (*r != BD_OK)
+        return NULL;
     struct stopper s = {p, 0};
     pthread_t t;
     pthread_create(&t, NULL, stop_later, &s);
     double t0 = now_s();
-    r = bd_pipeline_run(p, on_status, NULL);
+    *r = bd_pipeline_run(p, cb, NULL);
     double t1 = now_s();
     pthread_join(t, NULL);
-    CHECK(r == BD_OK, "live run: %s", bd_last_error());
-    CHECK(t1 - s.at < 1.0, "run returned %.3f s after STOP", t1 - s.at);
+    *secs = t1 - t0;
+    *late = t1 - s.at;
+    bd_pipeline_get_stats(p, st);
+    return p;
+}
+
+static void test_live(void)
+{
+    int r;
+    double secs, late;
     struct bd_pipeline_stats st;
-    bd_pipeline_get_stats(p, &st);
-    double fps = st.frames_out / (t1 - t0);
+    struct bd_pipeline *p = run_live_second(on_status, &r, &secs, &late, &st);
+    if (!p)
+        return;
+    CHECK(r == BD_OK, "live run: %s", bd_last_error());
+    CHECK(late < 1.0, "run returned %.3f s after STOP", late);
+    double fps = st.frames_out / secs;
     /* paced at the file's 29.97 fps, not as fast as possible */
     CHECK(fps > 20 && fps < 33, "live file playback at %.1f fps (%llu frames in %.2f s)", fps,
-          (unsigned long long)st.frames_out, t1 - t0);
+          (unsigned long long)st.frames_out, secs);
     CHECK(st.effect_on == 0, "TOGGLE turned the effect off");
     CHECK(status_calls >= 1, "status callback called %d times", status_calls);
     CHECK(st.latency_p99_ms >= 0 && st.latency_p99_ms < 1000, "latency p99 %.2f ms",
@@ -343,38 +360,25 @@ static void test_live(void)
  */
 static void test_slow_inference(void)
 {
-    struct bd_pipeline_config cfg = {0};
-    cfg.input = VIDEO;
-    cfg.output = "null";
-    cfg.pace = BD_PACE_LIVE;
-    cfg.loop = 1;
     setenv("BACKDROP_INFER_DELAY_MS", "250", 1);
-    struct bd_pipeline *p = NULL;
-    int r = bd_pipeline_create(&cfg, &p);
-    unsetenv("BACKDROP_INFER_DELAY_MS");
-    CHECK(r == BD_OK, "slow create: %s", bd_last_error());
-    if (r != BD_OK)
-        return;
-    struct stopper s = {p, 0};
-    pthread_t t;
-    pthread_create(&t, NULL, stop_later, &s);
-    double t0 = now_s();
-    r = bd_pipeline_run(p, NULL, NULL);
-    double t1 = now_s();
-    pthread_join(t, NULL);
-    CHECK(r == BD_OK, "slow run: %s", bd_last_error());
-    CHECK(t1 - s.at < 1.0, "slow run returned %.3f s after STOP", t1 - s.at);
+    int r;
+    double secs, late;
     struct bd_pipeline_stats st;
-    bd_pipeline_get_stats(p, &st);
-    double fps = st.frames_out / (t1 - t0);
-    CHECK(fps > 25 && fps < 33, "slow model: output at %.1f fps (%llu frames in %.2f s)", fps,
-          (unsigned long long)st.frames_out, t1 - t0);
+    struct bd_pipeline *p = run_live_second(NULL, &r, &secs, &late, &st);
+    unsetenv("BACKDROP_INFER_DELAY_MS");
+    if (!p)
+        return;
+    CHECK(r == BD_OK, "slow run: %s", bd_last_error());
+    CHECK(late < 1.0, "slow run returned %.3f s after STOP", late);
+    double fps = st.frames_out / secs;
     printf("slow model: %.1f fps out, %llu inferences in %.2f s, latency p99 %.1f ms\n", fps,
-           (unsigned long long)st.inferences, t1 - t0, st.latency_p99_ms);
-    double max_inf = (t1 - t0) / 0.25 + 1;
+           (unsigned long long)st.inferences, secs, st.latency_p99_ms);
+    double max_inf = secs / 0.25 + 1;
+    CHECK(fps > 25 && fps < 33, "slow model: output at %.1f fps (%llu frames in %.2f s)", fps,
+          (unsigned long long)st.frames_out, secs);
     CHECK(st.inferences >= 2 && st.inferences <= max_inf,
           "slow model: %llu inferences in %.2f s (2 .. %.0f expected)",
-          (unsigned long long)st.inferences, t1 - t0, max_inf);
+          (unsigned long long)st.inferences, secs, max_inf);
     CHECK(st.latency_p99_ms < 100, "slow model: output latency p99 %.1f ms (frames waited?)",
           st.latency_p99_ms);
     bd_pipeline_destroy(p);

@@ -364,6 +364,18 @@ stop_person() {
 # the centre): on the slash (0.5, 0.5) -> x 348..352, y 208..212; in the
 # body (-0.4, 0.15) -> x 294..298, y 188..192.
 LOST_REGIONS='slash:0.544,0.578,0.55,0.589;hole:0.459,0.522,0.466,0.533'
+# poll_state STATE N: reads one 640x360 frame of $CAM_OUT every half second,
+# at most N times, until frame_state says STATE; prints the last state
+poll_state() {
+    local i state=none
+    for i in $(seq 1 "$2"); do
+        read_frames $CAM_OUT 1 "$VM_OUT/t2c.poll.raw"
+        state=$(frame_state "$VM_OUT/t2c.poll.raw" yuyv 640x360 0)
+        [ "${state%% *}" = "$1" ] && break
+        sleep 0.5
+    done
+    echo "$state"
+}
 PAT_PID=
 start_pattern() {
     "$V4L2TOOL" pattern $CAM_GONE 0 --size 640x360 --fps 15 >"$VM_OUT/t2c.pattern$1.log" 2>&1 &
@@ -381,13 +393,7 @@ lost_and_back() {
     t=$(now)
     start_backdrop "$VM_OUT/t2c.log" --input $CAM_GONE --output $CAM_OUT --size 640x360 --fps 15 --color '#00ff00'
     wait_caps $CAM_OUT "Video Capture" 60
-    state=none
-    for i in $(seq 1 60); do
-        read_frames $CAM_OUT 1 "$VM_OUT/t2c.poll.raw"
-        state=$(frame_state "$VM_OUT/t2c.poll.raw" yuyv 640x360 0)
-        [ "${state%% *}" = all-green ] && break
-        sleep 0.5
-    done
+    state=$(poll_state all-green 60)
     timed "backdrop on the pattern webcam: start to a green frame" "$(since "$t")"
     check "backdrop streams the pattern webcam with a green background: $state" test "${state%% *}" = all-green
     kill "$PAT_PID" 2>/dev/null
@@ -419,13 +425,7 @@ lost_and_back() {
     check "backdrop takes the webcam back by itself ($(grep -m1 -F "$CAM_GONE is back" "$VM_OUT/t2c.log"))" \
         grep -qF "$CAM_GONE is back" "$VM_OUT/t2c.log"
     timed "webcam back to backdrop's 'is back'" "$(since "$t")"
-    state=none
-    for i in $(seq 1 30); do
-        read_frames $CAM_OUT 1 "$VM_OUT/t2c.poll.raw"
-        state=$(frame_state "$VM_OUT/t2c.poll.raw" yuyv 640x360 0)
-        [ "${state%% *}" = all-green ] && break
-        sleep 0.5
-    done
+    state=$(poll_state all-green 30)
     check "after the return: the green background again: $state" test "${state%% *}" = all-green
     stop_backdrop TERM
     cat "$VM_OUT/t2c.log"
