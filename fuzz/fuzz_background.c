@@ -17,13 +17,8 @@
 #include <libavutil/log.h>
 
 #include "capture/file_source.h"
+#define FUZZ_NAME "fuzz_background"
 #include "fuzz_common.h"
-
-#define CHECK(c, ...)                                       \
-    do {                                                    \
-        if (!(c))                                           \
-            fuzz_broken("fuzz_background", __VA_ARGS__);    \
-    } while (0)
 
 #define MAX_READ_PIXELS (1u << 20)
 #define MAX_FRAMES 4

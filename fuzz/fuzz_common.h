@@ -26,6 +26,16 @@ static void fuzz_broken(const char *who, const char *fmt, ...)
     abort();
 }
 
+/* CHECK(cond, fmt, ...) for a target that defines FUZZ_NAME before
+ * including this file. */
+#ifdef FUZZ_NAME
+#define CHECK(c, ...)                              \
+    do {                                           \
+        if (!(c))                                  \
+            fuzz_broken(FUZZ_NAME, __VA_ARGS__);   \
+    } while (0)
+#endif
+
 /* One memfd per process, rewritten for each input. Returns its fd and
  * writes its path to path (at least 32 bytes), or aborts. */
 static int fuzz_memfile(const char *who, const uint8_t *data, size_t size, char *path)

@@ -10,14 +10,10 @@
 #include <string.h>
 
 #include "backdrop.h"
+#define FUZZ_NAME "fuzz_image"
 #include "fuzz_common.h"
 
 #define MAX_PIXELS (4u << 20)
-#define CHECK(c, ...)                                  \
-    do {                                               \
-        if (!(c))                                      \
-            fuzz_broken("fuzz_image", __VA_ARGS__);    \
-    } while (0)
 
 static volatile uint8_t sink;
 

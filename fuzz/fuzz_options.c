@@ -17,13 +17,8 @@
 #include "backdrop.h"
 #include "cli/camera.h"
 #include "cli/options.h"
+#define FUZZ_NAME "fuzz_options"
 #include "fuzz_common.h"
-
-#define CHECK(c, ...)                                    \
-    do {                                                 \
-        if (!(c))                                        \
-            fuzz_broken("fuzz_options", __VA_ARGS__);    \
-    } while (0)
 
 #define MAX_ARGS 32
 

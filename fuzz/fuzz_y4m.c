@@ -12,13 +12,8 @@
 #include "backdrop.h"
 #include "capture/y4m_reader.h"
 #include "common/frame.h"
+#define FUZZ_NAME "fuzz_y4m"
 #include "fuzz_common.h"
-
-#define CHECK(c, ...)                                \
-    do {                                             \
-        if (!(c))                                    \
-            fuzz_broken("fuzz_y4m", __VA_ARGS__);    \
-    } while (0)
 
 /* Frames are allocated for headers up to this many pixels; bigger ones
  * are only opened (the reader's own limit is 16384 x 16384). */
