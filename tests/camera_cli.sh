@@ -142,6 +142,7 @@ expect_usage() {
 }
 expect_usage "bad --size" -i "$video" --size 12by34
 expect_usage "bad --color" -i "$video" --color green
+expect_usage "--color with a sign (found by fuzz_options)" -i "$video" --color -0ff00
 expect_usage "--color with --background" -i "$video" --color '#000000' -B "$still"
 expect_usage "unknown option" --frobnicate
 expect_usage "bad --fit" --fit squash

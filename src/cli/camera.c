@@ -148,13 +148,21 @@ static int parse_color(const char *s, uint32_t *rgb)
         s++;
     else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         s += 2;
-    if (strlen(s) != 6)
+    /* six hex digits and nothing else: strtoul alone would also take a
+     * sign or spaces (fuzz/regressions/options/color_sign) */
+    uint32_t v = 0;
+    for (int i = 0; i < 6; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    if (s[6])
         return -1;
-    char *end;
-    unsigned long v = strtoul(s, &end, 16);
-    if (*end)
-        return -1;
-    *rgb = (uint32_t)v;
+    *rgb = v;
     return 0;
 }
 
