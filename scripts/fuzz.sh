@@ -4,7 +4,8 @@
 # TARGET: tflite (the model reader), image (still images), y4m (the
 # YUV4MPEG2 reader), options (the camera's options and config file),
 # background (FFmpeg-backed files, as --background and --input read them);
-# all five when none is named. SECONDS is per target.
+# all five when none is named. SECONDS is per target; 0 replays the corpus
+# once without fuzzing.
 #
 # For each target:
 #  1. Runs every kept regression input through the target (tflite:
@@ -69,7 +70,10 @@ run_regressions() {
 # Runs libFuzzer on $corpus for $secs with the extra flags given.
 fuzz_run() {
     local log=$build/fuzz/fuzz-$target.log rc
-    local cmd=("$fuzzer" "${common[@]}" -max_total_time="$secs" -artifact_prefix="$artifacts/$target-"
+    # SECONDS 0: replay the corpus once, no mutation
+    local budget=(-max_total_time="$secs")
+    [ "$secs" = 0 ] && budget=(-runs=0)
+    local cmd=("$fuzzer" "${common[@]}" "${budget[@]}" -artifact_prefix="$artifacts/$target-"
                -print_final_stats=1 "$@" "$corpus")
     echo "fuzz: ${cmd[*]}"
     set +e
@@ -86,7 +90,7 @@ fuzz_run() {
         echo "fuzz: fix the bug, then keep the input in fuzz/regressions/ (see its README)" >&2
         exit 1
     fi
-    echo "fuzz: $target: no crash in ${secs}s"
+    if [ "$secs" = 0 ]; then echo "fuzz: $target: the corpus replays without a crash"; else echo "fuzz: $target: no crash in ${secs}s"; fi
 }
 
 # Regressions of a non-tflite target: fuzz/regressions/TARGET/*.
