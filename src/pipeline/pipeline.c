@@ -409,7 +409,6 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
     p->tick_ns = bd_now_ns();
     p->tick_cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
     p->start_ns = p->tick_ns;
-    p->last_input_ns = 0;
 
     int result = BD_OK;
     for (;;) {
@@ -421,12 +420,13 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
             break;
         if (r == BD_PIPELINE_STALL) {
             /* No new frame within a frame interval: keep the consumers fed.
-             * Once the input is lost (unplugged, or silent for a second),
-             * what they get is the last frame blurred and marked. */
-            /* silence counts from the first frame on: a camera may take
-             * a while to deliver it */
+             * Once the input is lost (unplugged, or silent for a second
+             * after its first frame: a camera may take a while to deliver
+             * that), what they get is the last frame blurred and marked.
+             * Only a camera stalls, so its last-frame time is the one. */
             int unplugged = p->src.kind == SRC_V4L2 && !p->src.cap;
-            int silent = p->last_input_ns && bd_now_ns() - p->last_input_ns >= BD_LOST_AFTER_NS;
+            int silent = p->acc.frames_in > 0 &&
+                         bd_now_ns() - p->src.last_frame_ns >= BD_LOST_AFTER_NS;
             if (!p->input_lost && (unplugged || silent)) {
                 bd_draw_camera_lost(p->out.y, p->out.stride_y, p->out.u, p->out.stride_u,
                                     p->out.v, p->out.stride_v, p->width, p->height,
@@ -448,7 +448,6 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
             result = r;
             break;
         }
-        p->last_input_ns = bd_now_ns();
         if (p->input_lost) {
             pthread_mutex_lock(&p->stats_lock);
             p->input_lost = 0;

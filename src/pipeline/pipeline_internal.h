@@ -101,7 +101,6 @@ struct bd_pipeline {
      * thread only, except the two counters, which stats_lock guards. */
     uint8_t *lost_scratch;
     size_t lost_scratch_size;
-    int64_t last_input_ns;          /* 0 until the first frame */
     int input_lost;
     uint64_t input_losses;
 
