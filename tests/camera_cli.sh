@@ -112,6 +112,20 @@ printf 'colour = blue\n' >"$tmp/bad.conf"
 "$bin" --config "$tmp/bad.conf" -i "$video" -o null 2>"$tmp/err"
 rc=$?
 check "unknown config setting: exit 2 naming file:line ($(cat "$tmp/err"))" eval '[ $rc -eq 2 ] && grep -q "bad.conf:1" "$tmp/err"'
+# a bad value in the file: one line naming the file, the line and the setting
+# (not "--blur", which would send the user to the command line)
+for bad in 'blur = 500|not a whole number' 'fit = round|not one of' 'size = 640by480|not WxH' \
+           'color = "#12345"|not .#RRGGBB.'; do
+    printf '# line 1\n%s\n' "${bad%%|*}" >"$tmp/badv.conf"
+    "$bin" --config "$tmp/badv.conf" -i "$video" -o null 2>"$tmp/err"
+    rc=$?
+    key=${bad%% *}
+    check "config value '${bad%%|*}': exit 2, one line 'badv.conf:2: $key ...' ($(cat "$tmp/err"))" \
+        eval '[ $rc -eq 2 ] && [ $(wc -l <"$tmp/err") -eq 1 ] && grep -q "badv.conf:2: $key .*${bad#*|}" "$tmp/err" && ! grep -q -- "--$key" "$tmp/err"'
+done
+"$bin" -s 640by480 -i "$video" -o null 2>"$tmp/err"
+rc=$?
+check "bad --size on the command line names --size ($(cat "$tmp/err"))" eval '[ $rc -eq 2 ] && grep -q -- "--size .640by480. is not WxH" "$tmp/err"'
 XDG_CONFIG_HOME=$tmp/xdg "$bin" -i "$video" -o "$tmp/xdg.y4m" -n 3 -q 2>/dev/null
 mkdir -p "$tmp/xdg/backdrop" && printf 'frames = 2\n' >"$tmp/xdg/backdrop/backdrop.conf"
 XDG_CONFIG_HOME=$tmp/xdg "$bin" -i "$video" -o "$tmp/xdg.y4m" -q 2>/dev/null
@@ -194,7 +208,7 @@ expect_early "background that is a directory" "$tmp" -B "$tmp"
 base64 -d >"$tmp/huge.png" <<'EOF'
 iVBORw0KGgoAAAANSUhEUgABhqAAAYagCAIAAAAnMJyfAAAADElEQVR4nGNgoAwAAABAAAG3NHzvAAAAAElFTkSuQmCC
 EOF
-expect_early "a huge background image" "$tmp/huge.png" -B "$tmp/huge.png"
+expect_early "a huge background image (its size named)" "100000x100000 is larger" -B "$tmp/huge.png"
 # a model with an op backdrop does not run, written by the unit-test binary
 helper=$(dirname "$bin")/tests/test_hostile
 if [ -x "$helper" ] && "$helper" --write-unsupported "$tmp/unsupported.tflite" >/dev/null 2>&1; then

@@ -21,73 +21,76 @@ static const char *const pace_choices[] = {"auto", "live", "offline", NULL};
 static const char *const guide_choices[] = {"luma", "color", NULL};
 static const char *const onoff_choices[] = {"on", "off", NULL};
 
+static const char *check_size(const char *v);
+static const char *check_color(const char *v);
+
 #define O(f) offsetof(struct camera_opts, f)
 static const struct opt_def camera_defs[] = {
     {"input", 'i', OPT_STRING,
      "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first camera)",
-     NULL, 0, 0, NULL, O(input)},
+     NULL, 0, 0, NULL, O(input), NULL},
     {"output", 'o', OPT_STRING,
      "v4l2loopback device, pipewire, a .mp4/.mkv/.y4m file, - for YUV4MPEG2 on stdout, or null "
      "(default: the first free v4l2loopback device)",
-     NULL, 0, 0, NULL, O(output)},
+     NULL, 0, 0, NULL, O(output), NULL},
     {"size", 's', OPT_STRING, "capture size WxH (the nearest the camera offers)", "1280x720", 0, 0,
-     NULL, O(size)},
-    {"fps", 0, OPT_INT, "capture frame rate", "30", 1, 240, NULL, O(fps)},
-    {"loop", 0, OPT_FLAG, "file input: start again at the end", NULL, 0, 0, NULL, O(loop)},
+     NULL, O(size), check_size},
+    {"fps", 0, OPT_INT, "capture frame rate", "30", 1, 240, NULL, O(fps), NULL},
+    {"loop", 0, OPT_FLAG, "file input: start again at the end", NULL, 0, 0, NULL, O(loop), NULL},
     {"blur", 'b', OPT_INT, "blur the background with this strength (the default effect)", "12", 1,
-     64, NULL, O(blur)},
+     64, NULL, O(blur), NULL},
     {"background", 'B', OPT_STRING, "replace the background with an image or a looped video", NULL,
-     0, 0, NULL, O(background)},
-    {"fit", 0, OPT_CHOICE, "how --background fills the frame", "cover", 0, 0, fit_choices, O(fit)},
+     0, 0, NULL, O(background), NULL},
+    {"fit", 0, OPT_CHOICE, "how --background fills the frame", "cover", 0, 0, fit_choices, O(fit), NULL},
     {"color", 'c', OPT_STRING, "replace the background with a colour, '#RRGGBB'", NULL, 0, 0, NULL,
-     O(color)},
-    {"mirror", 0, OPT_FLAG, "flip the picture horizontally", NULL, 0, 0, NULL, O(mirror)},
+     O(color), check_color},
+    {"mirror", 0, OPT_FLAG, "flip the picture horizontally", NULL, 0, 0, NULL, O(mirror), NULL},
     {"output-format", 0, OPT_CHOICE, "pixel format for a v4l2loopback output", "yuyv", 0, 0,
-     format_choices, O(format)},
+     format_choices, O(format), NULL},
     {"model", 'm', OPT_STRING,
      "auto (general, or landscape for wide frames), a built-in model name, or a .tflite path",
-     "auto", 0, 0, NULL, O(model)},
-    {"backend", 0, OPT_CHOICE, "inference backend", "auto", 0, 0, backend_choices, O(backend)},
-    {"threads", 0, OPT_INT, "inference threads", "1", 1, 64, NULL, O(threads)},
+     "auto", 0, 0, NULL, O(model), NULL},
+    {"backend", 0, OPT_CHOICE, "inference backend", "auto", 0, 0, backend_choices, O(backend), NULL},
+    {"threads", 0, OPT_INT, "inference threads", "1", 1, 64, NULL, O(threads), NULL},
     {"raw-mask", 0, OPT_FLAG, "the model's mask upsampled bilinearly, without refinement", NULL, 0,
-     0, NULL, O(raw_mask)},
+     0, NULL, O(raw_mask), NULL},
     {"guide", 0, OPT_CHOICE,
      "edges the refined mask follows: color (default), or luma (cheaper, worse at hair)",
-     "color", 0, 0, guide_choices, O(guide)},
+     "color", 0, 0, guide_choices, O(guide), NULL},
     {"mask-low", 0, OPT_INT, "coverage: probability (%) at and below which it is background", "40",
-     0, 99, NULL, O(mask_low)},
+     0, 99, NULL, O(mask_low), NULL},
     {"mask-high", 0, OPT_INT, "coverage: probability (%) at and above which it is the person",
-     "60", 1, 100, NULL, O(mask_high)},
+     "60", 1, 100, NULL, O(mask_high), NULL},
     {"feather", 0, OPT_INT, "soften the mask's edge by this many pixels", "0", 0, 64, NULL,
-     O(feather)},
+     O(feather), NULL},
     {"grow", 0, OPT_INT, "grow (> 0) or shrink (< 0) the person by this many pixels", "0", -64, 64,
-     NULL, O(grow)},
+     NULL, O(grow), NULL},
     {"temporal", 0, OPT_CHOICE,
      "smooth the mask over time where the picture is still (no lag where it moves)", "on", 0, 0,
-     onoff_choices, O(temporal)},
+     onoff_choices, O(temporal), NULL},
     {"halo-free", 0, OPT_CHOICE,
      "keep the person's colours out of the blurred background (off: the plain blur)", "on", 0, 0,
-     onoff_choices, O(halo_free)},
+     onoff_choices, O(halo_free), NULL},
     {"light-wrap", 0, OPT_INT,
      "let the background's light spill onto the person's edge, in % (0 = off)", "30", 0, 100, NULL,
-     O(light_wrap)},
+     O(light_wrap), NULL},
     {"hologram", 0, OPT_FLAG, "show the person as a hologram (blue-green, scan lines, ghost)", NULL,
-     0, 0, NULL, O(hologram)},
-    {"preview", 'p', OPT_FLAG, "also show the output in a window", NULL, 0, 0, NULL, O(preview)},
+     0, 0, NULL, O(hologram), NULL},
+    {"preview", 'p', OPT_FLAG, "also show the output in a window", NULL, 0, 0, NULL, O(preview), NULL},
     {"pipewire-name", 0, OPT_STRING, "node name of the PipeWire camera", "backdrop", 0, 0, NULL,
-     O(pw_name)},
+     O(pw_name), NULL},
     {"frames", 'n', OPT_INT, "stop after this many output frames (0 = run until stopped)", "0", 0,
-     1000000000, NULL, O(frames)},
+     1000000000, NULL, O(frames), NULL},
     {"pace", 0, OPT_CHOICE,
      "live: play files in real time and never wait for the model; offline: every frame gets its "
      "own mask, as fast as possible; auto: live with a camera, PipeWire or a preview at either end",
-     "auto", 0, 0, pace_choices, O(pace)},
-    {"quiet", 'q', OPT_FLAG, "no start-up line and no status line", NULL, 0, 0, NULL, O(quiet)},
+     "auto", 0, 0, pace_choices, O(pace), NULL},
+    {"quiet", 'q', OPT_FLAG, "no start-up line and no status line", NULL, 0, 0, NULL, O(quiet), NULL},
     {"config", 0, OPT_STRING,
      "read settings from this file (\"name = value\" lines with these option names) before the "
      "command line; default ~/.config/backdrop/backdrop.conf when it exists",
-     NULL, 0, 0, NULL, O(config)},
-    {NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
+     NULL, 0, 0, NULL, O(config), NULL},
+    {NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, NULL},
 };
 #undef O
 
@@ -164,6 +167,18 @@ static int parse_color(const char *s, uint32_t *rgb)
         return -1;
     *rgb = v;
     return 0;
+}
+
+static const char *check_size(const char *v)
+{
+    int w, h;
+    return parse_size(v, &w, &h) == 0 ? NULL : "is not WxH (e.g. 1280x720, 16..8192 each)";
+}
+
+static const char *check_color(const char *v)
+{
+    uint32_t rgb;
+    return parse_color(v, &rgb) == 0 ? NULL : "is not '#RRGGBB'";
 }
 
 struct status_ctx {
@@ -257,10 +272,8 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
     memset(&cfg, 0, sizeof cfg);
     cfg.input = o.input;
     cfg.output = o.output;
-    if (parse_size(o.size, &cfg.width, &cfg.height) != 0) {
-        fprintf(stderr, "backdrop: --size '%s' is not WxH (e.g. 1280x720, 16..8192 each)\n", o.size);
+    if (parse_size(o.size, &cfg.width, &cfg.height) != 0) /* checked when it was set */
         return 2;
-    }
     cfg.fps = o.fps;
     cfg.loop = o.loop;
     cfg.blur = o.blur;
@@ -283,8 +296,8 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
     struct bd_refine_options *ro = &out->refine;
     bd_refine_options_default(ro);
     if (o.mask_low >= o.mask_high) {
-        fprintf(stderr, "backdrop: --mask-low (%d) must be below --mask-high (%d)\n", o.mask_low,
-                o.mask_high);
+        fprintf(stderr, "backdrop: mask-low (%d) must be below mask-high (%d) (on the command line "
+                "or in the config file)\n", o.mask_low, o.mask_high);
         return 2;
     }
     ro->lo = (float)o.mask_low / 100.f;
@@ -294,14 +307,12 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
     ro->temporal = o.temporal == 0;
     cfg.refine = ro;
     if (o.color && o.background) {
-        fprintf(stderr, "backdrop: --color and --background: choose one\n");
+        fprintf(stderr, "backdrop: both a colour and a background are set (--color, --background or the config file): choose one\n");
         return 2;
     }
     if (o.color) {
-        if (parse_color(o.color, &cfg.color) != 0) {
-            fprintf(stderr, "backdrop: --color '%s' is not '#RRGGBB'\n", o.color);
+        if (parse_color(o.color, &cfg.color) != 0) /* checked when it was set */
             return 2;
-        }
         cfg.effect = BD_EFFECT_COLOR;
     } else if (o.background) {
         cfg.background = o.background;

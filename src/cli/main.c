@@ -25,13 +25,13 @@ struct common_opts {
 
 #define COMMON_OPTS(T)                                                                                    \
     {"model", 'm', OPT_STRING, "built-in model name or .tflite path", "general", 0, 0, NULL,              \
-     offsetof(T, c.model)},                                                                               \
+     offsetof(T, c.model), NULL}, \
         {"class", 0, OPT_STRING, "class to segment, by name or index (multi-class models)", NULL, 0, 0,  \
-         NULL, offsetof(T, c.cls)},                                                                       \
+         NULL, offsetof(T, c.cls), NULL}, \
         {"backend", 0, OPT_CHOICE, "inference backend", "auto", 0, 0, backend_choices,                    \
-         offsetof(T, c.backend)},                                                                         \
+         offsetof(T, c.backend), NULL}, \
         {"threads", 0, OPT_INT, "inference threads (0 = default, 1)", "0", 0, 64, NULL,                   \
-         offsetof(T, c.threads)}
+         offsetof(T, c.threads), NULL}
 
 static int fail(const char *what, int status)
 {
@@ -112,15 +112,15 @@ struct mask_opts {
 
 static const struct opt_def mask_defs[] = {
     {"output", 'o', OPT_STRING, "output PNG (8-bit mask at the image's size)", NULL, 0, 0, NULL,
-     offsetof(struct mask_opts, out)},
+     offsetof(struct mask_opts, out), NULL},
     {"raw", 0, OPT_FLAG, "model output upsampled bilinearly, no refinement", NULL, 0, 0, NULL,
-     offsetof(struct mask_opts, raw)},
+     offsetof(struct mask_opts, raw), NULL},
     {"tensor-in", 0, OPT_STRING, "raw float32 NHWC input tensor at the model's size", NULL, 0, 0, NULL,
-     offsetof(struct mask_opts, tin)},
+     offsetof(struct mask_opts, tin), NULL},
     {"tensor-out", 0, OPT_STRING, "write the raw float32 output tensor here", NULL, 0, 0, NULL,
-     offsetof(struct mask_opts, tout)},
+     offsetof(struct mask_opts, tout), NULL},
     COMMON_OPTS(struct mask_opts),
-    {"help", 'h', OPT_FLAG, "show this help", NULL, 0, 0, NULL, offsetof(struct mask_opts, help)},
+    {"help", 'h', OPT_FLAG, "show this help", NULL, 0, 0, NULL, offsetof(struct mask_opts, help), NULL},
     {0},
 };
 
@@ -303,9 +303,9 @@ struct bench_opts {
 
 static const struct opt_def bench_defs[] = {
     {"iterations", 'n', OPT_INT, "timed runs after 5 warm-ups", "200", 1, 1000000, NULL,
-     offsetof(struct bench_opts, iterations)},
+     offsetof(struct bench_opts, iterations), NULL},
     COMMON_OPTS(struct bench_opts),
-    {"help", 'h', OPT_FLAG, "show this help", NULL, 0, 0, NULL, offsetof(struct bench_opts, help)},
+    {"help", 'h', OPT_FLAG, "show this help", NULL, 0, 0, NULL, offsetof(struct bench_opts, help), NULL},
     {0},
 };
 

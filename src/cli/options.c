@@ -5,9 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int set_value(const char *cmd, const struct opt_def *d, void *base, const char *v)
+/* How an error names the setting: "--blur" on the command line,
+ * "FILE:LINE: blur" from a config file (where "--blur" would send the user
+ * looking at the wrong place). */
+static const char *where(char *buf, size_t n, const struct opt_def *d, const char *file, int line)
+{
+    if (file)
+        snprintf(buf, n, "%s:%d: %s", file, line, d->name);
+    else
+        snprintf(buf, n, "--%s", d->name);
+    return buf;
+}
+
+static int set_value(const char *cmd, const struct opt_def *d, void *base, const char *v,
+                     const char *file, int line)
 {
     char *field = (char *)base + d->offset;
+    char at[4200];
     switch (d->type) {
     case OPT_FLAG:
         *(int *)field = 1;
@@ -17,16 +31,23 @@ static int set_value(const char *cmd, const struct opt_def *d, void *base, const
         errno = 0;
         long x = strtol(v, &end, 10);
         if (errno || end == v || *end != '\0' || x < d->min || x > d->max) {
-            fprintf(stderr, "backdrop%s%s: --%s '%s' is not a whole number from %ld to %ld\n", *cmd ? " " : "", cmd, d->name, v,
-                    d->min, d->max);
+            fprintf(stderr, "backdrop%s%s: %s '%s' is not a whole number from %ld to %ld\n",
+                    *cmd ? " " : "", cmd, where(at, sizeof at, d, file, line), v, d->min, d->max);
             return -1;
         }
         *(int *)field = (int)x;
         return 0;
     }
-    case OPT_STRING:
+    case OPT_STRING: {
+        const char *bad = d->check ? d->check(v) : NULL;
+        if (bad) {
+            fprintf(stderr, "backdrop%s%s: %s '%s' %s\n", *cmd ? " " : "", cmd,
+                    where(at, sizeof at, d, file, line), v, bad);
+            return -1;
+        }
         *(const char **)field = v;
         return 0;
+    }
     case OPT_CHOICE:
         for (int i = 0; d->choices[i]; i++) {
             if (strcmp(d->choices[i], v) == 0) {
@@ -34,7 +55,8 @@ static int set_value(const char *cmd, const struct opt_def *d, void *base, const
                 return 0;
             }
         }
-        fprintf(stderr, "backdrop%s%s: --%s '%s' is not one of:", *cmd ? " " : "", cmd, d->name, v);
+        fprintf(stderr, "backdrop%s%s: %s '%s' is not one of:", *cmd ? " " : "", cmd,
+                where(at, sizeof at, d, file, line), v);
         for (int i = 0; d->choices[i]; i++)
             fprintf(stderr, " %s", d->choices[i]);
         fprintf(stderr, "\n");
@@ -46,7 +68,7 @@ static int set_value(const char *cmd, const struct opt_def *d, void *base, const
 int opt_defaults(const char *cmd, const struct opt_def *defs, void *base)
 {
     for (const struct opt_def *d = defs; d->name; d++) {
-        if (d->def && d->type != OPT_FLAG && set_value(cmd, d, base, d->def) != 0)
+        if (d->def && d->type != OPT_FLAG && set_value(cmd, d, base, d->def, NULL, 0) != 0)
             return -1;
     }
     return 0;
@@ -115,7 +137,7 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
             fprintf(stderr, "backdrop%s%s: --%s takes no value\n", *cmd ? " " : "", cmd, d->name);
             return -1;
         }
-        if (set_value(cmd, d, base, v) != 0)
+        if (set_value(cmd, d, base, v, NULL, 0) != 0)
             return -1;
     }
     return 0;
@@ -243,8 +265,7 @@ int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, cons
             if (!v) {
                 fprintf(stderr, "backdrop%s%s: out of memory reading '%s'\n", *cmd ? " " : "", cmd, path);
                 rc = -1;
-            } else if (set_value(cmd, d, base, v) != 0) {
-                fprintf(stderr, "backdrop%s%s: (in %s:%d)\n", *cmd ? " " : "", cmd, path, lineno);
+            } else if (set_value(cmd, d, base, v, path, lineno) != 0) {
                 rc = -1;
             }
         }

@@ -24,6 +24,10 @@ struct opt_def {
     long min, max;         /* OPT_INT */
     const char *const *choices; /* OPT_CHOICE, NULL-terminated */
     size_t offset;         /* where the value goes in the command's struct */
+    /* OPT_STRING only, optional: NULL if v is acceptable, else what it
+     * should be ("is not WxH ..."), so a bad value is reported where it
+     * was given (the option, or the config file's line). */
+    const char *(*check)(const char *v);
 };
 
 /*

@@ -26,6 +26,20 @@ int bd_pipeline_background_load(struct bd_pipeline *p)
     if (r != BD_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", bd_last_error());
+        /* FFmpeg refuses a PNG or JPEG of absurd size without saying why
+         * ("no frame could be decoded"); the image reader reads the header
+         * and can name the size. Only that answer replaces FFmpeg's. */
+        if (r == BD_ERR_FORMAT) {
+            struct bd_image img;
+            const size_t max = (size_t)BD_FILE_SOURCE_MAX_DIM * BD_FILE_SOURCE_MAX_DIM;
+            int ir = bd_image_load(p->bg_path, max, &img);
+            if (ir == BD_OK)
+                bd_image_free(&img);
+            else if (ir == BD_ERR_UNSUPPORTED) {
+                snprintf(msg, sizeof msg, "%s", bd_last_error());
+                r = ir;
+            }
+        }
         return bd_fail(r, "--background: %s", msg);
     }
     const struct bd_file_source_info *fi = bd_file_source_info(src);
