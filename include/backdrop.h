@@ -186,6 +186,10 @@ enum bd_status bd_engine_run(struct bd_engine *engine);
 
 struct bd_segment_options {
     int class_index;   /* -1 = the model's default class */
+    /* Also run the model on the mirror image and average the two maps
+     * (mirrored back): fewer false edges and a steadier mask, for twice
+     * the inference time. */
+    int mirror_average; /* 0 = off */
 };
 
 /*
@@ -284,8 +288,11 @@ void bd_refiner_reset(struct bd_refiner *r);
 struct bd_mask_options {
     int use_class;      /* 0: the model's default class; 1: class_index */
     int class_index;
-    int raw;            /* 1: the model output upsampled bilinearly, no refinement */
+    int raw;            /* 1: the model output upsampled bilinearly, no refinement
+                           (and one model run: the baseline) */
     const struct bd_refine_options *refine; /* NULL: defaults, temporal off */
+    int no_mirror_average; /* 1: one model run; 0: also the mirror image,
+                              averaged (bd_segment_options.mirror_average) */
 };
 
 /*
@@ -437,6 +444,10 @@ struct bd_pipeline_config {
     int light_wrap;            /* the new background's light spilling onto the
                                   person's edge, in % (1..100); 0: 30; -1: off */
     int hologram;              /* 1: the person shown as a hologram */
+    int no_mirror_average;     /* 1: run the model once per frame; 0: also on
+                                  the mirror image, averaging the two
+                                  (bd_segment_options.mirror_average; not with
+                                  raw_mask, the one-pass baseline) */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */

@@ -371,7 +371,7 @@ enum geometry {
                          camera pipeline's choice); outside = background */
     G_COUNT
 };
-enum predictor { P_MODEL, P_ORACLE };
+enum predictor { P_MODEL, P_ORACLE, P_ENSEMBLE };
 enum upsampler { U_BILINEAR, U_REFINE, U_REFINE_LUMA };
 
 struct refiner_slot {
@@ -384,13 +384,51 @@ struct mctx {
     struct bd_model *model;
     struct bd_engine *engine;
     struct bd_model_info info;
-    /* the model's output per geometry for the frame of serial key[g] */
-    float *prob[G_COUNT];
-    long key[G_COUNT];
+    /* the model's output per pass (one run; with the mirror average) and
+     * geometry, for the frame of serial key[mirror][g] */
+    float *prob[2][G_COUNT];
+    long key[2][G_COUNT];
     struct refiner_slot refiners[24];
     int nrefiners;
     double up_ms; /* time of the last upsampling step */
 };
+
+/* --ensemble NAME: a second model whose output, resampled to the first
+ * one's output grid, is averaged with it (P_ENSEMBLE). */
+static struct mctx *g_partner;
+
+/* Model output probability, cached per frame serial and geometry. */
+static const float *model_prob(struct mctx *m, const struct frame *f, enum geometry g, int mirror,
+                               const uint8_t *rgb, int stride, int w, int h)
+{
+    if (m->key[mirror][g] != f->serial) {
+        struct bd_segment_options so = {.class_index = -1, .mirror_average = mirror};
+        if (bd_engine_segment_rgb(m->engine, rgb, stride, w, h, &so, m->prob[mirror][g]) != BD_OK)
+            die("%s: %s", m->name, bd_last_error());
+        m->key[mirror][g] = f->serial;
+    }
+    return m->prob[mirror][g];
+}
+
+/* Bilinear resampling of a float map (centres aligned, edges clamped). */
+static void resample_f(const float *src, int sw, int sh, float *dst, int dw, int dh)
+{
+    for (int y = 0; y < dh; y++) {
+        double fy = (y + 0.5) * sh / dh - 0.5;
+        fy = fy < 0 ? 0 : fy > sh - 1 ? sh - 1 : fy;
+        int y0 = (int)fy, y1 = y0 + 1 < sh ? y0 + 1 : y0;
+        float wy = (float)(fy - y0);
+        for (int x = 0; x < dw; x++) {
+            double fx = (x + 0.5) * sw / dw - 0.5;
+            fx = fx < 0 ? 0 : fx > sw - 1 ? sw - 1 : fx;
+            int x0 = (int)fx, x1 = x0 + 1 < sw ? x0 + 1 : x0;
+            float wx = (float)(fx - x0);
+            float a = src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx;
+            float b = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
+            dst[y * dw + x] = a * (1 - wy) + b * wy;
+        }
+    }
+}
 
 /* The region of the frame the model sees, as an RGB canvas. */
 struct canvas {
@@ -506,7 +544,7 @@ static struct bd_refiner *refiner_for(struct mctx *m, int w, int h)
  * as for a still image), and map the canvas back to the frame (letterbox:
  * the frame's part; crop: 0 outside the crop).
  */
-static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor pr,
+static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor pr, int mirror,
                 enum upsampler up, struct bd_refiner *tr, uint8_t *out)
 {
     const int ow = m->info.out_width, oh = m->info.out_height;
@@ -515,12 +553,14 @@ static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor
     float *prob;
     float *oracle = NULL;
     if (pr == P_MODEL) {
-        prob = m->prob[g];
-        if (m->key[g] != f->serial) {
-            if (bd_engine_segment_rgb(m->engine, c.rgb, c.rgb_stride, c.w, c.h, NULL, prob) != BD_OK)
-                die("%s: %s", m->name, bd_last_error());
-            m->key[g] = f->serial;
-        }
+        prob = (float *)model_prob(m, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
+    } else if (pr == P_ENSEMBLE) {
+        const float *a = model_prob(m, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
+        const float *b = model_prob(g_partner, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
+        prob = oracle = xmalloc(sizeof(float) * (size_t)ow * oh);
+        resample_f(b, g_partner->info.out_width, g_partner->info.out_height, prob, ow, oh);
+        for (int i = 0; i < ow * oh; i++)
+            prob[i] = 0.5f * (prob[i] + a[i]);
     } else {
         uint8_t *low = xmalloc((size_t)ow * oh);
         ScalePlane(c.gt, c.gt_stride, c.w, c.h, low, ow, ow, oh, kFilterBox);
@@ -605,51 +645,60 @@ typedef void (*method_fn)(struct mctx *m, struct frame *f, uint8_t *out, struct 
 static void method_raw(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_SQUASH, P_MODEL, U_BILINEAR, NULL, out);
+    run(m, f, G_SQUASH, P_MODEL, 0, U_BILINEAR, NULL, out);
 }
 
 static void method_lbox_black(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_LBOX_BLACK, P_MODEL, U_BILINEAR, NULL, out);
+    run(m, f, G_LBOX_BLACK, P_MODEL, 0, U_BILINEAR, NULL, out);
 }
 
 static void method_lbox_edge(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_LBOX_EDGE, P_MODEL, U_BILINEAR, NULL, out);
+    run(m, f, G_LBOX_EDGE, P_MODEL, 0, U_BILINEAR, NULL, out);
 }
 
 static void method_crop(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_CROP, P_MODEL, U_BILINEAR, NULL, out);
+    run(m, f, G_CROP, P_MODEL, 0, U_BILINEAR, NULL, out);
 }
 
-/* The refiner (default options) on the squashed model output. */
+/* What the camera, `backdrop mask` and `cutout` do by default: the model
+ * on the frame and on its mirror image, averaged (mirror_average), then the
+ * refiner (default options). */
 static void method_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
-    run(m, f, G_SQUASH, P_MODEL, U_REFINE, tr, out);
+    run(m, f, G_SQUASH, P_MODEL, 1, U_REFINE, tr, out);
+}
+
+/* The refiner on one model run (`--mirror-average off`). */
+static void method_refined_one(struct mctx *m, struct frame *f, uint8_t *out,
+                               struct bd_refiner *tr)
+{
+    run(m, f, G_SQUASH, P_MODEL, 0, U_REFINE, tr, out);
 }
 
 /* The same with the luma-only guide (`--guide luma`, the cheaper one). */
 static void method_refined_luma(struct mctx *m, struct frame *f, uint8_t *out,
                                 struct bd_refiner *tr)
 {
-    run(m, f, G_SQUASH, P_MODEL, U_REFINE_LUMA, tr, out);
+    run(m, f, G_SQUASH, P_MODEL, 1, U_REFINE_LUMA, tr, out);
 }
 
 static void method_lbox_edge_refined(struct mctx *m, struct frame *f, uint8_t *out,
                                      struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_LBOX_EDGE, P_MODEL, U_REFINE, NULL, out);
+    run(m, f, G_LBOX_EDGE, P_MODEL, 1, U_REFINE, NULL, out);
 }
 
 static void method_crop_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_CROP, P_MODEL, U_REFINE, NULL, out);
+    run(m, f, G_CROP, P_MODEL, 1, U_REFINE, NULL, out);
 }
 
 /* Upper bounds: the ground truth through the model-size bottleneck (box
@@ -658,13 +707,13 @@ static void method_crop_refined(struct mctx *m, struct frame *f, uint8_t *out, s
 static void method_oracle(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_SQUASH, P_ORACLE, U_BILINEAR, NULL, out);
+    run(m, f, G_SQUASH, P_ORACLE, 0, U_BILINEAR, NULL, out);
 }
 
 static void method_oracle_lbox(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_LBOX_BLACK, P_ORACLE, U_BILINEAR, NULL, out);
+    run(m, f, G_LBOX_BLACK, P_ORACLE, 0, U_BILINEAR, NULL, out);
 }
 
 /* The ground truth through the bottleneck, then refined with the frame as
@@ -673,33 +722,50 @@ static void method_oracle_refined(struct mctx *m, struct frame *f, uint8_t *out,
                                   struct bd_refiner *tr)
 {
     (void)tr;
-    run(m, f, G_SQUASH, P_ORACLE, U_REFINE, NULL, out);
+    run(m, f, G_SQUASH, P_ORACLE, 0, U_REFINE, NULL, out);
+}
+
+/* The mean of this model's and the --ensemble model's probabilities. */
+static void method_ens_raw(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_SQUASH, g_partner ? P_ENSEMBLE : P_MODEL, 0, U_BILINEAR, NULL, out);
+}
+
+static void method_ens_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    run(m, f, G_SQUASH, g_partner ? P_ENSEMBLE : P_MODEL, 0, U_REFINE, NULL, out);
 }
 
 struct method {
     const char *name;
     method_fn fn;
-    int refiner; /* needs the refiner API */
+    int refiner;  /* needs the refiner API */
+    int ensemble; /* needs --ensemble */
 };
 
 static const struct method methods[] = {
-    {"raw (squash)", method_raw, 0},
-    {"letterbox black", method_lbox_black, 0},
-    {"letterbox edge", method_lbox_edge, 0},
-    {"centre crop", method_crop, 0},
-    {"refined (squash)", method_refined, 1},
-    {"refined, luma guide", method_refined_luma, 1},
-    {"refined letterbox edge", method_lbox_edge_refined, 1},
-    {"refined centre crop", method_crop_refined, 1},
-    {"bound: gt@model squash", method_oracle, 0},
-    {"bound: gt@model letterbox", method_oracle_lbox, 0},
-    {"bound: gt@model refined", method_oracle_refined, 1},
+    {"raw (squash)", method_raw, 0, 0},
+    {"letterbox black", method_lbox_black, 0, 0},
+    {"letterbox edge", method_lbox_edge, 0, 0},
+    {"centre crop", method_crop, 0, 0},
+    {"refined (defaults)", method_refined, 1, 0},
+    {"refined, one model run", method_refined_one, 1, 0},
+    {"refined, luma guide", method_refined_luma, 1, 0},
+    {"refined letterbox edge", method_lbox_edge_refined, 1, 0},
+    {"refined centre crop", method_crop_refined, 1, 0},
+    {"bound: gt@model squash", method_oracle, 0, 0},
+    {"bound: gt@model letterbox", method_oracle_lbox, 0, 0},
+    {"bound: gt@model refined", method_oracle_refined, 1, 0},
+    {"ensemble raw", method_ens_raw, 0, 1},
+    {"ensemble refined", method_ens_refined, 1, 1},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
 static int method_enabled(int i)
 {
-    return !methods[i].refiner || BD_QUALITY_REFINER;
+    return (!methods[i].refiner || BD_QUALITY_REFINER) && (!methods[i].ensemble || g_partner);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -801,10 +867,10 @@ static void temporal(const struct portrait *p, const struct background *b, struc
     /* TM_LATE: the raw mask of frame t-2 shown with frame t, as a live
      * pipeline does when inference trails the camera by two frames; it
      * also checks the lag measure (it must read 2). */
-    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_COUNT };
+    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_REF_ONE, TM_COUNT };
     static const char *const tm_name[TM_COUNT] = {"raw", "raw, 2 frames late (check)",
                                                   "refined (temporal on)", "refined (temporal off)",
-                                                  "refined, luma guide"};
+                                                  "refined, luma guide", "refined, one model run"};
     int ntm = BD_QUALITY_REFINER ? TM_COUNT : 2;
     uint8_t *late[MAX_MODELS][3];
     for (int mi = 0; mi < nm; mi++)
@@ -816,7 +882,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             struct tstate *t = &st[mi * TM_COUNT + j];
             t->prev = xcalloc(N);
             t->cur = xcalloc(N);
-            t->temporal = j == TM_REF || j == TM_REF_LUMA;
+            t->temporal = j == TM_REF || j == TM_REF_LUMA || j == TM_REF_ONE;
             (void)TM_REF_NOT;
 #if BD_QUALITY_REFINER
             if (j >= TM_REF) {
@@ -870,6 +936,8 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                     ms[mi]->up_ms = 0;
                 } else if (j == TM_REF_LUMA) {
                     method_refined_luma(ms[mi], &f, t->cur, t->r);
+                } else if (j == TM_REF_ONE) {
+                    method_refined_one(ms[mi], &f, t->cur, t->r);
                 } else {
                     method_refined(ms[mi], &f, t->cur, t->r);
                 }
@@ -1109,8 +1177,10 @@ static void open_model(const char *name, struct mctx *m)
         die("engine %s: %s", name, bd_last_error());
     bd_model_get_info(m->model, &m->info);
     for (int g = 0; g < G_COUNT; g++) {
-        m->prob[g] = xmalloc(sizeof(float) * (size_t)m->info.out_width * m->info.out_height);
-        m->key[g] = -1;
+        for (int k = 0; k < 2; k++) {
+            m->prob[k][g] = xmalloc(sizeof(float) * (size_t)m->info.out_width * m->info.out_height);
+            m->key[k][g] = -1;
+        }
     }
     const char *slash = strrchr(name, '/');
     m->name = slash ? slash + 1 : name;
@@ -1122,8 +1192,10 @@ static void close_model(struct mctx *m)
     for (int i = 0; i < m->nrefiners; i++)
         bd_refiner_destroy(m->refiners[i].r);
 #endif
-    for (int g = 0; g < G_COUNT; g++)
-        free(m->prob[g]);
+    for (int g = 0; g < G_COUNT; g++) {
+        free(m->prob[0][g]);
+        free(m->prob[1][g]);
+    }
     bd_engine_destroy(m->engine);
     bd_model_destroy(m->model);
 }
@@ -1134,6 +1206,7 @@ int main(int argc, char **argv)
     char models_arg[1024] = "general,landscape", tmodels_arg[1024] = "general,landscape";
     const char *bg_paths[MAX_BGS];
     int nb = 0, do_temporal = 1;
+    const char *ensemble = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc)
             data = argv[++i];
@@ -1143,11 +1216,13 @@ int main(int argc, char **argv)
             snprintf(models_arg, sizeof models_arg, "%s", argv[++i]);
         else if (!strcmp(argv[i], "--temporal-models") && i + 1 < argc)
             snprintf(tmodels_arg, sizeof tmodels_arg, "%s", argv[++i]);
+        else if (!strcmp(argv[i], "--ensemble") && i + 1 < argc)
+            ensemble = argv[++i];
         else if (!strcmp(argv[i], "--no-temporal"))
             do_temporal = 0;
         else if (argv[i][0] == '-')
             die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
-                "[--models a,b] [--temporal-models a,b] [--no-temporal] BACKGROUND...",
+                "[--models a,b] [--temporal-models a,b] [--ensemble MODEL] [--no-temporal] BACKGROUND...",
                 argv[i]);
         else if (nb < MAX_BGS)
             bg_paths[nb++] = argv[i];
@@ -1175,6 +1250,11 @@ int main(int argc, char **argv)
     static struct mctx ms[MAX_MODELS];
     for (int i = 0; i < nm; i++)
         open_model(mnames[i], &ms[i]);
+    static struct mctx partner;
+    if (ensemble) {
+        open_model(ensemble, &partner);
+        g_partner = &partner;
+    }
 
     printf("backdrop mask quality: %d portraits x %d backgrounds, 2 framings; models:", np, nb);
     for (int i = 0; i < nm; i++)
@@ -1222,7 +1302,7 @@ int main(int argc, char **argv)
         for (int fr = 0; fr < F_COUNT; fr++)
             print_table(&ms[mi], (enum framing)fr, &acc[((size_t)mi * F_COUNT + fr) * NMETHODS],
                         fr == F_OWN ? np : np * nb);
-    printf("\nper background, mean over the %d portraits: IoU / boundary F of raw and refined (squash)\n",
+    printf("\nper background, mean over the %d portraits: IoU / boundary F of raw and refined (defaults)\n",
            np);
     for (int mi = 0; mi < nm; mi++)
         for (int fr = 0; fr < F_OWN; fr++) {

@@ -20,7 +20,10 @@ enum bd_status bd_segment_image(struct bd_engine *e, const uint8_t *rgb, int rgb
     struct bd_model_info info;
     bd_model_get_info(bd_engine_model(e), &info);
     const int ow = info.out_width, oh = info.out_height;
-    struct bd_segment_options so = {.class_index = o && o->use_class ? o->class_index : -1};
+    struct bd_segment_options so = {
+        .class_index = o && o->use_class ? o->class_index : -1,
+        .mirror_average = !(o && (o->raw || o->no_mirror_average)),
+    };
     float *prob = malloc((size_t)ow * (size_t)oh * sizeof *prob);
     uint8_t *low = malloc((size_t)ow * (size_t)oh);
     uint8_t *mem = NULL;

@@ -76,7 +76,10 @@ int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
 static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
-    struct bd_segment_options so = {.class_index = -1};
+    struct bd_segment_options so = {
+        .class_index = -1,
+        .mirror_average = !p->cfg.no_mirror_average && !p->cfg.raw_mask,
+    };
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->in_ready && !p->quit)
