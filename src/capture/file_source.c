@@ -44,6 +44,8 @@ struct bd_file_source {
     struct SwsContext *sws;
     int sws_w, sws_h, sws_fmt;
     bool sws_full;
+    uint8_t *sws_mem;   /* swscale's own I420 target (see convert) */
+    struct bd_i420 sws_out;
     struct bd_file_source_info info;
     struct bd_file_source_stats stats;
 };
@@ -160,6 +162,8 @@ static int convert(struct bd_file_source *s, const struct bd_i420 *dst)
     if (!s->sws || s->sws_w != f->width || s->sws_h != f->height || s->sws_fmt != fmt ||
         s->sws_full != full) {
         sws_freeContext(s->sws);
+        free(s->sws_mem);
+        s->sws_mem = NULL;
         /* ranges set before sws_init_context: the unscaled fast paths are
          * chosen there and would otherwise ignore a range change */
         s->sws = sws_alloc_context();
@@ -179,17 +183,44 @@ static int convert(struct bd_file_source *s, const struct bd_i420 *dst)
                            s->path, f->width, f->height,
                            desc ? desc->name : "(unknown pixel format)");
         }
+        /* swscale's SIMD stores run past the end of a row (8 bytes and more
+         * at a time), so it may not write into the caller's planes, whose
+         * rows may end where the allocation does (found by fuzzing under
+         * valgrind: fuzz/regressions/background/). Its target is ours:
+         * 64-aligned rows with 64 bytes to spare each, and a spare row. */
+        const int sy = ((W + 63) & ~63) + 64, sc = (((W + 1) / 2 + 63) & ~63) + 64;
+        const size_t ny = (size_t)sy * (size_t)(H + 1), nc = (size_t)sc * (size_t)((H + 1) / 2 + 1);
+        s->sws_mem = aligned_alloc(64, ny + 2 * nc);
+        if (!s->sws_mem) {
+            sws_freeContext(s->sws);
+            s->sws = NULL;
+            return bd_fail(BD_ERR_NOMEM, "video '%s': out of memory converting %dx%d", s->path,
+                           W, H);
+        }
+        s->sws_out = (struct bd_i420){
+            .y = s->sws_mem,
+            .u = s->sws_mem + ny,
+            .v = s->sws_mem + ny + nc,
+            .stride_y = sy,
+            .stride_u = sc,
+            .stride_v = sc,
+            .width = W,
+            .height = H,
+        };
         s->sws_w = f->width;
         s->sws_h = f->height;
         s->sws_fmt = fmt;
         s->sws_full = full;
     }
-    uint8_t *const planes[4] = {dst->y, dst->u, dst->v, NULL};
-    const int strides[4] = {dst->stride_y, dst->stride_u, dst->stride_v, 0};
+    const struct bd_i420 *o = &s->sws_out;
+    uint8_t *const planes[4] = {o->y, o->u, o->v, NULL};
+    const int strides[4] = {o->stride_y, o->stride_u, o->stride_v, 0};
     int r = sws_scale(s->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes,
                       strides);
     if (r <= 0)
         return bd_fail(BD_ERR_FORMAT, "video '%s': conversion to I420 failed", s->path);
+    I420Copy(o->y, o->stride_y, o->u, o->stride_u, o->v, o->stride_v, dst->y, dst->stride_y,
+             dst->u, dst->stride_u, dst->v, dst->stride_v, W, H);
     return BD_OK;
 }
 
@@ -413,6 +444,7 @@ void bd_file_source_close(struct bd_file_source *s)
     if (!s)
         return;
     sws_freeContext(s->sws);
+    free(s->sws_mem);
     av_frame_free(&s->frame);
     av_frame_free(&s->last);
     av_packet_free(&s->pkt);
