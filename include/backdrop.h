@@ -190,6 +190,11 @@ struct bd_segment_options {
      * (mirrored back): fewer false edges and a steadier mask, for twice
      * the inference time. */
     int mirror_average; /* 0 = off */
+    /* Optional, with mirror_average: asked (on the calling thread) before
+     * the mirror run; nonzero skips it, and prob is the one run's map. A
+     * pipeline that is stopping uses it to stop a run sooner. */
+    int (*skip_mirror)(void *opaque);
+    void *opaque;
 };
 
 /*

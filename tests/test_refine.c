@@ -774,6 +774,12 @@ static void sweep(void)
 
 /* A still portrait (its own luma noise per frame) and noisy low-res masks:
  * mean |out_t - out_t-1| with temporal smoothing vs without. */
+static int skip_always(void *opaque)
+{
+    ++*(int *)opaque;
+    return 1;
+}
+
 /*
  * mirror_average (the camera's and bd_segment_image's default): exactly the
  * mean of the model on the image and, mirrored back, on its mirror image;
@@ -817,6 +823,17 @@ static void test_mirror_average(void)
         enum bd_status r3 = bd_engine_segment_rgb(eng, img, st, w, h, &two, avg);
         CHECK(r1 == BD_OK && r2 == BD_OK && r3 == BD_OK, "%s: segment: %s", portrait_names[i],
               bd_last_error());
+        /* skip_mirror (a stopping pipeline): asked once, and then the one
+         * run's map exactly */
+        int asked = 0;
+        struct bd_segment_options skip = {.class_index = -1, .mirror_average = 1,
+                                          .skip_mirror = skip_always, .opaque = &asked};
+        float *one_run = malloc(sizeof(float) * (size_t)ow * oh);
+        CHECK(bd_engine_segment_rgb(eng, img, st, w, h, &skip, one_run) == BD_OK && asked == 1 &&
+                  memcmp(one_run, a, sizeof(float) * (size_t)ow * oh) == 0,
+              "%s: skip_mirror asked %d times, or the map is not the one run's", portrait_names[i],
+              asked);
+        free(one_run);
         for (int y = 0; y < oh; y++)
             for (int x = 0; x < ow; x++) {
                 double want = 0.5 * (a[y * ow + x] + b[y * ow + (ow - 1 - x)]);

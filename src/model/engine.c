@@ -340,7 +340,7 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
     if (r != BD_OK)
         return r;
     decode(e, cls, prob);
-    if (!opt || !opt->mirror_average)
+    if (!opt || !opt->mirror_average || (opt->skip_mirror && opt->skip_mirror(opt->opaque)))
         return BD_OK;
     /* The mirror image, run again: the model's errors are not symmetric
      * (its stride-2 padding is not, and neither is what it learned), so the

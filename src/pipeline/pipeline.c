@@ -73,12 +73,25 @@ int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns)
 
 /* ---- the inference thread ---------------------------------------------- */
 
+/* bd_segment_options.skip_mirror: a stop need not wait for the second run
+ * (on a slow machine, or under emulation, one run can take a second). */
+static int stopping(void *opaque)
+{
+    struct bd_pipeline *p = opaque;
+    pthread_mutex_lock(&p->lock);
+    int q = p->quit;
+    pthread_mutex_unlock(&p->lock);
+    return q;
+}
+
 static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
     struct bd_segment_options so = {
         .class_index = -1,
         .mirror_average = !p->cfg.no_mirror_average && !p->cfg.raw_mask,
+        .skip_mirror = stopping,
+        .opaque = p,
     };
     pthread_mutex_lock(&p->lock);
     for (;;) {
