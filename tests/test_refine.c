@@ -674,6 +674,19 @@ static void test_portraits(void)
     free(low);
 }
 
+/* The general model and an engine for it, or a failed check and -1. */
+static int open_general(struct bd_model **model, struct bd_engine **eng)
+{
+    *model = NULL;
+    *eng = NULL;
+    if (bd_model_open("general", model) != BD_OK || bd_engine_create(*model, NULL, eng) != BD_OK) {
+        CHECK(0, "general model: %s", bd_last_error());
+        bd_model_destroy(*model);
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * The defaults on what the camera gets: the general model's output for
  * each portrait photo (bd_segment_image), refined vs `--raw` (bilinear),
@@ -687,12 +700,8 @@ static void test_model_portraits(void)
         return;
     struct bd_model *model = NULL;
     struct bd_engine *eng = NULL;
-    if (bd_model_open("general", &model) != BD_OK ||
-        bd_engine_create(model, NULL, &eng) != BD_OK) {
-        CHECK(0, "general model: %s", bd_last_error());
-        bd_model_destroy(model);
+    if (open_general(&model, &eng) != 0)
         return;
-    }
     double sm_raw = 0, sm_ref = 0, sw_raw = 0, sw_ref = 0;
     int better = 0;
     for (int i = 0; i < n_portraits; i++) {
@@ -792,12 +801,8 @@ static void test_mirror_average(void)
         return;
     struct bd_model *model = NULL;
     struct bd_engine *eng = NULL;
-    if (bd_model_open("general", &model) != BD_OK ||
-        bd_engine_create(model, NULL, &eng) != BD_OK) {
-        CHECK(0, "general model: %s", bd_last_error());
-        bd_model_destroy(model);
+    if (open_general(&model, &eng) != 0)
         return;
-    }
     struct bd_model_info info;
     bd_model_get_info(model, &info);
     const int ow = info.out_width, oh = info.out_height;
