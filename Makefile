@@ -188,12 +188,8 @@ FUZZ_SECONDS ?= 600
 fuzz: fuzz-build models
 	@scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
-# fuzz_background only replays its corpus here: fuzzing FFmpeg has twice met
-# a heap corruption inside FFmpeg itself (fuzz/regressions/README.md), which
-# must not decide a build; `make fuzz` fuzzes it.
 fuzz-smoke: fuzz-build models
-	@scripts/fuzz.sh $(BUILD) 40 tflite image y4m options
-	@scripts/fuzz.sh $(BUILD) 0 background
+	@scripts/fuzz.sh $(BUILD) 40 tflite image y4m options background
 
 bench: all models-test
 	@bench/run.sh $(BUILD) $(HMS)
