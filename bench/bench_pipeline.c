@@ -11,7 +11,8 @@
  *  - mode=offline: every frame gets its own inference (the worst case for
  *    CPU), effect = pass (effect toggled off: source + copy + sink only),
  *    blur-raw (the model's mask upsampled bilinearly, no refinement),
- *    blur and image (refined masks, the default). cpu_ms = process CPU time per frame (all threads), and
+ *    blur and image (refined masks, the default: two model runs, the
+ *    mirror average), blur-1run (refined, one model run). cpu_ms = process CPU time per frame (all threads), and
  *    the per-stage thread-CPU means from bd_pipeline_stats.
  *  - mode=live: the file played at its own rate (as a camera delivers),
  *    blur: out_fps, dropped, latency p50/p99 (frame read → output written)
@@ -54,6 +55,7 @@ static int run(const char *label, const char *file, const char *name, enum bd_pa
     cfg.loop = 1;
     cfg.max_frames = frames;
     cfg.raw_mask = strstr(name, "raw") != NULL;
+    cfg.no_mirror_average = strstr(name, "1run") != NULL;
     struct bd_pipeline *p = NULL;
     if (bd_pipeline_create(&cfg, &p) != BD_OK) {
         fprintf(stderr, "bench_pipeline: %s\n", bd_last_error());
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
     bad |= median_run(label, file, "pass", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 1, NULL, frames, ROUNDS);
     bad |= median_run(label, file, "blur-raw", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 0, NULL, frames, ROUNDS);
     bad |= median_run(label, file, "blur", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 0, NULL, frames, ROUNDS);
+    bad |= median_run(label, file, "blur-1run", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 0, NULL, frames,
+                      ROUNDS);
     bad |= median_run(label, file, "image", BD_PACE_OFFLINE, BD_EFFECT_IMAGE, 0, bg, frames, ROUNDS);
     bad |= median_run(label, file, "blur", BD_PACE_LIVE, BD_EFFECT_BLUR, 0, NULL, frames, 1);
     return bad;
