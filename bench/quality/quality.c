@@ -551,20 +551,20 @@ static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor
     struct canvas c;
     make_canvas(m, f, g, pr == P_ORACLE, &c);
     float *prob;
-    float *oracle = NULL;
+    float *made = NULL; /* a map made here (ensemble, ground truth), freed at the end */
     if (pr == P_MODEL) {
         prob = (float *)model_prob(m, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
     } else if (pr == P_ENSEMBLE) {
         const float *a = model_prob(m, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
         const float *b = model_prob(g_partner, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
-        prob = oracle = xmalloc(sizeof(float) * (size_t)ow * oh);
+        prob = made = xmalloc(sizeof(float) * (size_t)ow * oh);
         resample_f(b, g_partner->info.out_width, g_partner->info.out_height, prob, ow, oh);
         for (int i = 0; i < ow * oh; i++)
             prob[i] = 0.5f * (prob[i] + a[i]);
     } else {
         uint8_t *low = xmalloc((size_t)ow * oh);
         ScalePlane(c.gt, c.gt_stride, c.w, c.h, low, ow, ow, oh, kFilterBox);
-        prob = oracle = xmalloc(sizeof(float) * (size_t)ow * oh);
+        prob = made = xmalloc(sizeof(float) * (size_t)ow * oh);
         for (int i = 0; i < ow * oh; i++)
             prob[i] = low[i] / 255.f;
         free(low);
@@ -632,7 +632,7 @@ static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor
     }
     if (!direct)
         free(cm);
-    free(oracle);
+    free(made);
     free_canvas(&c);
 }
 
