@@ -195,6 +195,13 @@ struct bd_segment_options {
      * pipeline that is stopping uses it to stop a run sooner. */
     int (*skip_mirror)(void *opaque);
     void *opaque;
+    /* The zoom pass: where the person (the map at or above 0.5) fills less
+     * than 90% of the image, a second look at their box (widened by 5%),
+     * whose map replaces the first look's there; the mirror average, when
+     * asked, goes to that second look. Up to one run more than without it.
+     * bench/quality (general, 1280x720): IoU 0.916 -> 0.946, boundary F
+     * 0.691 -> 0.738. 0 = off. */
+    int zoom;
 };
 
 /*
@@ -298,6 +305,8 @@ struct bd_mask_options {
     const struct bd_refine_options *refine; /* NULL: defaults, temporal off */
     int no_mirror_average; /* 1: one model run; 0: also the mirror image,
                               averaged (bd_segment_options.mirror_average) */
+    int no_zoom;        /* 1: no zoom pass; 0: a second look at the person's
+                           box (bd_segment_options.zoom) */
 };
 
 /*
@@ -453,6 +462,9 @@ struct bd_pipeline_config {
                                   the mirror image, averaging the two
                                   (bd_segment_options.mirror_average; not with
                                   raw_mask, the one-pass baseline) */
+    int no_zoom;               /* 1: no zoom pass; 0: a second look at the
+                                  person's box (bd_segment_options.zoom; the
+                                  box from the frame before, kept steady) */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */

@@ -850,6 +850,7 @@ static void test_mirror_average(void)
         free(mem);
         uint8_t *m1 = xmalloc((size_t)p->w * p->h), *m2 = xmalloc((size_t)p->w * p->h);
         struct bd_mask_options mo = {0};
+        mo.no_zoom = 1; /* the mirror average alone (test_zoom has the zoom) */
         mo.no_mirror_average = 1;
         enum bd_status s1 = bd_segment_image(eng, p->rgb, 3 * p->w, p->w, p->h, &mo, m1, p->w);
         mo.no_mirror_average = 0;

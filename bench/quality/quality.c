@@ -55,6 +55,7 @@
 
 #include "backdrop.h"
 #include "metrics.h"
+#include "model/zoom.h"
 
 /* BD_QUALITY_REFINER is set by the Makefile when include/backdrop.h has the
  * "Mask refinement" API (bd_refiner_*); without it the refined rows are
@@ -371,7 +372,7 @@ enum geometry {
                          camera pipeline's choice); outside = background */
     G_COUNT
 };
-enum predictor { P_MODEL, P_ORACLE, P_ENSEMBLE };
+enum predictor { P_MODEL, P_ORACLE, P_ENSEMBLE, P_GIVEN };
 enum upsampler { U_BILINEAR, U_REFINE, U_REFINE_LUMA };
 
 struct refiner_slot {
@@ -384,10 +385,10 @@ struct mctx {
     struct bd_model *model;
     struct bd_engine *engine;
     struct bd_model_info info;
-    /* the model's output per pass (one run; with the mirror average) and
-     * geometry, for the frame of serial key[mirror][g] */
-    float *prob[2][G_COUNT];
-    long key[2][G_COUNT];
+    /* the model's output per pass (bit 0: the mirror average, bit 1: the
+     * zoom pass) and geometry, for the frame of serial key[pass][g] */
+    float *prob[4][G_COUNT];
+    long key[4][G_COUNT];
     struct refiner_slot refiners[24];
     int nrefiners;
     double up_ms; /* time of the last upsampling step */
@@ -397,12 +398,16 @@ struct mctx {
  * one's output grid, is averaged with it (P_ENSEMBLE). */
 static struct mctx *g_partner;
 
+/* P_GIVEN: a map made by the caller of run() (model output size). */
+static const float *g_given;
+
 /* Model output probability, cached per frame serial and geometry. */
 static const float *model_prob(struct mctx *m, const struct frame *f, enum geometry g, int mirror,
                                const uint8_t *rgb, int stride, int w, int h)
 {
     if (m->key[mirror][g] != f->serial) {
-        struct bd_segment_options so = {.class_index = -1, .mirror_average = mirror};
+        struct bd_segment_options so = {
+            .class_index = -1, .mirror_average = mirror & 1, .zoom = mirror >> 1};
         if (bd_engine_segment_rgb(m->engine, rgb, stride, w, h, &so, m->prob[mirror][g]) != BD_OK)
             die("%s: %s", m->name, bd_last_error());
         m->key[mirror][g] = f->serial;
@@ -552,7 +557,9 @@ static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor
     make_canvas(m, f, g, pr == P_ORACLE, &c);
     float *prob;
     float *made = NULL; /* a map made here (ensemble, ground truth), freed at the end */
-    if (pr == P_MODEL) {
+    if (pr == P_GIVEN) {
+        prob = (float *)g_given;
+    } else if (pr == P_MODEL) {
         prob = (float *)model_prob(m, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
     } else if (pr == P_ENSEMBLE) {
         const float *a = model_prob(m, f, g, mirror, c.rgb, c.rgb_stride, c.w, c.h);
@@ -666,15 +673,55 @@ static void method_crop(struct mctx *m, struct frame *f, uint8_t *out, struct bd
     run(m, f, G_CROP, P_MODEL, 0, U_BILINEAR, NULL, out);
 }
 
-/* What the camera, `backdrop mask` and `cutout` do by default: the model
- * on the frame and on its mirror image, averaged (mirror_average), then the
- * refiner (default options). */
+/* What `backdrop mask` and `cutout` do by default: a first look at the
+ * frame, a second look at the person's box (the zoom pass) on the crop and
+ * its mirror image, averaged (mirror_average), then the refiner (default
+ * options). The camera's version is method_refined_stream. */
 static void method_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    run(m, f, G_SQUASH, P_MODEL, 3, U_REFINE, tr, out);
+}
+
+/* Without the zoom pass: the frame and its mirror image (`--zoom off`). */
+static void method_refined_nozoom(struct mctx *m, struct frame *f, uint8_t *out,
+                                  struct bd_refiner *tr)
 {
     run(m, f, G_SQUASH, P_MODEL, 1, U_REFINE, tr, out);
 }
 
-/* The refiner on one model run (`--mirror-average off`). */
+/*
+ * The camera's zoom pass (pipeline.c, zoom_segment): the second look is at
+ * the box the frame before gave, kept steady (bd_zoom_settle); with no box,
+ * the frame and its mirror image. *zbox carries the box from frame to
+ * frame (w = 0: none).
+ */
+static void method_refined_stream(struct mctx *m, struct frame *f, uint8_t *out,
+                                  struct bd_refiner *tr, struct bd_rect *zbox, int luma)
+{
+    const int ow = m->info.out_width, oh = m->info.out_height;
+    float *prob = xmalloc(sizeof(float) * (size_t)ow * oh);
+    float *zp = xmalloc(sizeof(float) * (size_t)ow * oh);
+    struct bd_segment_options so = {.class_index = -1, .mirror_average = zbox->w == 0};
+    if (bd_engine_segment_rgb(m->engine, f->rgb, 3 * f->w, f->w, f->h, &so, prob) != BD_OK)
+        die("%s: %s", m->name, bd_last_error());
+    struct bd_rect box;
+    const int found = bd_zoom_find(prob, ow, oh, f->w, f->h, m->info.in_width, m->info.in_height, &box);
+    if (zbox->w > 0) {
+        so.mirror_average = 1;
+        if (bd_engine_segment_rgb(m->engine, f->rgb + (size_t)zbox->y * 3 * f->w + (size_t)zbox->x * 3,
+                                  3 * f->w, zbox->w, zbox->h, &so, zp) != BD_OK)
+            die("%s: %s", m->name, bd_last_error());
+        bd_zoom_fuse(prob, ow, oh, f->w, f->h, zbox, zp, ow, oh);
+    }
+    *zbox = found ? bd_zoom_settle(zbox, &box, f->w, f->h) : (struct bd_rect){0, 0, 0, 0};
+    g_given = prob;
+    run(m, f, G_SQUASH, P_GIVEN, 0, luma ? U_REFINE_LUMA : U_REFINE, tr, out);
+    g_given = NULL;
+    free(zp);
+    free(prob);
+}
+
+/* The refiner on one model run (`--zoom off --mirror-average off`). */
 static void method_refined_one(struct mctx *m, struct frame *f, uint8_t *out,
                                struct bd_refiner *tr)
 {
@@ -685,7 +732,7 @@ static void method_refined_one(struct mctx *m, struct frame *f, uint8_t *out,
 static void method_refined_luma(struct mctx *m, struct frame *f, uint8_t *out,
                                 struct bd_refiner *tr)
 {
-    run(m, f, G_SQUASH, P_MODEL, 1, U_REFINE_LUMA, tr, out);
+    run(m, f, G_SQUASH, P_MODEL, 3, U_REFINE_LUMA, tr, out);
 }
 
 static void method_lbox_edge_refined(struct mctx *m, struct frame *f, uint8_t *out,
@@ -751,6 +798,7 @@ static const struct method methods[] = {
     {"letterbox edge", method_lbox_edge, 0, 0},
     {"centre crop", method_crop, 0, 0},
     {"refined (defaults)", method_refined, 1, 0},
+    {"refined, no zoom", method_refined_nozoom, 1, 0},
     {"refined, one model run", method_refined_one, 1, 0},
     {"refined, luma guide", method_refined_luma, 1, 0},
     {"refined letterbox edge", method_lbox_edge_refined, 1, 0},
@@ -839,6 +887,7 @@ struct tstate {
     uint8_t *prev, *cur;
     struct bd_refiner *r;
     int temporal; /* refiner with temporal smoothing */
+    struct bd_rect zbox; /* the zoom pass's box for the next frame */
     double flick, flick_band, flick_still;
     double nflick, nflick_band, nflick_still;
     double lag[LAG_K + 1];
@@ -867,10 +916,14 @@ static void temporal(const struct portrait *p, const struct background *b, struc
     /* TM_LATE: the raw mask of frame t-2 shown with frame t, as a live
      * pipeline does when inference trails the camera by two frames; it
      * also checks the lag measure (it must read 2). */
-    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_REF_ONE, TM_COUNT };
+    /* The refined methods are the camera's: the zoom pass with the box
+     * from the frame before (method_refined_stream), but for "no zoom"
+     * and "one model run". */
+    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_REF_NOZOOM, TM_REF_ONE, TM_COUNT };
     static const char *const tm_name[TM_COUNT] = {"raw", "raw, 2 frames late (check)",
                                                   "refined (temporal on)", "refined (temporal off)",
-                                                  "refined, luma guide", "refined, one model run"};
+                                                  "refined, luma guide", "refined, no zoom",
+                                                  "refined, one model run"};
     int ntm = BD_QUALITY_REFINER ? TM_COUNT : 2;
     uint8_t *late[MAX_MODELS][3];
     for (int mi = 0; mi < nm; mi++)
@@ -882,7 +935,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             struct tstate *t = &st[mi * TM_COUNT + j];
             t->prev = xcalloc(N);
             t->cur = xcalloc(N);
-            t->temporal = j == TM_REF || j == TM_REF_LUMA || j == TM_REF_ONE;
+            t->temporal = j == TM_REF || j == TM_REF_LUMA || j == TM_REF_NOZOOM || j == TM_REF_ONE;
             (void)TM_REF_NOT;
 #if BD_QUALITY_REFINER
             if (j >= TM_REF) {
@@ -935,11 +988,13 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                     memcpy(t->cur, late[mi][(i < 2 ? 0 : i - 2) % 3], N);
                     ms[mi]->up_ms = 0;
                 } else if (j == TM_REF_LUMA) {
-                    method_refined_luma(ms[mi], &f, t->cur, t->r);
+                    method_refined_stream(ms[mi], &f, t->cur, t->r, &t->zbox, 1);
+                } else if (j == TM_REF_NOZOOM) {
+                    method_refined_nozoom(ms[mi], &f, t->cur, t->r);
                 } else if (j == TM_REF_ONE) {
                     method_refined_one(ms[mi], &f, t->cur, t->r);
                 } else {
-                    method_refined(ms[mi], &f, t->cur, t->r);
+                    method_refined_stream(ms[mi], &f, t->cur, t->r, &t->zbox, 0);
                 }
                 struct scores sc;
                 score_mask(&g, t->cur, scratch, &sc);
@@ -1177,7 +1232,7 @@ static void open_model(const char *name, struct mctx *m)
         die("engine %s: %s", name, bd_last_error());
     bd_model_get_info(m->model, &m->info);
     for (int g = 0; g < G_COUNT; g++) {
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 4; k++) {
             m->prob[k][g] = xmalloc(sizeof(float) * (size_t)m->info.out_width * m->info.out_height);
             m->key[k][g] = -1;
         }
@@ -1193,8 +1248,8 @@ static void close_model(struct mctx *m)
         bd_refiner_destroy(m->refiners[i].r);
 #endif
     for (int g = 0; g < G_COUNT; g++) {
-        free(m->prob[0][g]);
-        free(m->prob[1][g]);
+        for (int k = 0; k < 4; k++)
+            free(m->prob[k][g]);
     }
     bd_engine_destroy(m->engine);
     bd_model_destroy(m->model);

@@ -71,6 +71,9 @@ static const struct opt_def camera_defs[] = {
     {"mirror-average", 0, OPT_CHOICE,
      "also run the model on the mirror image and average the two (better edges, steadier; "
      "twice the inference)", "on", 0, 0, onoff_choices, O(mirror_average), NULL},
+    {"zoom", 0, OPT_CHOICE,
+     "where the person fills less of the frame, look again at them alone (fewer objects taken "
+     "for the person; one more model run)", "on", 0, 0, onoff_choices, O(zoom), NULL},
     {"halo-free", 0, OPT_CHOICE,
      "keep the person's colours out of the blurred background (off: the plain blur)", "on", 0, 0,
      onoff_choices, O(halo_free), NULL},
@@ -294,6 +297,7 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
     cfg.raw_mask = o.raw_mask;
     cfg.no_halo_free = o.halo_free == 1;
     cfg.no_mirror_average = o.mirror_average == 1;
+    cfg.no_zoom = o.zoom == 1;
     cfg.light_wrap = o.light_wrap ? o.light_wrap : -1;
     cfg.hologram = o.hologram;
     cfg.guide_luma = o.guide == 0;

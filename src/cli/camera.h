@@ -9,7 +9,7 @@ struct camera_opts {
     const char *input, *output, *size, *background, *color, *model, *pw_name, *config;
     int fps, loop, blur, fit, mirror, format, backend, threads, preview, frames, pace, quiet;
     int raw_mask, guide, mask_low, mask_high, feather, grow, temporal;
-    int halo_free, mirror_average, light_wrap, hologram;
+    int halo_free, mirror_average, zoom, light_wrap, hologram;
 };
 
 /* What `backdrop [options]` decided before opening anything. cfg.refine

@@ -23,6 +23,7 @@ enum bd_status bd_segment_image(struct bd_engine *e, const uint8_t *rgb, int rgb
     struct bd_segment_options so = {
         .class_index = o && o->use_class ? o->class_index : -1,
         .mirror_average = !(o && (o->raw || o->no_mirror_average)),
+        .zoom = !(o && (o->raw || o->no_zoom)),
     };
     float *prob = malloc((size_t)ow * (size_t)oh * sizeof *prob);
     uint8_t *low = malloc((size_t)ow * (size_t)oh);

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "model/backend.h"
 #include "model/model.h"
+#include "model/zoom.h"
 
 #define ARENA_ALIGN 64
 #define ARENA_SLACK 64 /* >= XNN_EXTRA_BYTES: kernels may over-read */
@@ -27,6 +28,7 @@ struct bd_engine {
     struct bd_xnn *xnn;
     uint8_t *scaled;      /* model-size RGB24 for bd_engine_segment_rgb */
     float *mirror_prob;   /* the mirrored run's output (mirror_average) */
+    float *zoom_prob;     /* the zoom pass's output (bd_segment_options.zoom) */
 };
 
 const struct bd_model *bd_engine_model(const struct bd_engine *e)
@@ -165,7 +167,8 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
     const struct bd_tensor *in = &e->g->tensors[e->g->input];
     e->scaled = malloc((size_t)in->dims[1] * (size_t)in->dims[2] * 3);
     e->mirror_prob = malloc(sizeof(float) * (size_t)model->desc.out_w * (size_t)model->desc.out_h);
-    if (!e->tensors || !e->scaled || !e->mirror_prob) {
+    e->zoom_prob = malloc(sizeof(float) * (size_t)model->desc.out_w * (size_t)model->desc.out_h);
+    if (!e->tensors || !e->scaled || !e->mirror_prob || !e->zoom_prob) {
         r = bd_fail(BD_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -219,6 +222,7 @@ void bd_engine_destroy(struct bd_engine *e)
     free(e->tensors);
     free(e->scaled);
     free(e->mirror_prob);
+    free(e->zoom_prob);
     free(e);
 }
 
@@ -294,20 +298,68 @@ static void decode(const struct bd_engine *e, int cls, float *prob)
     }
 }
 
-enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, int stride, int width,
-                                     int height, const struct bd_segment_options *opt, float *prob)
+/* The input tensor from a model-size RGB24 image, mirrored or not. A
+ * 256-entry table gives the same values as computing each one, at a third
+ * of the cost of the scalar int-to-float conversion GCC -O2 leaves here. */
+static void fill_input(struct bd_engine *e, const uint8_t *src, int src_stride, int mirror)
 {
-    if (!e || !rgb || !prob || width < 1 || height < 1 || stride < width * 3)
-        return bd_fail(BD_ERR_INVALID_ARG, "bd_engine_segment_rgb: bad image arguments");
     const struct bd_model_desc *D = &e->model->desc;
-    int cls = opt && opt->class_index >= 0 ? opt->class_index : D->default_class;
-    if (cls < 0 || cls >= (D->out_c > 1 ? D->out_c : 1))
-        return bd_fail(BD_ERR_INVALID_ARG, "class %d out of range for model '%s'", cls, e->model->name);
     const struct bd_tensor *in = &e->g->tensors[e->g->input];
-    int mh = in->dims[1], mw = in->dims[2], mc = in->dims[3];
-    if (mc != 3)
-        return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' takes %d channels; only RGB models can segment images",
-                       e->model->name, mc);
+    const int mh = in->dims[1], mw = in->dims[2];
+    float *x = e->tensors[e->g->input];
+    const float scale = D->range == BD_RANGE_M1_1 ? 1.f / 127.5f : 1.f / 255.f;
+    const float bias = D->range == BD_RANGE_M1_1 ? -1.f : 0.f;
+    float lut[256];
+    for (int i = 0; i < 256; i++)
+        lut[i] = (float)i * scale + bias;
+    const int row = mw * 3;
+    for (int yy = 0; yy < mh; yy++) {
+        const uint8_t *s8 = src + (size_t)yy * (size_t)src_stride;
+        float *xr = x + (size_t)yy * (size_t)row;
+        if (!mirror) {
+            for (int i = 0; i < row; i++)
+                xr[i] = lut[s8[i]];
+            continue;
+        }
+        for (int xx = 0; xx < mw; xx++) {
+            const uint8_t *px = s8 + (size_t)(mw - 1 - xx) * 3;
+            xr[3 * xx] = lut[px[0]];
+            xr[3 * xx + 1] = lut[px[1]];
+            xr[3 * xx + 2] = lut[px[2]];
+        }
+    }
+}
+
+/* The mirror image, run again, averaged into prob: the model's errors are
+ * not symmetric (its stride-2 padding is not, and neither is what it
+ * learned), so the mean of the two maps has fewer of them (bench/quality:
+ * IoU +0.01 and boundary F +0.03 at 720p). The output is mirrored back. */
+static enum bd_status mirror_pass(struct bd_engine *e, const uint8_t *src, int src_stride, int cls,
+                                  float *prob)
+{
+    fill_input(e, src, src_stride, 1);
+    int r = bd_engine_run(e);
+    if (r != BD_OK)
+        return r;
+    decode(e, cls, e->mirror_prob);
+    const int ow = e->model->desc.out_w, oh = e->model->desc.out_h;
+    for (int yy = 0; yy < oh; yy++) {
+        float *pr = prob + (size_t)yy * (size_t)ow;
+        const float *mr = e->mirror_prob + (size_t)yy * (size_t)ow;
+        for (int xx = 0; xx < ow; xx++)
+            pr[xx] = 0.5f * (pr[xx] + mr[ow - 1 - xx]);
+    }
+    return BD_OK;
+}
+
+/* One look at an image (any size): scaled to the model's input, run, and
+ * decoded into prob; with mirror (and no skip), the mirror average. */
+static enum bd_status look(struct bd_engine *e, const uint8_t *rgb, int stride, int width,
+                           int height, int cls, int mirror, const struct bd_segment_options *opt,
+                           float *prob)
+{
+    const struct bd_tensor *in = &e->g->tensors[e->g->input];
+    const int mh = in->dims[1], mw = in->dims[2];
     /* An image already at the model's size (the camera pipeline prepares
      * it so) is read in place; anything else is scaled first. Box
      * filtering when shrinking avoids aliasing (the model sees a smoothed
@@ -320,52 +372,52 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
         src = e->scaled;
         src_stride = mw * 3;
     }
-    float *x = e->tensors[e->g->input];
-    const float scale = D->range == BD_RANGE_M1_1 ? 1.f / 127.5f : 1.f / 255.f;
-    const float bias = D->range == BD_RANGE_M1_1 ? -1.f : 0.f;
-    /* A 256-entry table: the same values as computing each one, at a
-     * third of the cost of the scalar int-to-float conversion GCC -O2
-     * leaves in this loop. */
-    float lut[256];
-    for (int i = 0; i < 256; i++)
-        lut[i] = (float)i * scale + bias;
-    const int row = mw * 3;
-    for (int yy = 0; yy < mh; yy++) {
-        const uint8_t *s8 = src + (size_t)yy * (size_t)src_stride;
-        float *xr = x + (size_t)yy * (size_t)row;
-        for (int i = 0; i < row; i++)
-            xr[i] = lut[s8[i]];
-    }
+    fill_input(e, src, src_stride, 0);
     int r = bd_engine_run(e);
     if (r != BD_OK)
         return r;
     decode(e, cls, prob);
-    if (!opt || !opt->mirror_average || (opt->skip_mirror && opt->skip_mirror(opt->opaque)))
+    if (!mirror || (opt && opt->skip_mirror && opt->skip_mirror(opt->opaque)))
         return BD_OK;
-    /* The mirror image, run again: the model's errors are not symmetric
-     * (its stride-2 padding is not, and neither is what it learned), so the
-     * mean of the two maps has fewer of them (bench/quality: IoU +0.01 and
-     * boundary F +0.03 at 720p). The output is mirrored back. */
-    for (int yy = 0; yy < mh; yy++) {
-        const uint8_t *s8 = src + (size_t)yy * (size_t)src_stride;
-        float *xr = x + (size_t)yy * (size_t)row;
-        for (int xx = 0; xx < mw; xx++) {
-            const uint8_t *px = s8 + (size_t)(mw - 1 - xx) * 3;
-            xr[3 * xx] = lut[px[0]];
-            xr[3 * xx + 1] = lut[px[1]];
-            xr[3 * xx + 2] = lut[px[2]];
-        }
-    }
-    r = bd_engine_run(e);
+    return mirror_pass(e, src, src_stride, cls, prob);
+}
+
+enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, int stride, int width,
+                                     int height, const struct bd_segment_options *opt, float *prob)
+{
+    if (!e || !rgb || !prob || width < 1 || height < 1 || stride < width * 3)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_engine_segment_rgb: bad image arguments");
+    const struct bd_model_desc *D = &e->model->desc;
+    int cls = opt && opt->class_index >= 0 ? opt->class_index : D->default_class;
+    if (cls < 0 || cls >= (D->out_c > 1 ? D->out_c : 1))
+        return bd_fail(BD_ERR_INVALID_ARG, "class %d out of range for model '%s'", cls, e->model->name);
+    const struct bd_tensor *in = &e->g->tensors[e->g->input];
+    if (in->dims[3] != 3)
+        return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' takes %d channels; only RGB models can segment images",
+                       e->model->name, in->dims[3]);
+    const int mirror = opt && opt->mirror_average;
+    if (!opt || !opt->zoom)
+        return look(e, rgb, stride, width, height, cls, mirror, opt, prob);
+    /* The zoom: a first look at the whole image, then the mirror average
+     * goes to the second look, at the person's box, whose map replaces the
+     * first one's there (model/zoom.h). With no box worth it, the mirror
+     * run is of the whole image, as without the zoom. */
+    int r = look(e, rgb, stride, width, height, cls, 0, opt, prob);
     if (r != BD_OK)
         return r;
-    decode(e, cls, e->mirror_prob);
-    const int ow = D->out_w, oh = D->out_h;
-    for (int yy = 0; yy < oh; yy++) {
-        float *pr = prob + (size_t)yy * (size_t)ow;
-        const float *mr = e->mirror_prob + (size_t)yy * (size_t)ow;
-        for (int xx = 0; xx < ow; xx++)
-            pr[xx] = 0.5f * (pr[xx] + mr[ow - 1 - xx]);
+    struct bd_rect box;
+    if (!bd_zoom_find(prob, D->out_w, D->out_h, width, height, in->dims[2], in->dims[1], &box)) {
+        if (!mirror || (opt->skip_mirror && opt->skip_mirror(opt->opaque)))
+            return BD_OK;
+        /* the first look's model-size picture is still where look left it */
+        const int scaled = width != in->dims[2] || height != in->dims[1];
+        return mirror_pass(e, scaled ? e->scaled : rgb, scaled ? in->dims[2] * 3 : stride, cls,
+                           prob);
     }
+    r = look(e, rgb + (size_t)box.y * (size_t)stride + (size_t)box.x * 3, stride, box.w, box.h, cls,
+             mirror, opt, e->zoom_prob);
+    if (r != BD_OK)
+        return r;
+    bd_zoom_fuse(prob, D->out_w, D->out_h, width, height, &box, e->zoom_prob, D->out_w, D->out_h);
     return BD_OK;
 }

@@ -73,6 +73,9 @@ static int alloc_buffers(struct bd_pipeline *p)
         r = bd_i420_alloc(p->width, p->height, &p->out_mem, &p->out);
     if (r == BD_OK)
         r = bd_i420_alloc(p->model_w, p->model_h, &p->small_mem, &p->small);
+    p->zoom = !p->cfg.raw_mask && !p->cfg.no_zoom;
+    if (r == BD_OK && p->zoom)
+        r = bd_i420_alloc(p->model_w, p->model_h, &p->zsmall_mem, &p->zsmall);
     if (r == BD_OK) {
         p->lost_scratch_size = bd_camera_lost_scratch(p->width, p->height);
         p->lost_scratch = malloc(p->lost_scratch_size);
@@ -87,8 +90,8 @@ static int alloc_buffers(struct bd_pipeline *p)
     size_t rgb = (size_t)p->model_w * p->model_h * 3;
     size_t prob = (size_t)p->out_w * p->out_h;
     p->mask_stride = (p->width + 63) & ~63;
-    p->rgb_mem = malloc(2 * rgb);
-    p->prob_mem = calloc(3 * prob, sizeof(float));
+    p->rgb_mem = malloc(4 * rgb);
+    p->prob_mem = calloc(4 * prob, sizeof(float));
     p->mask_small = malloc(prob);
     p->mask_half_stride = (p->crop.w / 2 + 63) & ~63;
     p->mask_half = malloc((size_t)p->mask_half_stride * (size_t)(p->crop.h / 2));
@@ -100,6 +103,9 @@ static int alloc_buffers(struct bd_pipeline *p)
     p->prob_work = p->prob_mem;
     p->prob_latest = p->prob_mem + prob;
     p->prob_main = p->prob_mem + 2 * prob;
+    p->zrgb_pending = p->rgb_mem + 2 * rgb;
+    p->zrgb_work = p->rgb_mem + 3 * rgb;
+    p->zprob = p->prob_mem + 3 * prob;
     /* Until the first mask arrives the whole frame is background: better
      * to hide the person for a moment than to show the room. */
     memset(p->mask, 0, (size_t)p->mask_stride * p->height);
@@ -282,6 +288,7 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
     free(p->out_mem);
     free(p->lost_scratch);
     free(p->small_mem);
+    free(p->zsmall_mem);
     free(p->rgb_mem);
     free(p->prob_mem);
     free(p->mask_small);

@@ -32,6 +32,7 @@
 #include <libyuv/scale.h>
 
 #include "common/error.h"
+#include "model/zoom.h"
 
 /* ---- time -------------------------------------------------------------- */
 
@@ -84,6 +85,45 @@ static int stopping(void *opaque)
     return q;
 }
 
+/*
+ * The inference thread's part of the zoom pass (model/zoom.h): with a box
+ * (zb, the one the frame thread cropped this frame at), a first look at the
+ * whole frame and a second, mirror-averaged when asked, at the box, fused;
+ * without one, the whole frame as without the zoom. Either way the first
+ * look gives the box for the frames that follow, kept steady
+ * (bd_zoom_settle) so that the zoomed map does not shimmer.
+ */
+static int zoom_segment(struct bd_pipeline *p, const struct bd_segment_options *so,
+                        const struct bd_rect *zb)
+{
+    const int cw = p->crop.w, ch = p->crop.h;
+    struct bd_segment_options first = *so;
+    if (zb->w > 0)
+        first.mirror_average = 0;
+    int r = bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3, p->model_w, p->model_h,
+                                  &first, p->prob_work);
+    if (r != BD_OK)
+        return r;
+    struct bd_rect box = {0, 0, 0, 0};
+    const int found =
+        bd_zoom_find(p->prob_work, p->out_w, p->out_h, cw, ch, p->model_w, p->model_h, &box);
+    if (zb->w > 0) {
+        r = bd_engine_segment_rgb(p->engine, p->zrgb_work, p->model_w * 3, p->model_w,
+                                  p->model_h, so, p->zprob);
+        if (r != BD_OK)
+            return r;
+        bd_zoom_fuse(p->prob_work, p->out_w, p->out_h, cw, ch, zb, p->zprob, p->out_w,
+                     p->out_h);
+    }
+    pthread_mutex_lock(&p->lock);
+    if (!found)
+        p->zbox_next = (struct bd_rect){0, 0, 0, 0};
+    else
+        p->zbox_next = bd_zoom_settle(&p->zbox_next, &box, cw, ch);
+    pthread_mutex_unlock(&p->lock);
+    return BD_OK;
+}
+
 static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
@@ -102,13 +142,18 @@ static void *inference_main(void *arg)
         uint8_t *t = p->rgb_work;
         p->rgb_work = p->rgb_pending;
         p->rgb_pending = t;
+        t = p->zrgb_work;
+        p->zrgb_work = p->zrgb_pending;
+        p->zrgb_pending = t;
+        const struct bd_rect zb = p->zbox_pending;
         uint64_t seq = p->in_seq;
         p->in_ready = 0;
         pthread_mutex_unlock(&p->lock);
 
         int64_t c0 = thread_cpu_ns();
-        int r = bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3, p->model_w,
-                                      p->model_h, &so, p->prob_work);
+        int r = p->zoom ? zoom_segment(p, &so, &zb)
+                        : bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3,
+                                                p->model_w, p->model_h, &so, p->prob_work);
         int64_t c1 = thread_cpu_ns();
 
         pthread_mutex_lock(&p->lock);
@@ -150,6 +195,21 @@ static void *inference_main(void *arg)
 static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view *f, uint64_t seq)
 {
     const struct bd_rect *c = &p->crop;
+    struct bd_rect zb = {0, 0, 0, 0};
+    if (p->zoom) {
+        pthread_mutex_lock(&p->lock);
+        zb = p->zbox_next;
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (zb.w > 0) {
+        /* the zoom pass's crop (the box is in the crop's pixels, even) */
+        const int x = c->x + zb.x, y = c->y + zb.y;
+        I420Scale(f->y + (size_t)y * f->stride_y + x, f->stride_y,
+                  f->u + (size_t)(y / 2) * f->stride_u + x / 2, f->stride_u,
+                  f->v + (size_t)(y / 2) * f->stride_v + x / 2, f->stride_v, zb.w, zb.h,
+                  p->zsmall.y, p->zsmall.stride_y, p->zsmall.u, p->zsmall.stride_u, p->zsmall.v,
+                  p->zsmall.stride_v, p->model_w, p->model_h, kFilterBilinear);
+    }
     I420Scale(f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
               f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2, f->stride_u,
               f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2, f->stride_v, c->w, c->h,
@@ -159,6 +219,10 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
     /* libyuv's "RAW" is R, G, B in memory, which the engine takes. */
     I420ToRAW(p->small.y, p->small.stride_y, p->small.u, p->small.stride_u, p->small.v,
               p->small.stride_v, p->rgb_pending, p->model_w * 3, p->model_w, p->model_h);
+    if (zb.w > 0)
+        I420ToRAW(p->zsmall.y, p->zsmall.stride_y, p->zsmall.u, p->zsmall.stride_u, p->zsmall.v,
+                  p->zsmall.stride_v, p->zrgb_pending, p->model_w * 3, p->model_w, p->model_h);
+    p->zbox_pending = zb;
     p->in_seq = seq;
     p->in_ready = 1;
     pthread_cond_signal(&p->in_cond);

@@ -30,10 +30,6 @@
 #define BD_PIPELINE_EOF 1   /* the file ended (no loop) */
 #define BD_PIPELINE_STALL 2 /* no frame within a frame interval */
 
-struct bd_rect {
-    int x, y, w, h;
-};
-
 enum bd_source_kind { SRC_V4L2, SRC_FILE, SRC_Y4M };
 enum bd_sink_kind { SINK_LOOPBACK, SINK_PIPEWIRE, SINK_Y4M, SINK_VIDEO, SINK_NULL };
 
@@ -117,6 +113,18 @@ struct bd_pipeline {
     uint8_t *rgb_pending, *rgb_work;/*  frame thread → inference thread */
     float *prob_mem;
     float *prob_work, *prob_latest, *prob_main; /* inference → frame thread */
+    /* The zoom pass (model/zoom.h): the inference thread finds the
+     * person's box in a frame's first look (zbox_next, under lock); the
+     * frame thread crops the next frame there (zsmall, zrgb_pending, with
+     * the box it used in zbox_pending); the inference thread's second look
+     * at it (zprob) replaces the first one's map inside the box. Boxes are
+     * in the crop's pixels. */
+    int zoom;                       /* on: refined masks without no_zoom */
+    uint8_t *zsmall_mem;
+    struct bd_i420 zsmall;
+    uint8_t *zrgb_pending, *zrgb_work;
+    struct bd_rect zbox_next, zbox_pending, zbox_work;
+    float *zprob;
     uint8_t *mask_small;            /* prob as 8-bit, model output size */
     uint8_t *mask_half;             /* upsampled to half the crop's size */
     int mask_half_stride;
