@@ -478,12 +478,14 @@ struct bd_pipeline_stats {
                                    corrupt frames, frames the output refused */
     uint64_t inferences;        /* masks made by the model (two runs each with
                                    the mirror average) */
+    uint64_t zoomed;            /* of them, masks with the zoom pass's second
+                                   look (bd_pipeline_config.no_zoom) */
     double in_fps, out_fps;     /* over the last status interval (about 1 s) */
     double cpu_percent;         /* process CPU over the last interval (100 = a core) */
     /* Mean CPU milliseconds per frame of each stage (thread CPU time):
      * convert = source → I420 and the model's input; infer = one mask from
-     * the model (both runs with the mirror average; per inference, not per
-     * frame); mask = decode + upsample; composite;
+     * the model (every run: the mirror average's, the zoom pass's; per
+     * inference, not per frame); mask = decode + upsample; composite;
      * output = format conversion + write. */
     double convert_ms, infer_ms, mask_ms, composite_ms, output_ms;
     /* Capture-to-output latency in ms over the last 1024 frames: the

@@ -156,6 +156,8 @@ static void test_color(void)
           (unsigned long long)st.inferences);
     CHECK(strcmp(st.model_name, "landscape") == 0, "16:9 frames get the landscape model, got %s",
           st.model_name);
+    CHECK(st.zoomed == 0, "the 16:9 landscape model got the zoom pass %llu times",
+          (unsigned long long)st.zoomed);
     CHECK(st.width == W && st.height == H, "size %dx%d", st.width, st.height);
     struct y4m_frames f;
     CHECK(read_y4m(out, &f) == 0 && f.n == 40, "read back %d frames", f.n);
@@ -206,6 +208,78 @@ static void test_color(void)
     CHECK(same, "two offline runs differ");
     unlink(out);
     unlink(out2);
+}
+
+static int same_file(const char *x, const char *y)
+{
+    FILE *a = fopen(x, "rb"), *b = fopen(y, "rb");
+    int same = a && b;
+    while (same) {
+        char p[65536], q[65536];
+        size_t na = fread(p, 1, sizeof p, a), nb = fread(q, 1, sizeof q, b);
+        if (na != nb || memcmp(p, q, na) != 0)
+            same = 0;
+        if (na == 0)
+            break;
+    }
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+    return same;
+}
+
+/*
+ * The zoom pass in the camera (pipeline.c, zoom_segment), with the general
+ * model (square input: the 540x540 middle of the frame): after the first
+ * frame every mask has the second look at the doctor's box (she fills less
+ * of it); offline runs stay identical (the box comes from the frames
+ * alone); the background is the colour and the coat is shown; --zoom off
+ * gives no second look and other pixels.
+ */
+static void test_zoom(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = 0x00ff00;
+    cfg.max_frames = 30;
+    cfg.model = "general";
+    struct bd_pipeline_stats st;
+    const char *on = tmp_path("zoom_on.y4m"), *on2 = tmp_path("zoom_on2.y4m"),
+               *off = tmp_path("zoom_off.y4m");
+    int r = run_file(on, &cfg, &st);
+    CHECK(r == BD_OK, "zoom run: %s", bd_last_error());
+    CHECK(st.inferences == 30 && st.zoomed == 29, "inferences %llu, zoomed %llu: want 30 and 29",
+          (unsigned long long)st.inferences, (unsigned long long)st.zoomed);
+    r = run_file(on2, &cfg, NULL);
+    CHECK(r == BD_OK && same_file(on, on2), "two offline runs with the zoom differ");
+    struct y4m_frames f;
+    CHECK(read_y4m(on, &f) == 0 && f.n == 30, "read back %d frames", f.n);
+    uint8_t gy, gu, gv;
+    green_yuv(&gy, &gu, &gv);
+    int bad = 0;
+    for (int i = 0; i < f.n; i++) {
+        /* inside the model's square: its top corners, and the coat */
+        double yl = region_mean(f.y[i], f.w, (W - H) / 2 + 8, 8, 32, 32);
+        double yr = region_mean(f.y[i], f.w, (W + H) / 2 - 40, 8, 32, 32);
+        double coat = region_mean(f.y[i], f.w, COAT_X, COAT_Y, COAT_W, COAT_H);
+        if (fabs(yl - gy) > 2 || fabs(yr - gy) > 2 || coat < 150) {
+            if (bad++ < 3)
+                printf("  zoom frame %d: corners Y %.1f/%.1f (want %d), coat %.1f\n", i, yl, yr, gy,
+                       coat);
+        }
+    }
+    CHECK(bad == 0, "%d frames with the zoom where the corners are not green or the coat is hidden",
+          bad);
+    free_frames(&f);
+    cfg.no_zoom = 1;
+    r = run_file(off, &cfg, &st);
+    CHECK(r == BD_OK && st.zoomed == 0, "--zoom off: %s, zoomed %llu", bd_last_error(),
+          (unsigned long long)st.zoomed);
+    CHECK(!same_file(on, off), "the zoom pass changed no pixel");
+    unlink(on);
+    unlink(on2);
+    unlink(off);
 }
 
 /* Blur / image / video backgrounds and mirror, against the input. */
@@ -546,6 +620,7 @@ int main(void)
         return 1;
     }
     test_color();
+    test_zoom();
     test_effects();
     test_live();
     test_slow_inference();

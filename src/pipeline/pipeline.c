@@ -180,6 +180,7 @@ static void *inference_main(void *arg)
         p->mask_new = 1;
         p->acc.infer_ns += c1 - c0;
         p->acc.inferences++;
+        p->acc.zoomed += p->zoom && zb.w > 0;
         pthread_cond_broadcast(&p->mask_cond);
     }
     pthread_mutex_unlock(&p->lock);
@@ -396,7 +397,7 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     snprintf(s->output_name, sizeof s->output_name, "%.127s", p->sink.name);
     snprintf(s->model_name, sizeof s->model_name, "%s", p->model_name);
     pthread_mutex_lock(&p->lock);
-    uint64_t inferences = p->acc.inferences;
+    uint64_t inferences = p->acc.inferences, zoomed = p->acc.zoomed;
     int64_t infer_ns = p->acc.infer_ns;
     pthread_mutex_unlock(&p->lock);
     pthread_mutex_lock(&p->stats_lock);
@@ -406,6 +407,7 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     s->repeated = a.repeated;
     s->dropped = a.dropped;
     s->inferences = inferences;
+    s->zoomed = zoomed;
     s->in_fps = p->rate_in;
     s->out_fps = p->rate_out;
     s->cpu_percent = p->rate_cpu;

@@ -66,13 +66,13 @@ struct bd_sink {
     int have_frame;             /* out holds a frame (for repeats) */
 };
 
-/* Cumulative counters. infer_ns and inferences are guarded by lock, the
+/* Cumulative counters. infer_ns, inferences and zoomed are guarded by lock, the
  * rest by stats_lock. */
 /* No frame for this long and the input counts as lost (bd_pipeline_stats). */
 #define BD_LOST_AFTER_NS 1000000000LL
 
 struct bd_accum {
-    uint64_t frames_in, frames_out, repeated, dropped, frames_processed, inferences;
+    uint64_t frames_in, frames_out, repeated, dropped, frames_processed, inferences, zoomed;
     int64_t convert_ns, infer_ns, mask_ns, composite_ns, output_ns;
 };
 
