@@ -401,13 +401,33 @@ static struct mctx *g_partner;
 /* P_GIVEN: a map made by the caller of run() (model output size). */
 static const float *g_given;
 
+static void open_model(const char *name, struct mctx *m);
+
+/* The zoom pass's second-look model, as the camera picks it
+ * (pipeline/create.c): the model itself, or the general one for a model
+ * wider than 4:3 (opened once). */
+static struct mctx *zoom_model(struct mctx *m)
+{
+    static struct mctx gen;
+    static int opened;
+    if (3 * m->info.in_width <= 4 * m->info.in_height)
+        return m;
+    if (!opened) {
+        open_model("general", &gen);
+        opened = 1;
+    }
+    return &gen;
+}
+
 /* Model output probability, cached per frame serial and geometry. */
 static const float *model_prob(struct mctx *m, const struct frame *f, enum geometry g, int mirror,
                                const uint8_t *rgb, int stride, int w, int h)
 {
     if (m->key[mirror][g] != f->serial) {
-        struct bd_segment_options so = {
-            .class_index = -1, .mirror_average = mirror & 1, .zoom = mirror >> 1};
+        struct bd_segment_options so = {.class_index = -1,
+                                        .mirror_average = mirror & 1,
+                                        .zoom = mirror >> 1,
+                                        .zoom_engine = mirror >> 1 ? zoom_model(m)->engine : NULL};
         if (bd_engine_segment_rgb(m->engine, rgb, stride, w, h, &so, m->prob[mirror][g]) != BD_OK)
             die("%s: %s", m->name, bd_last_error());
         m->key[mirror][g] = f->serial;
@@ -676,7 +696,9 @@ static void method_crop(struct mctx *m, struct frame *f, uint8_t *out, struct bd
 /* What `backdrop mask` and `cutout` do by default: a first look at the
  * frame, a second look at the person's box (the zoom pass) on the crop and
  * its mirror image, averaged (mirror_average), then the refiner (default
- * options). The camera's version is method_refined_stream. */
+ * options). For a model wider than 4:3 the second look is the general
+ * model's, as in the camera (zoom_model). The camera's version, with the
+ * box from the frame before, is method_refined_stream. */
 static void method_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
     run(m, f, G_SQUASH, P_MODEL, 3, U_REFINE, tr, out);
@@ -700,18 +722,21 @@ static void method_refined_stream(struct mctx *m, struct frame *f, uint8_t *out,
 {
     const int ow = m->info.out_width, oh = m->info.out_height;
     float *prob = xmalloc(sizeof(float) * (size_t)ow * oh);
-    float *zp = xmalloc(sizeof(float) * (size_t)ow * oh);
+    struct mctx *z = zoom_model(m);
+    const int zw = z->info.out_width, zh = z->info.out_height;
+    float *zp = xmalloc(sizeof(float) * (size_t)zw * zh);
     struct bd_segment_options so = {.class_index = -1, .mirror_average = zbox->w == 0};
     if (bd_engine_segment_rgb(m->engine, f->rgb, 3 * f->w, f->w, f->h, &so, prob) != BD_OK)
         die("%s: %s", m->name, bd_last_error());
     struct bd_rect box;
-    const int found = bd_zoom_find(prob, ow, oh, f->w, f->h, m->info.in_width, m->info.in_height, &box);
+    const int found =
+        bd_zoom_find(prob, ow, oh, f->w, f->h, z->info.in_width, z->info.in_height, &box);
     if (zbox->w > 0) {
         so.mirror_average = 1;
-        if (bd_engine_segment_rgb(m->engine, f->rgb + (size_t)zbox->y * 3 * f->w + (size_t)zbox->x * 3,
+        if (bd_engine_segment_rgb(z->engine, f->rgb + (size_t)zbox->y * 3 * f->w + (size_t)zbox->x * 3,
                                   3 * f->w, zbox->w, zbox->h, &so, zp) != BD_OK)
-            die("%s: %s", m->name, bd_last_error());
-        bd_zoom_fuse(prob, ow, oh, f->w, f->h, zbox, zp, ow, oh);
+            die("%s: %s", z->name, bd_last_error());
+        bd_zoom_fuse(prob, ow, oh, f->w, f->h, zbox, zp, zw, zh);
     }
     *zbox = found ? bd_zoom_settle(zbox, &box, f->w, f->h) : (struct bd_rect){0, 0, 0, 0};
     g_given = prob;

@@ -405,8 +405,11 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
     int r = look(e, rgb, stride, width, height, cls, 0, opt, prob);
     if (r != BD_OK)
         return r;
+    struct bd_engine *ze = opt->zoom_engine ? opt->zoom_engine : e;
+    const struct bd_tensor *zin = &ze->g->tensors[ze->g->input];
     struct bd_rect box;
-    if (!bd_zoom_find(prob, D->out_w, D->out_h, width, height, in->dims[2], in->dims[1], &box)) {
+    if (zin->dims[3] != 3 ||
+        !bd_zoom_find(prob, D->out_w, D->out_h, width, height, zin->dims[2], zin->dims[1], &box)) {
         if (!mirror || (opt->skip_mirror && opt->skip_mirror(opt->opaque)))
             return BD_OK;
         /* the first look's model-size picture is still where look left it */
@@ -414,10 +417,12 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
         return mirror_pass(e, scaled ? e->scaled : rgb, scaled ? in->dims[2] * 3 : stride, cls,
                            prob);
     }
-    r = look(e, rgb + (size_t)box.y * (size_t)stride + (size_t)box.x * 3, stride, box.w, box.h, cls,
-             mirror, opt, e->zoom_prob);
+    const struct bd_model_desc *ZD = &ze->model->desc;
+    r = look(ze, rgb + (size_t)box.y * (size_t)stride + (size_t)box.x * 3, stride, box.w, box.h,
+             ze == e ? cls : ZD->default_class, mirror, opt, ze->zoom_prob);
     if (r != BD_OK)
         return r;
-    bd_zoom_fuse(prob, D->out_w, D->out_h, width, height, &box, e->zoom_prob, D->out_w, D->out_h);
+    bd_zoom_fuse(prob, D->out_w, D->out_h, width, height, &box, ze->zoom_prob, ZD->out_w,
+                 ZD->out_h);
     return BD_OK;
 }

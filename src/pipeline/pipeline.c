@@ -106,14 +106,14 @@ static int zoom_segment(struct bd_pipeline *p, const struct bd_segment_options *
         return r;
     struct bd_rect box = {0, 0, 0, 0};
     const int found =
-        bd_zoom_find(p->prob_work, p->out_w, p->out_h, cw, ch, p->model_w, p->model_h, &box);
+        bd_zoom_find(p->prob_work, p->out_w, p->out_h, cw, ch, p->zmodel_w, p->zmodel_h, &box);
     if (zb->w > 0) {
-        r = bd_engine_segment_rgb(p->engine, p->zrgb_work, p->model_w * 3, p->model_w,
-                                  p->model_h, so, p->zprob);
+        r = bd_engine_segment_rgb(p->zeng, p->zrgb_work, p->zmodel_w * 3, p->zmodel_w,
+                                  p->zmodel_h, so, p->zprob);
         if (r != BD_OK)
             return r;
-        bd_zoom_fuse(p->prob_work, p->out_w, p->out_h, cw, ch, zb, p->zprob, p->out_w,
-                     p->out_h);
+        bd_zoom_fuse(p->prob_work, p->out_w, p->out_h, cw, ch, zb, p->zprob, p->zout_w,
+                     p->zout_h);
     }
     pthread_mutex_lock(&p->lock);
     if (!found)
@@ -209,7 +209,7 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
                   f->u + (size_t)(y / 2) * f->stride_u + x / 2, f->stride_u,
                   f->v + (size_t)(y / 2) * f->stride_v + x / 2, f->stride_v, zb.w, zb.h,
                   p->zsmall.y, p->zsmall.stride_y, p->zsmall.u, p->zsmall.stride_u, p->zsmall.v,
-                  p->zsmall.stride_v, p->model_w, p->model_h, kFilterBilinear);
+                  p->zsmall.stride_v, p->zmodel_w, p->zmodel_h, kFilterBilinear);
     }
     I420Scale(f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
               f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2, f->stride_u,
@@ -222,7 +222,8 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
               p->small.stride_v, p->rgb_pending, p->model_w * 3, p->model_w, p->model_h);
     if (zb.w > 0)
         I420ToRAW(p->zsmall.y, p->zsmall.stride_y, p->zsmall.u, p->zsmall.stride_u, p->zsmall.v,
-                  p->zsmall.stride_v, p->zrgb_pending, p->model_w * 3, p->model_w, p->model_h);
+                  p->zsmall.stride_v, p->zrgb_pending, p->zmodel_w * 3, p->zmodel_w,
+                  p->zmodel_h);
     p->zbox_pending = zb;
     p->in_seq = seq;
     p->in_ready = 1;

@@ -120,6 +120,11 @@ struct bd_pipeline {
      * at it (zprob) replaces the first one's map inside the box. Boxes are
      * in the crop's pixels. */
     int zoom;                       /* on: refined masks without no_zoom */
+    struct bd_model *zmodel;        /* the second look's model when the main
+                                       one is wider than 4:3 (general); */
+    struct bd_engine *zengine;      /*   NULL: the main one's */
+    struct bd_engine *zeng;         /* the engine of the second look */
+    int zmodel_w, zmodel_h, zout_w, zout_h;
     uint8_t *zsmall_mem;
     struct bd_i420 zsmall;
     uint8_t *zrgb_pending, *zrgb_work;
