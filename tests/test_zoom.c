@@ -5,6 +5,8 @@
  *    sampling (exact on constant and linear maps, cells outside untouched);
  *  - the engine's zoom is exactly first look + second look at the box +
  *    fuse, and the mirror average of the whole image when there is no box;
+ *    a 16:9 model gets no second look of its own, and with zoom_engine the
+ *    general model's;
  *  - on real data (the dev portraits, each placed small in a 1280x720
  *    frame, as a webcam sees a person further away): the zoomed mask is
  *    closer to the matte than the mask without the zoom.
@@ -317,11 +319,74 @@ static void test_real(void)
     bd_model_destroy(model);
 }
 
+/*
+ * A wide model (landscape, 256x144) gets no second look of its own, and
+ * with zoom_engine the general model's: exactly its first look, then the
+ * general model on the box (shaped for a square input) and its mirror
+ * image, fused into landscape's grid.
+ */
+static void test_zoom_engine(void)
+{
+    struct bd_model *lm = NULL, *gm = NULL;
+    struct bd_engine *le = NULL, *ge = NULL;
+    if (bd_model_open("landscape", &lm) != BD_OK || bd_engine_create(lm, NULL, &le) != BD_OK ||
+        bd_model_open("general", &gm) != BD_OK || bd_engine_create(gm, NULL, &ge) != BD_OK) {
+        CHECK(0, "models: %s", bd_last_error());
+        goto out;
+    }
+    struct bd_model_info li, gi;
+    bd_model_get_info(lm, &li);
+    bd_model_get_info(gm, &gi);
+    struct frame f;
+    if (place("p_22fc0130", 400, &f) != 0) {
+        CHECK(0, "cannot read the portrait (../shared/data/portraits-dev)");
+        goto out;
+    }
+    const size_t n = (size_t)li.out_width * li.out_height;
+    float *got = xmalloc(sizeof(float) * n), *want = xmalloc(sizeof(float) * n);
+    float *zp = xmalloc(sizeof(float) * (size_t)gi.out_width * gi.out_height);
+    struct bd_segment_options zo = {.class_index = -1, .mirror_average = 1, .zoom = 1};
+    struct bd_segment_options one = {.class_index = -1}, two = {.class_index = -1, .mirror_average = 1};
+    /* alone: no box for a 16:9 input, so the mirror average of the frame */
+    enum bd_status r = bd_engine_segment_rgb(le, f.rgb, 3 * f.w, f.w, f.h, &zo, got);
+    if (r == BD_OK)
+        r = bd_engine_segment_rgb(le, f.rgb, 3 * f.w, f.w, f.h, &two, want);
+    CHECK(r == BD_OK && memcmp(got, want, sizeof(float) * n) == 0,
+          "landscape alone with zoom is not the mirror average of the frame");
+    zo.zoom_engine = ge;
+    r = bd_engine_segment_rgb(le, f.rgb, 3 * f.w, f.w, f.h, &zo, got);
+    if (r == BD_OK)
+        r = bd_engine_segment_rgb(le, f.rgb, 3 * f.w, f.w, f.h, &one, want);
+    struct bd_rect box;
+    const int found = r == BD_OK && bd_zoom_find(want, li.out_width, li.out_height, f.w, f.h,
+                                                 gi.in_width, gi.in_height, &box);
+    if (found) {
+        r = bd_engine_segment_rgb(ge, f.rgb + (size_t)box.y * 3 * f.w + (size_t)box.x * 3, 3 * f.w,
+                                  box.w, box.h, &two, zp);
+        bd_zoom_fuse(want, li.out_width, li.out_height, f.w, f.h, &box, zp, gi.out_width,
+                     gi.out_height);
+    }
+    CHECK(r == BD_OK && found, "landscape + general: %s, box found %d", bd_last_error(), found);
+    CHECK(memcmp(got, want, sizeof(float) * n) == 0,
+          "landscape + general's second look is not first look + general on the box + fuse");
+    free(got);
+    free(want);
+    free(zp);
+    free(f.rgb);
+    free(f.alpha);
+out:
+    bd_engine_destroy(le);
+    bd_engine_destroy(ge);
+    bd_model_destroy(lm);
+    bd_model_destroy(gm);
+}
+
 int main(void)
 {
     test_find();
     test_settle();
     test_fuse();
     test_real();
+    test_zoom_engine();
     return check_report();
 }
