@@ -142,6 +142,25 @@ static void green_yuv(uint8_t *y, uint8_t *u, uint8_t *v)
 #define COAT_W 80
 #define COAT_H 60
 
+static int same_file(const char *x, const char *y)
+{
+    FILE *a = fopen(x, "rb"), *b = fopen(y, "rb");
+    int same = a && b;
+    while (same) {
+        char p[65536], q[65536];
+        size_t na = fread(p, 1, sizeof p, a), nb = fread(q, 1, sizeof q, b);
+        if (na != nb || memcmp(p, q, na) != 0)
+            same = 0;
+        if (na == 0)
+            break;
+    }
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+    return same;
+}
+
 static void test_color(void)
 {
     struct bd_pipeline_config cfg = {0};
@@ -195,42 +214,9 @@ static void test_color(void)
     const char *out2 = tmp_path("color2.y4m");
     r = run_file(out2, &cfg, NULL);
     CHECK(r == BD_OK, "second run: %s", bd_last_error());
-    FILE *a = fopen(out, "rb"), *b = fopen(out2, "rb");
-    int same = a && b;
-    while (same) {
-        char x[65536], y[65536];
-        size_t na = fread(x, 1, sizeof x, a), nb = fread(y, 1, sizeof y, b);
-        if (na != nb || memcmp(x, y, na) != 0)
-            same = 0;
-        if (na == 0)
-            break;
-    }
-    if (a)
-        fclose(a);
-    if (b)
-        fclose(b);
-    CHECK(same, "two offline runs differ");
+    CHECK(same_file(out, out2), "two offline runs differ");
     unlink(out);
     unlink(out2);
-}
-
-static int same_file(const char *x, const char *y)
-{
-    FILE *a = fopen(x, "rb"), *b = fopen(y, "rb");
-    int same = a && b;
-    while (same) {
-        char p[65536], q[65536];
-        size_t na = fread(p, 1, sizeof p, a), nb = fread(q, 1, sizeof q, b);
-        if (na != nb || memcmp(p, q, na) != 0)
-            same = 0;
-        if (na == 0)
-            break;
-    }
-    if (a)
-        fclose(a);
-    if (b)
-        fclose(b);
-    return same;
 }
 
 /*

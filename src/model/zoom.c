@@ -110,29 +110,39 @@ struct bd_rect bd_zoom_settle(const struct bd_rect *prev, const struct bd_rect *
     return widen(cur, tx, ty, fw, fh);
 }
 
+/* For output cell i (cells sz px wide): its centre's two taps t0, t1 and
+ * the weight w of t1 in a map of n cells over [b0, b0 + bn) px (z = n /
+ * bn), half-pixel centres, edges clamped; 0 when the centre is outside. */
+static int tap(int i, double sz, int b0, int bn, int n, double z, int *t0, int *t1, float *w)
+{
+    const double p = (i + 0.5) * sz;
+    if (p < b0 || p >= b0 + bn)
+        return 0;
+    double v = (p - b0) * z - 0.5;
+    v = v < 0 ? 0 : v > n - 1 ? n - 1 : v;
+    *t0 = (int)v;
+    *t1 = *t0 + 1 < n ? *t0 + 1 : *t0;
+    *w = (float)(v - *t0);
+    return 1;
+}
+
 void bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_rect *box,
                   const float *zp, int zw, int zh)
 {
     const double sx = (double)fw / pw, sy = (double)fh / ph;
     const double zx = (double)zw / box->w, zy = (double)zh / box->h;
     for (int y = 0; y < ph; y++) {
-        const double py = (y + 0.5) * sy;
-        if (py < box->y || py >= box->y + box->h)
+        int v0, v1;
+        float wv;
+        if (!tap(y, sy, box->y, box->h, zh, zy, &v0, &v1, &wv))
             continue;
-        double v = (py - box->y) * zy - 0.5;
-        v = v < 0 ? 0 : v > zh - 1 ? zh - 1 : v;
-        const int v0 = (int)v, v1 = v0 + 1 < zh ? v0 + 1 : v0;
-        const float wv = (float)(v - v0);
         const float *r0 = zp + (size_t)v0 * (size_t)zw, *r1 = zp + (size_t)v1 * (size_t)zw;
         float *out = prob + (size_t)y * (size_t)pw;
         for (int x = 0; x < pw; x++) {
-            const double px = (x + 0.5) * sx;
-            if (px < box->x || px >= box->x + box->w)
+            int u0, u1;
+            float wu;
+            if (!tap(x, sx, box->x, box->w, zw, zx, &u0, &u1, &wu))
                 continue;
-            double u = (px - box->x) * zx - 0.5;
-            u = u < 0 ? 0 : u > zw - 1 ? zw - 1 : u;
-            const int u0 = (int)u, u1 = u0 + 1 < zw ? u0 + 1 : u0;
-            const float wu = (float)(u - u0);
             const float a = r0[u0] + (r0[u1] - r0[u0]) * wu;
             const float c = r1[u0] + (r1[u1] - r1[u0]) * wu;
             out[x] = a + (c - a) * wv;
