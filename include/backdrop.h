@@ -470,7 +470,9 @@ struct bd_pipeline_config {
                                   raw_mask, the one-pass baseline) */
     int no_zoom;               /* 1: no zoom pass; 0: a second look at the
                                   person's box (bd_segment_options.zoom; the
-                                  box from the frame before, kept steady) */
+                                  box from the frame before, kept steady;
+                                  for a model wider than 4:3 by the general
+                                  model, which create then also opens) */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */
