@@ -781,8 +781,7 @@ static void sweep(void)
 /* ------------------------------------------------------------------------ */
 /* Temporal                                                                  */
 
-/* A still portrait (its own luma noise per frame) and noisy low-res masks:
- * mean |out_t - out_t-1| with temporal smoothing vs without. */
+/* skip_mirror that counts its calls and always skips */
 static int skip_always(void *opaque)
 {
     ++*(int *)opaque;
@@ -878,6 +877,8 @@ static void test_mirror_average(void)
     bd_model_destroy(model);
 }
 
+/* A still portrait (its own luma noise per frame) and noisy low-res masks:
+ * mean |out_t - out_t-1| with temporal smoothing vs without. */
 static void test_flicker(void)
 {
     if (!n_portraits)
