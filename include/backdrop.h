@@ -251,7 +251,7 @@ void bd_mask_upsample_bilinear(const float *src, int src_width, int src_height,
 struct bd_refine_options {
     int edge_aware;   /* 1: guided by the frame (default); 0: plain bilinear */
     int radius;       /* guided-filter window radius in full-res pixels,
-                         0 = automatic (4 cells of the model's output) */
+                         0 = automatic (6 cells of the model's output) */
     float eps;        /* guided-filter regularisation on 0..1 intensities
                          (larger: smoother, follows the frame less; 3e-5) */
     float lo, hi;     /* coverage: smoothstep from lo to hi (0..1, lo < hi;
