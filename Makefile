@@ -39,7 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine quality
+        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -217,6 +217,15 @@ $(BUILD)/bench/bench_refine: bench/bench_refine.c $(BUILD)/libbackdrop.a
 
 bench-refine: $(BUILD)/bench/bench_refine
 	@$(BUILD)/bench/bench_refine
+
+# Refinement + compositing on the clip's real frames and masks, against the
+# pass-through (bench/bench_stages.c; issue 4's 1.5 ms target).
+$(BUILD)/bench/bench_stages: bench/bench_stages.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-stages: $(BUILD)/bench/bench_stages models
+	@bench/run_stages.sh $(BUILD)
 
 # Mask quality (bench/quality/README.md): backdrop's masks against ground
 # truth by construction (portraits composited on background photos from

@@ -13,15 +13,10 @@ for f in "$clip" "$bg"; do
     [ -f "$f" ] || { echo "bench: $f is missing (needs ../shared/data)" >&2; exit 1; }
 done
 mkdir -p "$build/bench"
-make --no-print-directory -s "$build/bench/bench_pipeline"
+make --no-print-directory -s "$build/bench/bench_pipeline" "$build/bench/bench_stages"
 for spec in 640x480:30 1280x720:30 1920x1080:30 1920x1080:60; do
     size=${spec%:*} fps=${spec#*:}
-    y4m=$build/bench/doctor_${size}_${fps}.y4m
-    if [ ! -s "$y4m" ]; then
-        # 150 frames, looped by the benchmark (scale keeps the person centred)
-        ffmpeg -v error -y -i "$clip" -vf "fps=$fps,scale=${size%x*}:${size#*x}:force_original_aspect_ratio=increase,crop=${size%x*}:${size#*x}" \
-            -frames:v 150 -pix_fmt yuv420p -f yuv4mpegpipe "$y4m"
-    fi
+    y4m=$(bench/make_clip.sh "$build" "$size" "$fps")
     label=${size}@${fps}
     n=$frames
     [ "$fps" = 60 ] && n=$((frames * 2))
@@ -39,6 +34,8 @@ awk '
       printf "%-14s live   %.1f fps out of %.2f, dropped %d, cpu %.0f%% of a core, latency p50 %.2f p99 %.2f ms (frame interval %.1f ms)\n",
           v["size"], v["wall_fps"], v["in_fps"], v["dropped"], v["cpu_pct"], v["lat_p50_ms"], v["lat_p99_ms"], 1000 / v["in_fps"] }
 ' "$build/bench/pipeline.txt"
+# Refinement + compositing alone, on the clip's real frames and masks.
+"$build/bench/bench_stages" "$(bench/make_clip.sh "$build" 1280x720 30)"
 echo "targets: 1280x720 blur-raw <= 3.3 ms CPU per frame with inference on every frame;"
 echo "         refinement + compositing (mask + composite of blur) <= 1.5 ms at 1280x720;"
 echo "         1920x1080@60 live at 60 fps; latency p99 <= one frame interval"
