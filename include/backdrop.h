@@ -199,8 +199,8 @@ struct bd_segment_options {
      * than 90% of the image, a second look at their box (widened by 5%),
      * whose map replaces the first look's there; the mirror average, when
      * asked, goes to that second look. Up to one run more than without it.
-     * bench/quality (general, 1280x720): IoU 0.916 -> 0.944, boundary F
-     * 0.691 -> 0.741. 0 = off. A model whose input is wider than 4:3
+     * bench/quality (general, 1280x720): IoU 0.918 -> 0.944, boundary F
+     * 0.711 -> 0.757. 0 = off. A model whose input is wider than 4:3
      * squashes a person's box: it gets no second look unless zoom_engine
      * is set. */
     int zoom;
