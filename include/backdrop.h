@@ -313,6 +313,12 @@ struct bd_mask_options {
                               averaged (bd_segment_options.mirror_average) */
     int no_zoom;        /* 1: no zoom pass; 0: a second look at the person's
                            box (bd_segment_options.zoom) */
+    /* Optional: the engine of the second look (bd_segment_options.
+     * zoom_engine; NULL: the first look's). A model wider than 4:3 takes
+     * no second look of its own: give it the general model's engine, as
+     * the camera does (`backdrop mask` and `cutout` do). Borrowed, not
+     * used by others during the call. */
+    struct bd_engine *zoom_engine;
 };
 
 /*
@@ -487,7 +493,8 @@ struct bd_pipeline_stats {
     uint64_t inferences;        /* masks made by the model (two runs each with
                                    the mirror average) */
     uint64_t zoomed;            /* of them, masks with the zoom pass's second
-                                   look (bd_pipeline_config.no_zoom) */
+                                   look (bd_pipeline_config.no_zoom); a look
+                                   refused as empty is not counted */
     double in_fps, out_fps;     /* over the last status interval (about 1 s) */
     double cpu_percent;         /* process CPU over the last interval (100 = a core) */
     /* Mean CPU milliseconds per frame of each stage (thread CPU time):

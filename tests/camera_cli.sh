@@ -217,5 +217,30 @@ else
     fail "a model with an unsupported op: cannot write it with '$helper --write-unsupported'"
 fi
 
+# Stills take the camera's model-run choices: `mask` and `cutout` with
+# --zoom and --mirror-average, and a wide model's second look by the general
+# model (so `--model landscape` differs from it with `--zoom off`).
+still_mask() { # NAME ARGS...: the mask of $still into $tmp/NAME.png
+    local name=$1; shift
+    "$bin" mask "$still" -o "$tmp/$name.png" "$@" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    check "mask $* exits 0, quiet (rc $rc: $(head -c 200 "$tmp/err"))" eval "[ $rc -eq 0 ] && [ ! -s '$tmp/err' ] && [ -s '$tmp/$name.png' ]"
+}
+still_mask m_default
+still_mask m_nozoom --zoom off
+still_mask m_nomirror --mirror-average off
+still_mask m_land -m landscape
+still_mask m_land_nozoom -m landscape --zoom off
+differ() { ! cmp -s "$tmp/$1.png" "$tmp/$2.png"; }
+check "mask: --zoom off changes the mask" differ m_default m_nozoom
+check "mask: --mirror-average off changes the mask" differ m_default m_nomirror
+check "mask -m landscape: the general model's second look changes the mask" differ m_land m_land_nozoom
+"$bin" cutout "$still" -o "$tmp/c.png" --zoom off --mirror-average off >/dev/null 2>"$tmp/err"
+rc=$?
+check "cutout --zoom off --mirror-average off exits 0 (rc $rc: $(head -c 200 "$tmp/err"))" [ "$rc" -eq 0 ]
+"$bin" mask "$still" -o "$tmp/x.png" --zoom maybe >/dev/null 2>"$tmp/err"
+rc=$?
+check "mask --zoom maybe: exit 2, one line naming --zoom ($(head -c 200 "$tmp/err"))" eval "[ $rc -eq 2 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -qF -- zoom '$tmp/err'"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -121,7 +121,7 @@ static void test_fuse(void)
     for (int i = 0; i < ZW * ZH; i++)
         z[i] = 0.75f;
     const struct bd_rect box = {100, 60, 200, 240}; /* cells 5..14 x 3..14 (20 px) */
-    bd_zoom_fuse(p, PW, PH, FW, FH, &box, z, ZW, ZH);
+    CHECK(bd_zoom_fuse(p, PW, PH, FW, FH, &box, z, ZW, ZH) == 1, "a zoomed map with a person refused");
     int bad = 0;
     for (int y = 0; y < PH; y++)
         for (int x = 0; x < PW; x++) {
@@ -130,6 +130,21 @@ static void test_fuse(void)
             bad += p[y * PW + x] != (in ? 0.75f : 0.25f);
         }
     CHECK(bad == 0, "%d cells not the zoomed map inside, the first one outside", bad);
+    /* a second look that saw nobody (nothing at 0.5 or above) is refused
+     * and the map left as it was */
+    float *keep = xmalloc(sizeof(float) * PW * PH), *none = xmalloc(sizeof(float) * ZW * ZH);
+    memcpy(keep, p, sizeof(float) * PW * PH);
+    for (int i = 0; i < ZW * ZH; i++)
+        none[i] = i == 37 ? 0.49f : 0.01f;
+    CHECK(bd_zoom_fuse(p, PW, PH, FW, FH, &box, none, ZW, ZH) == 0 &&
+              memcmp(keep, p, sizeof(float) * PW * PH) == 0,
+          "an empty second look was fused");
+    none[37] = 0.5f;
+    CHECK(bd_zoom_fuse(p, PW, PH, FW, FH, &box, none, ZW, ZH) == 1 &&
+              memcmp(keep, p, sizeof(float) * PW * PH) != 0,
+          "a second look with one cell at 0.5 was refused");
+    free(keep);
+    free(none);
     /* a zoomed map linear in x: a cell's centre reads its own position */
     for (int y = 0; y < ZH; y++)
         for (int x = 0; x < ZW; x++)
@@ -381,6 +396,68 @@ out:
     bd_model_destroy(gm);
 }
 
+/*
+ * Stills with a wide model: bd_mask_options.zoom_engine hands the second
+ * look to the general model (what `backdrop mask --model landscape` does),
+ * and the refined masks of the real portraits, placed small, come closer to
+ * their ground truth than landscape's alone. One of them (p_51c916fc: a
+ * grey, anonymised face over a scarf) gets a box around the face alone,
+ * where the general model sees nobody: that second look is refused
+ * (bd_zoom_fuse) and the mask is landscape's own; fused, its IoU was 0.
+ */
+static void test_still_zoom_engine(void)
+{
+    static const char *names[] = {"p_07141906", "p_09ba26b4", "p_22fc0130",
+                                  "p_514ca06a", "p_51c916fc", "p_71bcce3a"};
+    struct bd_model *lm = NULL, *gm = NULL;
+    struct bd_engine *le = NULL, *ge = NULL;
+    if (bd_model_open("landscape", &lm) != BD_OK || bd_engine_create(lm, NULL, &le) != BD_OK ||
+        bd_model_open("general", &gm) != BD_OK || bd_engine_create(gm, NULL, &ge) != BD_OK) {
+        CHECK(0, "models: %s", bd_last_error());
+        goto out;
+    }
+    double si0 = 0, si1 = 0;
+    int n = 0, differ = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        struct frame f;
+        if (place(names[i], i % 2 ? 400 : 900, &f) != 0) {
+            CHECK(0, "%s: cannot read the portrait (../shared/data/portraits-dev)", names[i]);
+            continue;
+        }
+        uint8_t *m0 = xmalloc((size_t)f.w * f.h), *m1 = xmalloc((size_t)f.w * f.h);
+        struct bd_mask_options mo = {0};
+        enum bd_status r0 = bd_segment_image(le, f.rgb, 3 * f.w, f.w, f.h, &mo, m0, f.w);
+        mo.zoom_engine = ge;
+        enum bd_status r1 = bd_segment_image(le, f.rgb, 3 * f.w, f.w, f.h, &mo, m1, f.w);
+        CHECK(r0 == BD_OK && r1 == BD_OK, "%s: bd_segment_image: %s", names[i], bd_last_error());
+        double i0, i1, d0, d1;
+        score(&f, m0, &i0, &d0);
+        score(&f, m1, &i1, &d1);
+        printf("landscape still %s: IoU %.3f alone, %.3f with general's second look\n", names[i],
+               i0, i1);
+        si0 += i0;
+        si1 += i1;
+        differ += memcmp(m0, m1, (size_t)f.w * f.h) != 0;
+        n++;
+        free(m0);
+        free(m1);
+        free(f.rgb);
+        free(f.alpha);
+    }
+    if (n) {
+        printf("landscape stills, mean over %d: IoU %.3f alone, %.3f with general's second look\n",
+               n, si0 / n, si1 / n);
+        CHECK(2 * differ > n, "zoom_engine changed only %d of %d masks", differ, n);
+        CHECK(si1 > si0, "landscape + general's second look: mean IoU %.4f not above %.4f alone",
+              si1 / n, si0 / n);
+    }
+out:
+    bd_engine_destroy(le);
+    bd_engine_destroy(ge);
+    bd_model_destroy(lm);
+    bd_model_destroy(gm);
+}
+
 int main(void)
 {
     test_find();
@@ -388,5 +465,6 @@ int main(void)
     test_fuse();
     test_real();
     test_zoom_engine();
+    test_still_zoom_engine();
     return check_report();
 }

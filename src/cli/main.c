@@ -14,6 +14,7 @@
 #include "cli/camera.h"
 #include "cli/options.h"
 
+static const char *const onoff_choices[] = {"on", "off", NULL};
 static const char *const backend_choices[] = {"auto", "xnnpack", "ref", NULL};
 
 struct common_opts {
@@ -52,6 +53,8 @@ struct session {
     struct bd_engine *engine;
     struct bd_model_info info;
     int cls;
+    struct bd_model *zmodel;   /* the second look's, for a wide model (zoom_session) */
+    struct bd_engine *zengine;
 };
 
 static int open_session(const struct common_opts *c, struct session *s)
@@ -76,20 +79,44 @@ static int open_session(const struct common_opts *c, struct session *s)
 
 static void close_session(struct session *s)
 {
+    bd_engine_destroy(s->zengine);
+    bd_model_destroy(s->zmodel);
     bd_engine_destroy(s->engine);
     bd_model_destroy(s->model);
 }
 
+/* A model wider than 4:3 (landscape) squashes a person's box: as the
+ * camera does, the general model takes the zoom pass's second look. */
+static int zoom_session(const struct common_opts *c, struct session *s)
+{
+    if (3 * s->info.in_width <= 4 * s->info.in_height || s->info.in_channels != 3)
+        return 0;
+    int r = bd_model_open("general", &s->zmodel);
+    if (r != BD_OK)
+        return fail("cannot load the general model for the zoom pass (or use --zoom off)", r);
+    struct bd_engine_options eo = {(enum bd_backend)c->backend, c->threads};
+    r = bd_engine_create(s->zmodel, &eo, &s->zengine);
+    if (r != BD_OK)
+        return fail("cannot create the zoom pass's inference engine", r);
+    return 0;
+}
+
 /* Segments img into an 8-bit mask of its size (caller frees): refined
  * unless raw. */
-static uint8_t *segment(struct session *s, const struct bd_image *img, int raw)
+static uint8_t *segment(struct session *s, const struct bd_image *img, int raw, int no_mirror,
+                        int no_zoom)
 {
     uint8_t *mask = malloc((size_t)img->width * (size_t)img->height);
     if (!mask) {
         fprintf(stderr, "backdrop: out of memory\n");
         return NULL;
     }
-    struct bd_mask_options mo = {.use_class = s->cls >= 0, .class_index = s->cls, .raw = raw};
+    struct bd_mask_options mo = {.use_class = s->cls >= 0,
+                                 .class_index = s->cls,
+                                 .raw = raw,
+                                 .no_mirror_average = no_mirror,
+                                 .no_zoom = no_zoom,
+                                 .zoom_engine = s->zengine};
     int r = bd_segment_image(s->engine, img->data, img->stride, img->width, img->height, &mo, mask,
                              img->width);
     if (r != BD_OK) {
@@ -106,6 +133,7 @@ struct mask_opts {
     struct common_opts c;
     const char *out;
     int raw;
+    int mirror_average, zoom; /* 0 on, 1 off */
     const char *tin, *tout;
     int help;
 };
@@ -115,6 +143,13 @@ static const struct opt_def mask_defs[] = {
      offsetof(struct mask_opts, out), NULL},
     {"raw", 0, OPT_FLAG, "model output upsampled bilinearly, no refinement", NULL, 0, 0, NULL,
      offsetof(struct mask_opts, raw), NULL},
+    {"mirror-average", 0, OPT_CHOICE,
+     "also run the model on the mirror image and average the two (better edges; one more model "
+     "run)", "on", 0, 0, onoff_choices, offsetof(struct mask_opts, mirror_average), NULL},
+    {"zoom", 0, OPT_CHOICE,
+     "where the person fills less of the image, look again at them alone (fewer objects taken "
+     "for the person; one more model run)", "on", 0, 0, onoff_choices,
+     offsetof(struct mask_opts, zoom), NULL},
     {"tensor-in", 0, OPT_STRING, "raw float32 NHWC input tensor at the model's size", NULL, 0, 0, NULL,
      offsetof(struct mask_opts, tin), NULL},
     {"tensor-out", 0, OPT_STRING, "write the raw float32 output tensor here", NULL, 0, 0, NULL,
@@ -207,8 +242,8 @@ static int cmd_mask(int argc, char **argv, int cutout)
         return fail("cannot read image", r);
     struct session s;
     int rc = 1;
-    if (open_session(&o.c, &s) == 0) {
-        uint8_t *mask = segment(&s, &img, o.raw);
+    if (open_session(&o.c, &s) == 0 && (o.raw || o.zoom == 1 || zoom_session(&o.c, &s) == 0)) {
+        uint8_t *mask = segment(&s, &img, o.raw, o.mirror_average == 1, o.zoom == 1);
         if (mask) {
             if (cutout) {
                 size_t n = (size_t)img.width * (size_t)img.height;

@@ -24,6 +24,7 @@ enum bd_status bd_segment_image(struct bd_engine *e, const uint8_t *rgb, int rgb
         .class_index = o && o->use_class ? o->class_index : -1,
         .mirror_average = !(o && (o->raw || o->no_mirror_average)),
         .zoom = !(o && (o->raw || o->no_zoom)),
+        .zoom_engine = o ? o->zoom_engine : NULL,
     };
     float *prob = malloc((size_t)ow * (size_t)oh * sizeof *prob);
     uint8_t *low = malloc((size_t)ow * (size_t)oh);

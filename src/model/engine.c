@@ -408,21 +408,27 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
     struct bd_engine *ze = opt->zoom_engine ? opt->zoom_engine : e;
     const struct bd_tensor *zin = &ze->g->tensors[ze->g->input];
     struct bd_rect box;
-    if (zin->dims[3] != 3 ||
-        !bd_zoom_find(prob, D->out_w, D->out_h, width, height, zin->dims[2], zin->dims[1], &box)) {
-        if (!mirror || (opt->skip_mirror && opt->skip_mirror(opt->opaque)))
+    const int scaled = width != in->dims[2] || height != in->dims[1];
+    if (zin->dims[3] == 3 &&
+        bd_zoom_find(prob, D->out_w, D->out_h, width, height, zin->dims[2], zin->dims[1], &box)) {
+        const struct bd_model_desc *ZD = &ze->model->desc;
+        r = look(ze, rgb + (size_t)box.y * (size_t)stride + (size_t)box.x * 3, stride, box.w,
+                 box.h, ze == e ? cls : ZD->default_class, mirror, opt, ze->zoom_prob);
+        if (r != BD_OK)
+            return r;
+        if (bd_zoom_fuse(prob, D->out_w, D->out_h, width, height, &box, ze->zoom_prob, ZD->out_w,
+                         ZD->out_h))
             return BD_OK;
-        /* the first look's model-size picture is still where look left it */
-        const int scaled = width != in->dims[2] || height != in->dims[1];
-        return mirror_pass(e, scaled ? e->scaled : rgb, scaled ? in->dims[2] * 3 : stride, cls,
-                           prob);
+        /* the second look saw nobody (zoom.h): the first look stays, with
+         * its mirror average; its model-size picture is gone if this
+         * engine took the second look too */
+        if (ze == e && scaled &&
+            RGBScale(rgb, stride, width, height, e->scaled, in->dims[2] * 3, in->dims[2],
+                     in->dims[1], kFilterBox) != 0)
+            return bd_fail(BD_ERR_NOMEM, "image scaling failed");
     }
-    const struct bd_model_desc *ZD = &ze->model->desc;
-    r = look(ze, rgb + (size_t)box.y * (size_t)stride + (size_t)box.x * 3, stride, box.w, box.h,
-             ze == e ? cls : ZD->default_class, mirror, opt, ze->zoom_prob);
-    if (r != BD_OK)
-        return r;
-    bd_zoom_fuse(prob, D->out_w, D->out_h, width, height, &box, ze->zoom_prob, ZD->out_w,
-                 ZD->out_h);
-    return BD_OK;
+    if (!mirror || (opt->skip_mirror && opt->skip_mirror(opt->opaque)))
+        return BD_OK;
+    /* the first look's model-size picture is in e->scaled (or is rgb) */
+    return mirror_pass(e, scaled ? e->scaled : rgb, scaled ? in->dims[2] * 3 : stride, cls, prob);
 }

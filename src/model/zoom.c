@@ -126,11 +126,20 @@ static int tap(int i, double sz, int b0, int bn, int n, double z, int *t0, int *
     return 1;
 }
 
-void bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_rect *box,
-                  const float *zp, int zw, int zh)
+int bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_rect *box,
+                 const float *zp, int zw, int zh)
 {
     const double sx = (double)fw / pw, sy = (double)fh / ph;
     const double zx = (double)zw / box->w, zy = (double)zh / box->h;
+    /* The second look must still see a person: a close-up of a face
+     * alone, say, can look like nobody to the model, and its empty map
+     * would erase the person the first look boxed. Then the first look
+     * stays. */
+    float top = 0.f;
+    for (size_t i = 0; i < (size_t)zw * (size_t)zh; i++)
+        top = zp[i] > top ? zp[i] : top;
+    if (top < 0.5f)
+        return 0;
     for (int y = 0; y < ph; y++) {
         int v0, v1;
         float wv;
@@ -148,4 +157,5 @@ void bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_r
             out[x] = a + (c - a) * wv;
         }
     }
+    return 1;
 }

@@ -51,9 +51,12 @@ struct bd_rect bd_zoom_settle(const struct bd_rect *prev, const struct bd_rect *
  * Writes the zoomed map into the frame's map: prob (pw x ph, over fw x fh
  * pixels) takes, at every cell whose centre lies in box, the zoomed map zp
  * (zw x zh floats, over box) sampled bilinearly there (half-pixel centres,
- * edges clamped). Cells outside box keep their value.
+ * edges clamped). Cells outside box keep their value. Returns 1; returns 0
+ * and leaves prob as it was when zp has no cell at or above 0.5: the
+ * second look saw nobody where the first one saw a person (a close-up of
+ * a face alone can look so to the model) and would erase them.
  */
-void bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_rect *box,
-                  const float *zp, int zw, int zh);
+int bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_rect *box,
+                 const float *zp, int zw, int zh);
 
 #endif

@@ -94,7 +94,7 @@ static int stopping(void *opaque)
  * (bd_zoom_settle) so that the zoomed map does not shimmer.
  */
 static int zoom_segment(struct bd_pipeline *p, const struct bd_segment_options *so,
-                        const struct bd_rect *zb)
+                        const struct bd_rect *zb, int *fused)
 {
     const int cw = p->crop.w, ch = p->crop.h;
     struct bd_segment_options first = *so;
@@ -112,8 +112,9 @@ static int zoom_segment(struct bd_pipeline *p, const struct bd_segment_options *
                                   p->zmodel_h, so, p->zprob);
         if (r != BD_OK)
             return r;
-        bd_zoom_fuse(p->prob_work, p->out_w, p->out_h, cw, ch, zb, p->zprob, p->zout_w,
-                     p->zout_h);
+        /* 0: the second look saw nobody, the first look stays (zoom.h) */
+        *fused = bd_zoom_fuse(p->prob_work, p->out_w, p->out_h, cw, ch, zb, p->zprob, p->zout_w,
+                              p->zout_h);
     }
     pthread_mutex_lock(&p->lock);
     if (!found)
@@ -151,7 +152,8 @@ static void *inference_main(void *arg)
         pthread_mutex_unlock(&p->lock);
 
         int64_t c0 = thread_cpu_ns();
-        int r = p->zoom ? zoom_segment(p, &so, &zb)
+        int fused = 0;
+        int r = p->zoom ? zoom_segment(p, &so, &zb, &fused)
                         : bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3,
                                                 p->model_w, p->model_h, &so, p->prob_work);
         int64_t c1 = thread_cpu_ns();
@@ -180,7 +182,7 @@ static void *inference_main(void *arg)
         p->mask_new = 1;
         p->acc.infer_ns += c1 - c0;
         p->acc.inferences++;
-        p->acc.zoomed += p->zoom && zb.w > 0;
+        p->acc.zoomed += fused;
         pthread_cond_broadcast(&p->mask_cond);
     }
     pthread_mutex_unlock(&p->lock);
