@@ -230,6 +230,10 @@ static int place(const char *name, double cx, struct frame *f)
     return 0;
 }
 
+/* the dev portraits */
+static const char *const names[] = {"p_07141906", "p_09ba26b4", "p_22fc0130",
+                                    "p_514ca06a", "p_51c916fc", "p_71bcce3a"};
+
 /* IoU at 0.5 and MAD (x 1000 / 255) against the matte */
 static void score(const struct frame *f, const uint8_t *m, double *iou, double *mad)
 {
@@ -243,6 +247,25 @@ static void score(const struct frame *f, const uint8_t *m, double *iou, double *
     }
     *iou = un ? (double)in / (double)un : 1;
     *mad = s / ((double)f->w * f->h) * 1000.0 / 255.0;
+}
+
+/* f's masks with options a and b, scored: s = {IoU a, IoU b, MAD a, MAD b};
+ * returns whether the masks differ, or -1 when a segmentation failed. */
+static int two_masks(struct bd_engine *e, const struct frame *f, const struct bd_mask_options *a,
+                     const struct bd_mask_options *b, double s[4])
+{
+    uint8_t *m0 = xmalloc((size_t)f->w * f->h), *m1 = xmalloc((size_t)f->w * f->h);
+    enum bd_status r0 = bd_segment_image(e, f->rgb, 3 * f->w, f->w, f->h, a, m0, f->w);
+    enum bd_status r1 = bd_segment_image(e, f->rgb, 3 * f->w, f->w, f->h, b, m1, f->w);
+    int differ = -1;
+    if (r0 == BD_OK && r1 == BD_OK) {
+        score(f, m0, &s[0], &s[2]);
+        score(f, m1, &s[1], &s[3]);
+        differ = memcmp(m0, m1, (size_t)f->w * f->h) != 0;
+    }
+    free(m0);
+    free(m1);
+    return differ;
 }
 
 static void test_engine_zoom(struct bd_engine *eng, const struct bd_model_info *info,
@@ -279,8 +302,6 @@ static void test_engine_zoom(struct bd_engine *eng, const struct bd_model_info *
 
 static void test_real(void)
 {
-    static const char *names[] = {"p_07141906", "p_09ba26b4", "p_22fc0130",
-                                  "p_514ca06a", "p_51c916fc", "p_71bcce3a"};
     struct bd_model *model = NULL;
     struct bd_engine *eng = NULL;
     if (bd_model_open("general", &model) != BD_OK || bd_engine_create(model, NULL, &eng) != BD_OK) {
@@ -300,25 +321,18 @@ static void test_real(void)
             continue;
         }
         test_engine_zoom(eng, &info, &f, names[i]);
-        uint8_t *m0 = xmalloc((size_t)f.w * f.h), *m1 = xmalloc((size_t)f.w * f.h);
-        struct bd_mask_options mo = {0};
-        mo.no_zoom = 1;
-        enum bd_status r0 = bd_segment_image(eng, f.rgb, 3 * f.w, f.w, f.h, &mo, m0, f.w);
-        mo.no_zoom = 0;
-        enum bd_status r1 = bd_segment_image(eng, f.rgb, 3 * f.w, f.w, f.h, &mo, m1, f.w);
-        CHECK(r0 == BD_OK && r1 == BD_OK, "%s: bd_segment_image: %s", names[i], bd_last_error());
-        double i0, i1, d0, d1;
-        score(&f, m0, &i0, &d0);
-        score(&f, m1, &i1, &d1);
-        printf("zoom %s: IoU %.3f -> %.3f, MAD %.1f -> %.1f\n", names[i], i0, i1, d0, d1);
-        si0 += i0;
-        si1 += i1;
-        sm0 += d0;
-        sm1 += d1;
-        better += d1 < d0;
+        const struct bd_mask_options off = {.no_zoom = 1}, on = {0};
+        double sc[4];
+        CHECK(two_masks(eng, &f, &off, &on, sc) >= 0, "%s: bd_segment_image: %s", names[i],
+              bd_last_error());
+        printf("zoom %s: IoU %.3f -> %.3f, MAD %.1f -> %.1f\n", names[i], sc[0], sc[1], sc[2],
+               sc[3]);
+        si0 += sc[0];
+        si1 += sc[1];
+        sm0 += sc[2];
+        sm1 += sc[3];
+        better += sc[3] < sc[2];
         n++;
-        free(m0);
-        free(m1);
         free(f.rgb);
         free(f.alpha);
     }
@@ -334,6 +348,33 @@ static void test_real(void)
     bd_model_destroy(model);
 }
 
+/* The landscape model and the general one, each with an engine. */
+struct wide {
+    struct bd_model *lm, *gm;
+    struct bd_engine *le, *ge;
+};
+
+static int wide_open(struct wide *w)
+{
+    memset(w, 0, sizeof *w);
+    if (bd_model_open("landscape", &w->lm) != BD_OK ||
+        bd_engine_create(w->lm, NULL, &w->le) != BD_OK ||
+        bd_model_open("general", &w->gm) != BD_OK ||
+        bd_engine_create(w->gm, NULL, &w->ge) != BD_OK) {
+        CHECK(0, "models: %s", bd_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+static void wide_close(struct wide *w)
+{
+    bd_engine_destroy(w->le);
+    bd_engine_destroy(w->ge);
+    bd_model_destroy(w->lm);
+    bd_model_destroy(w->gm);
+}
+
 /*
  * A wide model (landscape, 256x144) gets no second look of its own, and
  * with zoom_engine the general model's: exactly its first look, then the
@@ -342,13 +383,11 @@ static void test_real(void)
  */
 static void test_zoom_engine(void)
 {
-    struct bd_model *lm = NULL, *gm = NULL;
-    struct bd_engine *le = NULL, *ge = NULL;
-    if (bd_model_open("landscape", &lm) != BD_OK || bd_engine_create(lm, NULL, &le) != BD_OK ||
-        bd_model_open("general", &gm) != BD_OK || bd_engine_create(gm, NULL, &ge) != BD_OK) {
-        CHECK(0, "models: %s", bd_last_error());
+    struct wide w;
+    if (wide_open(&w) != 0)
         goto out;
-    }
+    struct bd_model *lm = w.lm, *gm = w.gm;
+    struct bd_engine *le = w.le, *ge = w.ge;
     struct bd_model_info li, gi;
     bd_model_get_info(lm, &li);
     bd_model_get_info(gm, &gi);
@@ -390,10 +429,7 @@ static void test_zoom_engine(void)
     free(f.rgb);
     free(f.alpha);
 out:
-    bd_engine_destroy(le);
-    bd_engine_destroy(ge);
-    bd_model_destroy(lm);
-    bd_model_destroy(gm);
+    wide_close(&w);
 }
 
 /*
@@ -407,15 +443,10 @@ out:
  */
 static void test_still_zoom_engine(void)
 {
-    static const char *names[] = {"p_07141906", "p_09ba26b4", "p_22fc0130",
-                                  "p_514ca06a", "p_51c916fc", "p_71bcce3a"};
-    struct bd_model *lm = NULL, *gm = NULL;
-    struct bd_engine *le = NULL, *ge = NULL;
-    if (bd_model_open("landscape", &lm) != BD_OK || bd_engine_create(lm, NULL, &le) != BD_OK ||
-        bd_model_open("general", &gm) != BD_OK || bd_engine_create(gm, NULL, &ge) != BD_OK) {
-        CHECK(0, "models: %s", bd_last_error());
+    struct wide w;
+    if (wide_open(&w) != 0)
         goto out;
-    }
+    struct bd_engine *le = w.le, *ge = w.ge;
     double si0 = 0, si1 = 0;
     int n = 0, differ = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
@@ -424,23 +455,16 @@ static void test_still_zoom_engine(void)
             CHECK(0, "%s: cannot read the portrait (../shared/data/portraits-dev)", names[i]);
             continue;
         }
-        uint8_t *m0 = xmalloc((size_t)f.w * f.h), *m1 = xmalloc((size_t)f.w * f.h);
-        struct bd_mask_options mo = {0};
-        enum bd_status r0 = bd_segment_image(le, f.rgb, 3 * f.w, f.w, f.h, &mo, m0, f.w);
-        mo.zoom_engine = ge;
-        enum bd_status r1 = bd_segment_image(le, f.rgb, 3 * f.w, f.w, f.h, &mo, m1, f.w);
-        CHECK(r0 == BD_OK && r1 == BD_OK, "%s: bd_segment_image: %s", names[i], bd_last_error());
-        double i0, i1, d0, d1;
-        score(&f, m0, &i0, &d0);
-        score(&f, m1, &i1, &d1);
+        const struct bd_mask_options alone = {0}, with = {.zoom_engine = ge};
+        double sc[4];
+        const int d = two_masks(le, &f, &alone, &with, sc);
+        CHECK(d >= 0, "%s: bd_segment_image: %s", names[i], bd_last_error());
         printf("landscape still %s: IoU %.3f alone, %.3f with general's second look\n", names[i],
-               i0, i1);
-        si0 += i0;
-        si1 += i1;
-        differ += memcmp(m0, m1, (size_t)f.w * f.h) != 0;
+               sc[0], sc[1]);
+        si0 += sc[0];
+        si1 += sc[1];
+        differ += d > 0;
         n++;
-        free(m0);
-        free(m1);
         free(f.rgb);
         free(f.alpha);
     }
@@ -452,10 +476,7 @@ static void test_still_zoom_engine(void)
               si1 / n, si0 / n);
     }
 out:
-    bd_engine_destroy(le);
-    bd_engine_destroy(ge);
-    bd_model_destroy(lm);
-    bd_model_destroy(gm);
+    wide_close(&w);
 }
 
 int main(void)

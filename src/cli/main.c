@@ -57,6 +57,15 @@ struct session {
     struct bd_engine *zengine;
 };
 
+/* An engine for model m with the command's backend and threads. */
+static int make_engine(const struct common_opts *c, const struct bd_model *m,
+                       struct bd_engine **e, const char *what)
+{
+    struct bd_engine_options eo = {(enum bd_backend)c->backend, c->threads};
+    int r = bd_engine_create(m, &eo, e);
+    return r == BD_OK ? 0 : fail(what, r);
+}
+
 static int open_session(const struct common_opts *c, struct session *s)
 {
     memset(s, 0, sizeof *s);
@@ -70,11 +79,7 @@ static int open_session(const struct common_opts *c, struct session *s)
         if (s->cls < 0)
             return fail("--class", BD_ERR_NOT_FOUND);
     }
-    struct bd_engine_options eo = {(enum bd_backend)c->backend, c->threads};
-    r = bd_engine_create(s->model, &eo, &s->engine);
-    if (r != BD_OK)
-        return fail("cannot create the inference engine", r);
-    return 0;
+    return make_engine(c, s->model, &s->engine, "cannot create the inference engine");
 }
 
 static void close_session(struct session *s)
@@ -94,11 +99,7 @@ static int zoom_session(const struct common_opts *c, struct session *s)
     int r = bd_model_open("general", &s->zmodel);
     if (r != BD_OK)
         return fail("cannot load the general model for the zoom pass (or use --zoom off)", r);
-    struct bd_engine_options eo = {(enum bd_backend)c->backend, c->threads};
-    r = bd_engine_create(s->zmodel, &eo, &s->zengine);
-    if (r != BD_OK)
-        return fail("cannot create the zoom pass's inference engine", r);
-    return 0;
+    return make_engine(c, s->zmodel, &s->zengine, "cannot create the zoom pass's inference engine");
 }
 
 /* Segments img into an 8-bit mask of its size (caller frees): refined
