@@ -87,11 +87,10 @@ int main(int argc, char **argv)
         die(model_name);
     struct bd_model_info mi;
     bd_model_get_info(model, &mi);
-    if (3 * mi.in_width > 4 * mi.in_height) { /* as the pipeline: general takes the second look */
-        if (bd_model_open("general", &zmodel) != BD_OK ||
-            bd_engine_create(zmodel, NULL, &zeng) != BD_OK)
-            die("general");
-    }
+    const char *partner = bd_model_zoom_partner(model); /* as the pipeline */
+    if (partner && (bd_model_open(partner, &zmodel) != BD_OK ||
+                    bd_engine_create(zmodel, NULL, &zeng) != BD_OK))
+        die(partner);
     struct bd_segment_options so = {.class_index = -1, .mirror_average = 1, .zoom = 1,
                                     .zoom_engine = zeng};
 

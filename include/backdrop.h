@@ -122,6 +122,16 @@ void bd_model_destroy(struct bd_model *model);
 void bd_model_get_info(const struct bd_model *model, struct bd_model_info *info);
 
 /*
+ * The built-in model whose engine should take the zoom pass's second look
+ * for this one (bd_segment_options.zoom_engine, bd_mask_options.
+ * zoom_engine): "general" for a model whose input is wider than 4:3 (the
+ * landscape model), which would squash a person's box; NULL when the model
+ * takes its own second look, or has no RGB input. The camera pipeline and
+ * `backdrop mask` follow it. Thread-safe; model is only read.
+ */
+const char *bd_model_zoom_partner(const struct bd_model *model);
+
+/*
  * Looks up a class by name ("person") or decimal index ("15").
  * Returns the index, or -1 with bd_last_error() set.
  */

@@ -388,6 +388,10 @@ static void test_zoom_engine(void)
         goto out;
     struct bd_model *lm = w.lm, *gm = w.gm;
     struct bd_engine *le = w.le, *ge = w.ge;
+    const char *lp = bd_model_zoom_partner(lm), *gp = bd_model_zoom_partner(gm);
+    CHECK(lp && strcmp(lp, "general") == 0 && gp == NULL,
+          "zoom partners: landscape %s, general %s (want general, none)", lp ? lp : "none",
+          gp ? gp : "none");
     struct bd_model_info li, gi;
     bd_model_get_info(lm, &li);
     bd_model_get_info(gm, &gi);

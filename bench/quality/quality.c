@@ -404,16 +404,17 @@ static const float *g_given;
 static void open_model(const char *name, struct mctx *m);
 
 /* The zoom pass's second-look model, as the camera picks it
- * (pipeline/create.c): the model itself, or the general one for a model
- * wider than 4:3 (opened once). */
+ * (bd_model_zoom_partner): the model itself, or the general one for a
+ * model wider than 4:3 (opened once). */
 static struct mctx *zoom_model(struct mctx *m)
 {
     static struct mctx gen;
     static int opened;
-    if (3 * m->info.in_width <= 4 * m->info.in_height)
+    const char *partner = bd_model_zoom_partner(m->model);
+    if (!partner)
         return m;
     if (!opened) {
-        open_model("general", &gen);
+        open_model(partner, &gen);
         opened = 1;
     }
     return &gen;

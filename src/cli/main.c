@@ -94,11 +94,12 @@ static void close_session(struct session *s)
  * camera does, the general model takes the zoom pass's second look. */
 static int zoom_session(const struct common_opts *c, struct session *s)
 {
-    if (3 * s->info.in_width <= 4 * s->info.in_height || s->info.in_channels != 3)
+    const char *partner = bd_model_zoom_partner(s->model);
+    if (!partner)
         return 0;
-    int r = bd_model_open("general", &s->zmodel);
+    int r = bd_model_open(partner, &s->zmodel);
     if (r != BD_OK)
-        return fail("cannot load the general model for the zoom pass (or use --zoom off)", r);
+        return fail("cannot load the zoom pass's model (or use --zoom off)", r);
     return make_engine(c, s->zmodel, &s->zengine, "cannot create the zoom pass's inference engine");
 }
 

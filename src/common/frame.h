@@ -9,13 +9,13 @@
 
 #include <stdint.h>
 
-/* A writable I420 frame. Some readers/writers (y4m, file source) take the
- * size from their stream instead and ignore width/height. */
 /* A rectangle of a frame, in pixels. */
 struct bd_rect {
     int x, y, w, h;
 };
 
+/* A writable I420 frame. Some readers/writers (y4m, file source) take the
+ * size from their stream instead and ignore width/height. */
 struct bd_i420 {
     uint8_t *y, *u, *v;
     int stride_y, stride_u, stride_v;

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "backdrop.h"
+
 /* Widening of the person's box on each side, in parts of its size. The
  * bench/quality sweep (general, 1280x720): 0 -> IoU 0.944 / boundary F
  * 0.710, 0.03 -> 0.948 / 0.736, 0.05 -> 0.946 / 0.738, 0.08 -> 0.943 /
@@ -37,6 +39,19 @@ static void grow_span(double *a, double *b, double n, double lim)
     }
 }
 
+int bd_zoom_input_fits(int mw, int mh)
+{
+    return 3 * mw <= 4 * mh;
+}
+
+const char *bd_model_zoom_partner(const struct bd_model *model)
+{
+    struct bd_model_info info;
+    bd_model_get_info(model, &info);
+    return info.in_channels == 3 && !bd_zoom_input_fits(info.in_width, info.in_height) ? "general"
+                                                                                      : NULL;
+}
+
 int bd_zoom_find(const float *prob, int pw, int ph, int fw, int fh, int mw, int mh,
                  struct bd_rect *box)
 {
@@ -56,7 +71,7 @@ int bd_zoom_find(const float *prob, int pw, int ph, int fw, int fh, int mw, int 
      * (bench/quality temporal set, landscape: IoU 0.929 without, 0.846
      * with; shaped to within ZOOM_MAX_SQUASH the still set gained only
      * 0.004). */
-    if (x1 < 0 || 3 * mw > 4 * mh)
+    if (x1 < 0 || !bd_zoom_input_fits(mw, mh))
         return 0;
     /* cell edges in frame pixels, then the margin */
     double l = (double)x0 * fw / pw, r = (double)(x1 + 1) * fw / pw;

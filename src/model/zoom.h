@@ -34,6 +34,10 @@
 int bd_zoom_find(const float *prob, int pw, int ph, int fw, int fh, int mw, int mh,
                  struct bd_rect *box);
 
+/* 1 when a model input of mw x mh can take a person's box (it is not wider
+ * than 4:3); bd_zoom_find and bd_model_zoom_partner decide by it. */
+int bd_zoom_input_fits(int mw, int mh);
+
 /*
  * The box a stream uses for its next frame, given the one it used (prev;
  * w == 0: none) and the one this frame's first look gave (cur, from

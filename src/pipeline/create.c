@@ -78,8 +78,9 @@ static int open_model(struct bd_pipeline *p)
     p->zmodel_h = p->model_h;
     p->zout_w = p->out_w;
     p->zout_h = p->out_h;
-    if (3 * p->model_w > 4 * p->model_h) {
-        r2 = bd_model_open("general", &p->zmodel);
+    const char *partner = bd_model_zoom_partner(p->model);
+    if (partner) {
+        r2 = bd_model_open(partner, &p->zmodel);
         if (r2 == BD_OK)
             r2 = bd_engine_create(p->zmodel, &eo, &p->zengine);
         if (r2 != BD_OK)
