@@ -498,10 +498,8 @@ static AVX2 inline __m256i wrap32(const uint8_t *f, const uint8_t *b, const uint
 {
     const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(-1);
     const __m256i vm = load32(m);
-    __m256i B = b ? zero : up32(vb - 1, x, cb);
-    const __m256i bg = b ? load32(b) : B;
     if (all_eq(vm, zero))
-        return bg;
+        return b ? load32(b) : up32(vb - 1, x, cb);
     const __m256i vf = load32(f);
     if (all_eq(vm, ones)) {
         /* inside the person: when every vertical mix these 32 outputs
@@ -513,15 +511,14 @@ static AVX2 inline __m256i wrap32(const uint8_t *f, const uint8_t *b, const uint
             0xFFFFFFFFu)
             return vf;
     }
+    /* the blurred background (blur mode: the background itself) only
+     * where something below reads it: not inside the person */
     const __m256i L = _mm256_xor_si256(up32(vl - 1, x, cl), ones); /* 255 - v */
     const __m256i ww = scale32(_mm256_adds_epu8(L, L), s8);
-    __m256i fp = vf;
-    if (!all_eq(ww, zero)) {
-        if (b)
-            B = up32(vb - 1, x, cb);
-        fp = blend32(B, vf, ww);
-    }
-    return all_eq(vm, ones) ? fp : blend32(fp, bg, vm);
+    const int opaque = all_eq(vm, ones), wrap = !all_eq(ww, zero);
+    const __m256i B = wrap || (!b && !opaque) ? up32(vb - 1, x, cb) : zero;
+    const __m256i fp = wrap ? blend32(B, vf, ww) : vf;
+    return opaque ? fp : blend32(fp, b ? load32(b) : B, vm);
 }
 
 static AVX2 void blend_wrap_row_avx2(const uint8_t *f, const uint8_t *b, const uint16_t *vb,

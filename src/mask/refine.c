@@ -940,6 +940,7 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
     row.ys = NULL;
     const float kf = (float)r->kf;
     const int use_color = color && na == 3;
+    int cls_y0 = -1; /* the grid row crow was mixed from (y1 follows from y0) */
     for (int y = 0; y < r->h; y++) {
         float fy = ((float)y + 0.5f) / kf - 0.5f;
         if (fy < 0.f)
@@ -956,7 +957,10 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
             vmix(K, planes[i] + (size_t)y0 * (size_t)ws, planes[i] + (size_t)y1 * (size_t)ws,
                  wy15, r->row[i], ww);
         }
-        cmix(r->cls + (size_t)y0 * (size_t)ws, r->cls + (size_t)y1 * (size_t)ws, r->crow, ww);
+        if (y0 != cls_y0) { /* rows come in runs of k with one (y0, y1) */
+            cmix(r->cls + (size_t)y0 * (size_t)ws, r->cls + (size_t)y1 * (size_t)ws, r->crow, ww);
+            cls_y0 = y0;
+        }
         row.y = guide_y + (size_t)y * (size_t)guide_stride_y;
         if (use_color) {
             row.u = guide_u + (size_t)(y / 2) * (size_t)guide_stride_uv;

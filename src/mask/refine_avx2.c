@@ -338,7 +338,7 @@ static AVX2 inline __m128i load16(const uint8_t *p)
 /* The row's constants and pointers in locals (the byte stores could alias
  * the row struct otherwise, and every field would be reloaded). */
 struct row16 {
-    __m256i lo4, r4, ks, db7, rc;
+    __m256i lo4, hi4, r4, ks, db7, rc; /* hi4 = lo4 + r4 */
     __m128i sh;
     const int16_t *a0, *a1, *a2, *b, *r;
     const uint8_t *cls, *y, *u, *v, *prev, *yp;
@@ -347,6 +347,7 @@ struct row16 {
     __m256i rstill;
     int db, rconst, lk, off, n, na;
     int keep;          /* |c7 - 128 prev| up to this leaves prev (skip_block) */
+    int top_exact;     /* coverage 1 (q4 >= lo4 + r4) is exactly 255 * 128 */
     int last_b, last_c7;
     const struct bd_refine_row *row;
 };
@@ -356,6 +357,7 @@ static AVX2 inline void row_load(const struct bd_refine_row *row, const struct b
 {
     c->lo4 = _mm256_set1_epi16((int16_t)row->lo4);
     c->r4 = _mm256_set1_epi16((int16_t)row->r4);
+    c->hi4 = _mm256_set1_epi16((int16_t)(row->lo4 + row->r4));
     c->ks = _mm256_set1_epi16((int16_t)(uint16_t)row->ks);
     c->db7 = _mm256_set1_epi16((int16_t)row->db7);
     c->rc = _mm256_set1_epi16((int16_t)(row->r_const >= 0 ? row->r_const : 0));
@@ -383,6 +385,7 @@ static AVX2 inline void row_load(const struct bd_refine_row *row, const struct b
     c->n = row->n;
     c->na = 1;
     c->keep = row->db7 > 63 ? row->db7 : 63;
+    c->top_exact = bd_refine_c7(row, row->lo4 + row->r4) == 255 * 128;
     c->last_b = -100000;
     c->last_c7 = 0;
     c->row = row;
@@ -480,6 +483,64 @@ static AVX2 inline __attribute__((always_inline)) int skip_block(struct row16 *c
     return 1;
 }
 
+/* 64 pixels at once where the 16-pixel saturated case (skip_block) holds
+ * over all of them: prev 0 (255) across the 64 and every cell they read of
+ * class 0 (255). Most of a frame is such runs, background or the person's
+ * inside; one test instead of four. k = 8 only: the 64 outputs then read
+ * 10 cells, within the 16 bytes the per-16 path loads from cls + base. */
+static AVX2 inline __attribute__((always_inline)) int skip64(struct row16 *cv, int x)
+{
+    const __m256i p0 = _mm256_loadu_si256((const __m256i *)(const void *)(cv->prev + x));
+    const __m256i p1 = _mm256_loadu_si256((const __m256i *)(const void *)(cv->prev + x + 32));
+    const int v = cv->prev[x];
+    if (v != 0 && v != 255)
+        return 0;
+    const __m256i pv = _mm256_set1_epi8((char)v);
+    if ((unsigned)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(p0, pv),
+                                                        _mm256_cmpeq_epi8(p1, pv))) != 0xFFFFFFFFu)
+        return 0;
+    const __m128i span = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0);
+    const __m128i c = load16(cv->cls + (x >> 3) - 1);
+    if (!(v == 0 ? _mm_testz_si128(c, span) : _mm_testc_si128(c, span)))
+        return 0;
+    _mm256_storeu_si256((__m256i *)(void *)(cv->dst + x), pv);
+    _mm256_storeu_si256((__m256i *)(void *)(cv->dst + x + 32), pv);
+    if (cv->state != cv->prev) {
+        _mm256_storeu_si256((__m256i *)(void *)(cv->state + x), pv);
+        _mm256_storeu_si256((__m256i *)(void *)(cv->state + x + 32), pv);
+    }
+    if (cv->ys)
+        memcpy(cv->ys + x, cv->y + x, 64);
+    return 1;
+}
+
+/* Where prev is 0 (255) over the 16 pixels and q puts every one of them
+ * at coverage 0 (1), the output is prev whatever the retention: c7 = p7
+ * (d = 0 gives c7 = 0; d = r4 gives 32640, checked per row: top_exact),
+ * so the mix and the deadband both give p7. Blocks next to an edge, whose
+ * cells the class test cannot clear for every guide value, mostly end
+ * here; finish16 and the stillness test are then skipped. */
+static AVX2 inline int settled16(const struct row16 *cv, __m256i q, int x, __m128i pv, int uni)
+{
+    if (!uni)
+        return 0;
+    const int p0 = _mm_cvtsi128_si32(pv) & 255;
+    if (p0 == 0) {
+        if (_mm256_movemask_epi8(_mm256_cmpgt_epi16(q, cv->lo4)))
+            return 0;
+    } else if (p0 == 255 && cv->top_exact) {
+        if (_mm256_movemask_epi8(_mm256_cmpgt_epi16(cv->hi4, q)))
+            return 0;
+    } else {
+        return 0;
+    }
+    _mm_storeu_si128((__m128i *)(void *)(cv->dst + x), pv);
+    if (cv->state != cv->prev)
+        _mm_storeu_si128((__m128i *)(void *)(cv->state + x), pv);
+    save_y(cv, x);
+    return 1;
+}
+
 /* prev is one value over the 16 pixels */
 static AVX2 inline int prev_uniform(__m128i pv)
 {
@@ -494,18 +555,26 @@ static AVX2 void apply_y_avx2(const struct bd_refine_row *row, const struct bd_r
     struct row16 cv;
     row_load(row, g, &cv);
     int x = 0;
+    const int run = cv.cls && g->k == 8;
     for (; x + 16 <= cv.n; x += 16) {
+        if (run && x + 64 <= cv.n && skip64(&cv, x)) {
+            x += 48;
+            continue;
+        }
         const int base = (x >> cv.lk) - cv.off;
         const __m128i pv = load16(cv.prev + x);
-        if (cv.cls && prev_uniform(pv) && skip_block(&cv, &g16, base, x, pv)) {
+        const int uni = prev_uniform(pv);
+        if (cv.cls && uni && skip_block(&cv, &g16, base, x, pv)) {
             save_y(&cv, x);
             continue;
         }
         __m256i a = hmix16(cv.a0, base, &g16), b = hmix16(cv.b, base, &g16);
-        __m256i rt = cv.rconst ? cv.rc : hmix16(cv.r, base, &g16);
         const __m128i y8 = load16(cv.y + x);
-        rt = pixel_still16(&cv, rt, y8, x);
         __m256i q = _mm256_adds_epi16(b, _mm256_mulhrs_epi16(a, guide16(y8)));
+        if (settled16(&cv, q, x, pv, uni))
+            continue;
+        __m256i rt = cv.rconst ? cv.rc : hmix16(cv.r, base, &g16);
+        rt = pixel_still16(&cv, rt, y8, x);
         finish16(&cv, q, rt, x, pv);
     }
     if (x < cv.n)
@@ -527,21 +596,29 @@ static AVX2 void apply_yuv_avx2(const struct bd_refine_row *row, const struct bd
     row_load(row, g, &cv);
     cv.na = 3;
     int x = 0;
+    const int run = cv.cls && g->k == 8;
     for (; x + 16 <= cv.n; x += 16) {
+        if (run && x + 64 <= cv.n && skip64(&cv, x)) {
+            x += 48;
+            continue;
+        }
         const int base = (x >> cv.lk) - cv.off;
         const __m128i pv = load16(cv.prev + x);
-        if (cv.cls && prev_uniform(pv) && skip_block(&cv, &g16, base, x, pv)) {
+        const int uni = prev_uniform(pv);
+        if (cv.cls && uni && skip_block(&cv, &g16, base, x, pv)) {
             save_y(&cv, x);
             continue;
         }
         __m256i a0 = hmix16(cv.a0, base, &g16), a1 = hmix16(cv.a1, base, &g16);
         __m256i a2 = hmix16(cv.a2, base, &g16), b = hmix16(cv.b, base, &g16);
-        __m256i rt = cv.rconst ? cv.rc : hmix16(cv.r, base, &g16);
         const __m128i y8 = load16(cv.y + x);
-        rt = pixel_still16(&cv, rt, y8, x);
         __m256i q = _mm256_adds_epi16(b, _mm256_mulhrs_epi16(a0, guide16(y8)));
         q = _mm256_adds_epi16(q, _mm256_mulhrs_epi16(a1, chroma16(cv.u + x / 2)));
         q = _mm256_adds_epi16(q, _mm256_mulhrs_epi16(a2, chroma16(cv.v + x / 2)));
+        if (settled16(&cv, q, x, pv, uni))
+            continue;
+        __m256i rt = cv.rconst ? cv.rc : hmix16(cv.r, base, &g16);
+        rt = pixel_still16(&cv, rt, y8, x);
         finish16(&cv, q, rt, x, pv);
     }
     if (x < cv.n)
