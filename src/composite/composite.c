@@ -207,8 +207,16 @@ void bd_box_downscale_c(const uint8_t *src, int src_stride, uint8_t *dst, int ds
         downscale_k(src, src_stride, dst, dst_stride, width, height, 4);
 }
 
-void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, int k, int y,
-                      uint16_t *v)
+static const struct bd_composite_kernels kernels_c;
+
+void bd_mix_rows_c(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n)
+{
+    for (int x = 0; x < n; x++)
+        v[x] = (uint16_t)(a[x] * (16 - fy) + b[x] * fy);
+}
+
+void bd_upscale_row_v_with(const struct bd_composite_kernels *kt, const uint8_t *small,
+                           int small_stride, int sw, int sh, int k, int y, uint16_t *v)
 {
     /* source row position (y + 0.5)/k - 0.5 = t / 2k with t = 2y + 1 - k;
      * t is odd, so the fraction m / 2k is never 0 and 16 m / 2k is whole */
@@ -216,10 +224,15 @@ void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, in
     const int fy = (t - i0 * 2 * k) * 8 / k;
     const uint8_t *a = small + (size_t)clampi(i0, 0, sh - 1) * (size_t)small_stride;
     const uint8_t *b = small + (size_t)clampi(i0 + 1, 0, sh - 1) * (size_t)small_stride;
-    for (int x = 0; x < sw; x++)
-        v[x] = (uint16_t)(a[x] * (16 - fy) + b[x] * fy);
+    kt->mix_rows(a, b, fy, v, sw);
     v[-1] = v[0];
     v[sw] = v[sw - 1];
+}
+
+void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, int k, int y,
+                      uint16_t *v)
+{
+    bd_upscale_row_v_with(&kernels_c, small, small_stride, sw, sh, k, y, v);
 }
 
 /* Output x sits at source (x + 0.5)/k - 0.5: the k outputs from k*i + k/2
@@ -423,6 +436,7 @@ static const struct bd_composite_kernels kernels_c = {
     .blur = bd_box_blur_c,
     .upscale_row_h = bd_upscale_row_h_c,
     .blend_up_row = bd_blend_up_row_c,
+    .mix_rows = bd_mix_rows_c,
     .blur16 = bd_box_blur16_c,
     .premul_row = bd_premul_row_c,
     .ratio_row = bd_ratio_row_c,
@@ -659,7 +673,7 @@ static const uint8_t *blur_row(struct bd_compositor *c, int p, int y, int n)
 {
     int sw, sh, ss;
     const uint8_t *sp = small_plane(c, p, &sw, &sh, &ss);
-    bd_upscale_row_v(sp, ss, sw, sh, c->blur_k, y, c->vrow);
+    bd_upscale_row_v_with(c->k, sp, ss, sw, sh, c->blur_k, y, c->vrow);
     c->k->upscale_row_h(c->vrow, c->bgrow, n, c->blur_k);
     return c->bgrow;
 }
@@ -1150,7 +1164,7 @@ enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i4
             uint8_t *dr = d + (size_t)y * (size_t)ds;
             const uint8_t *brow = comp->blur_mode ? NULL : bp + (size_t)y * (size_t)bs;
             if (comp->blur_mode)
-                bd_upscale_row_v(sp, ss, sw, sh, comp->blur_k, y, comp->vrow);
+                bd_upscale_row_v_with(k, sp, ss, sw, sh, comp->blur_k, y, comp->vrow);
             const int ys = y - gy;
             if (holo && ys >= 0 && ys < ph && gx < pw) {
                 /* the ghost: the hologram of (x - gx, y - gy), at
@@ -1168,11 +1182,11 @@ enum bd_status bd_composite_frame(struct bd_compositor *comp, const struct bd_i4
                 const uint16_t *vb = comp->vrow;
                 int kb = comp->blur_k;
                 if (!comp->blur_mode) {
-                    bd_upscale_row_v(wbp, wbs, wsw, wsh, 4, y, comp->vrow_b);
+                    bd_upscale_row_v_with(k, wbp, wbs, wsw, wsh, 4, y, comp->vrow_b);
                     vb = comp->vrow_b;
                     kb = 4;
                 }
-                bd_upscale_row_v(lp, ls, wsw, wsh, 4, y, comp->vrow_l);
+                bd_upscale_row_v_with(k, lp, ls, wsw, wsh, 4, y, comp->vrow_l);
                 k->blend_wrap_row(fr, brow, vb, kb, comp->vrow_l, 4, comp->wrap_s8, mr, dr, pw,
                                   row0);
             } else if (brow) {

@@ -292,6 +292,19 @@ static AVX2 void upscale_row_h_avx2(const uint16_t *v, uint8_t *out, int n, int 
         store32(out + x, up32(v - 1, x, &c));
 }
 
+static AVX2 void mix_rows_avx2(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n)
+{
+    const __m256i wa = _mm256_set1_epi16((short)(16 - fy)), wb = _mm256_set1_epi16((short)fy);
+    int x = 0;
+    for (; x + 16 <= n; x += 16) {
+        const __m256i va = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + x)));
+        const __m256i vb = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + x)));
+        _mm256_storeu_si256((__m256i *)(void *)(v + x),
+                            _mm256_add_epi16(_mm256_mullo_epi16(va, wa), _mm256_mullo_epi16(vb, wb)));
+    }
+    bd_mix_rows_c(a + x, b + x, fy, v + x, n - x);
+}
+
 /* Upscale and blend in one pass: the background row is made 32 pixels at
  * a time in registers, and not at all where the mask is all 255. The
  * tail (n % 32) goes through row, as in the C twin. */
@@ -588,6 +601,7 @@ const struct bd_composite_kernels bd_composite_kernels_avx2 = {
     .blur = blur_avx2,
     .upscale_row_h = upscale_row_h_avx2,
     .blend_up_row = blend_up_row_avx2,
+    .mix_rows = mix_rows_avx2,
     .blur16 = blur16_avx2,
     .premul_row = premul_row_avx2,
     .ratio_row = ratio_row_avx2,

@@ -33,6 +33,10 @@ struct bd_composite_kernels {
     void (*blur)(uint8_t *plane, int stride, int width, int height, int radius, int passes,
                  void *scratch);
 
+    /* The vertical mix of bd_upscale_row_v: v[x] = a[x] (16 - fy) + b[x]
+     * fy for x < n (fy 0..16). */
+    void (*mix_rows)(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n);
+
     /* One row of the exact-k bilinear upscale (see bd_upscale_row_v):
      * v = a row of 16 x (source value) vertical mixes with one sample of
      * edge padding on each side (v[-1] = v[0], v[sw] = v[sw-1]), out[x] for
@@ -123,6 +127,10 @@ void bd_box_downscale_c(const uint8_t *src, int src_stride, uint8_t *dst, int ds
  */
 void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, int k, int y,
                       uint16_t *v);
+/* The same with a kernel table's mix_rows (the compositor's). */
+void bd_upscale_row_v_with(const struct bd_composite_kernels *kt, const uint8_t *small,
+                           int small_stride, int sw, int sh, int k, int y, uint16_t *v);
+void bd_mix_rows_c(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n);
 void bd_upscale_row_h_c(const uint16_t *v, uint8_t *out, int n, int k);
 void bd_blend_up_row_c(const uint8_t *f, const uint16_t *v, int k, const uint8_t *m,
                        uint8_t *d, int n, uint8_t *row);
