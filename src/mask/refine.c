@@ -557,7 +557,12 @@ static size_t layout(struct bd_refiner *r, uint8_t *mem)
     TAKE(r->by0, int32_t, r->wh);
     TAKE(r->by1, int32_t, r->wh);
     TAKE(r->bfy, int32_t, r->wh);
-    TAKE(r->hlow, uint16_t, (size_t)r->ws * (size_t)r->lh);
+    /* low_to_grid's intermediate rows: lh rows of the grid's width, or wh
+     * rows of the low width, whichever order it takes */
+    TAKE(r->hlow, uint16_t,
+         (size_t)r->ws * (size_t)r->lh > (size_t)r->lw * (size_t)r->wh
+             ? (size_t)r->ws * (size_t)r->lh
+             : (size_t)r->lw * (size_t)r->wh);
     TAKE(r->state, uint8_t, (size_t)r->w * (size_t)r->h);
     TAKE(r->yprev, uint8_t, (size_t)r->w * (size_t)r->h);
 #undef TAKE
@@ -586,15 +591,34 @@ static void bilinear_taps(int n, int m, int32_t *i0, int32_t *i1, int32_t *f)
 /* The low-res mask bilinearly onto the grid (libyuv's bilinear scaler
  * allocates a row per call; this does not). Exact integers: each low row
  * mixed horizontally (a gather), then the grid rows as vertical mixes of
- * two of those (vectorised). */
+ * two of those (vectorised); or, when the grid has fewer rows than the
+ * mask (a downscale, as at 720p), the vertical mixes first, so that fewer
+ * rows take the gather. Both orders sum the same four exact products
+ * before the one rounding, so they give the same bytes. */
 static void low_to_grid(struct bd_refiner *r, const uint8_t *low, int ls)
 {
     /* locals: the byte stores could alias the refiner's fields */
     const size_t hs = (size_t)r->ws;
-    const int ww = r->ww, wh = r->wh, lh = r->lh;
+    const int ww = r->ww, wh = r->wh, lh = r->lh, lw = r->lw;
     const int32_t *bx0 = r->bx0, *bx1 = r->bx1, *bfx = r->bfx;
     uint16_t *hlow = r->hlow;
     uint8_t *p = r->p;
+    if (wh < lh) {
+        for (int y = 0; y < wh; y++) {
+            const uint8_t *a0 = low + (size_t)r->by0[y] * (size_t)ls;
+            const uint8_t *a1 = low + (size_t)r->by1[y] * (size_t)ls;
+            const uint32_t fy = (uint32_t)r->bfy[y], gy = 256u - fy;
+            uint16_t *v = hlow + (size_t)y * (size_t)lw;
+            for (int x = 0; x < lw; x++)
+                v[x] = (uint16_t)(a0[x] * gy + a1[x] * fy);
+            uint8_t *o = p + (size_t)y * hs;
+            for (int x = 0; x < ww; x++) {
+                const uint32_t fx = (uint32_t)bfx[x];
+                o[x] = (uint8_t)((v[bx0[x]] * (256u - fx) + v[bx1[x]] * fx + 32768u) >> 16);
+            }
+        }
+        return;
+    }
     for (int y = 0; y < lh; y++) {
         const uint8_t *a = low + (size_t)y * (size_t)ls;
         uint16_t *h = hlow + (size_t)y * hs;
