@@ -385,6 +385,17 @@ void bd_refine_geom_init(struct bd_refine_geom *g, int k)
         g->w[j] = pos - (float)fl;
         g->w15[j] = (int16_t)lrintf(g->w[j] * 32768.f);
     }
+    const int ncell = 8 / k + g->ri[7] + 1;
+    for (int i = 0; i < 16; i++) {
+        const int j = i & 7;
+        g->sl[2 * i] = (uint8_t)(2 * g->li[j]);
+        g->sl[2 * i + 1] = (uint8_t)(2 * g->li[j] + 1);
+        g->sr[2 * i] = (uint8_t)(2 * g->ri[j]);
+        g->sr[2 * i + 1] = (uint8_t)(2 * g->ri[j] + 1);
+        g->w16[i] = g->w15[j];
+        g->span8[i] = i < ncell ? 0xFF : 0;
+        g->span16[i] = (int16_t)(i < ncell ? -1 : 0);
+    }
 }
 
 void bd_refine_coverage_init(struct bd_refine_row *row, float lo, float hi)

@@ -52,6 +52,12 @@ struct bd_refine_geom {
     int32_t li[8], ri[8];
     float w[8];
     int16_t w15[8]; /* w * 32768, exact (multiples of 1/16) */
+    /* The same for 16 outputs (two groups of 8, the second 8/k cells on),
+     * as the SIMD kernels load them: byte indices of the left and right
+     * 16-bit element per output, weights, and 0xFF (0xFFFF) over the cells
+     * the 16 outputs read. Set by bd_refine_geom_init. */
+    uint8_t sl[32], sr[32], span8[16];
+    int16_t w16[16], span16[16];
 };
 
 /* One output row of the apply step. The coefficient rows (a[0..nplanes),

@@ -290,28 +290,12 @@ struct geom16 {
 
 static AVX2 inline void geom_load(const struct bd_refine_geom *g, struct geom16 *g16)
 {
-    uint8_t bl[32], br[32], sp[16];
-    int16_t sp16[16];
-    int16_t w[16];
-    for (int i = 0; i < 16; i++) {
-        int j = i & 7;
-        bl[2 * i] = (uint8_t)(2 * g->li[j]);
-        bl[2 * i + 1] = (uint8_t)(2 * g->li[j] + 1);
-        br[2 * i] = (uint8_t)(2 * g->ri[j]);
-        br[2 * i + 1] = (uint8_t)(2 * g->ri[j] + 1);
-        w[i] = g->w15[j];
-    }
     g16->off = 8 / g->k;
-    const int ncell = g16->off + g->ri[7] + 1;
-    for (int i = 0; i < 16; i++) {
-        sp[i] = i < ncell ? 0xFF : 0;
-        sp16[i] = (int16_t)(i < ncell ? -1 : 0);
-    }
-    g16->shl = _mm256_loadu_si256((const __m256i *)(const void *)bl);
-    g16->shr = _mm256_loadu_si256((const __m256i *)(const void *)br);
-    g16->w = _mm256_loadu_si256((const __m256i *)(const void *)w);
-    g16->span = _mm_loadu_si128((const __m128i *)(const void *)sp);
-    g16->span16 = _mm256_loadu_si256((const __m256i *)(const void *)sp16);
+    g16->shl = _mm256_loadu_si256((const __m256i *)(const void *)g->sl);
+    g16->shr = _mm256_loadu_si256((const __m256i *)(const void *)g->sr);
+    g16->w = _mm256_loadu_si256((const __m256i *)(const void *)g->w16);
+    g16->span = _mm_loadu_si128((const __m128i *)(const void *)g->span8);
+    g16->span16 = _mm256_loadu_si256((const __m256i *)(const void *)g->span16);
 }
 
 static AVX2 inline __m256i hmix16(const int16_t *v, int base, const struct geom16 *g)
