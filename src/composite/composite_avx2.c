@@ -504,7 +504,7 @@ static AVX2 void scale_row_avx2(const uint8_t *s, int s8, uint8_t *d, int n)
 
 /* 32 outputs of bd_blend_wrap_row_c at x (a multiple of 32); f, b, m
  * point at sample x. */
-static AVX2 inline __m256i wrap32(const uint8_t *f, const uint8_t *b, const uint16_t *vb,
+static AVX2 inline __attribute__((always_inline)) __m256i wrap32(const uint8_t *f, const uint8_t *b, const uint16_t *vb,
                                   const struct up_consts *cb, const uint16_t *vl,
                                   const struct up_consts *cl, __m256i s8, const uint8_t *m,
                                   int x)
