@@ -131,7 +131,7 @@ static uint8_t *rand_u8(size_t n)
 static void test_box_twins(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S)
 {
     const int sizes[][2] = {{1, 1}, {7, 3}, {13, 11}, {33, 17}, {61, 45}, {320, 180}};
-    const int radii[] = {0, 1, 2, 3, 5, 9};
+    const int radii[] = {0, 1, 2, 3, 4, 5, 9, BD_GF_MAX_RADIUS};
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         int w = sizes[si][0], h = sizes[si][1], st = w + 5;
         uint8_t *a = rand_u8((size_t)st * h), *b = rand_u8((size_t)st * h);

@@ -139,10 +139,11 @@ struct bd_refine_kernels {
 };
 
 /* int32s of scratch the box kernels need for rows of width w and radius
- * up to BD_GF_MAX_RADIUS (column sums, then a padded row). */
+ * up to BD_GF_MAX_RADIUS (column sums in a padded row, then the row's
+ * prefix sums). */
 static inline size_t bd_refine_box_scratch(int w)
 {
-    return (size_t)w + (size_t)w + 2 * BD_GF_MAX_RADIUS + 64;
+    return 3 * (size_t)w + 6 * BD_GF_MAX_RADIUS + 64;
 }
 
 void bd_refine_geom_init(struct bd_refine_geom *g, int k);
