@@ -66,9 +66,10 @@ static AVX2 void hsum_row_avx2(int32_t *pad, int w, int r, int32_t *out)
             v = _mm256_add_epi32(v, _mm256_slli_si256(v, 8));
             const __m256i t = _mm256_shuffle_epi32(v, 0xFF);
             v = _mm256_add_epi32(v, _mm256_permute2x128_si256(t, t, 0x08));
-            v = _mm256_add_epi32(v, carry);
-            storei(S + 1 + i, v);
-            carry = _mm256_permutevar8x32_epi32(v, seven);
+            /* the carry chain is one add per vector: the vector's own total
+             * is broadcast from its local prefix, off the chain */
+            storei(S + 1 + i, _mm256_add_epi32(v, carry));
+            carry = _mm256_add_epi32(carry, _mm256_permutevar8x32_epi32(v, seven));
         }
         int32_t acc = S[i];
         for (; i < n; i++) {
