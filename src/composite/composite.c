@@ -207,8 +207,6 @@ void bd_box_downscale_c(const uint8_t *src, int src_stride, uint8_t *dst, int ds
         downscale_k(src, src_stride, dst, dst_stride, width, height, 4);
 }
 
-static const struct bd_composite_kernels kernels_c;
-
 void bd_mix_rows_c(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n)
 {
     for (int x = 0; x < n; x++)
@@ -227,12 +225,6 @@ void bd_upscale_row_v_with(const struct bd_composite_kernels *kt, const uint8_t 
     kt->mix_rows(a, b, fy, v, sw);
     v[-1] = v[0];
     v[sw] = v[sw - 1];
-}
-
-void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, int k, int y,
-                      uint16_t *v)
-{
-    bd_upscale_row_v_with(&kernels_c, small, small_stride, sw, sh, k, y, v);
 }
 
 /* Output x sits at source (x + 0.5)/k - 0.5: the k outputs from k*i + k/2
@@ -445,6 +437,12 @@ static const struct bd_composite_kernels kernels_c = {
     .holo_y_row = bd_holo_y_row_c,
     .holo_c_row = bd_holo_c_row_c,
 };
+
+void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, int k, int y,
+                      uint16_t *v)
+{
+    bd_upscale_row_v_with(&kernels_c, small, small_stride, sw, sh, k, y, v);
+}
 
 static int have_avx2(void)
 {

@@ -292,16 +292,19 @@ static AVX2 void upscale_row_h_avx2(const uint16_t *v, uint8_t *out, int n, int 
         store32(out + x, up32(v - 1, x, &c));
 }
 
+static AVX2 inline __m256i load16u8(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
 static AVX2 void mix_rows_avx2(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n)
 {
     const __m256i wa = _mm256_set1_epi16((short)(16 - fy)), wb = _mm256_set1_epi16((short)fy);
     int x = 0;
-    for (; x + 16 <= n; x += 16) {
-        const __m256i va = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + x)));
-        const __m256i vb = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + x)));
+    for (; x + 16 <= n; x += 16)
         _mm256_storeu_si256((__m256i *)(void *)(v + x),
-                            _mm256_add_epi16(_mm256_mullo_epi16(va, wa), _mm256_mullo_epi16(vb, wb)));
-    }
+                            _mm256_add_epi16(_mm256_mullo_epi16(load16u8(a + x), wa),
+                                             _mm256_mullo_epi16(load16u8(b + x), wb)));
     bd_mix_rows_c(a + x, b + x, fy, v + x, n - x);
 }
 
@@ -504,10 +507,9 @@ static AVX2 void scale_row_avx2(const uint8_t *s, int s8, uint8_t *d, int n)
 
 /* 32 outputs of bd_blend_wrap_row_c at x (a multiple of 32); f, b, m
  * point at sample x. */
-static AVX2 inline __attribute__((always_inline)) __m256i wrap32(const uint8_t *f, const uint8_t *b, const uint16_t *vb,
-                                  const struct up_consts *cb, const uint16_t *vl,
-                                  const struct up_consts *cl, __m256i s8, const uint8_t *m,
-                                  int x)
+static AVX2 inline __attribute__((always_inline)) __m256i
+wrap32(const uint8_t *f, const uint8_t *b, const uint16_t *vb, const struct up_consts *cb,
+       const uint16_t *vl, const struct up_consts *cl, __m256i s8, const uint8_t *m, int x)
 {
     const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(-1);
     const __m256i vm = load32(m);
