@@ -39,7 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages quality
+        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
 
@@ -226,6 +226,11 @@ $(BUILD)/bench/bench_stages: bench/bench_stages.c $(BUILD)/libbackdrop.a
 
 bench-stages: $(BUILD)/bench/bench_stages models
 	@bench/run_stages.sh $(BUILD)
+
+# The same, this tree against BASE (a commit), run by run in turn.
+bench-ab: $(BUILD)/bench/bench_stages models
+	@test -n "$(BASE)" || { echo "bench-ab: give BASE=<commit>" >&2; exit 1; }
+	@bench/ab_stages.sh $(BUILD) $(BASE) $(or $(AB_ROUNDS),5)
 
 # Mask quality (bench/quality/README.md): backdrop's masks against ground
 # truth by construction (portraits composited on background photos from
