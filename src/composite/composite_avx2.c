@@ -59,6 +59,12 @@ static AVX2 inline int all_eq(__m256i v, __m256i c)
     return (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, c)) == 0xFFFFFFFFu;
 }
 
+/* 16 bytes widened to 16-bit lanes */
+static AVX2 inline __m256i load16u8(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
 /* 32 pixels at a time. Where the mask is 0 or 255 across all 32 (most of a
  * frame: background or person, only the edge between is soft) the formula
  * reduces to a copy of bg or fg (m = 255: t = 255 f + 128, (t + (t >> 8))
@@ -170,8 +176,7 @@ static AVX2 void box_v_avx2(const uint8_t *s, int ss, uint8_t *d, int ds, int w,
         __m256i sum = _mm256_setzero_si256();
         for (int i = -r; i <= r; i++) {
             const int yy = i < 0 ? 0 : i > h - 1 ? h - 1 : i;
-            sum = _mm256_add_epi16(sum, _mm256_cvtepu8_epi16(_mm_loadu_si128(
-                                            (const __m128i *)(const void *)(s + (size_t)yy * (size_t)ss + x))));
+            sum = _mm256_add_epi16(sum, load16u8(s + (size_t)yy * (size_t)ss + x));
         }
         for (int y = 0; y < h; y++) {
             const __m256i o = _mm256_add_epi16(
@@ -182,10 +187,7 @@ static AVX2 void box_v_avx2(const uint8_t *s, int ss, uint8_t *d, int ds, int w,
                                               _mm256_extracti128_si256(o, 1)));
             const uint8_t *add = s + (size_t)(y + r + 1 < h ? y + r + 1 : h - 1) * (size_t)ss;
             const uint8_t *sub = s + (size_t)(y - r > 0 ? y - r : 0) * (size_t)ss;
-            sum = _mm256_add_epi16(
-                sum, _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(add + x))));
-            sum = _mm256_sub_epi16(
-                sum, _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(sub + x))));
+            sum = _mm256_sub_epi16(_mm256_add_epi16(sum, load16u8(add + x)), load16u8(sub + x));
         }
         if (x + 16 >= w)
             break;
@@ -290,11 +292,6 @@ static AVX2 void upscale_row_h_avx2(const uint16_t *v, uint8_t *out, int n, int 
     const struct up_consts c = up_consts(k);
     for (int x = 0; x < n; x += 32)
         store32(out + x, up32(v - 1, x, &c));
-}
-
-static AVX2 inline __m256i load16u8(const uint8_t *p)
-{
-    return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 
 static AVX2 void mix_rows_avx2(const uint8_t *a, const uint8_t *b, int fy, uint16_t *v, int n)
@@ -455,7 +452,7 @@ static AVX2 void premul_row_avx2(const uint8_t *a, const uint8_t *m, uint16_t *n
     const __m256i c257 = _mm256_set1_epi16(257), c255 = _mm256_set1_epi16(255);
     int x = 0;
     for (; x + 16 <= n; x += 16) {
-        const __m256i va = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + x)));
+        const __m256i va = load16u8(a + x);
         const __m128i m8 = _mm_loadu_si128((const __m128i *)(const void *)(m + x));
         const __m256i vm = _mm256_cvtepu8_epi16(_mm_adds_epu8(m8, m8)); /* min(2m, 255) */
         const __m256i w = _mm256_sub_epi16(c257, vm);
