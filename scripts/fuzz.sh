@@ -180,6 +180,9 @@ done
 shared=$here/../shared/data/models
 if compgen -G "$shared/*.tflite" >/dev/null; then
     models+=("$shared"/*.tflite)
+elif [ "${CI:-}" = true ]; then
+    echo "fuzz: $shared not found under CI: ../shared/data must be beside the checkout" >&2
+    exit 1
 else
     echo "fuzz: $shared not found: seeding with the selfie models only"
 fi

@@ -185,7 +185,8 @@ fi
 mkfifo "$tmp/in.y4m"
 head -c 5000 /dev/urandom >"$tmp/corrupt.tflite"
 shared_model=../shared/data/models/segm_lite_v681.tflite
-[ -f "$shared_model" ] && head -c 200000 "$shared_model" >"$tmp/truncated.tflite"
+[ -f "$shared_model" ] || { echo "camera-cli: $shared_model is missing"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+head -c 200000 "$shared_model" >"$tmp/truncated.tflite"
 head -c 3000 /dev/urandom >"$tmp/noise.jpg"
 expect_early() {
     local name=$1 needle=$2; shift 2
@@ -199,7 +200,7 @@ expect_early() {
         eval "[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -qF -- '$needle' '$tmp/err' && [ '$opened' = 124 ] && [ ! -e '$tmp/early.mp4' ]"
 }
 expect_early "corrupt model" "$tmp/corrupt.tflite" -m "$tmp/corrupt.tflite"
-[ -f "$tmp/truncated.tflite" ] && expect_early "truncated model" "$tmp/truncated.tflite" -m "$tmp/truncated.tflite"
+expect_early "truncated model" "$tmp/truncated.tflite" -m "$tmp/truncated.tflite"
 expect_early "missing model file" "$tmp/none.tflite" -m "$tmp/none.tflite"
 expect_early "background that is not an image" "$tmp/noise.jpg" -B "$tmp/noise.jpg"
 expect_early "missing background" "$tmp/none.png" -B "$tmp/none.png"

@@ -124,8 +124,8 @@ static void luma_stats(const struct img *im, double *mean, int *lo, int *hi)
 static void test_video(void)
 {
     if (access(VIDEO, R_OK) != 0) {
-        printf("SKIP video tests: %s is missing (run from the repository root with "
-               "../shared/data present)\n", VIDEO);
+        SKIP_PROVIDED("video tests: %s is missing (run from the repository root with "
+                      "../shared/data present)", VIDEO);
         return;
     }
     struct bd_file_source *src = NULL;
@@ -303,7 +303,7 @@ static void test_video(void)
 static void test_still(void)
 {
     if (access(STILL, R_OK) != 0) {
-        printf("SKIP still test: %s is missing\n", STILL);
+        SKIP_PROVIDED("still test: %s is missing", STILL);
         return;
     }
     struct bd_file_source *src = NULL;

@@ -495,13 +495,13 @@ static void test_writer_errors(void)
 static void test_disk_full(const char *name)
 {
     if (access("/dev/full", W_OK) != 0) {
-        printf("SKIP disk-full test: /dev/full is not writable\n");
+        SKIP_MACHINE("disk-full test: /dev/full is not writable");
         return;
     }
     char path[512];
     tmp_path(path, sizeof path, name);
     if (symlink("/dev/full", path) != 0) {
-        printf("SKIP disk-full test: symlink: %s\n", strerror(errno));
+        SKIP_MACHINE("disk-full test: symlink: %s", strerror(errno));
         return;
     }
     struct bd_video_writer *vw = NULL;
@@ -620,7 +620,7 @@ static void test_preview_no_display(void)
      * SDL_VIDEODRIVER asked for it. A Linux console with KMS/DRM access
      * is a display, though: skip there. */
     if (access("/dev/dri", F_OK) == 0) {
-        printf("SKIP no-display preview test: /dev/dri exists (SDL may use KMS/DRM)\n");
+        SKIP_MACHINE("no-display preview test: /dev/dri exists (SDL may use KMS/DRM)");
         return;
     }
     unsetenv("SDL_VIDEODRIVER");

@@ -28,7 +28,7 @@
 #include "model/graph.h"
 #include "model/ref_internal.h"
 
-static int n_pass, n_fail;
+static int n_pass, n_fail, n_skip;
 static const char *cur_isa = "?";
 
 /* ------------------------------------------------------------------------ */
@@ -1821,7 +1821,8 @@ int main(void)
     static const char *const isas[3] = {"avx512", "avx2", "base"};
     for (int i = 0; i < 3; i++) {
         if (bd_ref_force_isa(isas[i]) != 0) {
-            printf("skipping %s kernels (not available here)\n", isas[i]);
+            printf("SKIP: %s kernels: this CPU lacks them\n", isas[i]);
+            n_skip++;
             continue;
         }
         cur_isa = isas[i];
@@ -1835,6 +1836,6 @@ int main(void)
     bd_ref_force_isa(NULL);
     for (int k = 0; k < n_saved; k++)
         free(saved_out[k]);
-    printf("%d passed, %d failed\n", n_pass, n_fail);
+    printf("%d passed, %d failed, %d skipped\n", n_pass, n_fail, n_skip);
     return n_fail ? 1 : 0;
 }

@@ -633,13 +633,15 @@ static void load_portraits(void)
         snprintf(b, sizeof b, "../shared/data/portraits-dev/alpha/%s.png", names[i]);
         if (load_portrait(a, b, &portraits[n_portraits]) == 0)
             portrait_names[n_portraits++] = names[i];
+        else
+            SKIP_PROVIDED("portrait %s: %s or %s is missing or unreadable", names[i], a, b);
     }
 }
 
 static void test_portraits(void)
 {
     if (!n_portraits) {
-        printf("SKIP portraits: ../shared/data/portraits-dev not found\n");
+        SKIP_PROVIDED("portraits: ../shared/data/portraits-dev not found");
         return;
     }
     const int lw = 256, lh = 256;
@@ -702,8 +704,10 @@ static int open_general(struct bd_model **model, struct bd_engine **eng)
  */
 static void test_model_portraits(void)
 {
-    if (!n_portraits)
+    if (!n_portraits) {
+        SKIP_PROVIDED("model on the portraits: ../shared/data/portraits-dev not found");
         return;
+    }
     struct bd_model *model = NULL;
     struct bd_engine *eng = NULL;
     if (open_general(&model, &eng) != 0)
@@ -802,8 +806,10 @@ static int skip_always(void *opaque)
  */
 static void test_mirror_average(void)
 {
-    if (!n_portraits)
+    if (!n_portraits) {
+        SKIP_PROVIDED("mirror average on the portraits: ../shared/data/portraits-dev not found");
         return;
+    }
     struct bd_model *model = NULL;
     struct bd_engine *eng = NULL;
     if (open_general(&model, &eng) != 0)
@@ -887,8 +893,10 @@ static void test_mirror_average(void)
  * mean |out_t - out_t-1| with temporal smoothing vs without. */
 static void test_flicker(void)
 {
-    if (!n_portraits)
+    if (!n_portraits) {
+        SKIP_PROVIDED("flicker on a portrait: ../shared/data/portraits-dev not found");
         return;
+    }
     const struct portrait *p = &portraits[0];
     const int lw = 256, lh = 144, n = p->w * p->h;
     uint8_t *low0 = xmalloc((size_t)lw * lh), *low = xmalloc((size_t)lw * lh);
@@ -1084,7 +1092,7 @@ static void test_invalid(void)
 static void test_no_alloc(void)
 {
 #ifdef BD_ASAN
-    printf("SKIP allocation count under ASan\n");
+    SKIP_MACHINE("allocation count: ASan's allocator is not interposable (the plain build counts)");
 #else
     const int w = 1280, h = 720, lw = 256, lh = 144;
     struct bd_refiner *r;
@@ -1118,7 +1126,7 @@ int main(void)
         test_grid_twins(C, S);
         test_refiner_twins(S);
     } else {
-        printf("SKIP twins: no AVX2 on this CPU\n");
+        SKIP_MACHINE("twins: no AVX2 on this CPU");
     }
     test_invalid();
     test_no_alloc();

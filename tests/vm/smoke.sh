@@ -53,7 +53,7 @@ check "frames.raw is 30 x $size bytes (got $got)" test -n "$size" -a "$got" = "$
 
 section "ffmpeg -> /dev/video10 -> v4l2-ctl"
 if ! command -v ffmpeg >/dev/null; then
-    skip "ffmpeg is not installed on the host (apt-get install ffmpeg)"
+    skip_provided "ffmpeg is not installed on the host (apt-get install ffmpeg)"
 else
     w=320 h=240
     ffmpeg -hide_banner -nostats -loglevel error -re -f lavfi -i "testsrc2=size=${w}x${h}:rate=15" \

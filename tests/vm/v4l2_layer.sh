@@ -219,7 +219,7 @@ check "SIGTERM stops the producer cleanly (rc $rc)" \
 
 section "ffmpeg reads the loopback"
 if ! command -v ffmpeg >/dev/null; then
-    skip "ffmpeg is not installed on the host (apt-get install ffmpeg)"
+    skip_provided "ffmpeg is not installed on the host (apt-get install ffmpeg)"
 else
     "$T" loop /dev/video0 /dev/video10 0 >"$VM_OUT/loop2.log" 2>&1 &
     lp=$!
@@ -274,7 +274,7 @@ section "MJPEG from a real driver: ffmpeg encodes into /dev/video12, capture dec
 # camera would. White in full-range JPEG (Y 255) must come out as video
 # range (Y 235, Cb/Cr 128).
 if ! command -v ffmpeg >/dev/null; then
-    skip "ffmpeg is not installed"
+    skip_provided "ffmpeg is not installed"
 else
     ffmpeg -hide_banner -nostats -loglevel error -re -f lavfi -i "color=c=white:size=320x240:rate=25" \
         -t 60 -c:v mjpeg -pix_fmt yuvj422p -f v4l2 /dev/video12 </dev/null &
@@ -300,7 +300,7 @@ fi
 
 section "a write()-only producer (ffmpeg's v4l2 output) leaves 0.12.7 stuck"
 if ! command -v ffmpeg >/dev/null; then
-    skip "ffmpeg is not installed"
+    skip_provided "ffmpeg is not installed"
 else
     ffmpeg -hide_banner -nostats -loglevel error -re -f lavfi -i "testsrc2=size=320x240:rate=15" \
         -t 60 -pix_fmt yuyv422 -f v4l2 /dev/video13 </dev/null &
