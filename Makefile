@@ -118,6 +118,14 @@ camera-cli: $(BUILD)/backdrop $(BUILD)/tests/test_hostile models
 hostile: $(BUILD)/backdrop $(BUILD)/tests/test_hostile
 	@tests/hostile_models.sh $(BUILD)/backdrop
 
+# Mutation testing (scripts/mutate.py): each mutant of tests/mutants/*.txt in
+# a scratch copy of the tree (BUILD/mutate), its suites must fail; MUTANTS=a,b
+# picks areas, MUTANT=text one mutant. Not part of `make test`.
+.PHONY: mutate
+mutate:
+	@python3 scripts/mutate.py --build $(BUILD) --npm $(NPM) $(if $(MUTANTS),--areas '$(MUTANTS)') \
+	    $(if $(MUTANT),--filter '$(MUTANT)')
+
 TFJSREF := $(BUILD)/tfjsref
 SHARED  := ../shared/data
 $(BUILD)/golden: tests/golden.c $(BUILD)/libbackdrop.a
