@@ -649,6 +649,37 @@ static int y4m_read_status(const void *data, size_t n, int *frames)
     return st;
 }
 
+/* Opens data, reads until a read is not BD_OK, then reads twice more:
+ * returns how many of those two repeated the first status (and, for an
+ * error, said the stream had already failed). *first is the first non-OK
+ * status, *frames the frames read before it. */
+static int y4m_repeats(const void *data, size_t n, int *first, int *frames)
+{
+    *first = 999;
+    *frames = 0;
+    int fd = fd_with(data, n);
+    if (fd < 0)
+        return -1;
+    struct bd_y4m_reader *r = NULL;
+    int same = -1;
+    if (bd_y4m_reader_open(fd, "test", &r) == BD_OK) {
+        const struct bd_y4m_info *info = bd_y4m_reader_info(r);
+        struct img im;
+        img_alloc(&im, info->width, info->height);
+        while ((*first = bd_y4m_reader_read(r, &im.p)) == BD_OK)
+            (*frames)++;
+        same = 0;
+        for (int k = 0; k < 2; k++) {
+            int st = bd_y4m_reader_read(r, &im.p);
+            same += st == *first && (st == BD_Y4M_EOF || has(bd_last_error(), "already failed"));
+        }
+        img_free(&im);
+        bd_y4m_reader_close(r);
+    }
+    close(fd);
+    return same;
+}
+
 #define BAD_HEADER(str, status, msg)                                                   \
     do {                                                                               \
         int st_ = y4m_open_status(str, sizeof(str) - 1);                               \
@@ -742,6 +773,25 @@ static void test_y4m_malformed(void)
     st = y4m_read_status(buf, n - 1, &frames);
     CHECK(st == BD_ERR_FORMAT && frames == 1 && has(bd_last_error(), "truncated frame 2"),
           "truncated frame: %d, %d '%s'", st, frames, bd_last_error());
+    /* The reader's end is sticky, an error most of all: a read after a
+     * truncated frame must fail again, not report the clean end of stream
+     * that the exhausted input would otherwise give (a cut-off input would
+     * then look complete to a caller that reads on). */
+    {
+        int first, nf;
+        int same = y4m_repeats(buf, n - 1, &first, &nf);
+        CHECK(first == BD_ERR_FORMAT && nf == 1 && same == 2,
+              "reads after a truncated frame: first %d after %d frames, %d of 2 repeated it ('%s')",
+              first, nf, same, bd_last_error());
+        same = y4m_repeats(buf, 16 + 6 + 24 + 3, &first, &nf);
+        CHECK(first == BD_ERR_FORMAT && nf == 1 && same == 2,
+              "reads after a truncated FRAME line: first %d, %d of 2 repeated it ('%s')", first,
+              same, bd_last_error());
+        same = y4m_repeats(buf, n, &first, &nf);
+        CHECK(first == BD_Y4M_EOF && nf == 2 && same == 2,
+              "reads after the clean end: first %d after %d frames, %d of 2 repeated it", first,
+              nf, same);
+    }
     st = y4m_read_status(buf, n - 20, &frames);
     CHECK(st == BD_ERR_FORMAT && frames == 1 && has(bd_last_error(), "Y plane"),
           "truncated in Y: %d, %d '%s'", st, frames, bd_last_error());

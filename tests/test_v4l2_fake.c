@@ -104,6 +104,8 @@ struct fake_dev {
     int corrupt_frame;     /* this frame number (1-based) has V4L2_BUF_FLAG_ERROR */
     int skip_seq_at;       /* the driver drops a frame before this one */
     uint32_t sfmt_force;   /* S_FMT answers with this fourcc */
+    bool lazy;             /* leaves bytesperline and bytesused 0 (allowed
+                              for raw formats: they follow from the size) */
     bool dq_any;           /* DQBUF hands out slots round-robin, queued or
                               not, like v4l2loopback read as a camera */
     /* loopback state (0.12.7) */
@@ -417,7 +419,7 @@ static int cam_ioctl(struct fake_dev *d, int fd, unsigned long req, void *arg)
         f->fmt.pix.height = (uint32_t)bh;
         f->fmt.pix.pixelformat = d->sfmt_force ? d->sfmt_force : ff->fourcc;
         f->fmt.pix.field = V4L2_FIELD_NONE;
-        f->fmt.pix.bytesperline = (uint32_t)stride;
+        f->fmt.pix.bytesperline = d->lazy ? 0 : (uint32_t)stride;
         f->fmt.pix.sizeimage = (uint32_t)size;
         d->cur = f->fmt.pix;
         return 0;
@@ -509,6 +511,8 @@ static int cam_ioctl(struct fake_dev *d, int fd, unsigned long req, void *arg)
         if (d->corrupt_frame == d->frames)
             b->flags |= V4L2_BUF_FLAG_ERROR;
         fill_frame(d, i, b);
+        if (d->lazy)
+            b->bytesused = 0;
         if (d->disconnect_after && d->frames >= d->disconnect_after)
             d->disconnected = true;
         return 0;
@@ -1339,6 +1343,77 @@ static void test_convert_raw(void)
     CHECK(r == -EINVAL && has(bd_last_error(), "no converter"), "MJPEG needs a converter");
 }
 
+/* Rows padded past the picture (bytesperline > the row's bytes, as ISPs
+ * that align rows to 32 or 64 bytes give): the padding is never read as
+ * picture and NV12's chroma plane starts stride x height bytes in. Odd
+ * sizes throughout. Strides below a row and frames short of their last
+ * chroma row (odd height) are refused, not read past their end. */
+static void test_convert_strides(void)
+{
+    /* YUYV has an even width (its pixels come in pairs); NV12 need not */
+    enum { W = 21, H = 9, CW = (W + 1) / 2, CH = (H + 1) / 2, S = 32, WY = 22, SY = 2 * WY + 10 };
+    static uint8_t nv12[S * H + S * CH], yuyv[SY * H];
+    static uint8_t y[WY * H], u[WY * CH], v[WY * CH];
+    memset(nv12, 255, sizeof nv12); /* the padding: never picture */
+    for (int r = 0; r < H; r++)
+        for (int x = 0; x < W; x++)
+            nv12[r * S + x] = (uint8_t)(16 + r * 20 + x);
+    for (int r = 0; r < CH; r++)
+        for (int x = 0; x < CW; x++) {
+            nv12[S * H + r * S + 2 * x] = (uint8_t)(40 + r * 12 + x);
+            nv12[S * H + r * S + 2 * x + 1] = (uint8_t)(130 + r * 12 + x);
+        }
+    struct bd_v4l2_frame f = {.data = nv12, .bytesused = sizeof nv12, .fourcc = V4L2_PIX_FMT_NV12,
+                              .width = W, .height = H, .stride = S};
+    memset(y, 0, sizeof y);
+    int r = bd_v4l2_frame_to_i420(NULL, &f, y, W, u, CW, v, CW);
+    int bad = 0;
+    for (int i = 0; i < H; i++)
+        for (int x = 0; x < W; x++)
+            bad += y[i * W + x] != 16 + i * 20 + x;
+    for (int i = 0; i < CH; i++)
+        for (int x = 0; x < CW; x++)
+            bad += u[i * CW + x] != 40 + i * 12 + x || v[i * CW + x] != 130 + i * 12 + x;
+    CHECK(r == 0 && bad == 0, "NV12 %dx%d with stride %d: %d, %d samples wrong", W, H, S, r, bad);
+    /* one byte short of the last chroma row (height 9 has 5 of them) */
+    f.bytesused = sizeof nv12 - 1;
+    r = bd_v4l2_frame_to_i420(NULL, &f, y, W, u, CW, v, CW);
+    CHECK(r == -EINVAL && has(bd_last_error(), "too short"), "NV12 odd height, last chroma row cut: %d %s", r,
+          bd_last_error());
+    f.bytesused = sizeof nv12;
+    f.stride = W - 1;
+    CHECK(bd_v4l2_frame_to_i420(NULL, &f, y, W, u, CW, v, CW) == -EINVAL, "NV12 stride below the width");
+
+    memset(yuyv, 255, sizeof yuyv);
+    for (int i = 0; i < H; i++)
+        for (int x = 0; x < WY; x++) {
+            yuyv[i * SY + 2 * x] = (uint8_t)(16 + i * 20 + x);
+            yuyv[i * SY + 2 * x + 1] = (uint8_t)(x % 2 ? 150 + i : 60 + i); /* U on even, V on odd */
+        }
+    f = (struct bd_v4l2_frame){.data = yuyv, .bytesused = sizeof yuyv, .fourcc = V4L2_PIX_FMT_YUYV,
+                               .width = WY, .height = H, .stride = SY};
+    r = bd_v4l2_frame_to_i420(NULL, &f, y, WY, u, WY / 2, v, WY / 2);
+    bad = 0;
+    for (int i = 0; i < H; i++)
+        for (int x = 0; x < WY; x++)
+            bad += y[i * WY + x] != 16 + i * 20 + x;
+    /* 4:2:2 to 4:2:0: rows 2i and 2i + 1 averaged (the odd last row alone) */
+    for (int i = 0; i < CH; i++)
+        for (int x = 0; x < WY / 2; x++) {
+            const int r0 = 2 * i, r1 = 2 * i + 1 < H ? 2 * i + 1 : 2 * i;
+            bad += !near(u[i * (WY / 2) + x], (60 + r0 + 60 + r1 + 1) / 2, 1) ||
+                   !near(v[i * (WY / 2) + x], (150 + r0 + 150 + r1 + 1) / 2, 1);
+        }
+    CHECK(r == 0 && bad == 0, "YUYV %dx%d with stride %d: %d, %d samples wrong", WY, H, SY, r, bad);
+    /* a stride of less than 2 x width bytes: rows would overlap and the
+     * last one run past the buffer */
+    f.stride = 2 * WY - 2;
+    f.bytesused = (size_t)f.stride * H;
+    r = bd_v4l2_frame_to_i420(NULL, &f, y, WY, u, WY / 2, v, WY / 2);
+    CHECK(r == -EINVAL && has(bd_last_error(), "stride"), "YUYV stride %d for width %d: %d %s", f.stride, WY, r,
+          bd_last_error());
+}
+
 static void test_convert_mjpeg(void)
 {
     enum { W = 64, H = 48 };
@@ -1432,6 +1507,36 @@ static void test_convert_mjpeg(void)
     bd_v4l2_converter_destroy(cv);
     bd_v4l2_converter_destroy(NULL);
     CHECK(bd_v4l2_converter_create(0, 10, &cv) == -EINVAL && cv == NULL, "bad converter size");
+}
+
+/* A driver that fills neither bytesperline nor bytesused: the stride is
+ * YUYV's own 2 x width, the frames are whole, and they convert. */
+static void test_capture_lazy_driver(void)
+{
+    fake_reset();
+    struct fake_dev *d = add_camera("/dev/video0", smallcam, N(smallcam));
+    d->lazy = true;
+    struct bd_v4l2_capture *cap = NULL;
+    int r = bd_v4l2_capture_open("/dev/video0", &(struct bd_v4l2_request){.width = 64, .height = 48}, &fake_ops,
+                                 &cap);
+    CHECK(r == 0 && bd_v4l2_capture_format(cap)->stride == 128, "bytesperline 0: stride %d (%s)",
+          cap ? bd_v4l2_capture_format(cap)->stride : -1, bd_last_error());
+    static uint8_t y[64 * 48], u[32 * 24], v[32 * 24];
+    if (cap && bd_v4l2_capture_start(cap) == 0) {
+        struct bd_v4l2_frame fr;
+        r = bd_v4l2_capture_dequeue(cap, 100, &fr);
+        CHECK(r == 0 && fr.stride == 128 && fr.bytesused == 64 * 48 * 2, "frame: %d stride %d, %zu bytes (%s)", r,
+              fr.stride, fr.bytesused, bd_last_error());
+        if (r == 0) {
+            r = bd_v4l2_frame_to_i420(NULL, &fr, y, 64, u, 32, v, 32);
+            CHECK(r == 0 && y[0] == 61 && y[64 * 48 - 1] == 61 && u[0] == 90 && v[32 * 24 - 1] == 200,
+                  "converted: %d %s", r, bd_last_error());
+            bd_v4l2_capture_requeue(cap, &fr);
+        }
+    }
+    bd_v4l2_capture_close(cap);
+    CHECK(F.open_fds == 0 && F.maps == 0, "released");
+    fake_reset();
 }
 
 /* MJPEG through the fake camera, decoded from the mapped buffer. */
@@ -1673,6 +1778,8 @@ int main(void)
     test_streaming_faults();
     test_fault_sweep_capture();
     test_convert_raw();
+    test_convert_strides();
+    test_capture_lazy_driver();
     test_convert_mjpeg();
     test_capture_mjpeg();
     test_loopback_find();
