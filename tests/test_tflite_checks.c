@@ -1196,6 +1196,13 @@ static void test_parsers(void)
      * extra rows, more than a stride's worth. */
     start("tconv-out-too-big"); tconv_base(); set_shape(Y, L(1, 11, 8, 2)); set_data(S, (const int32_t[]){1, 11, 8, 2}, 16);
     expect(FMT, "op TRANSPOSE_CONV (operator #0): output size is inconsistent with input, kernel and stride");
+    /* VALID: no crop before, so 11 rows are 2 extra: a whole stride. */
+    start("tconv-valid-adj-stride"); tconv_base(); fset_u8(opts(0), 0, VALID);
+    set_shape(Y, L(1, 11, 8, 2)); set_data(S, (const int32_t[]){1, 11, 8, 2}, 16);
+    expect(FMT, "op TRANSPOSE_CONV (operator #0): output size is inconsistent with input, kernel and stride");
+    start("tconv-valid-adj-1"); tconv_base(); fset_u8(opts(0), 0, VALID);
+    set_shape(Y, L(1, 10, 8, 2)); set_data(S, (const int32_t[]){1, 10, 8, 2}, 16);
+    expect(BD_OK, NULL);
     start("tconv-out-10"); tconv_base(); set_shape(Y, L(1, 10, 8, 2)); set_data(S, (const int32_t[]){1, 10, 8, 2}, 16);
     expect(BD_OK, NULL);
     /* (W - 1) * 4096 + K exceeds int. */
