@@ -774,11 +774,12 @@ static void test_concat(const char *name, int ndim, int axis, int nin,
     gb_free(&b);
 }
 
-static void test_softmax(const char *name, int ndim, const int *dims, float beta)
+/* Inputs uniform in [-scale, scale). */
+static void test_softmax(const char *name, int ndim, const int *dims, float beta, float scale)
 {
     struct gb b;
     gb_init(&b);
-    int in = gb_tensor(&b, 'i', ndim, dims, 4.0f);
+    int in = gb_tensor(&b, 'i', ndim, dims, scale);
     int out = gb_tensor(&b, 'a', ndim, dims, 0);
     struct bd_op *op = gb_op(&b, BD_OP_SOFTMAX, out, 1, in);
     op->p.softmax.beta = beta;
@@ -849,7 +850,9 @@ static void test_fused(const char *name, enum bd_op_type producer, enum bd_op_ty
     gb_init(&b);
     const int H = 7, W = 9, Ci = 5, Co = 17;
     struct convp p = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, act};
-    int in = T4(&b, 'i', 1, H, W, Ci, 1.0f);
+    /* inputs to +-4: the producers' outputs pass 6 often (a dw 3x3 sum has
+     * a standard deviation of 4), so RELU6's upper clamp is exercised */
+    int in = T4(&b, 'i', 1, H, W, Ci, 4.0f);
     int mid, f = -1, bias = -1, other = -1;
     const int C = producer == BD_OP_CONV2D ? Co : Ci;
     if (producer == BD_OP_CONV2D) {
@@ -889,8 +892,10 @@ static void test_fused(const char *name, enum bd_op_type producer, enum bd_op_ty
     else
         for (size_t i = 0; i < n; i++)
             m[i] = act_f(act, (double)b.data[in][i] + b.data[other][i % Ci]);
+    size_t above6 = 0;
     for (size_t i = 0; i < n; i++) {
         float v = m[i];
+        above6 += v > 6;
         want[i] = act_op == BD_OP_RELU ? (v > 0 ? v : 0)
                   : act_op == BD_OP_RELU6 ? (v < 0 ? 0 : v > 6 ? 6 : v)
                                           : hswish_f(v);
@@ -903,6 +908,10 @@ static void test_fused(const char *name, enum bd_op_type producer, enum bd_op_ty
         gb_memory(&b, ptrs);
         b.alias[actout] = ptrs[in];
         b.clobbers_input = 1;
+    }
+    if (act_op == BD_OP_RELU6 && above6 == 0) {
+        n_fail++;
+        printf("FAIL [%s] %s: no value above 6: the clamp is not tested\n", cur_isa, name);
     }
     check_graph(name, &b, want);
     if (alias) {
@@ -1785,10 +1794,14 @@ static void run_all(void)
 
     /* SOFTMAX */
     {
-        int a[2] = {3, 17}, b4[4] = {1, 7, 9, 5}, c[1] = {2};
-        test_softmax("softmax [3,17]", 2, a, 1.0f);
-        test_softmax("softmax [1,7,9,5] beta .5", 4, b4, 0.5f);
-        test_softmax("softmax [2]", 1, c, 2.0f);
+        int a[2] = {3, 17}, b4[4] = {1, 7, 9, 5}, c[1] = {2}, seg[4] = {1, 6, 5, 2};
+        test_softmax("softmax [3,17]", 2, a, 1.0f, 4.0f);
+        test_softmax("softmax [1,7,9,5] beta .5", 4, b4, 0.5f, 4.0f);
+        test_softmax("softmax [2]", 1, c, 2.0f, 4.0f);
+        /* confident logits, as a two-class segmentation head gives: exp()
+         * of them overflows a float (above ~88) unless the row's maximum
+         * is subtracted first */
+        test_softmax("softmax [1,6,5,2] logits to +-400", 4, seg, 1.0f, 400.0f);
     }
 
     /* PAD */

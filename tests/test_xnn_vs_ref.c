@@ -437,6 +437,25 @@ static void t_dwconv(const char *name, int H, int W, int C, int m, int k,
     run_case(name, &G, 1, 0);
 }
 
+/* A kh x kw kernel at strides (sh, sw), SAME padding: height and width
+ * differ in every parameter, so none may be passed in the other's place. */
+static void t_dwconv_rect(const char *name, int H, int W, int C, int kh, int kw,
+                          int sh, int sw, enum bd_act a)
+{
+    struct tg G;
+    tg_init(&G);
+    int pt, pb, pl, pr;
+    const int oh = same(H, kh, sh, 1, &pt, &pb), ow = same(W, kw, sw, 1, &pl, &pr);
+    int in = act(&G, DIMS(1, H, W, C));
+    int w = wts(&G, kh * kw, DIMS(1, kh, kw, C));
+    int b = cst(&G, -0.5f, 0.5f, DIMS(C));
+    int out = act(&G, DIMS(1, oh, ow, C));
+    op_new(&G, BD_OP_DWCONV2D, out, 3, in, w, b)->p.conv =
+        convp(kh, kw, sh, sw, 1, 1, pt, pb, pl, pr, a);
+    tg_finish(&G, in, 1, out);
+    run_case(name, &G, 1, 0);
+}
+
 static void t_tconv(const char *name, int H, int W, int Ci, int Co, int k,
                     int s, int pt, int pb, int pl, int pr, int adj,
                     int bias, enum bd_act a)
@@ -877,6 +896,10 @@ int main(void)
     t_dwconv("dwconv 5x5 s2 same C=17", 7, 9, 17, 1, 5, 2, 1, 1,
              BD_ACT_RELU);
     t_dwconv("dwconv 7x7 valid C=3", 7, 9, 3, 1, 7, 1, 1, 0, BD_ACT_NONE);
+    t_dwconv_rect("dwconv 1x5 s(1,2) same C=8 7x11", 7, 11, 8, 1, 5, 1, 2,
+                  BD_ACT_NONE);
+    t_dwconv_rect("dwconv 5x3 s(2,1) same C=5 9x8", 9, 8, 5, 5, 3, 2, 1,
+                  BD_ACT_RELU);
     /* TRANSPOSE_CONV */
     t_tconv("transpose_conv 2x2 s2 5->3", 7, 9, 5, 3, 2, 2, 0, 0, 0, 0, 0, 1,
             BD_ACT_NONE);
