@@ -546,6 +546,42 @@ static void test_disk_full(const char *name)
     unlink(path);
 }
 
+/* A full disk under a short recording: two small grey frames fit in
+ * FFmpeg's I/O buffer, so nothing reaches the disk before close, and the
+ * trailer's flush is where ENOSPC shows. close must report it: a file that
+ * "was written" but lacks its end does not play. */
+static void test_disk_full_at_close(const char *name)
+{
+    if (access("/dev/full", W_OK) != 0) {
+        SKIP_MACHINE("disk-full-at-close test: /dev/full is not writable");
+        return;
+    }
+    char path[512];
+    tmp_path(path, sizeof path, name);
+    if (symlink("/dev/full", path) != 0) {
+        SKIP_MACHINE("disk-full-at-close test: symlink: %s", strerror(errno));
+        return;
+    }
+    struct bd_video_writer *vw = NULL;
+    int st = bd_video_writer_open(path, 64, 48, 30, 1, &vw);
+    CHECK(st == BD_OK, "%s: open (nothing flushed yet): %d %s", name, st, bd_last_error());
+    if (st == BD_OK) {
+        struct img im;
+        img_alloc(&im, 64, 48);
+        fill_rect(&im, 0, 0, 64, 48, 128, 128, 128);
+        struct bd_i420_view v = view(&im);
+        for (int k = 0; k < 2; k++)
+            CHECK(bd_video_writer_write(vw, &v, -1) == BD_OK, "%s: small frame %d: %s", name, k,
+                  bd_last_error());
+        st = bd_video_writer_close(vw);
+        CHECK(st == BD_ERR_IO && has(bd_last_error(), path) &&
+                  has(bd_last_error(), strerror(ENOSPC)) && has(bd_last_error(), "incomplete"),
+              "%s: close on a full disk: %d '%s'", name, st, bd_last_error());
+        img_free(&im);
+    }
+    unlink(path);
+}
+
 /* ---- preview ------------------------------------------------------------- */
 
 struct other_thread {
@@ -670,6 +706,9 @@ int main(void)
     test_disk_full("full.mp4");
     test_disk_full("full.ts");
     test_disk_full("full.avi");
+    test_disk_full_at_close("full-at-close.mkv");
+    test_disk_full_at_close("full-at-close.avi");
+    test_disk_full_at_close("full-at-close.ts");
     test_preview_no_display();
     test_preview_dummy();
 

@@ -115,7 +115,7 @@ struct fake_dev {
     struct v4l2_pix_format out_fmt;
     bool lb_sfmt_ebusy;    /* newer v4l2loopback: S_FMT EBUSY while fed */
     size_t written, writes, last_write;
-    uint8_t last_frame[64];
+    uint8_t last_frame[64 * 48 * 2]; /* the whole frame of the loopback tests */
     int short_write;       /* return fewer bytes on the next write */
     int lb_opens;
 };
@@ -1685,8 +1685,39 @@ static void test_loopback_io(void)
     CHECK(r == 0 && l->out_fmt.pixelformat == V4L2_PIX_FMT_YUV420 && bd_v4l2_loopback_frame_size(lb) == W * H * 3 / 2,
           "I420: %s", bd_last_error());
     if (lb) {
-        r = bd_v4l2_loopback_write_i420(lb, y, W, u, W / 2, v, W / 2);
-        CHECK(r == 0 && l->last_write == W * H * 3 / 2 && l->last_frame[0] == 81, "I420 written");
+        /* before the first frame: black, in I420 (Y 16, U = V = 128) */
+        const size_t px = (size_t)W * H;
+        r = bd_v4l2_loopback_repeat(lb);
+        int bad = 0;
+        for (size_t i = 0; i < px * 3 / 2; i++)
+            bad += l->last_frame[i] != (i < px ? 16 : 128);
+        CHECK(r == 0 && l->last_write == px * 3 / 2 && bad == 0, "I420 black before the first frame: %d bytes off",
+              bad);
+        /* the planes in YU12 order, Y then U then V, each tightly packed,
+         * from sources with padded rows */
+        enum { SY = W + 8, SC = W / 2 + 4 };
+        static uint8_t py[SY * H], pu[SC * H / 2], pv[SC * H / 2];
+        memset(py, 255, sizeof py);
+        memset(pu, 255, sizeof pu);
+        memset(pv, 255, sizeof pv);
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+                py[j * SY + i] = (uint8_t)(16 + (i + j) % 200);
+        for (int j = 0; j < H / 2; j++)
+            for (int i = 0; i < W / 2; i++) {
+                pu[j * SC + i] = (uint8_t)(20 + i + j);
+                pv[j * SC + i] = (uint8_t)(140 + i + j);
+            }
+        r = bd_v4l2_loopback_write_i420(lb, py, SY, pu, SC, pv, SC);
+        const uint8_t *fy = l->last_frame, *fu = fy + px, *fv = fu + px / 4;
+        bad = 0;
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+                bad += fy[j * W + i] != 16 + (i + j) % 200;
+        for (int j = 0; j < H / 2; j++)
+            for (int i = 0; i < W / 2; i++)
+                bad += fu[j * (W / 2) + i] != 20 + i + j || fv[j * (W / 2) + i] != 140 + i + j;
+        CHECK(r == 0 && l->last_write == px * 3 / 2 && bad == 0, "I420 written as Y, U, V: %d samples off", bad);
     }
     /* a reader keeps the device (and its format) while we restart at
      * another size: 0.12.7 silently keeps the old format */
