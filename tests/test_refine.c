@@ -514,6 +514,329 @@ static void test_refiner_twins(const struct bd_refine_kernels *S)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Against naive code                                                        */
+
+/*
+ * The grid helpers (the low-res mask's bilinear taps, grow, the temporal
+ * weights and their motion dilation, the grid rounding of grow and
+ * feather) are shared by the C and AVX2 tables, so the twins cannot see
+ * their bugs. These tests run whole refiners in plain mode (edge_aware 0:
+ * the output is the coverage of the mask as the grid carries it) on both
+ * tables and compare them with straightforward float code written here.
+ */
+
+static const struct bd_refine_kernels *tables[2];
+static int n_tables;
+
+/* The AVX2 table on a CPU with AVX2, and nowhere else; the refiner's
+ * default follows the CPU unless BACKDROP_MASK_ISA=base. */
+static void test_dispatch(void)
+{
+    int avx2 = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    avx2 = __builtin_cpu_supports("avx2");
+#endif
+    const struct bd_refine_kernels *C = bd_refine_kernels_for("base");
+    const struct bd_refine_kernels *S = bd_refine_kernels_for("avx2");
+    CHECK(C && strcmp(C->name, "base") == 0, "the base table");
+    CHECK((S != NULL) == (avx2 != 0) && (!S || strcmp(S->name, "avx2") == 0),
+          "AVX2 table %s on a CPU %s AVX2", S ? S->name : "missing", avx2 ? "with" : "without");
+    CHECK(bd_refine_kernels_for("neon") == NULL, "an unknown ISA gives no table");
+    const char *env = getenv("BACKDROP_MASK_ISA");
+    const char *want = (env && strcmp(env, "base") == 0) || !avx2 ? "base" : "avx2";
+    struct bd_refiner *r;
+    CHECK(bd_refiner_create(64, 48, 16, 12, NULL, &r) == BD_OK, "create");
+    CHECK(r && strcmp(bd_refiner_kernels(r)->name, want) == 0, "a new refiner uses %s, want %s",
+          r ? bd_refiner_kernels(r)->name : "-", want);
+    bd_refiner_destroy(r);
+}
+
+/* Resamples s (sw x sh) to dw x dh bilinearly, the source position of
+ * output i being (i + 0.5) scale - 0.5 clamped to the samples. */
+static double *naive_resample(const double *s, int sw, int sh, int dw, int dh, double scx,
+                              double scy)
+{
+    double *d = malloc(sizeof(double) * (size_t)dw * (size_t)dh);
+    for (int y = 0; y < dh; y++) {
+        double py = ((double)y + 0.5) * scy - 0.5;
+        py = py < 0 ? 0 : py > sh - 1 ? sh - 1 : py;
+        const int y0 = (int)py, y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
+        for (int x = 0; x < dw; x++) {
+            double px = ((double)x + 0.5) * scx - 0.5;
+            px = px < 0 ? 0 : px > sw - 1 ? sw - 1 : px;
+            const int x0 = (int)px, x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
+            const double fx = px - x0, fy = py - y0;
+            const double top = s[y0 * sw + x0] * (1 - fx) + s[y0 * sw + x1] * fx;
+            const double bot = s[y1 * sw + x0] * (1 - fx) + s[y1 * sw + x1] * fx;
+            d[y * dw + x] = top * (1 - fy) + bot * fy;
+        }
+    }
+    return d;
+}
+
+/* Max (g > 0) or min (g < 0) over the (2|g| + 1)^2 window, edges clamped,
+ * in place. */
+static void naive_grow(double *p, int w, int h, int g)
+{
+    double *o = malloc(sizeof(double) * (size_t)w * (size_t)h);
+    const int r = abs(g);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double m = p[y * w + x];
+            for (int dy = -r; dy <= r; dy++)
+                for (int dx = -r; dx <= r; dx++) {
+                    const int yy = y + dy, xx = x + dx;
+                    if (yy < 0 || yy >= h || xx < 0 || xx >= w)
+                        continue;
+                    const double v = p[yy * w + xx];
+                    m = g > 0 ? (v > m ? v : m) : (v < m ? v : m);
+                }
+            o[y * w + x] = m;
+        }
+    memcpy(p, o, sizeof(double) * (size_t)w * (size_t)h);
+    free(o);
+}
+
+/* Mean over the (2r + 1)^2 window, edges replicated, in place. */
+static void naive_box(double *p, int w, int h, int r)
+{
+    double *o = malloc(sizeof(double) * (size_t)w * (size_t)h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double s = 0;
+            for (int dy = -r; dy <= r; dy++)
+                for (int dx = -r; dx <= r; dx++) {
+                    const int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+                    const int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                    s += p[yy * w + xx];
+                }
+            o[y * w + x] = s / ((2 * r + 1) * (2 * r + 1));
+        }
+    memcpy(p, o, sizeof(double) * (size_t)w * (size_t)h);
+    free(o);
+}
+
+static double naive_coverage(double q, double lo, double hi)
+{
+    double s = (q / 255.0 - lo) / (hi - lo);
+    s = s < 0 ? 0 : s > 1 ? 1 : s;
+    return 255.0 * s * s * (3 - 2 * s);
+}
+
+/* A pixel count in grid cells of k, as the refiner rounds grow and feather
+ * (to nearest, at least one cell when asked for any). */
+static int grid_cells(int px, int k)
+{
+    int c = (int)lrint((double)abs(px) / k);
+    c = px != 0 && c == 0 ? 1 : c;
+    return px < 0 ? -c : c;
+}
+
+/*
+ * Plain mode against naive code at every grid factor k: the low mask
+ * resampled to the grid (ceil(W/k) x ceil(H/k)) and rounded to bytes,
+ * grown or shrunk there by grow/k cells, averaged over feather/k cells,
+ * resampled to full size with output x at grid position (x + 0.5)/k - 0.5,
+ * and mapped through the lo .. hi smoothstep. Binary masks at k = 1 with a
+ * narrow ramp: exactly the max/min filter of the mask.
+ */
+static void test_plain_naive(void)
+{
+    struct cfg {
+        int w, h, lw, lh, k, grow, feather, binary;
+        float lo, hi;
+    } cfgs[] = {
+        {61, 37, 61, 37, 1, 1, 0, 1, 0.49f, 0.51f},   {61, 37, 61, 37, 1, 3, 0, 1, 0.49f, 0.51f},
+        {61, 37, 61, 37, 1, -1, 0, 1, 0.49f, 0.51f},  {61, 37, 61, 37, 1, -2, 0, 1, 0.49f, 0.51f},
+        {33, 70, 33, 70, 1, 2, 0, 1, 0.49f, 0.51f},   {97, 61, 40, 23, 1, 0, 0, 0, 0.f, 1.f},
+        {97, 61, 40, 23, 1, 0, 3, 0, 0.f, 1.f},       {97, 61, 40, 23, 1, -2, 2, 0, 0.f, 1.f},
+        {333, 251, 41, 31, 8, 0, 0, 0, 0.f, 1.f},     {333, 251, 41, 31, 8, 3, 0, 0, 0.f, 1.f},
+        {333, 251, 80, 60, 8, -10, 0, 0, 0.f, 1.f},   {333, 251, 80, 60, 8, 0, 5, 0, 0.f, 1.f},
+        {333, 251, 100, 70, 4, 1, 5, 0, 0.f, 1.f},    {333, 251, 100, 70, 4, 0, 0, 0, 0.f, 1.f},
+        {321, 179, 64, 36, 2, -6, 0, 0, 0.f, 1.f},    {321, 179, 64, 36, 2, 0, 0, 0, 0.4f, 0.6f},
+        {321, 179, 160, 90, 2, 2, 0, 0, 0.f, 1.f},
+    };
+    for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
+        const struct cfg *f = &cfgs[c];
+        const int w = f->w, h = f->h, lw = f->lw, lh = f->lh, k = f->k;
+        const int ls = lw + 3, ds = w + 5;
+        uint8_t *low = xmalloc((size_t)ls * lh), *y = rand_u8((size_t)w * h);
+        uint8_t *d = xmalloc((size_t)ds * h);
+        double *lowd = malloc(sizeof(double) * (size_t)lw * lh);
+        for (int yy = 0; yy < lh; yy++)
+            for (int xx = 0; xx < lw; xx++) {
+                /* binary: blobs of a few pixels; else any value */
+                uint8_t v = f->binary ? (uint8_t)(((xx / 3 + yy / 2) * 7 + (int)(rnd() % 5)) % 5 < 2 ? 255 : 0)
+                                      : (uint8_t)rnd();
+                low[yy * ls + xx] = v;
+                lowd[yy * lw + xx] = v;
+            }
+        /* the naive refiner */
+        const int ww = (w + k - 1) / k, wh = (h + k - 1) / k;
+        double *grid = naive_resample(lowd, lw, lh, ww, wh, (double)lw / ww, (double)lh / wh);
+        for (int i = 0; i < ww * wh; i++)
+            grid[i] = floor(grid[i] + 0.5);
+        if (f->grow)
+            naive_grow(grid, ww, wh, grid_cells(f->grow, k));
+        if (f->feather)
+            naive_box(grid, ww, wh, grid_cells(f->feather, k));
+        double *full = naive_resample(grid, ww, wh, w, h, 1.0 / k, 1.0 / k);
+        for (int t = 0; t < n_tables; t++) {
+            struct bd_refine_options o;
+            bd_refine_options_default(&o);
+            o.edge_aware = 0;
+            o.temporal = 0;
+            o.radius = 2 * k > 1 ? 2 * k : 1; /* picks the grid factor k */
+            o.grow = f->grow;
+            o.feather = f->feather;
+            o.lo = f->lo;
+            o.hi = f->hi;
+            struct bd_refiner *r;
+            if (bd_refiner_create(w, h, lw, lh, &o, &r) != BD_OK) {
+                CHECK(0, "plain cfg %zu: create: %s", c, bd_last_error());
+                continue;
+            }
+            bd_refiner_set_kernels(r, tables[t]);
+            int kf = 0;
+            bd_refiner_geometry(r, &kf, NULL, NULL);
+            CHECK(kf == k, "plain cfg %zu: grid factor %d, want %d", c, kf, k);
+            CHECK(bd_refiner_run(r, low, ls, y, w, NULL, NULL, 0, d, ds) == BD_OK, "run");
+            int bad = 0, worst = 0, wx = 0, wy = 0;
+            for (int yy = 0; yy < h; yy++)
+                for (int xx = 0; xx < w; xx++) {
+                    /* q within 1.25 levels (the grid's bytes, the 16-bit
+                     * mixes), then the coverage within 1 */
+                    const double q = full[yy * w + xx], tol = f->binary ? 0 : 1.25;
+                    const double lo = naive_coverage(q - tol, f->lo, f->hi) - (f->binary ? 0 : 1);
+                    const double hi = naive_coverage(q + tol, f->lo, f->hi) + (f->binary ? 0 : 1);
+                    const double v = d[yy * ds + xx];
+                    const int e = (int)ceil(v < lo ? lo - v : v > hi ? v - hi : 0);
+                    if (e > 0)
+                        bad++;
+                    if (e > worst) {
+                        worst = e;
+                        wx = xx;
+                        wy = yy;
+                    }
+                }
+            CHECK(bad == 0, "plain %s cfg %zu (%dx%d from %dx%d, k %d, grow %d, feather %d): %d "
+                  "pixels off the naive refiner, worst %d levels beyond at (%d, %d)",
+                  tables[t]->name, c, w, h, lw, lh, k, f->grow, f->feather, bad, worst, wx, wy);
+            bd_refiner_destroy(r);
+        }
+        free(grid);
+        free(full);
+        free(lowd);
+        free(low);
+        free(y);
+        free(d);
+    }
+}
+
+/*
+ * The temporal weights against naive code, on the full-resolution grid
+ * (k = 1, plain mode, a narrow ramp so the coverage c is 0 or 255). Per
+ * pixel, from the second frame on: t = max((m - 3)/6, (j - 200)/56)
+ * clamped to [1/12, 1], where m is the largest |luma change| over the 3x3
+ * neighbourhood and j the mask's change there; a pixel whose own luma
+ * moved by at most 4 keeps at least half its previous output; a change of
+ * at most 8 levels leaves the output; else out = c + (prev - c)(1 - t).
+ * Sparse luma changes of 0..12 levels (single pixels, so the dilation
+ * matters) and mask changes of every size, over several frames.
+ */
+static void test_temporal_naive(void)
+{
+    const int sizes[][2] = {{67, 45}, {35, 9}};
+    static const uint8_t pal[] = {0, 40, 100, 140, 200, 255}; /* c: 0 0 0 255 255 255 */
+    for (int si = 0; si < 2; si++)
+        for (int t = 0; t < n_tables; t++) {
+            const int w = sizes[si][0], h = sizes[si][1], n = w * h;
+            struct bd_refine_options o;
+            bd_refine_options_default(&o);
+            o.edge_aware = 0;
+            o.radius = 1;
+            o.lo = 0.49f;
+            o.hi = 0.51f;
+            struct bd_refiner *r;
+            if (bd_refiner_create(w, h, w, h, &o, &r) != BD_OK) {
+                CHECK(0, "temporal: create: %s", bd_last_error());
+                continue;
+            }
+            bd_refiner_set_kernels(r, tables[t]);
+            uint8_t *y0 = xmalloc((size_t)n), *y1 = xmalloc((size_t)n), *m0 = xmalloc((size_t)n),
+                    *m1 = xmalloc((size_t)n), *prev = xmalloc((size_t)n), *d = xmalloc((size_t)n);
+            for (int i = 0; i < n; i++) {
+                y0[i] = (uint8_t)(60 + rnd() % 130);
+                m0[i] = pal[rnd() % 6];
+            }
+            CHECK(bd_refiner_run(r, m0, w, y0, w, NULL, NULL, 0, d, w) == BD_OK, "run");
+            int bad = 0, worst = 0;
+            for (int i = 0; i < n; i++)
+                bad += d[i] != (m0[i] >= 130 ? 255 : 0);
+            CHECK(bad == 0, "temporal %s %dx%d: the first frame is not the coverage (%d pixels)",
+                  tables[t]->name, w, h, bad);
+            bad = 0;
+            for (int fr = 1; fr < 8; fr++) {
+                memcpy(prev, d, (size_t)n);
+                for (int i = 0; i < n; i++) {
+                    y1[i] = y0[i];
+                    if (rnd() % 16 == 0) /* one pixel in 16 moves by up to 12 levels */
+                        y1[i] = (uint8_t)(y0[i] + (int)(rnd() % 25) - 12);
+                    m1[i] = rnd() % 5 == 0 ? pal[rnd() % 6] : m0[i];
+                }
+                /* and a whole row still but for one pixel, one row all still */
+                for (int x = 0; x < w; x++) {
+                    y1[(h / 2) * w + x] = y0[(h / 2) * w + x];
+                    if (h > 4)
+                        y1[4 * w + x] = y0[4 * w + x];
+                }
+                y1[(h / 2) * w + w / 3] = (uint8_t)(y0[(h / 2) * w + w / 3] + 12);
+                CHECK(bd_refiner_run(r, m1, w, y1, w, NULL, NULL, 0, d, w) == BD_OK, "run");
+                for (int yy = 0; yy < h; yy++)
+                    for (int xx = 0; xx < w; xx++) {
+                        const int i = yy * w + xx;
+                        int m = 0;
+                        for (int dy = -1; dy <= 1; dy++)
+                            for (int dx = -1; dx <= 1; dx++) {
+                                const int a = yy + dy < 0 ? 0 : yy + dy >= h ? h - 1 : yy + dy;
+                                const int b = xx + dx < 0 ? 0 : xx + dx >= w ? w - 1 : xx + dx;
+                                const int v = abs(y1[a * w + b] - y0[a * w + b]);
+                                m = v > m ? v : m;
+                            }
+                        const int j = abs(m1[i] - m0[i]);
+                        double tw = fmax((m - 3) / 6.0, (j - 200) / 56.0);
+                        tw = tw < 1 / 12.0 ? 1 / 12.0 : tw > 1 ? 1 : tw;
+                        double keep = 1 - tw;
+                        if (abs(y1[i] - y0[i]) <= 4 && keep < 0.5)
+                            keep = 0.5;
+                        const double c = m1[i] >= 130 ? 255 : 0;
+                        const double want =
+                            fabs(c - prev[i]) <= 8 ? prev[i] : c + (prev[i] - c) * keep;
+                        const int e = (int)ceil(fabs(d[i] - want) - 0.5);
+                        bad += e > 1;
+                        worst = e > worst ? e : worst;
+                    }
+                uint8_t *s = y0;
+                y0 = y1;
+                y1 = s;
+                s = m0;
+                m0 = m1;
+                m1 = s;
+            }
+            CHECK(bad == 0, "temporal %s %dx%d: %d pixels off the naive weights, worst %d levels",
+                  tables[t]->name, w, h, bad, worst);
+            free(y0);
+            free(y1);
+            free(m0);
+            free(m1);
+            free(prev);
+            free(d);
+            bd_refiner_destroy(r);
+        }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Real data                                                                 */
 
 struct portrait {
@@ -693,6 +1016,93 @@ static int open_general(struct bd_model **model, struct bd_engine **eng)
         return -1;
     }
     return 0;
+}
+
+/* bd_mask_upsample_bilinear (the --raw mask) against naive code: half-pixel
+ * centres, clamped, rounded, at shapes whose aspect differs from the
+ * source's. */
+static void test_upsample_naive(void)
+{
+    const int sizes[][4] = {{7, 5, 33, 21}, {16, 9, 31, 70}, {64, 64, 321, 179}, {3, 4, 3, 4}};
+    for (int si = 0; si < 4; si++) {
+        const int sw = sizes[si][0], sh = sizes[si][1], dw = sizes[si][2], dh = sizes[si][3];
+        const int ds = dw + 3;
+        float *src = malloc(sizeof(float) * (size_t)sw * sh);
+        double *srcd = malloc(sizeof(double) * (size_t)sw * sh);
+        for (int i = 0; i < sw * sh; i++) {
+            src[i] = frand(-0.1f, 1.1f); /* clamped at 0 and 1 */
+            srcd[i] = src[i];
+        }
+        uint8_t *d = xmalloc((size_t)ds * dh);
+        bd_mask_upsample_bilinear(src, sw, sh, d, ds, dw, dh);
+        double *want = naive_resample(srcd, sw, sh, dw, dh, (double)sw / dw, (double)sh / dh);
+        int bad = 0;
+        for (int y = 0; y < dh; y++)
+            for (int x = 0; x < dw; x++) {
+                double v = want[y * dw + x] * 255.0;
+                v = v < 0 ? 0 : v > 255 ? 255 : v;
+                bad += fabs(d[y * ds + x] - v) > 0.51;
+            }
+        CHECK(bad == 0, "upsample %dx%d to %dx%d: %d samples off the naive bilinear", sw, sh, dw,
+              dh, bad);
+        free(src);
+        free(srcd);
+        free(d);
+        free(want);
+    }
+}
+
+/* bd_segment_image's two shortcuts, exactly: --raw is the model's one run
+ * (no mirror average, no zoom) upsampled bilinearly; a picture smaller
+ * than the model's output (here a banner, wide but short) has nothing to
+ * refine and gets the default run upsampled, not an error. A synthetic
+ * picture: a bright figure on a dark gradient. */
+static void test_segment_shortcuts(void)
+{
+    struct bd_model *model = NULL;
+    struct bd_engine *eng = NULL;
+    if (open_general(&model, &eng) != 0)
+        return;
+    struct bd_model_info info;
+    bd_model_get_info(model, &info);
+    const int ow = info.out_width, oh = info.out_height;
+    const int sizes[][2] = {{ow + 57, oh + 31}, {ow + 44, oh / 2}};
+    for (int si = 0; si < 2; si++) {
+        const int w = sizes[si][0], h = sizes[si][1], st = 3 * w + 5;
+        uint8_t *rgb = xmalloc((size_t)st * h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                const double dx = (x - w / 2.0) / (w / 5.0), dy = (y - h * 0.6) / (h / 2.5);
+                const int in = dx * dx + dy * dy < 1;
+                uint8_t *p = rgb + (size_t)y * st + 3 * x;
+                p[0] = (uint8_t)(in ? 220 : 20 + x * 60 / w);
+                p[1] = (uint8_t)(in ? 180 : 30 + y * 40 / h);
+                p[2] = (uint8_t)(in ? 150 : 60);
+            }
+        float *prob = malloc(sizeof(float) * (size_t)ow * oh);
+        uint8_t *m = xmalloc((size_t)w * h), *want = xmalloc((size_t)w * h);
+        const int small = si == 1;
+        struct bd_mask_options mo = {0};
+        mo.raw = !small;
+        struct bd_segment_options so = {.class_index = -1, .mirror_average = small, .zoom = small};
+        enum bd_status s1 = bd_segment_image(eng, rgb, st, w, h, &mo, m, w);
+        enum bd_status s2 = bd_engine_segment_rgb(eng, rgb, st, w, h, &so, prob);
+        CHECK(s1 == BD_OK && s2 == BD_OK, "%s %dx%d: %s", small ? "small" : "raw", w, h,
+              bd_last_error());
+        if (s1 == BD_OK && s2 == BD_OK) {
+            bd_mask_upsample_bilinear(prob, ow, oh, want, w, w, h);
+            CHECK(!memcmp(m, want, (size_t)w * h),
+                  "%s %dx%d: not the model's %s upsampled bilinearly",
+                  small ? "a picture smaller than the model's output" : "raw", w, h,
+                  small ? "default run" : "one run");
+        }
+        free(rgb);
+        free(prob);
+        free(m);
+        free(want);
+    }
+    bd_engine_destroy(eng);
+    bd_model_destroy(model);
 }
 
 /*
@@ -1119,6 +1529,14 @@ int main(void)
 {
     const struct bd_refine_kernels *C = bd_refine_kernels_for("base");
     const struct bd_refine_kernels *S = bd_refine_kernels_for("avx2");
+    test_dispatch();
+    tables[n_tables++] = C;
+    if (S)
+        tables[n_tables++] = S;
+    test_plain_naive();
+    test_temporal_naive();
+    test_upsample_naive();
+    test_segment_shortcuts();
     if (S) {
         test_box_twins(C, S);
         test_coef_twins(C, S);
