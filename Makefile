@@ -128,8 +128,8 @@ mutate:
 
 TFJSREF := $(BUILD)/tfjsref
 SHARED  := ../shared/data
-$(BUILD)/golden: tests/golden.c $(BUILD)/libbackdrop.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/golden: tests/golden.c tests/check.h $(BUILD)/libbackdrop.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 golden: $(BUILD)/golden models-test
 	@bash tools/tfjsref/setup.sh $(TFJSREF) >/dev/null

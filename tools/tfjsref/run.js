@@ -32,7 +32,8 @@ const USAGE =
     'usage: node tools/tfjsref/run.js --model M.tflite [--in IN.f32 --out OUT.f32]\n' +
     '       [--output-index K] [--info] [--variant simd|plain] [--pkg-dir DIR]\n' +
     '       [--timeout SEC] [--verbose]\n' +
-    '  --in        raw little-endian float32 NHWC, exactly the element count of input 0\n' +
+    '  --in        raw little-endian float32 NHWC, exactly the element count of input 0;\n' +
+    '              repeat --in/--out pairs to run several inputs on one interpreter\n' +
     '  --out       raw little-endian float32 of output tensor K (default 0)\n' +
     '  --info      print one JSON line with input/output names, shapes, dtypes\n' +
     '  --variant   wasm build to use: simd (default) or plain (no SIMD)\n' +
@@ -45,7 +46,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv) {
   const o = {
-    model: null, in: null, out: null, outputIndex: 0, info: false,
+    model: null, ins: [], outs: [], outputIndex: 0, info: false,
     variant: 'simd', pkgDir: null, timeout: 120, verbose: false,
   };
   const need = (i, name) => {
@@ -56,8 +57,8 @@ function parseArgs(argv) {
     const a = argv[i];
     switch (a) {
       case '--model': o.model = need(i, a); i++; break;
-      case '--in': o.in = need(i, a); i++; break;
-      case '--out': o.out = need(i, a); i++; break;
+      case '--in': o.ins.push(need(i, a)); i++; break;
+      case '--out': o.outs.push(need(i, a)); i++; break;
       case '--output-index': {
         const v = need(i, a); i++;
         if (!/^\d+$/.test(v)) throw new UsageError(`bad --output-index '${v}'`);
@@ -87,10 +88,10 @@ function parseArgs(argv) {
   }
   if (o.help) return o;
   if (!o.model) throw new UsageError('--model is required');
-  if ((o.in === null) !== (o.out === null)) {
-    throw new UsageError('--in and --out must be given together');
+  if (o.ins.length !== o.outs.length) {
+    throw new UsageError('--in and --out must be given together (one --out per --in)');
   }
-  if (o.in === null && !o.info) {
+  if (o.ins.length === 0 && !o.info) {
     throw new UsageError('give --in and --out, or --info');
   }
   return o;
@@ -143,14 +144,13 @@ async function work(o) {
     throw new Error(`${o.model} is not a TFLite flatbuffer (no TFL3 identifier)`);
   }
 
-  let inBuf = null;
-  if (o.in !== null) {
+  const inBufs = o.ins.map((f) => {
     try {
-      inBuf = fs.readFileSync(o.in);
+      return fs.readFileSync(f);
     } catch (e) {
-      throw new Error(`cannot read input ${o.in}: ${e.code || e.message}`);
+      throw new Error(`cannot read input ${f}: ${e.code || e.message}`);
     }
-  }
+  });
 
   const factory = require(base + '.js');
   const Module = await factory({
@@ -204,7 +204,7 @@ async function work(o) {
       outputs: outputs.map(desc),
     }) + '\n');
   }
-  if (inBuf === null) return;
+  if (inBufs.length === 0) return;
 
   if (inputs.length === 0) throw new Error('model has no inputs');
   if (o.outputIndex >= outputs.length) {
@@ -219,49 +219,57 @@ async function work(o) {
     throw new Error(`input 0 '${in0.name}' has dynamic shape [${in0.shape}]`);
   }
   const count = in0.shape.reduce((a, b) => a * b, 1);
-  if (inBuf.length !== count * 4) {
-    throw new Error(`${o.in} has ${inBuf.length} bytes, input 0 '${in0.name}' ` +
-                    `[${in0.shape}] needs exactly ${count * 4} (${count} float32)`);
-  }
+  inBufs.forEach((b, k) => {
+    if (b.length !== count * 4) {
+      throw new Error(`${o.ins[k]} has ${b.length} bytes, input 0 '${in0.name}' ` +
+                      `[${in0.shape}] needs exactly ${count * 4} (${count} float32)`);
+    }
+  });
   for (let i = 1; i < inputs.length; i++) {
     const d = desc(inputs[i], i);
     inputs[i].data().fill(0);
     emit('err', `${PROG}: warning: input ${i} '${d.name}' [${d.shape}] ` +
                          `left zero-filled\n`);
   }
-  // Copy bytes (little-endian on x86/wasm) into the interpreter's tensor.
-  const dst = inputs[0].data();  // Float32Array view into wasm heap
-  new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength)
-      .set(new Uint8Array(inBuf.buffer, inBuf.byteOffset, inBuf.byteLength));
   t.setIn = Date.now();
+  let inferMs = 0;
+  // One Infer per --in/--out pair on the one interpreter.
+  for (let k = 0; k < inBufs.length; k++) {
+    const inBuf = inBufs[k], outFile = o.outs[k];
+    // Copy bytes (little-endian on x86/wasm) into the interpreter's tensor.
+    const dst = inputs[0].data();  // Float32Array view into wasm heap
+    new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength)
+        .set(new Uint8Array(inBuf.buffer, inBuf.byteOffset, inBuf.byteLength));
 
-  if (!runner.Infer()) {
-    throw new Error(`inference failed${errLog()}`);
-  }
-  t.infer = Date.now();
+    const t0 = Date.now();
+    if (!runner.Infer()) {
+      throw new Error(`inference failed${errLog()}`);
+    }
+    inferMs += Date.now() - t0;
 
-  const out = outputs[o.outputIndex];
-  const od = desc(out, o.outputIndex);
-  let data = out.data();  // fresh view after Infer (heap may have grown)
-  if (od.dtype !== 'float32') {
-    emit('err', `${PROG}: warning: output ${o.outputIndex} '${od.name}' is ` +
-                         `${od.dtype}; values converted to float32\n`);
-    data = Float32Array.from(data, Number);
-  }
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const tmp = `${o.out}.tmp${process.pid}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, o.out);
-  } catch (e) {
-    try { fs.unlinkSync(tmp); } catch (_) { /* ignore */ }
-    throw new Error(`cannot write ${o.out}: ${e.code || e.message}`);
+    const out = outputs[o.outputIndex];
+    const od = desc(out, o.outputIndex);
+    let data = out.data();  // fresh view after Infer (heap may have grown)
+    if (od.dtype !== 'float32') {
+      emit('err', `${PROG}: warning: output ${o.outputIndex} '${od.name}' is ` +
+                           `${od.dtype}; values converted to float32\n`);
+      data = Float32Array.from(data, Number);
+    }
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const tmp = `${outFile}.tmp${process.pid}`;
+    try {
+      fs.writeFileSync(tmp, bytes);
+      fs.renameSync(tmp, outFile);
+    } catch (e) {
+      try { fs.unlinkSync(tmp); } catch (_) { /* ignore */ }
+      throw new Error(`cannot write ${outFile}: ${e.code || e.message}`);
+    }
+    vlog(`output ${o.outputIndex} '${od.name}' [${od.shape}] -> ${outFile} ` +
+         `(${data.length} float32)`);
   }
   t.end = Date.now();
-  vlog(`output ${o.outputIndex} '${od.name}' [${od.shape}] -> ${o.out} ` +
-       `(${data.length} float32)`);
   vlog(`timings ms: wasm-init ${t.wasm - t.start}, create ${t.create - t.wasm}, ` +
-       `infer ${t.infer - t.setIn}, total ${t.end - t.start}`);
+       `infer ${inferMs}, total ${t.end - t.start}`);
 }
 
 if (!isMainThread) {

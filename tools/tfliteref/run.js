@@ -12,7 +12,8 @@ const USAGE =
   'usage: node run.js --pkg DIR --model M.tflite [--in IN.f32] [--out OUT.f32]\n' +
   '                   [--bench N] [--info] [--no-simd] [--verbose] [--no-size-check]\n' +
   '  --info           print {"in":[h,w,c],"out":[h,w,c]} (one JSON line)\n' +
-  '  --in/--out       raw little-endian float32 NHWC, exactly h*w*c floats (no --in: zeros)\n' +
+  '  --in/--out       raw little-endian float32 NHWC, exactly h*w*c floats (no --in: zeros);\n' +
+  '                   repeat the pair to run several inputs on one loaded model\n' +
   '  --bench N        5 warm-ups + N timed runs; prints "median_ms=X.XXX p90_ms=X.XXX"\n' +
   '  --no-simd        use tflite.wasm instead of tflite-simd.wasm\n' +
   '  --verbose        echo the wasm\'s own log lines to stderr\n' +
@@ -37,7 +38,7 @@ class RefError extends Error {
 function fail(msg, code) { throw new RefError(msg, code); }
 
 function parseArgs(argv) {
-  const o = { pkg: null, model: null, in: null, out: null, bench: 0,
+  const o = { pkg: null, model: null, ins: [], outs: [], bench: 0,
               info: false, simd: true, verbose: false, sizeCheck: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -48,8 +49,8 @@ function parseArgs(argv) {
     switch (a) {
       case '--pkg': o.pkg = val(); break;
       case '--model': o.model = val(); break;
-      case '--in': o.in = val(); break;
-      case '--out': o.out = val(); break;
+      case '--in': o.ins.push(val()); break;
+      case '--out': o.outs.push(val()); break;
       case '--bench': {
         const s = val();
         if (!/^[0-9]+$/.test(s) || Number(s) < 1) fail(`--bench needs a positive integer, got '${s}'`, EXIT_USAGE);
@@ -66,6 +67,11 @@ function parseArgs(argv) {
   }
   if (!o.pkg) fail('--pkg DIR is required (see --help)', EXIT_USAGE);
   if (!o.model) fail('--model M.tflite is required (see --help)', EXIT_USAGE);
+  // Pairs: the k-th --in goes to the k-th --out (a lone --out: zeros in).
+  if (o.ins.length > 1 && o.ins.length !== o.outs.length) fail('give one --out per --in', EXIT_USAGE);
+  if (o.ins.length > 1 && o.bench) fail('--bench takes at most one --in', EXIT_USAGE);
+  if (o.outs.length > 1 && o.ins.length !== o.outs.length) fail('give one --in per --out when there are several', EXIT_USAGE);
+  o.out = o.outs.length ? o.outs[0] : null;
   if (!o.info && !o.out && !o.bench) fail('nothing to do: give --info, --out and/or --bench (see --help)', EXIT_USAGE);
   return o;
 }
@@ -144,8 +150,7 @@ async function main() {
     fail(`model '${opts.model}' is ${model.length} bytes; this TFLite wasm build can only hold ` +
          `${MODEL_BUFFER_BYTES} bytes (static modelBuffer) - larger models hit "memory access out of bounds"`, EXIT_TFLITE);
   }
-  let inBuf = null;
-  if (opts.in) inBuf = readFile(opts.in, 'input');
+  const inBufs = opts.ins.map((f) => readFile(f, 'input'));
 
   const m = await loadModule(opts, log);
 
@@ -173,25 +178,31 @@ async function main() {
   if (opts.info) process.stdout.write(JSON.stringify({ in: inShape, out: outShape }) + '\n');
   if (!opts.out && !opts.bench) return;
 
-  if (inBuf && inBuf.length !== inN * 4) {
-    fail(`input '${opts.in}' is ${inBuf.length} bytes, expected ${inN * 4} (${inShape.join('x')} float32)`, EXIT_USAGE);
-  }
+  inBufs.forEach((b, k) => {
+    if (b.length !== inN * 4) {
+      fail(`input '${opts.ins[k]}' is ${b.length} bytes, expected ${inN * 4} (${inShape.join('x')} float32)`, EXIT_USAGE);
+    }
+  });
   // Offsets are byte addresses in wasm memory (little-endian, like the files),
   // so a byte copy is exact. Re-read m.HEAPU8 after every call: memory may grow.
   const inOff = m._getInputMemoryOffset();
-  if (inBuf) m.HEAPU8.set(inBuf, inOff);
-  else m.HEAPU8.fill(0, inOff, inOff + inN * 4);
-
   const runOnce = () => {
     const rc = wasmCall(m, log, '_runInference');
     if (rc !== 0) fail(`runInference failed (rc=${rc})${log.length ? `: ${log[log.length - 1]}` : ''}`, EXIT_TFLITE);
   };
 
-  runOnce();
-  if (opts.out) {
-    const outOff = m._getOutputMemoryOffset();
-    const bytes = Buffer.from(m.HEAPU8.slice(outOff, outOff + outN * 4));
-    try { fs.writeFileSync(opts.out, bytes); } catch (e) { fail(`cannot write output '${opts.out}': ${e.code || e.message}`, EXIT_USAGE); }
+  // One run per --in/--out pair on the one loaded model (no --in: zeros).
+  const runs = Math.max(1, inBufs.length);
+  for (let k = 0; k < runs; k++) {
+    if (inBufs.length) m.HEAPU8.set(inBufs[k], inOff);
+    else m.HEAPU8.fill(0, inOff, inOff + inN * 4);
+    runOnce();
+    const outFile = opts.outs[k];
+    if (outFile) {
+      const outOff = m._getOutputMemoryOffset();
+      const bytes = Buffer.from(m.HEAPU8.slice(outOff, outOff + outN * 4));
+      try { fs.writeFileSync(outFile, bytes); } catch (e) { fail(`cannot write output '${outFile}': ${e.code || e.message}`, EXIT_USAGE); }
+    }
   }
 
   if (opts.bench) {
