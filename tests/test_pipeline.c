@@ -19,11 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backdrop.h"
 #include "capture/y4m_reader.h"
+#include "output/y4m_writer.h"
 #include "check.h"
 #include "composite/composite.h"
 
@@ -545,6 +549,197 @@ static void test_small_frames(void)
     unlink(out);
 }
 
+/* Creates and runs a pipeline; returns run's status (or create's) and the
+ * final stats in *st when st is not NULL. */
+static int create_run(struct bd_pipeline_config *cfg, struct bd_pipeline_stats *st)
+{
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(cfg, &p);
+    if (r != BD_OK)
+        return r;
+    r = bd_pipeline_run(p, NULL, NULL);
+    if (st)
+        bd_pipeline_get_stats(p, st);
+    bd_pipeline_destroy(p);
+    return r;
+}
+
+/* A full disk under a short recording (/dev/full behind a .mkv name, flat
+ * frames: nothing leaves FFmpeg's buffer before the file is finished): the
+ * run fails with the writer's ENOSPC, never a success that leaves a file
+ * without its end. */
+static void test_full_disk(void)
+{
+    if (access("/dev/full", W_OK) != 0) {
+        SKIP_MACHINE("full-disk pipeline test: /dev/full is not writable");
+        return;
+    }
+    const char *in = tmp_path("flat.png"), *out = tmp_path("full.mkv");
+    static uint8_t px[64 * 48 * 3];
+    memset(px, 128, sizeof px);
+    CHECK(bd_image_write_png(in, px, 64 * 3, 64, 48, 3) == BD_OK, "write %s", in);
+    unlink(out);
+    if (symlink("/dev/full", out) != 0) {
+        SKIP_MACHINE("full-disk pipeline test: symlink: %s", strerror(errno));
+        unlink(in);
+        return;
+    }
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = in;
+    cfg.output = out;
+    cfg.max_frames = 2;
+    cfg.model = "general";
+    cfg.effect = BD_EFFECT_COLOR;
+    int r = create_run(&cfg, NULL);
+    CHECK(r == BD_ERR_IO && strstr(bd_last_error(), out) && strstr(bd_last_error(), strerror(ENOSPC)),
+          "a run onto a full disk: %s '%s'", bd_status_str(r), bd_last_error());
+    unlink(out);
+    unlink(in);
+}
+
+/* YUV4MPEG2 on stdin ("-"): the stream's rate is the output's, every frame
+ * comes out, and a stream cut inside a frame fails the run (it is not a
+ * clean end of input: the output would silently lack the rest). */
+static void test_stdin_y4m(void)
+{
+    enum { SW = 64, SH = 48, NF = 3 };
+    const char *in = tmp_path("in.y4m"), *out = tmp_path("stdin_out.y4m");
+    struct bd_y4m_writer *w = NULL;
+    int r = bd_y4m_writer_open_path(in, SW, SH, 25, 1, &w);
+    CHECK(r == BD_OK, "write %s: %s", in, bd_last_error());
+    static uint8_t y[SW * SH], u[SW * SH / 4], v[SW * SH / 4];
+    struct bd_i420 fr = {y, u, v, SW, SW / 2, SW / 2, SW, SH};
+    for (int k = 0; r == BD_OK && k < NF; k++) {
+        memset(y, 60 + 40 * k, sizeof y);
+        memset(u, 128, sizeof u);
+        memset(v, 128, sizeof v);
+        r = bd_y4m_writer_write(w, &fr);
+    }
+    CHECK(bd_y4m_writer_close(w) == BD_OK && r == BD_OK, "y4m input written");
+    struct stat sb;
+    const off_t size = stat(in, &sb) == 0 ? sb.st_size : 0;
+
+    const int saved = dup(STDIN_FILENO);
+    for (int cut = 0; cut < 2; cut++) {
+        int fd = open(in, O_RDONLY);
+        if (fd < 0 || saved < 0 || dup2(fd, STDIN_FILENO) < 0) {
+            CHECK(0, "stdin from %s: %s", in, strerror(errno));
+            break;
+        }
+        close(fd);
+        if (cut && truncate(in, size - 100) != 0)
+            CHECK(0, "truncate %s: %s", in, strerror(errno));
+        struct bd_pipeline_config cfg = {0};
+        cfg.input = "-";
+        cfg.output = out;
+        cfg.model = "general";
+        cfg.effect = BD_EFFECT_COLOR;
+        cfg.pace = BD_PACE_OFFLINE;
+        struct bd_pipeline_stats st;
+        memset(&st, 0, sizeof st);
+        r = create_run(&cfg, &st);
+        if (!cut) {
+            CHECK(r == BD_OK && st.frames_out == NF, "y4m on stdin: %s, %llu frames out ('%s')",
+                  bd_status_str(r), (unsigned long long)st.frames_out, bd_last_error());
+            FILE *fp = fopen(out, "rb");
+            struct bd_y4m_reader *rd = NULL;
+            if (fp && bd_y4m_reader_open(fileno(fp), out, &rd) == BD_OK) {
+                const struct bd_y4m_info *info = bd_y4m_reader_info(rd);
+                CHECK(info->width == SW && info->height == SH && info->fps_num == 25 &&
+                          info->fps_den == 1,
+                      "output %dx%d at %d/%d fps, want %dx%d at 25/1", info->width, info->height,
+                      info->fps_num, info->fps_den, SW, SH);
+                bd_y4m_reader_close(rd);
+            } else {
+                CHECK(0, "read back %s: %s", out, bd_last_error());
+            }
+            if (fp)
+                fclose(fp);
+        } else {
+            CHECK(r == BD_ERR_FORMAT && strstr(bd_last_error(), "truncated"),
+                  "y4m on stdin cut inside frame %d: %s '%s' (want a failed run)", NF,
+                  bd_status_str(r), bd_last_error());
+        }
+    }
+    if (saved >= 0) {
+        dup2(saved, STDIN_FILENO);
+        close(saved);
+    }
+    unlink(in);
+    unlink(out);
+}
+
+/*
+ * Live, with a slow model (BACKDROP_INFER_DELAY_MS=150): the frames between
+ * two masks reuse the latest one, so once the person has appeared they stay
+ * in every frame (the raw mask: no refinement or temporal smoothing that
+ * could soften a lapse). Until the first mask the frame is background.
+ */
+static void test_live_mask_reuse(void)
+{
+    const char *out = tmp_path("reuse.y4m");
+    setenv("BACKDROP_INFER_DELAY_MS", "150", 1);
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = out;
+    cfg.pace = BD_PACE_LIVE;
+    cfg.max_frames = 90;
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = 0x00ff00;
+    cfg.raw_mask = 1;
+    struct bd_pipeline_stats st;
+    memset(&st, 0, sizeof st);
+    int r = create_run(&cfg, &st);
+    unsetenv("BACKDROP_INFER_DELAY_MS");
+    CHECK(r == BD_OK, "live run with a slow model: %s", bd_last_error());
+    struct y4m_frames f;
+    read_y4m(out, &f);
+    uint8_t gy, gu, gv;
+    green_yuv(&gy, &gu, &gv);
+    const int cs = (f.w + 1) / 2;
+    int first = -1, lapses = 0;
+    for (int k = 0; k < f.n; k++) {
+        double mu = region_mean(f.u[k], cs, COAT_X / 2, COAT_Y / 2, COAT_W / 2, COAT_H / 2);
+        double mv = region_mean(f.v[k], cs, COAT_X / 2, COAT_Y / 2, COAT_W / 2, COAT_H / 2);
+        int shown = fabs(mu - gu) > 30 || fabs(mv - gv) > 30;
+        if (shown && first < 0)
+            first = k;
+        else if (!shown && first >= 0)
+            lapses++;
+    }
+    printf("live mask reuse: %d frames, %llu masks, the person from frame %d, %d lapses\n", f.n,
+           (unsigned long long)st.inferences, first, lapses);
+    CHECK(f.n == 90 && first >= 1 && first < f.n - 1 && st.inferences < (uint64_t)f.n,
+          "%d frames, the person first at frame %d, %llu masks: frames between masks expected",
+          f.n, first, (unsigned long long)st.inferences);
+    CHECK(lapses == 0, "%d frames after the person appeared show background where the coat is",
+          lapses);
+    free_frames(&f);
+    unlink(out);
+}
+
+/* "/dev/null" as the output is the null sink (what the user meant), not a
+ * loopback device. */
+static void test_dev_null(void)
+{
+    const char *in = tmp_path("null_in.png");
+    static uint8_t px[64 * 48 * 3];
+    memset(px, 90, sizeof px);
+    CHECK(bd_image_write_png(in, px, 64 * 3, 64, 48, 3) == BD_OK, "write %s", in);
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = in;
+    cfg.output = "/dev/null";
+    cfg.max_frames = 2;
+    cfg.model = "general";
+    struct bd_pipeline_stats st;
+    memset(&st, 0, sizeof st);
+    int r = create_run(&cfg, &st);
+    CHECK(r == BD_OK && st.frames_out == 2 && strcmp(st.output_name, "null") == 0,
+          "--output /dev/null: %s, %llu frames to '%s' ('%s')", bd_status_str(r),
+          (unsigned long long)st.frames_out, st.output_name, bd_last_error());
+    unlink(in);
+}
+
 static void expect_error(struct bd_pipeline_config *cfg, int want, const char *needle,
                          const char *what)
 {
@@ -617,6 +812,10 @@ int main(void)
     test_slow_inference();
     test_reload();
     test_small_frames();
+    test_full_disk();
+    test_stdin_y4m();
+    test_dev_null();
+    test_live_mask_reuse();
     test_errors();
     return check_report();
 }
