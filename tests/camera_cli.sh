@@ -3,7 +3,7 @@
 # what runs without V4L2 (the VM tests in tests/vm/e2e.* cover the devices).
 # Usage: tests/camera_cli.sh BACKDROP_BIN     (run from the repo root; make camera-cli)
 # Needs ffmpeg/ffprobe and python3, and ../shared/data/video.
-# Last line: "N passed, M failed"; exit status 1 when M > 0.
+# Last line: "N passed, M failed, 0 skipped" (it skips nothing); exit status 1 when M > 0.
 set -u
 bin=$1
 video=../shared/data/video/doctor_26732.mp4
@@ -14,7 +14,7 @@ fail() { failed=$((failed + 1)); echo "FAIL $1"; }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 for f in "$bin" "$video" "$still"; do
-    [ -e "$f" ] || { echo "camera-cli: $f is missing"; echo "0 passed, 1 failed"; exit 1; }
+    [ -e "$f" ] || { echo "camera-cli: $f is missing"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backdrop-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -185,7 +185,7 @@ fi
 mkfifo "$tmp/in.y4m"
 head -c 5000 /dev/urandom >"$tmp/corrupt.tflite"
 shared_model=../shared/data/models/segm_lite_v681.tflite
-[ -f "$shared_model" ] || { echo "camera-cli: $shared_model is missing"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+[ -f "$shared_model" ] || { echo "camera-cli: $shared_model is missing"; echo "$passed passed, $((failed + 1)) failed, 0 skipped"; exit 1; }
 head -c 200000 "$shared_model" >"$tmp/truncated.tflite"
 head -c 3000 /dev/urandom >"$tmp/noise.jpg"
 expect_early() {
@@ -243,5 +243,5 @@ check "cutout --zoom off --mirror-average off exits 0 (rc $rc: $(head -c 200 "$t
 rc=$?
 check "mask --zoom maybe: exit 2, one line naming --zoom ($(head -c 200 "$tmp/err"))" eval "[ $rc -eq 2 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -qF -- zoom '$tmp/err'"
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

@@ -9,8 +9,8 @@
  *    backends and through TFLite; outputs must agree within 1e-4 and no
  *    pixel's person probability may cross 0.5 between them;
  *  - end to end: TFLite runs on an input built here, independently of the
- *    engine, from the decoded photo (an exact area average written below,
- *    then the model's documented range), against the probability map
+ *    engine, from the decoded photo (a plain centred bilinear written
+ *    below, then the model's documented range), against the probability map
  *    bd_engine_segment_rgb makes from the same photo with its own scaling
  *    and normalisation. The bounds (see E2E_*) come from measurements.
  * DeepLab and BodyPix are also checked ref-vs-xnnpack, and DeepLab's person
@@ -118,7 +118,7 @@ static struct cmp compare(const struct bd_model_info *i, const float *a, const f
 }
 
 /* End to end, the two inputs differ by the scalers' rounding and sampling
- * (libyuv's RGBScale against the exact area average below), so single
+ * (libyuv's fixed-point bilinear against the doubles below), so single
  * pixels near the person's edge can move far; what must hold is the map as
  * a whole: mean |diff| of the person probability, and the share of pixels
  * on different sides of 0.5 (of the pixels either map calls person, so a
@@ -151,30 +151,37 @@ static struct e2e compare_e2e(const struct bd_model_info *i, const float *a, con
 enum range { RANGE_0_1, RANGE_M1_1 };
 
 /* The reference input: the photo stretched to w x h (the whole image, no
- * crop, as bd_engine_segment_rgb documents) by an exact area average (each
- * model pixel the mean of the photo area it covers, partial pixels
- * weighted by their covered fraction), R, G, B in order, then scaled to
- * the model's range. Slow and plain on purpose. */
+ * crop, as bd_engine_segment_rgb documents), each model pixel the bilinear
+ * interpolation of the photo at that pixel's centre ((x + 0.5) * W / w - 0.5,
+ * clamped to the photo), as the camera's scaler and the models' own
+ * bilinear resizes sample; R, G, B in order, then scaled to the model's
+ * range. In doubles, slow and plain on purpose. */
+static double tap(double pos, int n, int *i0, int *i1)
+{
+    if (pos < 0)
+        pos = 0;
+    if (pos > n - 1)
+        pos = n - 1;
+    *i0 = (int)floor(pos);
+    *i1 = *i0 + 1 < n ? *i0 + 1 : *i0;
+    return pos - *i0;
+}
+
 static void reference_input(const struct bd_image *img, int w, int h, enum range r, float *x)
 {
     const double fx = (double)img->width / w, fy = (double)img->height / h;
     for (int yy = 0; yy < h; yy++) {
-        const double y0 = yy * fy, y1 = (yy + 1) * fy;
+        int y0, y1;
+        const double wy = tap((yy + 0.5) * fy - 0.5, img->height, &y0, &y1);
+        const uint8_t *r0 = img->data + (size_t)y0 * (size_t)img->stride;
+        const uint8_t *r1 = img->data + (size_t)y1 * (size_t)img->stride;
         for (int xx = 0; xx < w; xx++) {
-            const double x0 = xx * fx, x1 = (xx + 1) * fx;
-            double acc[3] = {0, 0, 0}, area = 0;
-            for (int sy = (int)floor(y0); sy < img->height && sy < y1; sy++) {
-                const double wy = fmin(sy + 1, y1) - fmax(sy, y0);
-                for (int sx = (int)floor(x0); sx < img->width && sx < x1; sx++) {
-                    const double wgt = wy * (fmin(sx + 1, x1) - fmax(sx, x0));
-                    const uint8_t *p = img->data + (size_t)sy * (size_t)img->stride + (size_t)sx * 3;
-                    for (int c = 0; c < 3; c++)
-                        acc[c] += wgt * p[c];
-                    area += wgt;
-                }
-            }
+            int x0, x1;
+            const double wx = tap((xx + 0.5) * fx - 0.5, img->width, &x0, &x1);
             for (int c = 0; c < 3; c++) {
-                const double v = acc[c] / area;
+                const double top = (1 - wx) * r0[x0 * 3 + c] + wx * r0[x1 * 3 + c];
+                const double bot = (1 - wx) * r1[x0 * 3 + c] + wx * r1[x1 * 3 + c];
+                const double v = (1 - wy) * top + wy * bot;
                 x[((size_t)yy * (size_t)w + (size_t)xx) * 3 + (size_t)c] =
                     (float)(r == RANGE_M1_1 ? v / 127.5 - 1.0 : v / 255.0);
             }
@@ -246,27 +253,25 @@ static int load_photo(int k, struct bd_image *img)
     return 0;
 }
 
-/* Bounds, from measurements on the 9 photos with the engine scaling by a
- * box filter (libyuv's ScalePlane per channel), and with each bug of
- * tests/mutants/golden.txt put in its preprocessing:
- *  - input, worst photo's mean |diff| in 8-bit steps: at most 4.06 (the
- *    box's whole-pixel edges against the exact area); with a bug at least
- *    13.9 (a shift by one model pixel), BGR 29, a crop to the model's
- *    aspect 47, a mirror image 72; a wrong range is off by 127 or more;
+/* Bounds, from measurements on the 9 photos, with the engine scaling as
+ * the camera does (libyuv's ScalePlane, centred bilinear, per channel):
+ *  - input, worst photo's mean |diff| in 8-bit steps: at most 0.31 (libyuv's
+ *    fixed-point taps against doubles; max 2.4); a bug is far off: a shift
+ *    by one model pixel some 14 steps, BGR 29, a crop to the model's aspect
+ *    47, a mirror image 72, a box filter instead of bilinear 15, a wrong
+ *    range 127 or more;
  *  - end to end, worst mean |diff| of the person probability: at most
- *    0.021 (BodyPix), 0.018 for the rest; with a bug from 0.033 (a shift by
- *    one row, landscape) up;
- *  - end to end, worst share of person pixels across 0.5: at most 0.050
- *    (DeepLab), and 0.119 for BodyPix, whose 33x33 map has some 100 person
- *    pixels on a far-off figure; with a bug at least 0.10 (0.21 BodyPix).
- * libyuv's RGBScale with kFilterBox is no box filter at these ratios: it
- * samples 2x2 pixels at each cell's corner; against the area average its
- * input is 15 to 23 steps off and up to 41% of person pixels cross 0.5
- * (Meet lite), so an engine scaling with it fails here. */
-#define IN_MEAN 6.0
-#define E2E_MEAN 0.03
-#define E2E_DISAGREE 0.075
-#define E2E_DISAGREE_33 0.15
+ *    0.0050 (DeepLab, BodyPix), 0.0021 for the rest; with a bug from 0.033;
+ *  - end to end, worst share of person pixels across 0.5: at most 0.034
+ *    (DeepLab), 0.020 (BodyPix, whose 33x33 map has some 100 person pixels
+ *    on a far-off figure), 0.015 for the rest.
+ * The engine once scaled stills with libyuv's RGBScale and kFilterBox,
+ * which samples at each cell's corner: 15 to 23 steps off, and up to 41%
+ * of person pixels across 0.5 (Meet lite); this test found it. */
+#define IN_MEAN 1.0
+#define E2E_MEAN 0.01
+#define E2E_DISAGREE 0.05
+#define E2E_DISAGREE_33 0.05
 
 static const char *hms_dir;
 
@@ -330,7 +335,7 @@ static void golden_model(const char *model, const char *runner, const char *labe
         reference_input(&img, e.info.in_width, e.info.in_height, range, ref_in);
         bd_image_free(&img);
 
-        /* how far the engine's input is from the area average, in 8-bit
+        /* how far the engine's input is from the bilinear reference, in 8-bit
          * steps: the worst photo's mean, and the largest single value */
         const float *tin = bd_engine_input(e.x);
         const double unit = range == RANGE_M1_1 ? 127.5 : 255.0;
@@ -404,7 +409,7 @@ static void golden_model(const char *model, const char *runner, const char *labe
     printf("      %-12s ref vs xnnpack: max |diff| %.2e; raw output max |diff| vs TFLite: xnnpack %.2e, ref %.2e\n",
            label, worst_xr, raw_x, raw_r);
     check(n_prep == num_images && in_mean <= IN_MEAN,
-          "%-12s input tensor vs the area average: worst photo's mean |diff| %.2f 8-bit steps (<= %.0f); max %.1f",
+          "%-12s input tensor vs the bilinear reference: worst photo's mean |diff| %.2f 8-bit steps (<= %.0f); max %.1f",
           label, in_mean, IN_MEAN, in_max);
     check(ran_e2e == num_images && worst.mean_diff <= E2E_MEAN,
           "%-12s end to end vs TFLite on an independent input: worst mean |diff| %.4f over %d images (<= %.2f)",
@@ -502,11 +507,15 @@ static void big_model(const char *model, const char *label, int iou_check)
          * DeepLab (trained on colour VOC photos) misses the person there
          * whatever the input range or framing (see the closing note of the
          * engine issue), so the bar is on the median portrait; min, mean
-         * and pooled IoU are printed for the record. */
+         * and pooled IoU are printed for the record. The bar is for the
+         * class decoding (a wrong class or channel gives under 0.1): the
+         * median moves with the resampling, 0.872 with corner taps, 0.841
+         * with the camera's centred bilinear, as p_09ba26b4 goes 0.84 ->
+         * 0.78 (DeepLab's own preprocessing is neither). */
         double med = median_iou(ious, n_iou);
         printf("      %-12s IoU vs general: min %.3f mean %.3f pooled %.3f median %.3f\n", label, min_iou,
                n_iou ? sum_iou / n_iou : 0, pooled_u ? (double)pooled_i / pooled_u : 0, med);
-        check(n_iou >= 6 && med >= 0.85, "%-12s person class vs selfie mask: median IoU %.3f on %d portraits (>= 0.85)",
+        check(n_iou >= 6 && med >= 0.80, "%-12s person class vs selfie mask: median IoU %.3f on %d portraits (>= 0.80)",
               label, med, n_iou);
     }
     free(pe);

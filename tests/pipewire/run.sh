@@ -21,7 +21,7 @@
 # in between, then flowing again); the feeder's clean stop; an odd size
 # (stride padding) with a moving pattern in I420 and YUY2 (layout and
 # frame order); the daemon killed mid-stream (clear error, no crash).
-# Prints "ok ..." / "FAIL ..." lines and "N passed, M failed".
+# Prints "ok ..." / "FAIL ..." lines and "N passed, M failed, 0 skipped".
 set -u
 
 if [ $# -lt 1 ]; then
@@ -61,7 +61,7 @@ if [ -z "$missing" ] && ! gst-inspect-1.0 pipewiresrc >/dev/null 2>&1; then
 fi
 if [ -n "$missing" ] || [ ! -x "$pw_feed" ]; then
     bad "setup: missing${missing:- $pw_feed}: run scripts/install-deps.sh test (and make the checker)"
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed, 0 skipped"
     exit 1
 fi
 
@@ -171,7 +171,7 @@ pw_pid=$!
 pids+=("$pw_pid")
 if ! wait_for 10 pw-cli info 0; then
     bad "setup: pipewire does not answer 'pw-cli info 0' after 10 s: $(tail -3 "$tmp/pipewire.log")"
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed, 0 skipped"
     exit 1
 fi
 wireplumber >"$tmp/wireplumber.log" 2>&1 &
@@ -180,7 +180,7 @@ pids+=("$wp_pid")
 # wireplumber is ready once its "default" metadata exists
 if ! wait_for 10 sh -c 'pw-cli ls Metadata | grep -q "metadata.name = \"default\""'; then
     bad "setup: wireplumber not ready after 10 s: $(tail -3 "$tmp/wireplumber.log")"
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed, 0 skipped"
     exit 1
 fi
 t_ready=$(date +%s.%N)
@@ -300,5 +300,5 @@ fi
 t_end=$(date +%s.%N)
 awk -v a="$t_start" -v r="$t_ready" -v e="$t_end" \
     'BEGIN { printf "time: %.1f s (%.1f s to start the daemons)\n", e - a, r - a }'
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]
