@@ -524,6 +524,11 @@ struct bd_pipeline_stats {
      * second. input_losses counts the losses so far. */
     int input_lost;
     uint64_t input_losses;
+    /* On demand (issue 15): idle = no program streams from the output, so
+     * the camera is closed and no inference runs; consumers = programs
+     * streaming from it now (-1 when the output cannot tell). */
+    int idle;
+    int consumers;
     char input_name[128], output_name[128], model_name[64];
 };
 
@@ -587,6 +592,70 @@ void bd_pipeline_get_stats(struct bd_pipeline *pipeline, struct bd_pipeline_stat
 
 /* Stops what is running, releases every device and frees. NULL is a no-op. */
 void bd_pipeline_destroy(struct bd_pipeline *pipeline);
+
+/*
+ * Live settings (issue 15; CONTRACT FIRST, implementation in progress).
+ *
+ * Changes one setting of a created or running pipeline, by its option name
+ * (struct bd_option.name, with BD_OPTION_LIVE set) and its value as text,
+ * exactly as the command line and the config file take it. Thread-safe:
+ * any thread, any number of callers (the D-Bus service, signal-driven
+ * requests, tests). The value is validated, and anything it needs (a
+ * background image or video opened and decoded, a model loaded and an
+ * engine made) is prepared on the caller's thread before the pipeline sees
+ * it, so the frame loop never waits: the change shows within two output
+ * frames, with no device reopened and no frame dropped. On any error the
+ * old setting stays, the stream goes on, and the status is returned with
+ * bd_last_error() naming the option, the value and why ("background
+ * '/x.jpg': no such file", "blur 99: out of range 1..64").
+ * BD_ERR_NOT_FOUND for an unknown name, BD_ERR_UNSUPPORTED for an option
+ * that is not live, BD_ERR_INVALID_ARG for a bad value, BD_ERR_IO /
+ * BD_ERR_FORMAT for a file that cannot be read.
+ */
+enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, const char *value);
+
+/*
+ * The current value of a setting as text (the form bd_pipeline_set takes)
+ * into buf (NUL-terminated, truncated to size). Thread-safe.
+ * BD_ERR_NOT_FOUND for an unknown name.
+ */
+enum bd_status bd_pipeline_get(struct bd_pipeline *pipeline, const char *name, char *buf,
+                               size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Options: the one table                                                    */
+
+enum bd_option_type {
+    BD_OPTION_FLAG = 0,    /* no value on the command line; "on"/"off" elsewhere */
+    BD_OPTION_INT = 1,     /* an integer within [min, max] */
+    BD_OPTION_STRING = 2,  /* text (a path, a colour, a size...) */
+    BD_OPTION_CHOICE = 3,  /* one of choices[] */
+};
+
+#define BD_OPTION_LIVE 1u  /* bd_pipeline_set can change it while running */
+
+/*
+ * One option of the camera: the single table that drives the command line,
+ * the config file, --help, the man pages, the D-Bus properties and the
+ * GStreamer/OBS properties (no client keeps its own list).
+ */
+struct bd_option {
+    const char *name;          /* long name: --name, "name = " in the config file */
+    char short_name;           /* 0 if none */
+    enum bd_option_type type;
+    const char *help;          /* one sentence */
+    const char *def;           /* the default as text, NULL for none */
+    long min, max;             /* BD_OPTION_INT */
+    const char *const *choices; /* BD_OPTION_CHOICE: NULL-terminated */
+    unsigned flags;            /* BD_OPTION_LIVE */
+};
+
+/* The options, in --help order; the array ends with an entry whose name is
+ * NULL. Static storage, never NULL. */
+const struct bd_option *bd_options(void);
+
+/* The option of that long name, or NULL. */
+const struct bd_option *bd_option_find(const char *name);
 
 #ifdef __cplusplus
 }
