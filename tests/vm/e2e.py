@@ -132,6 +132,13 @@ def gum(path):
     if samples:
         for name, rgb in samples[-1]["regions"].items():
             print("region", name, *rgb)
+        # per region, the sample least like the green background (the
+        # largest of R and B): a person moving in a looped clip may leave a
+        # fixed region for a moment, which one late sample would take for
+        # a lost mask
+        for name in samples[-1]["regions"]:
+            rgbs = [s["regions"][name] for s in samples if name in s["regions"]]
+            print("seen", name, *max(rgbs, key=lambda c: max(c[0], c[2])))
 
 
 def main(argv):

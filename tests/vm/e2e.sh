@@ -475,7 +475,7 @@ else
     # v4l2loopback names its cards "Dummy video device (0x000N)": pick ours
     # by the number, the same in the label Chromium shows
     want=${card##* }
-    url="http://127.0.0.1:$port/gum.html?label=$want&w=640&h=360&settle=500&samples=2&every=300&regions=$REGIONS"
+    url="http://127.0.0.1:$port/gum.html?label=$want&w=640&h=360&settle=500&samples=3&every=300&regions=$REGIONS"
     profile=$(mktemp -d /tmp/e2e-chromium.XXXXXX)
     # the flags of the test, then ones that make it start about twice as
     # fast under TCG (fewer processes, no GPU process, fewer services)
@@ -507,7 +507,9 @@ else
         # shellcheck disable=SC2046
         check "Chromium sees a green top-right corner (RGB $(rgb tr))" is_green $(rgb tr)
         # shellcheck disable=SC2046
-        check "Chromium sees the person, not green (RGB $(rgb person))" bash -c '[ $# = 3 ] && { [ "$1" -ge 100 ] || [ "$3" -ge 100 ]; }' _ $(rgb person)
+        seen() { sed -n "s/^seen $1 //p" "$VM_OUT/gum.txt"; }
+        # shellcheck disable=SC2046
+        check "Chromium sees the person, not green, in one of 3 samples (RGB $(seen person); last $(rgb person))" bash -c '[ $# = 3 ] && { [ "$1" -ge 100 ] || [ "$3" -ge 100 ]; }' _ $(seen person)
     else
         fail "Chromium sent a result (it ran ${secs} s)"
         grep -v -e dbus -e font_unique "$VM_OUT/chromium.log" | tail -n 15
