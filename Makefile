@@ -49,10 +49,15 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 
-$(MODEL_GENERAL) $(MODEL_LANDSCAPE):
+# One target fetches both models (the script's own stamp): two targets with
+# one recipe would run it twice at once under make -j.
+MODELS_STAMP := $(NPM)/selfie_segmentation/.verified
+$(MODELS_STAMP):
 	@scripts/fetch-models.sh $(NPM)
 
-models: $(MODEL_GENERAL)
+$(MODEL_GENERAL) $(MODEL_LANDSCAPE): $(MODELS_STAMP) ;
+
+models: $(MODELS_STAMP)
 
 models-test:
 	@scripts/fetch-models.sh $(NPM) test

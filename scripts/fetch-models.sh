@@ -2,9 +2,14 @@
 # Fetches the default models from npm (pinned version and sha256) into
 # $1 (default build/npm). Idempotent: verified files are not fetched again.
 # Nothing is downloaded at run time; the library embeds the models.
+# Runs one at a time per folder (flock): `make -j` may start it from two
+# targets at once (the build's models and the tests' references), and two
+# npm packs unpacking into one folder break each other.
 set -eu
 out=${1:-build/npm}
 mkdir -p "$out"
+exec 9>"$out/.lock"
+flock 9
 
 fetch() { # spec tgz-sha256 dir
     spec=$1 sum=$2 dir=$3
