@@ -31,7 +31,7 @@ MODEL_GENERAL   := $(MODELS)/selfie_segmentation.tflite
 MODEL_LANDSCAPE := $(MODELS)/selfie_segmentation_landscape.tflite
 HMS     := $(NPM)/hms-virtual-background/package
 
-LIB_SRC := $(wildcard src/common/*.c src/capture/*.c src/model/*.c src/mask/*.c src/composite/*.c src/image/*.c src/output/*.c src/pipeline/*.c)
+LIB_SRC := $(wildcard src/common/*.c src/options/*.c src/capture/*.c src/model/*.c src/mask/*.c src/composite/*.c src/image/*.c src/output/*.c src/pipeline/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/model/embed.o
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -184,7 +184,7 @@ $(BUILD)/fuzz/fuzz_y4m: fuzz/fuzz_y4m.c fuzz/fuzz_common.h src/capture/y4m_reade
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
-$(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c fuzz/fuzz_common.h src/cli/options.c src/cli/camera.c \
+$(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c fuzz/fuzz_common.h src/options/options.c src/cli/options.c src/cli/camera.c \
                             $(BUILD)/libbackdrop.a $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libbackdrop.a $(LDLIBS)

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the camera command's option handling
- * (src/cli/options.c with the real table, src/cli/camera.c's
- * cli_camera_parse): the config file, the command line over it, and the
+ * (the library's table and settings, src/options/options.c; the command
+ * line of src/cli/options.c; src/cli/camera.c's cli_camera_parse): the config file, the command line over it, and the
  * checks between options. It opens no device.
  *
  * Input: the config file's text, then a NUL byte, then the command-line
@@ -68,17 +68,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = cli_camera_parse(argc, argv, 1, &out);
     CHECK(rc == 0 || rc == 1 || rc == 2, "cli_camera_parse returned %d", rc);
     if (rc == 0) {
-        const struct camera_opts *o = &out.o;
-        CHECK(out.cfg.refine == &out.refine, "cfg.refine does not point at refine");
-        CHECK(o->mask_low >= 0 && o->mask_low < o->mask_high && o->mask_high <= 100,
-              "mask ramp %d..%d", o->mask_low, o->mask_high);
-        CHECK(out.refine.lo >= 0.f && out.refine.lo < out.refine.hi && out.refine.hi <= 1.f,
-              "refine ramp %g..%g", out.refine.lo, out.refine.hi);
-        CHECK(o->threads >= 1 && o->threads <= 64, "threads %d", o->threads);
+        const struct bd_refine_options *ro = out.cfg.refine;
+        CHECK(ro, "cfg.refine is NULL");
+        CHECK(ro->lo >= 0.f && ro->lo < ro->hi && ro->hi <= 1.f, "refine ramp %g..%g", ro->lo,
+              ro->hi);
+        CHECK(out.cfg.threads >= 1 && out.cfg.threads <= 64, "threads %d", out.cfg.threads);
         CHECK(out.cfg.width == 0 || (out.cfg.width >= 16 && out.cfg.width <= 8192 &&
                                      out.cfg.height >= 16 && out.cfg.height <= 8192),
               "size %dx%d", out.cfg.width, out.cfg.height);
         CHECK(out.cfg.color <= 0xffffff, "colour %#x", out.cfg.color);
+        CHECK((unsigned)out.cfg.effect <= BD_EFFECT_NONE, "effect %d", (int)out.cfg.effect);
+        CHECK(out.cfg.effect != BD_EFFECT_IMAGE || out.cfg.background, "image without a file");
+        /* the table's values read back as they were checked */
+        for (const struct bd_option *o = bd_options(); o->name; o++) {
+            const char *v = bd_settings_get(out.settings, o->name);
+            CHECK(!v || bd_option_check(o, v) == BD_OK, "%s reads back '%s'", o->name, v);
+        }
         /* every string the configuration holds must be readable */
         const char *strs[] = {out.cfg.input, out.cfg.output, out.cfg.background, out.cfg.model,
                               out.cfg.pw_name};
@@ -86,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (strs[i])
                 (void)strlen(strs[i]);
     }
-    opt_free_file_values();
+    cli_camera_parsed_free(&out);
     for (int i = 0; i < argc; i++)
         free(argv[i]);
     return 0;

@@ -410,6 +410,7 @@ enum bd_effect {
     BD_EFFECT_BLUR = 0,       /* the frame itself, blurred (default) */
     BD_EFFECT_IMAGE = 1,      /* config.background: an image or a video */
     BD_EFFECT_COLOR = 2,      /* config.color */
+    BD_EFFECT_NONE = 3,       /* the camera as is (no model runs) */
 };
 
 /* How a background image is fitted to the frame. */
@@ -480,6 +481,8 @@ struct bd_pipeline_config {
     int light_wrap;            /* the new background's light spilling onto the
                                   person's edge, in % (1..100); 0: 30; -1: off */
     int hologram;              /* 1: the person shown as a hologram */
+    int disabled;              /* 1: start with the effect off, the camera as
+                                  is, until toggled (option "enabled") */
     int no_mirror_average;     /* 1: run the model once per frame; 0: also on
                                   the mirror image, averaging the two
                                   (bd_segment_options.mirror_average; not with
@@ -656,6 +659,68 @@ const struct bd_option *bd_options(void);
 
 /* The option of that long name, or NULL. */
 const struct bd_option *bd_option_find(const char *name);
+
+/*
+ * Checks a value for an option as the command line, the config file and
+ * bd_pipeline_set take it: an integer within [min, max]; one of choices[];
+ * a flag's "on"/"off" (or true/false, yes/no, 1/0); a string's own syntax
+ * (size "WxH", color "#RRGGBB"). BD_OK, or BD_ERR_INVALID_ARG with
+ * bd_last_error() "NAME 'VALUE' WHY": it starts with the option's name, so
+ * a client can say where the value was given ("--NAME ...",
+ * "FILE:LINE: NAME ...").
+ */
+enum bd_status bd_option_check(const struct bd_option *opt, const char *value);
+
+/*
+ * Settings: option values by name, checked as they are set, turned into a
+ * bd_pipeline_config. What every client (command line, config file, D-Bus,
+ * plugins) uses instead of a table of its own. Not thread-safe: one owner.
+ *
+ * Values are kept as text (copied); an unset option has its default.
+ * Meanings beyond one option, in one place: setting "background" or
+ * "color" also sets "effect" to it (unless the effect is "hologram",
+ * which then shows its person over that background); "hologram" on is
+ * "effect hologram", off goes back to the background, the colour or the
+ * blur; a flag reads back as "on"/"off".
+ */
+struct bd_settings;
+
+/* Errors: BD_ERR_NOMEM. */
+enum bd_status bd_settings_create(struct bd_settings **out);
+/* NULL is a no-op. */
+void bd_settings_destroy(struct bd_settings *settings);
+
+/* BD_ERR_NOT_FOUND ("unknown setting 'x'"), or bd_option_check's error;
+ * the old value stays on error. */
+enum bd_status bd_settings_set(struct bd_settings *settings, const char *name, const char *value);
+
+/* The value as text (the default when unset; NULL for an unknown name or
+ * an unset option without a default). Valid until the option is set again
+ * or the settings are destroyed. */
+const char *bd_settings_get(const struct bd_settings *settings, const char *name);
+
+/*
+ * Reads a config file over the settings: one "name = value" a line (a
+ * flag may be just "name"), '#' starts a comment line, a value may be
+ * quoted with "..." or '...'; "config" cannot be set there, and one file
+ * cannot set both "color" and "background". Stops at the first error:
+ * BD_ERR_NOT_FOUND (an unknown setting, or a missing file with
+ * must_exist; a missing file is fine without), BD_ERR_INVALID_ARG, BD_ERR_IO;
+ * bd_last_error() starts "FILE:LINE: ".
+ */
+enum bd_status bd_settings_load_file(struct bd_settings *settings, const char *path,
+                                     int must_exist);
+
+/*
+ * Fills *config from the settings, with the checks between options
+ * (mask-low below mask-high, effect background with a file, effect color
+ * with a colour): BD_OK or BD_ERR_INVALID_ARG. config's strings and refine
+ * point into the settings (valid until they change or are destroyed).
+ * "quiet", "config", "on-demand" and "idle-timeout" are the client's to
+ * read (bd_settings_get).
+ */
+enum bd_status bd_settings_to_config(struct bd_settings *settings,
+                                     struct bd_pipeline_config *config);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,6 @@
 #include "cli/camera.h"
 
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,92 +12,6 @@
 
 #include "backdrop.h"
 #include "cli/options.h"
-
-static const char *const fit_choices[] = {"cover", "contain", "stretch", "tile", NULL};
-static const char *const format_choices[] = {"yuyv", "i420", NULL};
-static const char *const backend_choices[] = {"auto", "xnnpack", "ref", NULL};
-static const char *const pace_choices[] = {"auto", "live", "offline", NULL};
-static const char *const guide_choices[] = {"luma", "color", NULL};
-static const char *const onoff_choices[] = {"on", "off", NULL};
-
-static const char *check_size(const char *v);
-static const char *check_color(const char *v);
-
-#define O(f) offsetof(struct camera_opts, f)
-static const struct opt_def camera_defs[] = {
-    {"input", 'i', OPT_STRING,
-     "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first camera)",
-     NULL, 0, 0, NULL, O(input), NULL},
-    {"output", 'o', OPT_STRING,
-     "v4l2loopback device, pipewire, a .mp4/.mkv/.y4m file, - for YUV4MPEG2 on stdout, or null "
-     "(default: the first free v4l2loopback device)",
-     NULL, 0, 0, NULL, O(output), NULL},
-    {"size", 's', OPT_STRING, "capture size WxH (the nearest the camera offers)", "1280x720", 0, 0,
-     NULL, O(size), check_size},
-    {"fps", 0, OPT_INT, "capture frame rate", "30", 1, 240, NULL, O(fps), NULL},
-    {"loop", 0, OPT_FLAG, "file input: start again at the end", NULL, 0, 0, NULL, O(loop), NULL},
-    {"blur", 'b', OPT_INT, "blur the background with this strength (the default effect)", "12", 1,
-     64, NULL, O(blur), NULL},
-    {"background", 'B', OPT_STRING, "replace the background with an image or a looped video", NULL,
-     0, 0, NULL, O(background), NULL},
-    {"fit", 0, OPT_CHOICE, "how --background fills the frame", "cover", 0, 0, fit_choices, O(fit), NULL},
-    {"color", 'c', OPT_STRING, "replace the background with a colour, '#RRGGBB'", NULL, 0, 0, NULL,
-     O(color), check_color},
-    {"mirror", 0, OPT_FLAG, "flip the picture horizontally", NULL, 0, 0, NULL, O(mirror), NULL},
-    {"output-format", 0, OPT_CHOICE, "pixel format for a v4l2loopback output", "yuyv", 0, 0,
-     format_choices, O(format), NULL},
-    {"model", 'm', OPT_STRING,
-     "auto (general, or landscape for wide frames), a built-in model name, or a .tflite path",
-     "auto", 0, 0, NULL, O(model), NULL},
-    {"backend", 0, OPT_CHOICE, "inference backend", "auto", 0, 0, backend_choices, O(backend), NULL},
-    {"threads", 0, OPT_INT, "inference threads", "1", 1, 64, NULL, O(threads), NULL},
-    {"raw-mask", 0, OPT_FLAG, "the model's mask upsampled bilinearly, without refinement", NULL, 0,
-     0, NULL, O(raw_mask), NULL},
-    {"guide", 0, OPT_CHOICE,
-     "edges the refined mask follows: color (default), or luma (cheaper, worse at hair)",
-     "color", 0, 0, guide_choices, O(guide), NULL},
-    {"mask-low", 0, OPT_INT, "coverage: probability (%) at and below which it is background", "40",
-     0, 99, NULL, O(mask_low), NULL},
-    {"mask-high", 0, OPT_INT, "coverage: probability (%) at and above which it is the person",
-     "60", 1, 100, NULL, O(mask_high), NULL},
-    {"feather", 0, OPT_INT, "soften the mask's edge by this many pixels", "0", 0, 64, NULL,
-     O(feather), NULL},
-    {"grow", 0, OPT_INT, "grow (> 0) or shrink (< 0) the person by this many pixels", "0", -64, 64,
-     NULL, O(grow), NULL},
-    {"temporal", 0, OPT_CHOICE,
-     "smooth the mask over time where the picture is still (no lag where it moves)", "on", 0, 0,
-     onoff_choices, O(temporal), NULL},
-    {"mirror-average", 0, OPT_CHOICE,
-     "also run the model on the mirror image and average the two (better edges, steadier; "
-     "twice the inference)", "on", 0, 0, onoff_choices, O(mirror_average), NULL},
-    {"zoom", 0, OPT_CHOICE,
-     "where the person fills less of the frame, look again at them alone (fewer objects taken "
-     "for the person; one more model run)", "on", 0, 0, onoff_choices, O(zoom), NULL},
-    {"halo-free", 0, OPT_CHOICE,
-     "keep the person's colours out of the blurred background (off: the plain blur)", "on", 0, 0,
-     onoff_choices, O(halo_free), NULL},
-    {"light-wrap", 0, OPT_INT,
-     "let the background's light spill onto the person's edge, in % (0 = off)", "30", 0, 100, NULL,
-     O(light_wrap), NULL},
-    {"hologram", 0, OPT_FLAG, "show the person as a hologram (blue-green, scan lines, ghost)", NULL,
-     0, 0, NULL, O(hologram), NULL},
-    {"preview", 'p', OPT_FLAG, "also show the output in a window", NULL, 0, 0, NULL, O(preview), NULL},
-    {"pipewire-name", 0, OPT_STRING, "node name of the PipeWire camera", "backdrop", 0, 0, NULL,
-     O(pw_name), NULL},
-    {"frames", 'n', OPT_INT, "stop after this many output frames (0 = run until stopped)", "0", 0,
-     1000000000, NULL, O(frames), NULL},
-    {"pace", 0, OPT_CHOICE,
-     "live: play files in real time and never wait for the model; offline: every frame gets its "
-     "own mask, as fast as possible; auto: live with a camera, PipeWire or a preview at either end",
-     "auto", 0, 0, pace_choices, O(pace), NULL},
-    {"quiet", 'q', OPT_FLAG, "no start-up line and no status line", NULL, 0, 0, NULL, O(quiet), NULL},
-    {"config", 0, OPT_STRING,
-     "read settings from this file (\"name = value\" lines with these option names) before the "
-     "command line; default ~/.config/backdrop/backdrop.conf when it exists",
-     NULL, 0, 0, NULL, O(config), NULL},
-    {NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, NULL},
-};
-#undef O
 
 static const char camera_usage[] =
     "usage: backdrop [options]\n\n"
@@ -134,57 +47,6 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-}
-
-static int parse_size(const char *s, int *w, int *h)
-{
-    char *end;
-    long a = strtol(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X'))
-        return -1;
-    const char *t = end + 1;
-    long b = strtol(t, &end, 10);
-    if (end == t || *end || a < 16 || b < 16 || a > 8192 || b > 8192)
-        return -1;
-    *w = (int)a;
-    *h = (int)b;
-    return 0;
-}
-
-static int parse_color(const char *s, uint32_t *rgb)
-{
-    if (*s == '#')
-        s++;
-    else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        s += 2;
-    /* six hex digits and nothing else: strtoul alone would also take a
-     * sign or spaces (fuzz/regressions/options/color_sign) */
-    uint32_t v = 0;
-    for (int i = 0; i < 6; i++) {
-        char c = s[i];
-        int d = c >= '0' && c <= '9' ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v << 4 | (uint32_t)d;
-    }
-    if (s[6])
-        return -1;
-    *rgb = v;
-    return 0;
-}
-
-static const char *check_size(const char *v)
-{
-    int w, h;
-    return parse_size(v, &w, &h) == 0 ? NULL : "is not WxH (e.g. 1280x720, 16..8192 each)";
-}
-
-static const char *check_color(const char *v)
-{
-    uint32_t rgb;
-    return parse_color(v, &rgb) == 0 ? NULL : "is not '#RRGGBB'";
 }
 
 struct status_ctx {
@@ -232,16 +94,17 @@ static const char *default_config_path(char *buf, size_t size)
 int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed *out)
 {
     memset(out, 0, sizeof *out);
-    struct camera_opts *op = &out->o;
-    struct bd_pipeline_config *cp = &out->cfg;
     for (int i = first; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            opt_help(camera_usage, camera_defs);
+            opt_help_table(camera_usage, bd_options());
             return 1;
         }
     }
-    if (opt_defaults("", camera_defs, op) != 0)
+    if (bd_settings_create(&out->settings) != BD_OK) {
+        fprintf(stderr, "backdrop: %s\n", bd_last_error());
         return 2;
+    }
+    struct bd_settings *s = out->settings;
     /* The config file comes first so the command line overrides it. */
     const char *config = NULL;
     int explicit_config = 0;
@@ -257,77 +120,35 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
     char path[4096];
     if (!config)
         config = default_config_path(path, sizeof path);
-    int npos = 0;
-    const char *pos[1];
-    if (config && opt_parse_file("", camera_defs, op, config, explicit_config) != 0)
-        return 2;
-    const char *file_color = op->color, *file_background = op->background;
-    if (opt_parse_args("", camera_defs, op, argc, argv, first, pos, 0, &npos) != 0)
-        return 2;
-    /* The command line wins over the file for the background as a whole:
-     * --background on the command line replaces a colour from the file,
-     * and --color a background image from it. */
-    if (op->background != file_background && op->color == file_color)
-        op->color = NULL;
-    else if (op->color != file_color && op->background == file_background)
-        op->background = NULL;
-
-    /* the rest reads like a list of assignments: short local names */
-    const struct camera_opts o = *op;
-    struct bd_pipeline_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.input = o.input;
-    cfg.output = o.output;
-    if (parse_size(o.size, &cfg.width, &cfg.height) != 0) /* checked when it was set */
-        return 2;
-    cfg.fps = o.fps;
-    cfg.loop = o.loop;
-    cfg.blur = o.blur;
-    cfg.fit = (enum bd_fit_mode)o.fit;
-    cfg.mirror = o.mirror;
-    cfg.output_format = (enum bd_output_format)o.format;
-    cfg.model = o.model;
-    cfg.backend = (enum bd_backend)o.backend;
-    cfg.threads = o.threads;
-    cfg.preview = o.preview;
-    cfg.pw_name = o.pw_name;
-    cfg.max_frames = o.frames;
-    cfg.pace = (enum bd_pace)o.pace;
-    cfg.effect = BD_EFFECT_BLUR;
-    cfg.raw_mask = o.raw_mask;
-    cfg.no_halo_free = o.halo_free == 1;
-    cfg.no_mirror_average = o.mirror_average == 1;
-    cfg.no_zoom = o.zoom == 1;
-    cfg.light_wrap = o.light_wrap ? o.light_wrap : -1;
-    cfg.hologram = o.hologram;
-    cfg.guide_luma = o.guide == 0;
-    struct bd_refine_options *ro = &out->refine;
-    bd_refine_options_default(ro);
-    if (o.mask_low >= o.mask_high) {
-        fprintf(stderr, "backdrop: mask-low (%d) must be below mask-high (%d) (on the command line "
-                "or in the config file)\n", o.mask_low, o.mask_high);
+    if (config && bd_settings_load_file(s, config, explicit_config) != BD_OK) {
+        fprintf(stderr, "backdrop: %s%s\n", bd_last_error(),
+                strstr(bd_last_error(), "unknown setting") ? " (see 'backdrop --help')" : "");
         return 2;
     }
-    ro->lo = (float)o.mask_low / 100.f;
-    ro->hi = (float)o.mask_high / 100.f;
-    ro->feather = o.feather;
-    ro->grow = o.grow;
-    ro->temporal = o.temporal == 0;
-    cfg.refine = ro;
-    if (o.color && o.background) {
-        fprintf(stderr, "backdrop: both a colour and a background are set (--color, --background or the config file): choose one\n");
+    unsigned char seen[256] = {0};
+    if (opt_parse_settings("", s, argc, argv, first, seen) != 0)
+        return 2;
+    /* The command line names one background: both there is a mistake
+     * (the later one wins over the file's, bd_settings_set) */
+    const struct bd_option *t = bd_options();
+    if (seen[bd_option_find("color") - t] && seen[bd_option_find("background") - t]) {
+        fprintf(stderr, "backdrop: both a colour and a background are set (--color, "
+                        "--background or the config file): choose one\n");
         return 2;
     }
-    if (o.color) {
-        if (parse_color(o.color, &cfg.color) != 0) /* checked when it was set */
-            return 2;
-        cfg.effect = BD_EFFECT_COLOR;
-    } else if (o.background) {
-        cfg.background = o.background;
-        cfg.effect = BD_EFFECT_IMAGE;
+    if (bd_settings_to_config(s, &out->cfg) != BD_OK) {
+        fprintf(stderr, "backdrop: %s (on the command line or in the config file)\n",
+                bd_last_error());
+        return 2;
     }
-    *cp = cfg;
+    out->quiet = !strcmp(bd_settings_get(s, "quiet"), "on");
     return 0;
+}
+
+void cli_camera_parsed_free(struct cli_camera_parsed *parsed)
+{
+    bd_settings_destroy(parsed->settings);
+    parsed->settings = NULL;
 }
 
 int cli_camera(int argc, char **argv, int first)
@@ -335,11 +156,11 @@ int cli_camera(int argc, char **argv, int first)
     struct cli_camera_parsed parsed;
     int rc = cli_camera_parse(argc, argv, first, &parsed);
     if (rc != 0) {
-        opt_free_file_values();
+        cli_camera_parsed_free(&parsed);
         return rc == 1 ? 0 : rc;
     }
     const struct bd_pipeline_config cfg = parsed.cfg;
-    const struct camera_opts o = parsed.o;
+    const int quiet = parsed.quiet;
 
     /* Handlers first: a SIGTERM during set-up still ends cleanly. */
     signal(SIGPIPE, SIG_IGN);
@@ -352,8 +173,8 @@ int cli_camera(int argc, char **argv, int first)
     }
     g_pipeline = p;
     install_signals();
-    struct status_ctx sc = {.tty = !o.quiet && isatty(STDOUT_FILENO), .quiet = o.quiet};
-    if (!o.quiet) {
+    struct status_ctx sc = {.tty = !quiet && isatty(STDOUT_FILENO), .quiet = quiet};
+    if (!quiet) {
         struct bd_pipeline_stats s;
         bd_pipeline_get_stats(p, &s);
         fprintf(stderr, "backdrop: %s (%dx%d", s.input_name, s.width, s.height);
@@ -373,13 +194,13 @@ int cli_camera(int argc, char **argv, int first)
     }
     bd_pipeline_destroy(p);
 out:
-    opt_free_file_values();
+    cli_camera_parsed_free(&parsed);
     return rc;
 }
 
 void cli_camera_help(void)
 {
-    opt_help(camera_usage, camera_defs);
+    opt_help_table(camera_usage, bd_options());
 }
 
 int cli_devices(int argc, char **argv)

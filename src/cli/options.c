@@ -143,133 +143,137 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
     return 0;
 }
 
+static void help_line(const char *name, char short_name, int is_flag, int is_int,
+                      const char *help, const char *def, long min, long max,
+                      const char *const *choices)
+{
+    char left[64];
+    const char *arg = is_flag ? "" : is_int ? " N" : " VALUE";
+    if (short_name)
+        snprintf(left, sizeof left, "-%c, --%s%s", short_name, name, arg);
+    else
+        snprintf(left, sizeof left, "    --%s%s", name, arg);
+    printf("  %-28s %s", left, help);
+    if (is_int)
+        printf(" [%ld..%ld]", min, max);
+    if (choices) {
+        printf(" (");
+        for (int i = 0; choices[i]; i++)
+            printf("%s%s", i ? "|" : "", choices[i]);
+        printf(")");
+    }
+    if (def)
+        printf(" (default: %s)", def);
+    printf("\n");
+}
+
+static void help_flags_note(const char *flag)
+{
+    if (flag)
+        printf("\n  A flag is switched off with --no-NAME (e.g. --no-%s), over a config file.\n",
+               flag);
+}
+
 void opt_help(const char *usage, const struct opt_def *defs)
 {
     printf("%s\n\nOptions:\n", usage);
+    const char *flag = NULL;
     for (const struct opt_def *d = defs; d->name; d++) {
-        char left[64];
-        const char *arg = d->type == OPT_FLAG ? "" : d->type == OPT_INT ? " N" : " VALUE";
-        if (d->short_name)
-            snprintf(left, sizeof left, "-%c, --%s%s", d->short_name, d->name, arg);
-        else
-            snprintf(left, sizeof left, "    --%s%s", d->name, arg);
-        printf("  %-28s %s", left, d->help);
-        if (d->type == OPT_INT)
-            printf(" [%ld..%ld]", d->min, d->max);
-        if (d->type == OPT_CHOICE) {
-            printf(" (");
-            for (int i = 0; d->choices[i]; i++)
-                printf("%s%s", i ? "|" : "", d->choices[i]);
-            printf(")");
-        }
-        if (d->def)
-            printf(" (default: %s)", d->def);
-        printf("\n");
+        help_line(d->name, d->short_name, d->type == OPT_FLAG, d->type == OPT_INT, d->help,
+                  d->def, d->min, d->max, d->type == OPT_CHOICE ? d->choices : NULL);
+        if (d->type == OPT_FLAG && !flag)
+            flag = d->name;
     }
-    for (const struct opt_def *d = defs; d->name; d++)
-        if (d->type == OPT_FLAG) {
-            printf("\n  A flag is switched off with --no-NAME (e.g. --no-%s), over a config file.\n",
-                   d->name);
-            break;
-        }
+    help_flags_note(flag);
 }
 
-/* Values read from config files live until opt_free_file_values(). */
-static char **file_values;
-static size_t n_file_values;
-
-void opt_free_file_values(void)
+void opt_help_table(const char *usage, const struct bd_option *table)
 {
-    for (size_t i = 0; i < n_file_values; i++)
-        free(file_values[i]);
-    free(file_values);
-    file_values = NULL;
-    n_file_values = 0;
-}
-
-static char *keep(const char *v)
-{
-    char **grown = realloc(file_values, (n_file_values + 1) * sizeof *grown);
-    if (!grown)
-        return NULL;
-    file_values = grown;
-    char *c = strdup(v);
-    if (c)
-        file_values[n_file_values++] = c;
-    return c;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
-int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, const char *path,
-                   int must_exist)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (!must_exist && errno == ENOENT)
-            return 0;
-        fprintf(stderr, "backdrop%s%s: cannot read config file '%s': %s\n", *cmd ? " " : "", cmd, path, strerror(errno));
-        return -1;
+    printf("%s\n\nOptions:\n", usage);
+    const char *flag = NULL;
+    for (const struct bd_option *d = table; d->name; d++) {
+        help_line(d->name, d->short_name, d->type == BD_OPTION_FLAG, d->type == BD_OPTION_INT,
+                  d->help, d->def, d->min, d->max,
+                  d->type == BD_OPTION_CHOICE ? d->choices : NULL);
+        if (d->type == BD_OPTION_FLAG && !flag)
+            flag = d->name;
     }
-    char line[4096];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        char *l = trim(line);
-        if (!*l || *l == '#')
-            continue;
-        char *eq = strchr(l, '=');
-        char *name = l, *value = NULL;
-        if (eq) {
-            *eq = '\0';
-            name = trim(l);
-            value = trim(eq + 1);
-            /* "value" or 'value': quotes let a value keep a '#' or spaces */
-            size_t n = strlen(value);
-            if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
-                value[n - 1] = '\0';
-                value++;
+    help_flags_note(flag);
+}
+
+static const struct bd_option *find_short(const struct bd_option *table, char c)
+{
+    for (const struct bd_option *o = table; o->name; o++)
+        if (o->short_name == c)
+            return o;
+    return NULL;
+}
+
+int opt_parse_settings(const char *cmd, struct bd_settings *s, int argc, char **argv, int first,
+                       unsigned char *seen)
+{
+    const struct bd_option *table = bd_options();
+    const char *sp = *cmd ? " " : "";
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const struct bd_option *d = NULL;
+        const char *v = NULL;
+        int has_inline = 0;
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            char buf[128];
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            if (len < sizeof buf) {
+                memcpy(buf, name, len);
+                buf[len] = '\0';
+                d = bd_option_find(buf);
+                /* --no-FLAG switches a flag off (e.g. one set in the config file) */
+                if (!d && !eq && len > 3 && !strncmp(buf, "no-", 3)) {
+                    const struct bd_option *f = bd_option_find(buf + 3);
+                    if (f && f->type == BD_OPTION_FLAG) {
+                        d = f;
+                        v = "off";
+                    }
+                }
             }
-        }
-        const struct opt_def *d = NULL;
-        for (const struct opt_def *x = defs; x->name; x++)
-            if (strcmp(x->name, name) == 0)
-                d = x;
-        if (!d || strcmp(name, "config") == 0) {
-            fprintf(stderr, "backdrop%s%s: %s:%d: unknown setting '%s' (see 'backdrop%s%s --help')\n",
-                    *cmd ? " " : "", cmd, path, lineno, name, *cmd ? " " : "", cmd);
-            rc = -1;
-        } else if (d->type == OPT_FLAG) {
-            int on = !value || !strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1");
-            int off = value && (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"));
-            if (!on && !off) {
-                fprintf(stderr, "backdrop%s%s: %s:%d: '%s' takes true or false\n", *cmd ? " " : "", cmd, path, lineno, name);
-                rc = -1;
-            } else {
-                *(int *)((char *)base + d->offset) = on;
+            if (eq) {
+                v = eq + 1;
+                has_inline = 1;
             }
-        } else if (!value) {
-            fprintf(stderr, "backdrop%s%s: %s:%d: '%s' needs a value (%s = ...)\n", *cmd ? " " : "", cmd, path, lineno, name,
-                    name);
-            rc = -1;
+        } else if (a[0] == '-' && a[1] && !a[2]) {
+            d = find_short(table, a[1]);
         } else {
-            const char *v = d->type == OPT_STRING ? keep(value) : value;
-            if (!v) {
-                fprintf(stderr, "backdrop%s%s: out of memory reading '%s'\n", *cmd ? " " : "", cmd, path);
-                rc = -1;
-            } else if (set_value(cmd, d, base, v, path, lineno) != 0) {
-                rc = -1;
-            }
+            fprintf(stderr, "backdrop%s%s: unexpected argument '%s' (see 'backdrop%s%s --help')\n",
+                    sp, cmd, a, sp, cmd);
+            return -1;
         }
+        if (!d) {
+            fprintf(stderr, "backdrop%s%s: unknown option '%s' (see 'backdrop%s%s --help')\n", sp,
+                    cmd, a, sp, cmd);
+            return -1;
+        }
+        if (d->type == BD_OPTION_FLAG) {
+            if (has_inline) {
+                fprintf(stderr, "backdrop%s%s: --%s takes no value\n", sp, cmd, d->name);
+                return -1;
+            }
+            if (!v)
+                v = "on";
+        } else if (!v) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "backdrop%s%s: --%s needs a value\n", sp, cmd, d->name);
+                return -1;
+            }
+            v = argv[++i];
+        }
+        if (bd_settings_set(s, d->name, v) != BD_OK) {
+            /* the library's message starts with the option's name */
+            fprintf(stderr, "backdrop%s%s: --%s\n", sp, cmd, bd_last_error());
+            return -1;
+        }
+        if (seen)
+            seen[d - table] = 1;
     }
-    fclose(f);
-    return rc;
+    return 0;
 }

@@ -2,11 +2,15 @@
  * Declarative command-line options: one table per command gives each
  * option's name, help, type, default and range, and drives parsing,
  * validation and --help alike (in the manner of FFmpeg's AVOption tables).
+ * The camera's table is the library's (bd_options, src/options/), with
+ * its values checked there; the other commands' small tables are here.
  */
 #ifndef BD_CLI_OPTIONS_H
 #define BD_CLI_OPTIONS_H
 
 #include <stddef.h>
+
+#include "backdrop.h"
 
 enum opt_type {
     OPT_FLAG,     /* no value; sets int to 1 */
@@ -47,16 +51,17 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
                    int first, const char **pos, int max_pos, int *npos);
 
 /*
- * Reads settings from a config file with the same table: one "name = value"
- * per line (name as the long option, without "--"; a flag may be just
- * "name" or "name = true|false"), '#' starts a comment line, a value may be
- * quoted with "..." or '...'. Unknown names and bad values are errors
- * naming the file and line. A missing file is fine unless must_exist.
- * String values are kept until opt_free_file_values(). Returns 0 or -1.
+ * The camera's command line over settings (the library's one table,
+ * bd_options): --name VALUE, --name=VALUE, -x VALUE, a flag alone or
+ * --no-FLAG; each value goes through bd_settings_set. seen[i] is set for
+ * each bd_options()[i] given (seen may be NULL). No positional arguments.
+ * On error prints one line to stderr naming the option and returns -1.
  */
-int opt_parse_file(const char *cmd, const struct opt_def *defs, void *base, const char *path,
-                   int must_exist);
-void opt_free_file_values(void);
+int opt_parse_settings(const char *cmd, struct bd_settings *s, int argc, char **argv, int first,
+                       unsigned char *seen);
+
+/* Prints the library's option table as --help text, like opt_help. */
+void opt_help_table(const char *usage, const struct bd_option *table);
 
 /* Prints the option table as --help text. */
 void opt_help(const char *usage, const struct opt_def *defs);

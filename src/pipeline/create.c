@@ -159,6 +159,7 @@ static int setup_effect(struct bd_pipeline *p)
         return r;
     switch (p->cfg.effect) {
     case BD_EFFECT_BLUR:
+    case BD_EFFECT_NONE:
         return BD_OK;
     case BD_EFFECT_COLOR: {
         uint32_t c = p->cfg.color;
@@ -179,7 +180,7 @@ static int check_config(const struct bd_pipeline_config *c)
     if (c->blur < 0 || c->blur > BD_BLUR_MAX_RADIUS)
         return bd_fail(BD_ERR_INVALID_ARG, "blur %d out of range 0..%d", c->blur,
                        BD_BLUR_MAX_RADIUS);
-    if ((unsigned)c->effect > BD_EFFECT_COLOR || (unsigned)c->fit > BD_FIT_MODE_TILE ||
+    if ((unsigned)c->effect > BD_EFFECT_NONE || (unsigned)c->fit > BD_FIT_MODE_TILE ||
         (unsigned)c->output_format > BD_OUTPUT_I420 || (unsigned)c->pace > BD_PACE_OFFLINE)
         return bd_fail(BD_ERR_INVALID_ARG, "bad enum value in the pipeline config");
     if (c->effect == BD_EFFECT_IMAGE && (!c->background || !c->background[0]))
@@ -247,7 +248,7 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
                    config->preview || (config->output && strcmp(config->output, "pipewire") == 0);
         p->pace = live ? BD_PACE_LIVE : BD_PACE_OFFLINE;
     }
-    p->effect_on = 1;
+    p->effect_on = !config->disabled;
     if (config->refine)
         p->refine = *config->refine;
     else

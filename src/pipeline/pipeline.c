@@ -303,7 +303,7 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
 {
     struct bd_i420_view f = p->frame_view;
     uint64_t seq = ++p->seq;
-    int effect = p->effect_on;
+    int effect = p->effect_on && p->cfg.effect != BD_EFFECT_NONE;
 
     int64_t c0 = thread_cpu_ns();
     if (effect)
