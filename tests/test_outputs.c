@@ -676,7 +676,9 @@ static void test_preview_no_display(void)
         bd_preview_close(p);
 
     /* an X display that does not answer */
-    if (access("/tmp/.X11-unix/X97", F_OK) != 0) {
+    if (access("/tmp/.X11-unix/X97", F_OK) == 0) {
+        SKIP_MACHINE("dead-DISPLAY preview test: an X server answers on :97 here");
+    } else {
         setenv("DISPLAY", ":97", 1);
         p = (struct bd_preview *)&p;
         st = bd_preview_open("backdrop test", W, H, &p);
