@@ -3,14 +3,16 @@
 # ends with one line totalling them: "total: N passed, M failed, K skipped".
 # usage: scripts/check.sh MAKE-VARIABLES...
 set -u
-suites=(unit hostile camera-cli pipewire-test e2e golden asan soak-short fuzz-smoke)
-passed=0 failed=0 skipped=0 broken=() skipping=()
+suites=(unit hostile camera-cli pipewire-test e2e ondemand-test golden asan soak-short fuzz-smoke)
+passed=0 failed=0 skipped=0 broken=() skipping=() times=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for s in "${suites[@]}"; do
     echo "==== $s"
+    t0=$(date +%s)
     make --no-print-directory "$@" "$s" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
+    times+=("$s $(($(date +%s) - t0))s")
     # A suite's count: its "unit tests (...): N passed, M failed, K skipped"
     # totals (scripts/run-tests.sh) plus the last bare "N passed, M failed[,
     # K skipped]" line printed after them (a test program's own closing line).
@@ -32,6 +34,7 @@ for s in "${suites[@]}"; do
     [ "$f" -ne 0 ] && broken+=("$s")
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + k))
 done
+echo "suite times: ${times[*]}"
 [ ${#broken[@]} -eq 0 ] || echo "failing suites: ${broken[*]}"
 [ ${#skipping[@]} -eq 0 ] || echo "suites with skips: ${skipping[*]}"
 echo "total: $passed passed, $failed failed, $skipped skipped"
