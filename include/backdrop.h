@@ -597,30 +597,44 @@ void bd_pipeline_get_stats(struct bd_pipeline *pipeline, struct bd_pipeline_stat
 void bd_pipeline_destroy(struct bd_pipeline *pipeline);
 
 /*
- * Live settings (issue 15; CONTRACT FIRST, implementation in progress).
+ * Live settings (issue 15).
  *
  * Changes one setting of a created or running pipeline, by its option name
  * (struct bd_option.name, with BD_OPTION_LIVE set) and its value as text,
  * exactly as the command line and the config file take it. Thread-safe:
  * any thread, any number of callers (the D-Bus service, signal-driven
- * requests, tests). The value is validated, and anything it needs (a
- * background image or video opened and decoded, a model loaded and an
- * engine made) is prepared on the caller's thread before the pipeline sees
- * it, so the frame loop never waits: the change shows within two output
- * frames, with no device reopened and no frame dropped. On any error the
- * old setting stays, the stream goes on, and the status is returned with
- * bd_last_error() naming the option, the value and why ("background
- * '/x.jpg': no such file", "blur 99: out of range 1..64").
- * BD_ERR_NOT_FOUND for an unknown name, BD_ERR_UNSUPPORTED for an option
- * that is not live, BD_ERR_INVALID_ARG for a bad value, BD_ERR_IO /
- * BD_ERR_FORMAT for a file that cannot be read.
+ * requests, tests); calls are served one at a time. The value is checked
+ * with the options table, and anything it needs (a background image or
+ * video opened and decoded, a still fitted to the frame, a refiner made
+ * for new mask options) is prepared on the caller's thread before the
+ * pipeline sees it, so the frame loop never waits: the change shows in the
+ * second output frame after the call returns at the latest, with no device
+ * reopened and no frame dropped (before run, from run's first frame). What
+ * the frame loop replaced is freed by the next call, or by destroy. On any
+ * error nothing changes, the stream goes on, and the status is returned
+ * with bd_last_error() naming the option, the value and why ("background
+ * '/x.jpg': no such file", "blur '99' is not a whole number from 1 to
+ * 64"): BD_ERR_NOT_FOUND for an unknown name (or a missing file),
+ * BD_ERR_UNSUPPORTED for an option that is not live, BD_ERR_INVALID_ARG
+ * for a bad value, BD_ERR_IO / BD_ERR_FORMAT for a file that cannot be
+ * read or is damaged (a truncated JPEG or PNG is refused).
+ *
+ * Meanings: "background" FILE and "color" #RRGGBB also make it the effect;
+ * "effect" background or color needs one given before (at create or
+ * here); "effect" hologram (or "hologram" on) shows the person as a
+ * hologram over the current background (the blur after "none"); "enabled"
+ * is the state SIGUSR1's BD_REQUEST_TOGGLE flips. Not live yet: "model".
  */
 enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, const char *value);
 
 /*
  * The current value of a setting as text (the form bd_pipeline_set takes)
- * into buf (NUL-terminated, truncated to size). Thread-safe.
- * BD_ERR_NOT_FOUND for an unknown name.
+ * into buf (NUL-terminated, truncated to size). Thread-safe. A live
+ * setting reads back as the last bd_pipeline_set (or toggle) accepted,
+ * even before the frame loop has applied it; the others as create made
+ * them ("input", "output", "size", "model" name the actual ones).
+ * BD_ERR_NOT_FOUND for an unknown name, or one the pipeline does not keep
+ * ("quiet", "config").
  */
 enum bd_status bd_pipeline_get(struct bd_pipeline *pipeline, const char *name, char *buf,
                                size_t size);

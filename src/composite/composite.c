@@ -905,14 +905,12 @@ static void tile(const struct bd_i420_view *s, const struct bd_i420 *d)
     }
 }
 
-enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
-                                       const struct bd_i420_view *image, enum bd_fit fit)
+enum bd_status bd_i420_fit(const struct bd_i420_view *image, enum bd_fit fit,
+                           const struct bd_i420 *d)
 {
-    if (!comp || !view_ok(image))
+    if (!view_ok(image) || !d || d->width < 1 || d->height < 1)
         return bd_fail(BD_ERR_INVALID_ARG, "compositor: invalid background image");
-    const int W = comp->w, H = comp->h, sw = image->width, sh = image->height;
-    const struct bd_i420 *d = &comp->bg;
-    comp->blur_mode = 0;
+    const int W = d->width, H = d->height, sw = image->width, sh = image->height;
     int rc = 0;
     switch (fit) {
     case BD_FIT_STRETCH:
@@ -970,6 +968,18 @@ enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
     }
     if (rc != 0)
         return bd_fail(BD_ERR_INVALID_ARG, "compositor: libyuv I420Scale failed (%d)", rc);
+    return BD_OK;
+}
+
+enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
+                                       const struct bd_i420_view *image, enum bd_fit fit)
+{
+    if (!comp)
+        return bd_fail(BD_ERR_INVALID_ARG, "compositor: invalid background image");
+    int r = bd_i420_fit(image, fit, &comp->bg);
+    if (r != BD_OK)
+        return r;
+    comp->blur_mode = 0;
     wrap_bg_from_image(comp);
     return BD_OK;
 }

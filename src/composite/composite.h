@@ -161,6 +161,15 @@ enum bd_status bd_compositor_set_image(struct bd_compositor *comp,
                                        const struct bd_i420_view *image, enum bd_fit fit);
 
 /*
+ * The fitting of bd_compositor_set_image alone, into dst (its width x
+ * height): so that a background can be fitted ahead, on another thread,
+ * and then set at the frame's size, which is a plain copy (libyuv copies
+ * planes of equal size without allocating).
+ */
+enum bd_status bd_i420_fit(const struct bd_i420_view *image, enum bd_fit fit,
+                           const struct bd_i420 *dst);
+
+/*
  * Background = the frame itself, blurred: each plane box-downscaled by an
  * exact k = bd_blur_downscale(strength) (partial edge blocks replicate the
  * edge), bd_box_blur_plane with 3 passes at radius r = bd_blur_radius(

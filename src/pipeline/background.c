@@ -2,7 +2,9 @@
  * --background FILE: a still image is fitted once; a video is decoded on
  * the frame thread, looped, and advanced by the output's clock (the wall
  * clock live, the input's timestamps offline), so it plays at its own rate
- * whatever the camera's.
+ * whatever the camera's. A background is prepared (opened, decoded, a still
+ * fitted to the frame) into a bundle, on the thread that asks for it
+ * (create, bd_pipeline_set), and swapped in by the frame thread.
  */
 #include "pipeline/pipeline_internal.h"
 
@@ -14,15 +16,22 @@
 
 static int apply(struct bd_pipeline *p)
 {
+    /* a still fitted ahead (bd_pipeline_set) is a copy at the frame's size */
+    if (p->bg_fit_mem && !p->bg_src) {
+        struct bd_i420_view f = bd_i420_view_of(&p->bg_fit);
+        return bd_compositor_set_image(p->comp, &f, BD_FIT_STRETCH);
+    }
     struct bd_i420_view v = bd_i420_view_of(&p->bg);
     return bd_compositor_set_image(p->comp, &v, (enum bd_fit)p->cfg.fit);
 }
 
-int bd_pipeline_background_load(struct bd_pipeline *p)
+int bd_background_prepare(const char *path, int fit, int width, int height,
+                          struct bd_bg_bundle *reuse, struct bd_bg_bundle *b)
 {
+    memset(b, 0, sizeof *b);
     struct bd_file_source_options fo = {.loop = true, .threads = 1};
     struct bd_file_source *src = NULL;
-    int r = bd_file_source_open(p->bg_path, &fo, &src);
+    int r = bd_file_source_open(path, &fo, &src);
     if (r != BD_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", bd_last_error());
@@ -32,7 +41,7 @@ int bd_pipeline_background_load(struct bd_pipeline *p)
         if (r == BD_ERR_FORMAT) {
             struct bd_image img;
             const size_t max = (size_t)BD_FILE_SOURCE_MAX_DIM * BD_FILE_SOURCE_MAX_DIM;
-            int ir = bd_image_load(p->bg_path, max, &img);
+            int ir = bd_image_load(path, max, &img);
             if (ir == BD_OK)
                 bd_image_free(&img);
             else if (ir == BD_ERR_UNSUPPORTED) {
@@ -40,32 +49,88 @@ int bd_pipeline_background_load(struct bd_pipeline *p)
                 r = ir;
             }
         }
-        return bd_fail(r, "--background: %s", msg);
+        return bd_fail(r, "%s", msg);
     }
     const struct bd_file_source_info *fi = bd_file_source_info(src);
-    uint8_t *mem = NULL;
-    struct bd_i420 f;
-    r = bd_i420_alloc(fi->width, fi->height, &mem, &f);
-    int64_t pts = 0;
+    r = bd_i420_alloc(fi->width, fi->height, &b->mem, &b->img);
     if (r == BD_OK)
-        r = bd_file_source_read(src, &f, &pts);
-    if (r != BD_OK) {
-        free(mem);
+        r = bd_file_source_read(src, &b->img, &b->pts_us);
+    const char *codec = fi->codec; /* a static string; fi goes with src */
+    if (r == BD_OK && fi->still) {
         bd_file_source_close(src);
+        src = NULL;
+        /* FFmpeg shows a truncated or damaged JPEG or PNG (grey where the
+         * data ends) without a word; the image reader refuses it, which a
+         * background shown for hours should be */
+        if (!strcmp(codec, "mjpeg") || !strcmp(codec, "png")) {
+            struct bd_image img;
+            const size_t max = (size_t)BD_FILE_SOURCE_MAX_DIM * BD_FILE_SOURCE_MAX_DIM;
+            int ir = bd_image_load(path, max, &img);
+            if (ir == BD_OK)
+                bd_image_free(&img);
+            else if (ir == BD_ERR_FORMAT)
+                r = ir;
+        }
+        /* fitted here, so that the frame thread only copies it */
+        if (r == BD_OK && width > 0) {
+            /* the frame-sized buffer goes round between the setters and
+             * the frame thread instead of being made anew each time */
+            if (reuse && reuse->fit_mem && reuse->fit.width == width &&
+                reuse->fit.height == height) {
+                b->fit_mem = reuse->fit_mem;
+                b->fit = reuse->fit;
+                reuse->fit_mem = NULL;
+            } else {
+                r = bd_i420_alloc(width, height, &b->fit_mem, &b->fit);
+            }
+            if (r == BD_OK) {
+                struct bd_i420_view v = bd_i420_view_of(&b->img);
+                r = bd_i420_fit(&v, (enum bd_fit)fit, &b->fit);
+            }
+        }
+    }
+    b->src = src;
+    if (r != BD_OK) {
+        bd_background_free(b);
         return r;
     }
-    /* The new background is good: drop the old one. */
-    bd_file_source_close(p->bg_src);
-    free(p->bg_mem);
-    p->bg_mem = mem;
-    p->bg = f;
-    p->bg_next_pts_us = pts;
-    if (fi->still) {
-        bd_file_source_close(src);
-        p->bg_src = NULL;
-    } else {
-        p->bg_src = src;
+    b->valid = 1;
+    return BD_OK;
+}
+
+void bd_background_free(struct bd_bg_bundle *b)
+{
+    bd_file_source_close(b->src);
+    free(b->mem);
+    free(b->fit_mem);
+    memset(b, 0, sizeof *b);
+}
+
+void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b)
+{
+    struct bd_bg_bundle old = {p->bg_src, p->bg_mem, p->bg, p->bg_next_pts_us, p->bg_fit_mem,
+                               p->bg_fit, p->bg_mem != NULL};
+    p->bg_src = b->src;
+    p->bg_mem = b->mem;
+    p->bg = b->img;
+    p->bg_next_pts_us = b->pts_us;
+    p->bg_fit_mem = b->fit_mem;
+    p->bg_fit = b->fit;
+    *b = old;
+}
+
+int bd_pipeline_background_load(struct bd_pipeline *p)
+{
+    struct bd_bg_bundle b;
+    int r = bd_background_prepare(p->bg_path, (int)p->cfg.fit, p->width, p->height, NULL, &b);
+    if (r != BD_OK) {
+        char msg[600]; /* bd_fail formats into the buffer bd_last_error() reads */
+        snprintf(msg, sizeof msg, "%s", bd_last_error());
+        return bd_fail(r, "--background: %s", msg);
     }
+    /* The new background is good: drop the old one. */
+    bd_pipeline_background_swap(p, &b);
+    bd_background_free(&b);
     return BD_OK;
 }
 
@@ -103,8 +168,8 @@ int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us)
 
 void bd_pipeline_background_close(struct bd_pipeline *p)
 {
-    bd_file_source_close(p->bg_src);
-    p->bg_src = NULL;
-    free(p->bg_mem);
-    p->bg_mem = NULL;
+    struct bd_bg_bundle none;
+    memset(&none, 0, sizeof none);
+    bd_pipeline_background_swap(p, &none);
+    bd_background_free(&none);
 }

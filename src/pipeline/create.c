@@ -285,6 +285,8 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
     if (r == BD_OK)
         r = setup_effect(p);
     if (r == BD_OK)
+        r = bd_pipeline_live_init(p);
+    if (r == BD_OK)
         r = bd_pipeline_sinks_open(p);
     if (r != BD_OK) {
         char msg[512];
@@ -311,6 +313,7 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
     bd_pipeline_sinks_close(p);
     bd_pipeline_source_close(p);
     bd_pipeline_background_close(p);
+    bd_pipeline_live_free(p);
     bd_refiner_destroy(p->refiner);
     bd_compositor_destroy(p->comp);
     bd_engine_destroy(p->engine);

@@ -328,7 +328,7 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
     }
     int64_t c3 = thread_cpu_ns();
 
-    if (p->bg_src) {
+    if (p->bg_src && p->cfg.effect == BD_EFFECT_IMAGE) {
         r = bd_pipeline_background_advance(p, pts_us);
         if (r != BD_OK)
             return r;
@@ -376,8 +376,11 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
 static int handle_requests(struct bd_pipeline *p)
 {
     unsigned req = atomic_exchange(&p->requests, 0u);
+    /* live settings (live.c): can only fail on a bug, the frame goes on */
+    if (bd_pipeline_live_take(p) != BD_OK)
+        fprintf(stderr, "backdrop: a live setting was not applied: %s\n", bd_last_error());
     if (req & BD_REQUEST_TOGGLE)
-        p->effect_on = !p->effect_on;
+        bd_pipeline_live_toggle(p);
     if ((req & BD_REQUEST_RELOAD) && p->cfg.effect == BD_EFFECT_IMAGE) {
         int r = bd_pipeline_background_open(p);
         if (r != BD_OK)

@@ -76,6 +76,28 @@ struct bd_accum {
     int64_t convert_ns, infer_ns, mask_ns, composite_ns, output_ns;
 };
 
+/* The live settings (bd_pipeline_set), in the pipeline's terms. */
+struct bd_live {
+    int effect;                     /* enum bd_effect */
+    int hologram, blur, fit, mirror, enabled;
+    int light_wrap;                 /* % (0: off) */
+    uint32_t color;
+    int has_color;                  /* a colour was ever given */
+    int mask_low, mask_high, feather, grow;
+    char background[BD_PATH_MAX];   /* "" for none */
+};
+
+/* A background made ready off the frame thread (background.c). */
+struct bd_bg_bundle {
+    struct bd_file_source *src;     /* a video (the frame thread decodes on) */
+    uint8_t *mem;                   /* the decoded frame, its own size */
+    struct bd_i420 img;
+    int64_t pts_us;
+    uint8_t *fit_mem;               /* a still fitted to the frame, or NULL */
+    struct bd_i420 fit;
+    int valid;
+};
+
 struct bd_pipeline {
     struct bd_pipeline_config cfg;  /* strings point into the arrays below */
     char input_path[BD_PATH_MAX], output_path[BD_PATH_MAX], bg_path[BD_PATH_MAX];
@@ -147,6 +169,23 @@ struct bd_pipeline {
     uint8_t *bg_mem;
     struct bd_i420 bg;
     int64_t bg_next_pts_us;
+    uint8_t *bg_fit_mem;            /* a still fitted to the frame ahead (by */
+    struct bd_i420 bg_fit;          /*   bd_pipeline_set), else NULL */
+
+    /* Live settings (live.c; docs/ARCHITECTURE.md): setters prepare on
+     * their own thread and publish under live_lock; the frame thread takes
+     * the newest between frames and gives back what it replaced. */
+    int live_ready;                 /* the two locks below exist */
+    pthread_mutex_t set_lock;       /* one bd_pipeline_set at a time */
+    pthread_mutex_t live_lock;      /* the fields up to live_seen */
+    struct bd_live live_next;       /* the newest accepted settings */
+    struct bd_bg_bundle bg_next;    /* setter → frame thread */
+    struct bd_refiner *refiner_next;
+    struct bd_bg_bundle bg_old;     /* frame thread → the next setter (or */
+    struct bd_refiner *refiner_old; /*   destroy), which frees them */
+    atomic_uint live_gen;           /* bumped by each publication */
+    unsigned live_seen;             /* frame thread: the last gen taken */
+    struct bd_live live;            /* frame thread: what it applies */
 
     /* threads */
     pthread_t thread;
@@ -199,7 +238,27 @@ int bd_pipeline_sinks_finish(struct bd_pipeline *p);
 void bd_pipeline_sinks_release(struct bd_pipeline *p);
 void bd_pipeline_sinks_close(struct bd_pipeline *p);
 
+/* live.c */
+/* After setup_effect: the live settings as create made them. */
+int bd_pipeline_live_init(struct bd_pipeline *p);
+/* Frame thread, between frames: takes the newest settings, if any came,
+ * and applies them (no allocation, no I/O). BD_OK or an error. */
+int bd_pipeline_live_take(struct bd_pipeline *p);
+/* Frame thread: SIGUSR1's toggle, kept in the live settings ("enabled"). */
+void bd_pipeline_live_toggle(struct bd_pipeline *p);
+void bd_pipeline_live_free(struct bd_pipeline *p);
+
 /* background.c */
+/* Opens path and decodes its first frame into b; a still is also fitted to
+ * width x height (when width > 0), into reuse's fitted buffer when it has
+ * one of that size (taken from it; reuse may be NULL). Any thread; touches
+ * no pipeline. On error b is empty and bd_last_error() says why. */
+int bd_background_prepare(const char *path, int fit, int width, int height,
+                          struct bd_bg_bundle *reuse, struct bd_bg_bundle *b);
+void bd_background_free(struct bd_bg_bundle *b);
+/* Frame thread (or before run): b becomes the pipeline's background, and
+ * b gets the one it replaced. */
+void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b);
 /* load: opens p->bg_path and decodes its first frame into p->bg (the old
  * background, if any, is kept when this fails); needs no compositor, so
  * create calls it before any device is opened. apply: hands p->bg to the

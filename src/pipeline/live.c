@@ -1,0 +1,433 @@
+/*
+ * Live settings: bd_pipeline_set / bd_pipeline_get.
+ *
+ * A setter (any thread; set_lock makes them one at a time) checks the
+ * value with the options table, and prepares on its own thread whatever
+ * the change needs: a background opened, decoded and fitted to the frame,
+ * a refiner made with new mask options. It then publishes, under
+ * live_lock, the whole new setting (live_next) and what it prepared
+ * (bg_next, refiner_next), and bumps live_gen. The frame thread looks at
+ * live_gen once per turn (an atomic load); when it moved, it takes the
+ * parcel under live_lock (pointer swaps and a struct copy) and applies it
+ * before the next frame: nothing allocated, opened or freed there. What it
+ * replaced goes back (bg_old, refiner_old) for the next setter, or
+ * destroy, to free. A setter that fails publishes nothing: the old setting
+ * stays, the stream never notices.
+ */
+#include "pipeline/pipeline_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "options/options.h"
+
+/* effect choices of the options table (src/options/options.c) */
+static const char *const effect_names[] = {"blur", "background", "color", "none"};
+static const char *const fit_names[] = {"cover", "contain", "stretch", "tile"};
+
+static int percent(float f)
+{
+    return (int)(f * 100.f + 0.5f);
+}
+
+int bd_pipeline_live_init(struct bd_pipeline *p)
+{
+    if (pthread_mutex_init(&p->set_lock, NULL))
+        return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
+    if (pthread_mutex_init(&p->live_lock, NULL)) {
+        pthread_mutex_destroy(&p->set_lock);
+        return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
+    }
+    p->live_ready = 1;
+    struct bd_live *l = &p->live;
+    memset(l, 0, sizeof *l);
+    l->effect = (int)p->cfg.effect;
+    l->hologram = p->cfg.hologram != 0;
+    l->blur = p->blur;
+    l->fit = (int)p->cfg.fit;
+    l->mirror = p->cfg.mirror != 0;
+    l->enabled = p->effect_on;
+    l->light_wrap = p->cfg.light_wrap < 0    ? 0
+                    : p->cfg.light_wrap == 0 ? percent(BD_LIGHT_WRAP_DEFAULT)
+                                             : p->cfg.light_wrap;
+    l->color = p->cfg.color;
+    l->has_color = p->cfg.effect == BD_EFFECT_COLOR;
+    l->mask_low = percent(p->refine.lo);
+    l->mask_high = percent(p->refine.hi);
+    l->feather = p->refine.feather;
+    l->grow = p->refine.grow;
+    if (p->cfg.background)
+        snprintf(l->background, sizeof l->background, "%s", p->cfg.background);
+    p->live_next = *l;
+    atomic_init(&p->live_gen, 0u);
+    p->live_seen = 0;
+    return BD_OK;
+}
+
+void bd_pipeline_live_free(struct bd_pipeline *p)
+{
+    if (!p->live_ready)
+        return;
+    bd_background_free(&p->bg_next);
+    bd_background_free(&p->bg_old);
+    bd_refiner_destroy(p->refiner_next);
+    bd_refiner_destroy(p->refiner_old);
+    p->refiner_next = p->refiner_old = NULL;
+    pthread_mutex_destroy(&p->set_lock);
+    pthread_mutex_destroy(&p->live_lock);
+    p->live_ready = 0;
+}
+
+static int apply_background(struct bd_pipeline *p)
+{
+    switch (p->cfg.effect) {
+    case BD_EFFECT_COLOR: {
+        uint32_t c = p->cfg.color;
+        return bd_compositor_set_color(p->comp, (c >> 16) & 255, (c >> 8) & 255, c & 255);
+    }
+    case BD_EFFECT_IMAGE:
+        return p->bg_mem ? bd_pipeline_background_apply(p) : BD_OK;
+    default:
+        return BD_OK; /* the blur is made per frame */
+    }
+}
+
+int bd_pipeline_live_take(struct bd_pipeline *p)
+{
+    if (atomic_load_explicit(&p->live_gen, memory_order_acquire) == p->live_seen)
+        return BD_OK;
+    const struct bd_live old = p->live;
+    int new_bg = 0;
+    pthread_mutex_lock(&p->live_lock);
+    p->live = p->live_next;
+    p->live_seen = atomic_load_explicit(&p->live_gen, memory_order_relaxed);
+    /* bg_old is empty here: each publication emptied it (set below) */
+    if (p->bg_next.valid && !p->bg_old.valid) {
+        bd_pipeline_background_swap(p, &p->bg_next);
+        p->bg_old = p->bg_next;
+        memset(&p->bg_next, 0, sizeof p->bg_next);
+        new_bg = 1;
+    }
+    if (p->refiner_next && !p->refiner_old) {
+        p->refiner_old = p->refiner;
+        p->refiner = p->refiner_next;
+        p->refiner_next = NULL;
+    }
+    pthread_mutex_unlock(&p->live_lock);
+
+    const struct bd_live *l = &p->live;
+    p->blur = l->blur;
+    p->cfg.mirror = l->mirror;
+    p->effect_on = l->enabled;
+    p->cfg.fit = (enum bd_fit_mode)l->fit;
+    p->cfg.color = l->color;
+    p->cfg.effect = (enum bd_effect)l->effect;
+    p->cfg.hologram = l->hologram;
+    if (strcmp(old.background, l->background) != 0)
+        memcpy(p->bg_path, l->background, sizeof p->bg_path); /* SIGHUP reloads it */
+    if (old.hologram != l->hologram || old.light_wrap != l->light_wrap) {
+        struct bd_composite_options co = bd_compositor_options(p->comp);
+        co.hologram = l->hologram;
+        co.light_wrap = (float)l->light_wrap / 100.f;
+        int r = bd_compositor_set_options(p->comp, &co);
+        if (r != BD_OK)
+            return r;
+    }
+    if (new_bg || old.effect != l->effect || old.color != l->color || old.fit != l->fit)
+        return apply_background(p);
+    return BD_OK;
+}
+
+void bd_pipeline_live_toggle(struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&p->live_lock);
+    p->live_next.enabled = !p->live_next.enabled;
+    p->live.enabled = p->live_next.enabled;
+    pthread_mutex_unlock(&p->live_lock);
+    p->effect_on = p->live.enabled;
+}
+
+/* ---- bd_pipeline_set ------------------------------------------------------ */
+
+/* "video 'PATH': why" → "why": the setter names the option and value */
+static const char *reason(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    if (!strncmp(msg, "video '", 7) && !strncmp(msg + 7, path, n) && !strncmp(msg + 7 + n, "': ", 3))
+        return msg + 10 + n;
+    return msg;
+}
+
+struct prepared {
+    struct bd_bg_bundle bg;
+    struct bd_refiner *refiner;
+    struct bd_bg_bundle *given;     /* the frame thread's last one, to reuse */
+};
+
+static int prepare_background(struct bd_pipeline *p, const char *path, int fit,
+                              struct prepared *out)
+{
+    int r = bd_background_prepare(path, fit, p->width, p->height, out->given, &out->bg);
+    if (r != BD_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", reason(bd_last_error(), path));
+        return bd_fail(r, "background '%s': %s", path, msg);
+    }
+    return BD_OK;
+}
+
+/* The change of one option to next (a copy of the newest settings), with
+ * whatever it needs prepared into out. */
+static int change(struct bd_pipeline *p, const struct bd_option *o, const char *v, long n,
+                  struct bd_live *next, struct prepared *out)
+{
+    const char *name = o->name;
+    if (!strcmp(name, "blur")) {
+        next->blur = (int)n;
+    } else if (!strcmp(name, "mirror")) {
+        next->mirror = (int)n;
+    } else if (!strcmp(name, "enabled")) {
+        next->enabled = n == 0; /* on|off */
+    } else if (!strcmp(name, "hologram")) {
+        next->hologram = (int)n;
+        if (n && next->effect == BD_EFFECT_NONE)
+            next->effect = BD_EFFECT_BLUR;
+    } else if (!strcmp(name, "light-wrap")) {
+        next->light_wrap = (int)n;
+    } else if (!strcmp(name, "color")) {
+        uint32_t c = 0;
+        if (bd_parse_color(v, &c) != 0) /* bd_option_parse checked it */
+            return bd_fail(BD_ERR_INVALID_ARG, "color '%s' is not '#RRGGBB'", v);
+        next->color = c;
+        next->has_color = 1;
+        next->effect = BD_EFFECT_COLOR;
+    } else if (!strcmp(name, "background")) {
+        if (!*v)
+            return bd_fail(BD_ERR_INVALID_ARG, "background '': no file named");
+        int r = prepare_background(p, v, next->fit, out);
+        if (r != BD_OK)
+            return r;
+        snprintf(next->background, sizeof next->background, "%s", v);
+        next->effect = BD_EFFECT_IMAGE;
+    } else if (!strcmp(name, "fit")) {
+        /* a still is fitted ahead: again, from its file */
+        if (next->effect == BD_EFFECT_IMAGE && next->fit != (int)n && next->background[0]) {
+            int r = prepare_background(p, next->background, (int)n, out);
+            if (r != BD_OK)
+                return r;
+        }
+        next->fit = (int)n;
+    } else if (!strcmp(name, "effect")) {
+        if (n == 4) { /* hologram: over the background there is */
+            next->hologram = 1;
+            if (next->effect == BD_EFFECT_NONE)
+                next->effect = BD_EFFECT_BLUR;
+            return BD_OK;
+        }
+        if (n == BD_EFFECT_IMAGE) {
+            if (!next->background[0])
+                return bd_fail(BD_ERR_INVALID_ARG,
+                               "effect 'background': no background file is set (set background)");
+            int r = prepare_background(p, next->background, next->fit, out);
+            if (r != BD_OK)
+                return r;
+        }
+        if (n == BD_EFFECT_COLOR && !next->has_color)
+            return bd_fail(BD_ERR_INVALID_ARG, "effect 'color': no colour is set (set color)");
+        next->effect = (int)n;
+        next->hologram = 0;
+    } else if (!strcmp(name, "mask-low") || !strcmp(name, "mask-high") ||
+               !strcmp(name, "feather") || !strcmp(name, "grow")) {
+        struct bd_live t = *next;
+        if (!strcmp(name, "mask-low"))
+            t.mask_low = (int)n;
+        else if (!strcmp(name, "mask-high"))
+            t.mask_high = (int)n;
+        else if (!strcmp(name, "feather"))
+            t.feather = (int)n;
+        else
+            t.grow = (int)n;
+        if (t.mask_low >= t.mask_high)
+            return bd_fail(BD_ERR_INVALID_ARG, "%s '%s': mask-low (%d) must be below mask-high (%d)",
+                           name, v, t.mask_low, t.mask_high);
+        /* a refiner is made for its options: a new one, made here (from
+         * create's options, which nothing changes after create) */
+        if (p->refiner) {
+            struct bd_refine_options ro = p->refine;
+            ro.lo = (float)t.mask_low / 100.f;
+            ro.hi = (float)t.mask_high / 100.f;
+            ro.feather = t.feather;
+            ro.grow = t.grow;
+            int r = bd_refiner_create(p->crop.w, p->crop.h, p->out_w, p->out_h, &ro,
+                                      &out->refiner);
+            if (r != BD_OK) {
+                char msg[512];
+                snprintf(msg, sizeof msg, "%s", bd_last_error());
+                return bd_fail(r, "%s '%s': %s", name, v, msg);
+            }
+        }
+        *next = t;
+    } else {
+        return bd_fail(BD_ERR_UNSUPPORTED, "%s '%s': cannot be changed while running yet", name,
+                       v);
+    }
+    return BD_OK;
+}
+
+enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const char *value)
+{
+    if (!p || !name || !value)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_set: NULL argument");
+    const struct bd_option *o = bd_option_find(name);
+    if (!o || !strcmp(name, "config"))
+        return bd_fail(BD_ERR_NOT_FOUND, "unknown setting '%s'", name);
+    if (!(o->flags & BD_OPTION_LIVE))
+        return bd_fail(BD_ERR_UNSUPPORTED,
+                       "%s '%s': cannot be changed while running (restart with --%s)", name,
+                       value, name);
+    long n;
+    int r = bd_option_parse(o, value, &n);
+    if (r != BD_OK)
+        return (enum bd_status)r;
+
+    pthread_mutex_lock(&p->set_lock);
+    /* what the frame thread gave back since the last call */
+    struct bd_bg_bundle given_bg;
+    struct bd_refiner *given_ref;
+    pthread_mutex_lock(&p->live_lock);
+    given_bg = p->bg_old;
+    given_ref = p->refiner_old;
+    memset(&p->bg_old, 0, sizeof p->bg_old);
+    p->refiner_old = NULL;
+    struct bd_live next = p->live_next;
+    pthread_mutex_unlock(&p->live_lock);
+    bd_refiner_destroy(given_ref);
+
+    struct prepared prep;
+    memset(&prep, 0, sizeof prep);
+    prep.given = &given_bg;
+    r = change(p, o, value, n, &next, &prep);
+    bd_background_free(&given_bg);
+    if (r != BD_OK) {
+        bd_background_free(&prep.bg);
+        bd_refiner_destroy(prep.refiner);
+        pthread_mutex_unlock(&p->set_lock);
+        return (enum bd_status)r;
+    }
+
+    /* publish; a parcel not yet taken is replaced (and freed below) */
+    struct bd_bg_bundle drop_bg, drop_old;
+    struct bd_refiner *drop_ref = NULL, *drop_ref_old;
+    memset(&drop_bg, 0, sizeof drop_bg);
+    pthread_mutex_lock(&p->live_lock);
+    drop_old = p->bg_old;
+    drop_ref_old = p->refiner_old;
+    memset(&p->bg_old, 0, sizeof p->bg_old);
+    p->refiner_old = NULL;
+    if (prep.bg.valid) {
+        drop_bg = p->bg_next;
+        p->bg_next = prep.bg;
+    }
+    if (prep.refiner) {
+        drop_ref = p->refiner_next;
+        p->refiner_next = prep.refiner;
+    }
+    p->live_next = next;
+    atomic_fetch_add_explicit(&p->live_gen, 1u, memory_order_release);
+    pthread_mutex_unlock(&p->live_lock);
+    bd_background_free(&drop_bg);
+    bd_background_free(&drop_old);
+    bd_refiner_destroy(drop_ref);
+    bd_refiner_destroy(drop_ref_old);
+    pthread_mutex_unlock(&p->set_lock);
+    return BD_OK;
+}
+
+/* ---- bd_pipeline_get ------------------------------------------------------ */
+
+static const char *onoff(int on)
+{
+    return on ? "on" : "off";
+}
+
+enum bd_status bd_pipeline_get(struct bd_pipeline *p, const char *name, char *buf, size_t size)
+{
+    if (!p || !name || !buf || !size)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_get: NULL argument");
+    buf[0] = '\0';
+    const struct bd_option *o = bd_option_find(name);
+    if (!o)
+        return bd_fail(BD_ERR_NOT_FOUND, "unknown setting '%s'", name);
+    pthread_mutex_lock(&p->live_lock);
+    const struct bd_live l = p->live_next;
+    pthread_mutex_unlock(&p->live_lock);
+    const struct bd_pipeline_config *c = &p->cfg; /* fixed fields only below */
+#define OUT(...) snprintf(buf, size, __VA_ARGS__)
+    if (!strcmp(name, "effect"))
+        OUT("%s", l.hologram ? "hologram" : effect_names[l.effect]);
+    else if (!strcmp(name, "blur"))
+        OUT("%d", l.blur);
+    else if (!strcmp(name, "background"))
+        OUT("%s", l.background);
+    else if (!strcmp(name, "fit"))
+        OUT("%s", fit_names[l.fit]);
+    else if (!strcmp(name, "color"))
+        l.has_color ? OUT("#%06x", (unsigned)l.color) : OUT("%s", "");
+    else if (!strcmp(name, "mirror"))
+        OUT("%s", onoff(l.mirror));
+    else if (!strcmp(name, "enabled"))
+        OUT("%s", onoff(l.enabled));
+    else if (!strcmp(name, "hologram"))
+        OUT("%s", onoff(l.hologram));
+    else if (!strcmp(name, "light-wrap"))
+        OUT("%d", l.light_wrap);
+    else if (!strcmp(name, "mask-low"))
+        OUT("%d", l.mask_low);
+    else if (!strcmp(name, "mask-high"))
+        OUT("%d", l.mask_high);
+    else if (!strcmp(name, "feather"))
+        OUT("%d", l.feather);
+    else if (!strcmp(name, "grow"))
+        OUT("%d", l.grow);
+    else if (!strcmp(name, "input"))
+        OUT("%s", p->src.name);
+    else if (!strcmp(name, "output"))
+        OUT("%s", p->sink.name);
+    else if (!strcmp(name, "size"))
+        OUT("%dx%d", p->width, p->height);
+    else if (!strcmp(name, "fps"))
+        OUT("%d", c->fps > 0 ? c->fps : 30);
+    else if (!strcmp(name, "model"))
+        OUT("%s", p->model_name);
+    else if (!strcmp(name, "threads"))
+        OUT("%d", c->threads > 0 ? c->threads : 1);
+    else if (!strcmp(name, "loop"))
+        OUT("%s", onoff(c->loop));
+    else if (!strcmp(name, "preview"))
+        OUT("%s", onoff(c->preview));
+    else if (!strcmp(name, "raw-mask"))
+        OUT("%s", onoff(c->raw_mask));
+    else if (!strcmp(name, "frames"))
+        OUT("%lld", (long long)c->max_frames);
+    else if (!strcmp(name, "pipewire-name"))
+        OUT("%s", p->pw_name);
+    else {
+        /* a choice fixed at create: its name from the table */
+        int i = !strcmp(name, "output-format")    ? (int)c->output_format
+                : !strcmp(name, "backend")        ? (int)c->backend
+                : !strcmp(name, "pace")           ? (int)p->pace
+                : !strcmp(name, "guide")          ? !c->guide_luma
+                : !strcmp(name, "temporal")       ? !p->refine.temporal
+                : !strcmp(name, "mirror-average") ? c->no_mirror_average != 0
+                : !strcmp(name, "zoom")           ? c->no_zoom != 0
+                : !strcmp(name, "halo-free")      ? c->no_halo_free != 0
+                                                  : -1;
+        if (i < 0 || o->type != BD_OPTION_CHOICE)
+            return bd_fail(BD_ERR_NOT_FOUND, "'%s' is not a setting of the pipeline", name);
+        OUT("%s", o->choices[i]);
+    }
+#undef OUT
+    return BD_OK;
+}

@@ -1,0 +1,407 @@
+/*
+ * Live settings (bd_pipeline_set / bd_pipeline_get) on a running pipeline:
+ * the doctor clip (../shared/data/video/doctor_26732.mp4, 960x540) played
+ * live and looped into a FIFO named *.y4m that a reader thread here
+ * consumes as a program would, measuring two background corners of every
+ * frame. Meanwhile the main thread changes the background 100 times (two
+ * images and two colours in turn) and checks that each change is in the
+ * output within two frames of bd_pipeline_set returning, and stays until
+ * the next; no frame dropped; RSS flat after warm-up. Then bad values
+ * (missing file, truncated JPEG, blur out of range, unknown effect,
+ * unknown option, an option that is not live) are refused with a message
+ * naming option, value and why, and the old background visibly stays.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backdrop.h"
+#include "capture/y4m_reader.h"
+#include "check.h"
+#include "composite/composite.h"
+
+#define VIDEO "../shared/data/video/doctor_26732.mp4"
+#define PHOTO "../shared/data/video/girl-919048_1280.jpg"
+#define W 960
+#define H 540
+#define MAX_FRAMES 8000
+#ifndef CHANGES
+#define CHANGES 100
+#endif
+#define WARMUP 40
+
+/* Two background corners of the clip (the wall, never the doctor): the
+ * means of Y, U and V over 32x32 at the top left and the top right. */
+struct corners {
+    float c[2][3];
+};
+
+static struct corners seen[MAX_FRAMES];
+static atomic_int n_seen;
+static const char *fifo_path;
+
+static void region(const struct bd_i420 *f, int x0, int y0, float out[3])
+{
+    double s[3] = {0, 0, 0};
+    for (int y = y0; y < y0 + 32; y++)
+        for (int x = x0; x < x0 + 32; x++) {
+            s[0] += f->y[(size_t)y * f->stride_y + x];
+            s[1] += f->u[(size_t)(y / 2) * f->stride_u + x / 2];
+            s[2] += f->v[(size_t)(y / 2) * f->stride_v + x / 2];
+        }
+    for (int i = 0; i < 3; i++)
+        out[i] = (float)(s[i] / (32 * 32));
+}
+
+/* The consumer: reads the FIFO until the pipeline closes it. */
+static void *reader_main(void *arg)
+{
+    (void)arg;
+    int fd = open(fifo_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct bd_y4m_reader *r = NULL;
+    if (bd_y4m_reader_open(fd, fifo_path, &r) != BD_OK) {
+        close(fd);
+        return NULL;
+    }
+    static uint8_t y[W * H], u[W * H / 4], v[W * H / 4];
+    struct bd_i420 f = {y, u, v, W, W / 2, W / 2, W, H};
+    while (atomic_load(&n_seen) < MAX_FRAMES && bd_y4m_reader_read(r, &f) == BD_OK) {
+        int n = atomic_load(&n_seen);
+        region(&f, 8, 8, seen[n].c[0]);
+        region(&f, W - 40, 8, seen[n].c[1]);
+        atomic_store(&n_seen, n + 1);
+    }
+    bd_y4m_reader_close(r);
+    close(fd);
+    return NULL;
+}
+
+static struct bd_pipeline *pipe_p;
+static int run_status = -1;
+
+static void *run_main(void *arg)
+{
+    (void)arg;
+    run_status = bd_pipeline_run(pipe_p, NULL, NULL);
+    return NULL;
+}
+
+static uint64_t frames_out(void)
+{
+    struct bd_pipeline_stats s;
+    bd_pipeline_get_stats(pipe_p, &s);
+    return s.frames_out;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits until the pipeline has written n frames (at most 10 s). */
+static int wait_frames(uint64_t n)
+{
+    for (int i = 0; i < 2000; i++) {
+        if (frames_out() >= n)
+            return 1;
+        sleep_ms(5);
+    }
+    return 0;
+}
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, res = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* What the corners should show from some frame on. */
+struct expect {
+    uint8_t yuv[2][3];
+    const char *what;
+};
+
+static struct expect expect_rgb(uint32_t left, uint32_t right, const char *what)
+{
+    struct expect e = {.what = what};
+    bd_rgb_to_yuv601(left >> 16, (left >> 8) & 255, left & 255, &e.yuv[0][0], &e.yuv[0][1],
+                     &e.yuv[0][2]);
+    bd_rgb_to_yuv601(right >> 16, (right >> 8) & 255, right & 255, &e.yuv[1][0], &e.yuv[1][1],
+                     &e.yuv[1][2]);
+    return e;
+}
+
+/* Frame k shows e: every mean within 3 (PNG → I420 in FFmpeg rounds a
+ * little differently from the compositor's colour; the colours differ by
+ * far more). */
+static int shows(int k, const struct expect *e)
+{
+    for (int s = 0; s < 2; s++)
+        for (int c = 0; c < 3; c++)
+            if (fabsf(seen[k].c[s][c] - e->yuv[s][c]) > 3.f)
+                return 0;
+    return 1;
+}
+
+/* A change: frames_out before and after bd_pipeline_set, what it shows. */
+struct change {
+    uint64_t before, after;
+    struct expect e;
+};
+
+static struct change log_[WARMUP + CHANGES + 16];
+static int n_log;
+
+static void write_halves(const char *path, uint32_t left, uint32_t right)
+{
+    uint8_t px[16 * 16 * 3];
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) {
+            uint32_t c = x < 8 ? left : right;
+            uint8_t *q = px + (y * 16 + x) * 3;
+            q[0] = c >> 16;
+            q[1] = (c >> 8) & 255;
+            q[2] = c & 255;
+        }
+    CHECK(bd_image_write_png(path, px, 16 * 3, 16, 16, 3) == BD_OK, "write %s", path);
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    const char *t = getenv("TMPDIR");
+    char *b = buf[k++ % 8];
+    snprintf(b, 512, "%s/bd_test_live_%d_%s", t && *t ? t : "/tmp", (int)getpid(), name);
+    return b;
+}
+
+/* One bd_pipeline_set while running, logged with what it should show. */
+static int set_logged(const char *name, const char *value, const struct expect *e)
+{
+    struct change *c = &log_[n_log];
+    c->before = frames_out();
+    int r = bd_pipeline_set(pipe_p, name, value);
+    c->after = frames_out();
+    if (e && n_log < WARMUP + CHANGES + 16) {
+        c->e = *e;
+        n_log++;
+    }
+    return r;
+}
+
+/* A bad value: refused with status want, a message holding each of the
+ * words, and nothing published (the last change's expectation goes on). */
+static void refused(const char *name, const char *value, int want, const char *w1,
+                    const char *w2)
+{
+    const struct expect keep = log_[n_log - 1].e;
+    int r = set_logged(name, value, &keep);
+    const char *m = bd_last_error();
+    CHECK(r == want, "%s '%s': status %d, want %d (%s)", name, value, r, want, m);
+    CHECK(strstr(m, w1) && (!w2 || strstr(m, w2)), "%s '%s': message '%s' names '%s' and '%s'",
+          name, value, m, w1, w2 ? w2 : "");
+    wait_frames(log_[n_log - 1].after + 3);
+}
+
+int main(void)
+{
+    if (access(VIDEO, R_OK) != 0 || access(PHOTO, R_OK) != 0) {
+        SKIP_PROVIDED("live settings: %s or %s is missing (run from the repository root with "
+                      "../shared/data)",
+                      VIDEO, PHOTO);
+        return check_report();
+    }
+    const char *img_a = tmp_path("a.png"), *img_b = tmp_path("b.png");
+    const char *trunc = tmp_path("trunc.jpg");
+    fifo_path = tmp_path("out.y4m");
+    const uint32_t red = 0xff0000, blue = 0x0000ff, green = 0x00ff00, yellow = 0xffff00;
+    write_halves(img_a, red, blue);
+    write_halves(img_b, blue, red);
+    /* a JPEG cut in half, as a copy still being written would be */
+    {
+        FILE *in = fopen(PHOTO, "rb"), *out = fopen(trunc, "wb");
+        static uint8_t buf[1 << 20];
+        size_t n = in ? fread(buf, 1, sizeof buf, in) : 0;
+        CHECK(in && out && n > 1000 && fwrite(buf, 1, n / 2, out) == n / 2, "write %s", trunc);
+        if (in)
+            fclose(in);
+        if (out)
+            fclose(out);
+    }
+    unlink(fifo_path);
+    CHECK(mkfifo(fifo_path, 0600) == 0, "mkfifo %s: %s", fifo_path, strerror(errno));
+
+    pthread_t reader, runner;
+    pthread_create(&reader, NULL, reader_main, NULL);
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = fifo_path;
+    cfg.pace = BD_PACE_LIVE;
+    cfg.loop = 1;
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = green;
+    int r = bd_pipeline_create(&cfg, &pipe_p);
+    CHECK(r == BD_OK, "create: %s", bd_last_error());
+    if (r != BD_OK) {
+        int fd = open(fifo_path, O_WRONLY); /* free the reader */
+        if (fd >= 0)
+            close(fd);
+        pthread_join(reader, NULL);
+        unlink(fifo_path);
+        return check_report();
+    }
+    char got[4200];
+    CHECK(bd_pipeline_get(pipe_p, "color", got, sizeof got) == BD_OK && !strcmp(got, "#00ff00"),
+          "get color before run: '%s'", got);
+    pthread_create(&runner, NULL, run_main, NULL);
+    CHECK(wait_frames(30), "30 frames within 10 s");
+
+    /* 100 changes: image A, green, image B, yellow, ... */
+    const struct expect e_a = expect_rgb(red, blue, "image A"),
+                        e_b = expect_rgb(blue, red, "image B"),
+                        e_green = expect_rgb(green, green, "green"),
+                        e_yellow = expect_rgb(yellow, yellow, "yellow");
+    /* RSS: the highest of 20 samples (one after each change: buffers
+     * come and go with them) after a warm-up, against the highest of the
+     * last 20; the run stays short of the clip's end (its rewind reopens
+     * decoder buffers, which is not what this measures) */
+    long rss_warm = 0, rss_end = 0;
+    int set_failures = 0;
+    const int total = WARMUP + CHANGES;
+    for (int i = 0; i < total; i++) {
+        int k = i % 4;
+        r = k == 0   ? set_logged("background", img_a, &e_a)
+            : k == 1 ? set_logged("color", "#00ff00", &e_green)
+            : k == 2 ? set_logged("background", img_b, &e_b)
+                     : set_logged("color", "#ffff00", &e_yellow);
+        if (r != BD_OK && set_failures++ < 3)
+            CHECK(r == BD_OK, "change %d: %s", i, bd_last_error());
+        if (!wait_frames(log_[n_log - 1].after + 3))
+            break;
+        long rss = rss_kib();
+        if (i >= WARMUP && i < WARMUP + 20 && rss > rss_warm)
+            rss_warm = rss;
+        if (i >= total - 20 && rss > rss_end)
+            rss_end = rss;
+        if (getenv("LIVE_RSS_TRACE") && i % 10 == 9)
+            printf("  change %d: RSS %ld KiB\n", i + 1, rss);
+    }
+    CHECK(set_failures == 0, "%d of %d changes refused", set_failures, total);
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan keeps freed memory in quarantine: RSS grows by design there */
+    SKIP_MACHINE("RSS under ASan (its quarantine holds what is freed); the plain build checks it");
+#else
+    CHECK(rss_end - rss_warm <= 1024, "RSS flat over %d changes after %d of warm-up: %ld -> %ld KiB",
+          CHANGES, WARMUP, rss_warm, rss_end);
+#endif
+    printf("live: RSS (highest of 20 samples) after %d changes %ld KiB, after %d more: %ld KiB\n",
+           WARMUP + 20, rss_warm, CHANGES - 20, rss_end);
+    CHECK(bd_pipeline_get(pipe_p, "color", got, sizeof got) == BD_OK && !strcmp(got, "#ffff00"),
+          "get color: '%s'", got);
+    CHECK(bd_pipeline_get(pipe_p, "effect", got, sizeof got) == BD_OK && !strcmp(got, "color"),
+          "get effect: '%s'", got);
+    CHECK(bd_pipeline_get(pipe_p, "background", got, sizeof got) == BD_OK &&
+              !strcmp(got, img_b),
+          "get background: '%s'", got);
+
+    /* bad values: refused, named, and the yellow stays */
+    const int logged = n_log;
+    refused("background", "/nonexistent/beach.jpg", BD_ERR_NOT_FOUND,
+            "background '/nonexistent/beach.jpg'", "no such file");
+    refused("background", trunc, BD_ERR_FORMAT, "background '", "corrupt JPEG");
+    refused("blur", "99", BD_ERR_INVALID_ARG, "blur '99'", "from 1 to 64");
+    refused("effect", "sparkle", BD_ERR_INVALID_ARG, "effect 'sparkle'", "not one of");
+    refused("colour", "#ff0000", BD_ERR_NOT_FOUND, "unknown setting 'colour'", NULL);
+    refused("size", "640x480", BD_ERR_UNSUPPORTED, "size '640x480'", "while running");
+    refused("mask-low", "80", BD_ERR_INVALID_ARG, "mask-low '80'", "below mask-high");
+    CHECK(bd_pipeline_get(pipe_p, "blur", got, sizeof got) == BD_OK && !strcmp(got, "12"),
+          "blur kept: '%s'", got);
+    CHECK(bd_pipeline_get(pipe_p, "background", got, sizeof got) == BD_OK &&
+              !strcmp(got, img_b),
+          "background kept: '%s'", got);
+    CHECK(bd_pipeline_get(pipe_p, "colour", got, sizeof got) == BD_ERR_NOT_FOUND,
+          "get of an unknown name");
+
+    /* SIGUSR1's toggle and "enabled" are one setting */
+    const uint64_t toggle_at = frames_out();
+    bd_pipeline_request(pipe_p, BD_REQUEST_TOGGLE);
+    wait_frames(frames_out() + 3);
+    CHECK(bd_pipeline_get(pipe_p, "enabled", got, sizeof got) == BD_OK && !strcmp(got, "off"),
+          "enabled after a toggle: '%s'", got);
+    uint64_t off_at = frames_out();
+    CHECK(bd_pipeline_set(pipe_p, "enabled", "on") == BD_OK, "enabled on: %s", bd_last_error());
+    wait_frames(frames_out() + 3);
+    CHECK(bd_pipeline_get(pipe_p, "enabled", got, sizeof got) == BD_OK && !strcmp(got, "on"),
+          "enabled: '%s'", got);
+
+    bd_pipeline_request(pipe_p, BD_REQUEST_STOP);
+    pthread_join(runner, NULL);
+    pthread_join(reader, NULL);
+    CHECK(run_status == BD_OK, "run: %d %s", run_status, bd_last_error());
+    struct bd_pipeline_stats st;
+    bd_pipeline_get_stats(pipe_p, &st);
+    const int n = atomic_load(&n_seen);
+    CHECK(st.dropped == 0, "%llu frames dropped", (unsigned long long)st.dropped);
+    CHECK(st.frames_out == (uint64_t)n, "the consumer got %d of %llu frames", n,
+          (unsigned long long)st.frames_out);
+    printf("live: %d changes, %llu frames in, %llu out, %llu repeated, %llu dropped\n",
+           logged, (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+           (unsigned long long)st.repeated, (unsigned long long)st.dropped);
+
+    /* Each change: in frame after+1 (frame `after` may have been under
+     * way), and in every frame until the next call began. */
+    int late = 0, lost = 0;
+    for (int i = 0; i < n_log; i++) {
+        const struct change *c = &log_[i];
+        const uint64_t first = c->after + 1;
+        const uint64_t end = i + 1 < n_log ? log_[i + 1].before : toggle_at;
+        if (first >= (uint64_t)n) {
+            CHECK(0, "change %d (%s): frame %llu never reached the consumer", i, c->e.what,
+                  (unsigned long long)first);
+            continue;
+        }
+        if (!shows((int)first, &c->e) && late++ < 5)
+            CHECK(0, "change %d (%s): frame %llu (set returned at %llu) shows Y %.1f/%.1f U %.1f V %.1f",
+                  i, c->e.what, (unsigned long long)first, (unsigned long long)c->after,
+                  seen[first].c[0][0], seen[first].c[1][0], seen[first].c[0][1],
+                  seen[first].c[0][2]);
+        for (uint64_t k = first; k < end && k < (uint64_t)n; k++)
+            if (!shows((int)k, &c->e)) {
+                if (lost++ < 5)
+                    CHECK(0, "change %d (%s): frame %llu lost it (Y %.1f/%.1f)", i, c->e.what,
+                          (unsigned long long)k, seen[k].c[0][0], seen[k].c[1][0]);
+                break;
+            }
+    }
+    CHECK(late == 0, "%d of %d changes not shown within two frames", late, n_log);
+    CHECK(lost == 0, "%d of %d changes not kept until the next", lost, n_log);
+    /* the toggle showed the camera: the wall, not yellow */
+    CHECK(off_at >= 1 && off_at - 1 < (uint64_t)n && !shows((int)off_at - 1, &e_yellow),
+          "the effect was off after the toggle (frame %llu is still yellow)",
+          (unsigned long long)off_at - 1);
+
+    bd_pipeline_destroy(pipe_p);
+    unlink(fifo_path);
+    unlink(img_a);
+    unlink(img_b);
+    unlink(trunc);
+    return check_report();
+}
