@@ -492,6 +492,18 @@ struct bd_pipeline_config {
                                   box from the frame before, kept steady;
                                   for a model wider than 4:3 by the general
                                   model, which create then also opens) */
+    /* On demand (issue 15), for a v4l2loopback or PipeWire output (file
+     * outputs ignore it): 1 = the input is read, and the model run, only
+     * while a program streams from the output; meanwhile the camera is
+     * closed (its light off) and the output gets a dark placeholder frame
+     * (a crossed-out camera) twice a second so that it stays listed and
+     * openable. The camera opens when a consumer starts streaming (probes
+     * that only open or query the device do not count) and closes
+     * idle_timeout seconds after the last one stopped. create still opens
+     * the camera once, briefly, to learn its size. 0 = off: the camera is
+     * read from run to stop. */
+    int on_demand;
+    int idle_timeout;          /* seconds, 0..3600 (0: 5) */
 };
 
 /* Counters and timings, cumulative since run started unless noted. */
@@ -730,8 +742,7 @@ enum bd_status bd_settings_load_file(struct bd_settings *settings, const char *p
  * (mask-low below mask-high, effect background with a file, effect color
  * with a colour): BD_OK or BD_ERR_INVALID_ARG. config's strings and refine
  * point into the settings (valid until they change or are destroyed).
- * "quiet", "config", "on-demand" and "idle-timeout" are the client's to
- * read (bd_settings_get).
+ * "quiet" and "config" are the client's to read (bd_settings_get).
  */
 enum bd_status bd_settings_to_config(struct bd_settings *settings,
                                      struct bd_pipeline_config *config);

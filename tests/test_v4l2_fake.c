@@ -32,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 #include <linux/videodev2.h>
@@ -40,6 +44,7 @@
 #include "common/error.h"
 #include "common/v4l2_device.h"
 #include "common/v4l2_ops.h"
+#include "output/consumers.h"
 #include "output/v4l2_loopback.h"
 
 #include "check.h"
@@ -118,6 +123,13 @@ struct fake_dev {
     uint8_t last_frame[64 * 48 * 2]; /* the whole frame of the loopback tests */
     int short_write;       /* return fewer bytes on the next write */
     int lb_opens;
+    /* v4l2loopback 0.13+: the client-usage event (false: 0.12.x, EINVAL) */
+    bool usage_event;
+    bool no_streamon;      /* 0.13+: a producer's STREAMON without REQBUFS is
+                              EINVAL; its write() claims the device */
+    bool subscribed;
+    uint32_t ev_queue[8];  /* counts of queued events, oldest first */
+    int ev_n;
 };
 
 struct fake {
@@ -582,7 +594,7 @@ static int lb_ioctl(struct fake_dev *d, int fd, unsigned long req, void *arg)
         int *type = arg;
         if (*type != V4L2_BUF_TYPE_VIDEO_OUTPUT)
             return -EINVAL;
-        if (d->out_fmt.width == 0)
+        if (d->out_fmt.width == 0 || d->no_streamon)
             return -EINVAL;
         d->writer_fd = fd;
         d->ready_for_output = false;
@@ -592,6 +604,28 @@ static int lb_ioctl(struct fake_dev *d, int fd, unsigned long req, void *arg)
     case VIDIOC_STREAMOFF:
         F.streamoff++;
         return 0;
+    case VIDIOC_SUBSCRIBE_EVENT: {
+        const struct v4l2_event_subscription *sub = arg;
+        if (!d->usage_event || sub->type != BD_V4L2_EVENT_PRI_CLIENT_USAGE)
+            return -EINVAL;
+        d->subscribed = true;
+        return 0;
+    }
+    case VIDIOC_UNSUBSCRIBE_EVENT:
+        d->subscribed = false;
+        return 0;
+    case VIDIOC_DQEVENT: {
+        struct v4l2_event *ev = arg;
+        if (!d->subscribed || d->ev_n == 0)
+            return -ENOENT;
+        memset(ev, 0, sizeof *ev);
+        ev->type = BD_V4L2_EVENT_PRI_CLIENT_USAGE;
+        memcpy(ev->u.data, &d->ev_queue[0], sizeof d->ev_queue[0]);
+        memmove(d->ev_queue, d->ev_queue + 1, sizeof d->ev_queue[0] * (size_t)(d->ev_n - 1));
+        d->ev_n--;
+        ev->pending = (unsigned)d->ev_n;
+        return 0;
+    }
     default:
         return -ENOTTY;
     }
@@ -663,6 +697,11 @@ static ssize_t f_write(void *ctx, int fd, const void *buf, size_t count)
     if (!d || d->kind != LOOPBACK)
         return -EINVAL;
     logreq("write");
+    if (d->no_streamon && d->out_fmt.width) {
+        d->writer_fd = fd;
+        d->ready_for_output = false;
+        d->ready_for_capture = true;
+    }
     if (!d->ready_for_capture)
         return -EINVAL; /* the fake insists on S_FMT + STREAMON first */
     if (d->short_write) {
@@ -690,6 +729,10 @@ static int f_poll(void *ctx, struct pollfd *fds, nfds_t n, int timeout_ms)
     if (!d)
         return -EBADF;
     fds[0].revents = 0;
+    if (d->kind == LOOPBACK && (fds[0].events & POLLPRI)) {
+        fds[0].revents = d->disconnected ? POLLERR : d->subscribed && d->ev_n ? POLLPRI : 0;
+        return fds[0].revents ? 1 : 0;
+    }
     if (d->disconnected)
         fds[0].revents = POLLERR | POLLHUP;
     else if (!d->streaming || (d->fifo_n == 0 && !d->dq_any))
@@ -1799,6 +1842,196 @@ static void test_fault_sweep_loopback(void)
     fake_reset();
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* On demand: the decision and the consumer count                          */
+
+#define SEC 1000000000LL
+
+static void test_ondemand_machine(void)
+{
+    struct bd_ondemand od;
+    bd_ondemand_init(&od, 5 * SEC);
+    CHECK(!od.active, "starts idle");
+    CHECK(bd_ondemand_update(&od, 0, 0) == BD_ONDEMAND_NONE && !od.active, "nobody: stays idle");
+    CHECK(bd_ondemand_update(&od, -1, SEC) == BD_ONDEMAND_NONE && !od.active,
+          "unknown count: stays idle");
+    /* probes never show as streaming consumers: 20 cycles of 0 start nothing */
+    int starts = 0;
+    for (int i = 0; i < 20; i++)
+        starts += bd_ondemand_update(&od, 0, 2 * SEC + i * 150000000LL) == BD_ONDEMAND_START;
+    CHECK(starts == 0, "20 probe cycles: %d starts", starts);
+    CHECK(bd_ondemand_update(&od, 1, 10 * SEC) == BD_ONDEMAND_START && od.active,
+          "a consumer streams: START");
+    CHECK(bd_ondemand_update(&od, 2, 11 * SEC) == BD_ONDEMAND_NONE, "a second one: no new START");
+    CHECK(bd_ondemand_update(&od, 0, 20 * SEC) == BD_ONDEMAND_NONE && od.active,
+          "the last stops: the grace period begins");
+    CHECK(bd_ondemand_update(&od, 0, 25 * SEC - 1) == BD_ONDEMAND_NONE && od.active,
+          "still open 1 ns before the grace period ends");
+    CHECK(bd_ondemand_update(&od, -1, 25 * SEC + 1) == BD_ONDEMAND_NONE && od.active,
+          "an unknown count stops nothing");
+    CHECK(bd_ondemand_update(&od, 1, 25 * SEC + 2) == BD_ONDEMAND_NONE && od.active,
+          "back within the grace period: no flap");
+    CHECK(bd_ondemand_update(&od, 0, 30 * SEC) == BD_ONDEMAND_NONE, "stops again");
+    CHECK(bd_ondemand_update(&od, 0, 34 * SEC) == BD_ONDEMAND_NONE && od.active,
+          "the grace period starts over from the last stop");
+    CHECK(bd_ondemand_update(&od, 0, 35 * SEC) == BD_ONDEMAND_STOP && !od.active,
+          "STOP exactly when the grace period is over");
+    CHECK(bd_ondemand_update(&od, 0, 60 * SEC) == BD_ONDEMAND_NONE && !od.active,
+          "idle stays idle");
+    CHECK(bd_ondemand_update(&od, 1, 61 * SEC) == BD_ONDEMAND_START, "and starts again");
+    bd_ondemand_init(&od, 0);
+    CHECK(bd_ondemand_update(&od, 3, 0) == BD_ONDEMAND_START &&
+              bd_ondemand_update(&od, 0, SEC) == BD_ONDEMAND_NONE &&
+              bd_ondemand_update(&od, 0, SEC) == BD_ONDEMAND_STOP,
+          "grace 0: STOP on the next look");
+}
+
+static void test_ondemand_events(void)
+{
+    fake_reset();
+    struct fake_dev *l = fake_add("/dev/video10", LOOPBACK);
+    l->usage_event = true;
+    struct bd_v4l2_loopback *lb = NULL;
+    CHECK(bd_v4l2_loopback_open("/dev/video10", 32, 24, BD_LOOPBACK_YUYV, 30, &fake_ops, &lb) == 0,
+          "open");
+    if (!lb)
+        return;
+    struct bd_lb_watch *w = NULL;
+    CHECK(bd_lb_watch_open(&fake_ops, bd_v4l2_loopback_fd(lb), "/dev/video10", NULL, &w) == 0 && w,
+          "watch");
+    if (!w)
+        return;
+    CHECK(bd_lb_watch_mode(w) == BD_LB_WATCH_EVENT && l->subscribed, "0.13+: the event is used");
+    short ev = 0;
+    CHECK(bd_lb_watch_fd(w, &ev) == bd_v4l2_loopback_fd(lb) && ev == POLLPRI, "poll POLLPRI on the fd");
+    CHECK(bd_lb_watch_count(w, 0) == 0, "no event yet: 0");
+    l->ev_queue[l->ev_n++] = 1;
+    CHECK(bd_lb_watch_count(w, 0) == 1, "STREAMON: 1");
+    CHECK(bd_lb_watch_count(w, 0) == 1, "no new event: still 1");
+    l->ev_queue[l->ev_n++] = 2;
+    l->ev_queue[l->ev_n++] = 0;
+    CHECK(bd_lb_watch_count(w, 0) == 0 && l->ev_n == 0, "two events queued: the newest counts");
+    l->ev_queue[l->ev_n++] = 1;
+    l->disconnected = true;
+    CHECK(bd_lb_watch_count(w, 0) == -ENODEV, "the module removed: -ENODEV");
+    l->disconnected = false;
+    bd_lb_watch_close(w);
+    CHECK(!l->subscribed, "close unsubscribes");
+    bd_v4l2_loopback_close(lb);
+
+    /* 0.13+ refuse a producer's STREAMON without REQBUFS: write() is enough */
+    fake_reset();
+    l = fake_add("/dev/video10", LOOPBACK);
+    l->no_streamon = true;
+    lb = NULL;
+    CHECK(bd_v4l2_loopback_open("/dev/video10", 32, 24, BD_LOOPBACK_YUYV, 30, &fake_ops, &lb) == 0,
+          "0.13+: open without STREAMON");
+    static uint8_t y[32 * 24], u[16 * 12], v[16 * 12];
+    CHECK(lb && bd_v4l2_loopback_write_i420(lb, y, 32, u, 16, v, 16) == 0 && l->writes == 1 &&
+              l->ready_for_capture,
+          "0.13+: write() feeds the device");
+    bd_v4l2_loopback_close(lb);
+    fake_reset();
+}
+
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void test_ondemand_proc(void)
+{
+    char root[] = "/tmp/bd-odproc-XXXXXX";
+    if (!mkdtemp(root)) {
+        SKIP_MACHINE("no /tmp for a fake /proc");
+        return;
+    }
+    char node[256], proc[256], path[512], line[512];
+    snprintf(node, sizeof node, "%s/video10", root);
+    snprintf(proc, sizeof proc, "%s/proc", root);
+    put_file(node, "");
+    mkdir(proc, 0700);
+    struct stat st;
+    stat(node, &st);
+    const unsigned maj = major(st.st_dev), min = minor(st.st_dev);
+
+    /* the parser: the device's (dev, ino) only, in any line length */
+    char maps[2048];
+    snprintf(maps, sizeof maps,
+             "7f00-7f10 r--s 00000000 %02x:%02x %llu %s\n"
+             "7f10-7f20 r--s 00001000 %02x:%02x %llu %s\n"
+             "7f20-7f30 r--p 00000000 %02x:%02x %llu /usr/lib/libc.so.6\n"
+             "7f30-7f40 r--s 00000000 %02x:%02x %llu /dev/video10\n"
+             "7f40-7f50 rw-p 00000000 00:00 0\n",
+             maj, min, (unsigned long long)st.st_ino, node, maj, min,
+             (unsigned long long)st.st_ino, node, maj, min, (unsigned long long)st.st_ino + 1,
+             maj + 1, min, (unsigned long long)st.st_ino);
+    CHECK(bd_maps_count_mappings(maps, strlen(maps), st.st_dev, st.st_ino) == 2,
+          "maps: two mappings of the device (another inode, another device not)");
+
+    /* PROC mode: the fake module has no event (0.12.x) */
+    fake_reset();
+    fake_add("/dev/video10", LOOPBACK);
+    struct bd_v4l2_loopback *lb = NULL;
+    bd_v4l2_loopback_open("/dev/video10", 32, 24, BD_LOOPBACK_YUYV, 30, &fake_ops, &lb);
+    struct bd_lb_watch *w = NULL;
+    CHECK(lb && bd_lb_watch_open(&fake_ops, bd_v4l2_loopback_fd(lb), node, proc, &w) == 0 && w,
+          "watch");
+    if (!w) {
+        bd_v4l2_loopback_close(lb);
+        return;
+    }
+    CHECK(bd_lb_watch_mode(w) == BD_LB_WATCH_PROC, "0.12.x: /proc");
+    /* another program's maps without the device, and one of our own pid
+     * with it (the producer is never its own consumer) */
+    snprintf(path, sizeof path, "%s/100", proc);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/100/maps", proc);
+    put_file(path, "7f20-7f30 r--p 00000000 08:01 1234 /usr/lib/libc.so.6\n");
+    snprintf(path, sizeof path, "%s/%d", proc, (int)getpid());
+    mkdir(path, 0700);
+    snprintf(line, sizeof line, "7f00-7f10 r--s 00000000 %02x:%02x %llu %s\n", maj, min,
+             (unsigned long long)st.st_ino, node);
+    snprintf(path, sizeof path, "%s/%d/maps", proc, (int)getpid());
+    put_file(path, line);
+    int64_t t = SEC;
+    CHECK(bd_lb_watch_count(w, t) == 0, "nobody maps it: 0");
+    /* 20 probes: open and close, no mapping */
+    int seen = 0;
+    for (int i = 0; i < 20; i++) {
+        int fd = open(node, O_RDONLY);
+        close(fd);
+        seen += bd_lb_watch_count(w, t += 100000000) != 0;
+    }
+    CHECK(seen == 0, "20 probe cycles: counted %d times", seen);
+    /* a consumer opens, then maps the buffers (STREAMON) a moment later */
+    int cfd = open(node, O_RDONLY);
+    CHECK(bd_lb_watch_count(w, t += 1000) == 0, "opened, not yet streaming: 0");
+    snprintf(path, sizeof path, "%s/101", proc);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/101/maps", proc);
+    put_file(path, line);
+    CHECK(bd_lb_watch_count(w, t += 1000) == 0, "rescans wait 250 ms");
+    CHECK(bd_lb_watch_count(w, t += 250000000) == 1, "mapped: 1 consumer");
+    /* killed: its maps go, then its fd is closed by the kernel */
+    unlink(path);
+    snprintf(path, sizeof path, "%s/101", proc);
+    rmdir(path);
+    close(cfd);
+    CHECK(bd_lb_watch_count(w, t += 1000) == 0, "killed: 0 at the close");
+    bd_lb_watch_close(w);
+    bd_v4l2_loopback_close(lb);
+    fake_reset();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0, "clean up %s", root);
+}
+
 int main(void)
 {
     test_helpers();
@@ -1816,6 +2049,9 @@ int main(void)
     test_loopback_find();
     test_loopback_io();
     test_fault_sweep_loopback();
+    test_ondemand_machine();
+    test_ondemand_events();
+    test_ondemand_proc();
     fake_reset();
     return check_report();
 }

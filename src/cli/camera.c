@@ -52,6 +52,7 @@ static void install_signals(void)
 struct status_ctx {
     int tty, quiet;
     int lost;           /* the input was lost at the last call */
+    int idle;           /* on demand: idle at the last call */
 };
 
 static void show_status(const struct bd_pipeline_stats *s, void *user)
@@ -69,12 +70,23 @@ static void show_status(const struct bd_pipeline_stats *s, void *user)
             fprintf(stderr, "backdrop: input %s is back\n", s->input_name);
     }
     c->lost = s->input_lost;
+    if (s->idle != c->idle && !c->quiet) {
+        if (c->tty)
+            printf("\r\033[K");
+        if (s->idle)
+            fprintf(stderr, "backdrop: on demand: nobody streams from %s: %s closed\n",
+                    s->output_name, s->input_name);
+        else
+            fprintf(stderr, "backdrop: on demand: %d streaming from %s: %s open\n", s->consumers,
+                    s->output_name, s->input_name);
+    }
+    c->idle = s->idle;
     if (!c->tty)
         return;
     printf("\r\033[K%s → %s  in %.1f fps  out %.1f fps  infer %.1f ms  cpu %.0f%%  dropped %llu"
            "%s",
            s->input_name, s->output_name, s->in_fps, s->out_fps, s->infer_ms, s->cpu_percent,
-           (unsigned long long)s->dropped, s->effect_on ? "" : "  [effect off]");
+           (unsigned long long)s->dropped, s->idle ? "  [idle]" : s->effect_on ? "" : "  [effect off]");
     fflush(stdout);
 }
 

@@ -473,6 +473,8 @@ enum bd_status bd_settings_to_config(struct bd_settings *s, struct bd_pipeline_c
     c.pw_name = value_of(s, "pipewire-name");
     c.max_frames = number_of(s, "frames");
     c.pace = (enum bd_pace)number_of(s, "pace");
+    c.on_demand = number_of(s, "on-demand") == 0; /* onoff_choices: "on" first */
+    c.idle_timeout = (int)number_of(s, "idle-timeout");
 
     long lo = number_of(s, "mask-low"), hi = number_of(s, "mask-high");
     if (lo >= hi)

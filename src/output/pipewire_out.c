@@ -416,6 +416,14 @@ void bd_pw_output_stats(struct bd_pw_output *o, uint64_t *queued, uint64_t *drop
         *dropped = o ? atomic_load_explicit(&o->dropped, memory_order_relaxed) : 0;
 }
 
+int bd_pw_output_consumers(struct bd_pw_output *o)
+{
+    pw_thread_loop_lock(o->loop);
+    int n = o->failed ? -1 : o->state == PW_STREAM_STATE_STREAMING ? 1 : 0;
+    pw_thread_loop_unlock(o->loop);
+    return n;
+}
+
 void bd_pw_output_close(struct bd_pw_output *o)
 {
     if (o == NULL)

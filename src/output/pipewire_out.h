@@ -98,6 +98,15 @@ int bd_pw_output_write(struct bd_pw_output *o, const struct bd_i420_view *frame)
 void bd_pw_output_stats(struct bd_pw_output *o, uint64_t *queued, uint64_t *dropped);
 
 /*
+ * On demand: 1 while a consumer is linked and the stream runs (state
+ * STREAMING: PipeWire moves a driver stream to PAUSED when its last
+ * consumer unlinks), 0 otherwise, -1 once the stream failed. PipeWire
+ * does not say how many consumers share the node: 1 means "at least one".
+ * Any thread.
+ */
+int bd_pw_output_consumers(struct bd_pw_output *o);
+
+/*
  * Stops the thread loop, destroys the stream (consumers see the node go
  * away), disconnects and balances pw_init with pw_deinit. NULL is a
  * no-op. Not concurrently with write on the same object.

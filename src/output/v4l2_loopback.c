@@ -235,11 +235,16 @@ int bd_v4l2_loopback_open(const char *path, int width, int height, enum bd_loopb
     }
     int type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
     r = bd_v4l2_ioctl(ops, lb->fd, VIDIOC_STREAMON, &type);
+    /* 0.13 and later refuse a STREAMON without REQBUFS (EINVAL) and need
+     * none for write(), which claims the device by itself */
+    if (r == -EINVAL)
+        r = 0;
+    else if (r == 0)
+        lb->streaming = true;
     if (r < 0) {
         r = lb_error(path, r, "VIDIOC_STREAMON");
         goto fail;
     }
-    lb->streaming = true;
     *out = lb;
     return 0;
 fail:
@@ -252,6 +257,11 @@ fail:
 const char *bd_v4l2_loopback_path(const struct bd_v4l2_loopback *lb)
 {
     return lb->path;
+}
+
+int bd_v4l2_loopback_fd(const struct bd_v4l2_loopback *lb)
+{
+    return lb->fd;
 }
 
 size_t bd_v4l2_loopback_frame_size(const struct bd_v4l2_loopback *lb)

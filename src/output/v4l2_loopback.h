@@ -82,6 +82,9 @@ int bd_v4l2_loopback_open(const char *path, int width, int height,
 /* The device's path (the one found, when open was given NULL). */
 const char *bd_v4l2_loopback_path(const struct bd_v4l2_loopback *lb);
 
+/* The producer's fd (for bd_lb_watch_open: events come on it). */
+int bd_v4l2_loopback_fd(const struct bd_v4l2_loopback *lb);
+
 /* Bytes of one frame as written (w*h*2 for YUYV, w*h*3/2 for I420). */
 size_t bd_v4l2_loopback_frame_size(const struct bd_v4l2_loopback *lb);
 

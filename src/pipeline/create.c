@@ -191,6 +191,9 @@ static int check_config(const struct bd_pipeline_config *c)
         return bd_fail(BD_ERR_INVALID_ARG, "light wrap %d out of range -1..100", c->light_wrap);
     if (c->threads < 0 || c->threads > 64)
         return bd_fail(BD_ERR_INVALID_ARG, "threads %d out of range 0..64", c->threads);
+    if (c->idle_timeout < 0 || c->idle_timeout > 3600)
+        return bd_fail(BD_ERR_INVALID_ARG, "idle timeout %d s out of range 0..3600",
+                       c->idle_timeout);
     if (c->max_frames < 0)
         return bd_fail(BD_ERR_INVALID_ARG, "max_frames is negative");
     return BD_OK;
@@ -288,6 +291,8 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         r = bd_pipeline_live_init(p);
     if (r == BD_OK)
         r = bd_pipeline_sinks_open(p);
+    if (r == BD_OK)
+        r = bd_pipeline_ondemand_open(p);
     if (r != BD_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", bd_last_error());
@@ -310,6 +315,7 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
         pthread_cond_broadcast(&p->in_cond);
         pthread_mutex_unlock(&p->lock);
     }
+    bd_pipeline_ondemand_close(p);
     bd_pipeline_sinks_close(p);
     bd_pipeline_source_close(p);
     bd_pipeline_background_close(p);

@@ -429,6 +429,8 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     s->effect_on = p->effect_on;
     s->input_lost = p->input_lost;
     s->input_losses = p->input_losses;
+    s->idle = p->od_idle;
+    s->consumers = p->od_consumers;
     pthread_mutex_unlock(&p->stats_lock);
     /* insertion sort of at most 1024 values, once a second */
     for (int i = 1; i < cnt; i++) {
@@ -502,6 +504,15 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
     for (;;) {
         if (handle_requests(p) || frame_limit_reached(p))
             break;
+        r = bd_pipeline_ondemand_tick(p);
+        if (r < 0) {
+            result = r;
+            break;
+        }
+        if (r == 1) { /* idle: nobody streams */
+            tick_status(p, status, user, 0);
+            continue;
+        }
         int64_t capture_ns = 0, pts_us = 0;
         r = bd_pipeline_source_next(p, &capture_ns, &pts_us);
         if (r == BD_PIPELINE_EOF)
@@ -569,6 +580,7 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
         result = fin;
         snprintf(msg, sizeof msg, "%s", bd_last_error());
     }
+    bd_pipeline_ondemand_close(p);
     bd_pipeline_sinks_release(p);
     pthread_join(p->thread, NULL);
     p->running = 0;

@@ -17,6 +17,7 @@
 #include "capture/y4m_reader.h"
 #include "common/frame.h"
 #include "composite/composite.h"
+#include "output/consumers.h"
 #include "output/pipewire_out.h"
 #include "output/preview.h"
 #include "output/v4l2_loopback.h"
@@ -202,6 +203,16 @@ struct bd_pipeline {
     atomic_uint requests;
     uint64_t seq;
 
+    /* On demand (ondemand.c): frame thread only, but idle and consumers,
+     * which stats_lock guards for the stats. */
+    int od_enabled;
+    struct bd_ondemand od;
+    struct bd_lb_watch *od_watch;   /* loopback outputs */
+    int64_t od_next_check_ns, od_next_frame_ns;
+    int od_idle, od_consumers;
+    uint64_t od_starts;             /* camera opens for consumers */
+    atomic_int od_want_on, od_want_timeout; /* live changes: -1 = none */
+
     /* stats */
     pthread_mutex_t stats_lock;
     struct bd_accum acc;
@@ -237,6 +248,19 @@ int bd_pipeline_sinks_finish(struct bd_pipeline *p);
 /* Closes the device sinks (loopback, PipeWire): the devices are free. */
 void bd_pipeline_sinks_release(struct bd_pipeline *p);
 void bd_pipeline_sinks_close(struct bd_pipeline *p);
+
+/* ondemand.c */
+/* After the sinks are open: with config.on_demand and a camera output,
+ * starts counting consumers and closes the camera until one streams. */
+int bd_pipeline_ondemand_open(struct bd_pipeline *p);
+/* At the top of each frame-loop turn: 0 = read the input as usual; 1 =
+ * idle (the placeholder was kept fed and the turn slept); or an error. */
+int bd_pipeline_ondemand_tick(struct bd_pipeline *p);
+void bd_pipeline_ondemand_close(struct bd_pipeline *p);
+/* A live change of "on-demand" (on 1/0, -1 keep) and "idle-timeout"
+ * (seconds, -1 keep): any thread; the frame thread applies it on its next
+ * turn (outputs that are not a camera ignore it). */
+void bd_pipeline_ondemand_request(struct bd_pipeline *p, int on, int idle_timeout_s);
 
 /* live.c */
 /* After setup_effect: the live settings as create made them. */

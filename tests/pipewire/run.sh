@@ -272,6 +272,42 @@ else
 fi
 stop_proc "$feeder_pid"
 
+# ---- 7b. on demand (when the feeder is backdrop) ------------------------------
+# Idle while nothing consumes the node (the input is not read), active once
+# pipewiresrc links, idle again after --idle-timeout once it left. The
+# state comes from backdrop's own log lines, so --quiet is left out.
+if [ "$(basename "${feeder[0]}")" = backdrop ]; then
+    od_feeder=()
+    for a in "${feeder[@]}"; do [ "$a" = --quiet ] || od_feeder+=("$a"); done
+    start_feeder od "${od_feeder[@]}" --on-demand on --idle-timeout 1
+    if wait_for 10 node_listed "$node"; then
+        sleep 2
+        if grep -q "on demand: nobody streams" "$tmp/od.err" && ! grep -q "streaming from" "$tmp/od.err"; then
+            ok "on demand: idle while no consumer links (the input closed)"
+        else
+            bad "on demand: idle while no consumer links: $(one_line "$tmp/od.err")"
+        fi
+        if consume "$node" I420 "$tmp/od.i420" && [ "$(stat -c %s "$tmp/od.i420")" -gt 0 ]; then
+            ok "on demand: pipewiresrc linked and got 30 frames"
+        else
+            bad "on demand: pipewiresrc got no frames: $(one_line "$tmp/od.i420.log")"
+        fi
+        if grep -q "on demand: 1 streaming from pipewire:$node" "$tmp/od.err"; then
+            ok "on demand: active while pipewiresrc streamed"
+        else
+            bad "on demand: never active: $(one_line "$tmp/od.err")"
+        fi
+        if wait_for 6 sh -c "[ \$(grep -c 'on demand: nobody streams' '$tmp/od.err') -ge 2 ]"; then
+            ok "on demand: idle again after the consumer left"
+        else
+            bad "on demand: not idle again 6 s after the consumer left: $(one_line "$tmp/od.err")"
+        fi
+    else
+        bad "on demand: node not listed within 10 s: $(one_line "$tmp/od.err")"
+    fi
+    stop_proc "$feeder_pid"
+fi
+
 # ---- 8. the daemon goes away mid-stream ---------------------------------------
 start_feeder gone "${feeder[@]}"
 if wait_for 10 node_listed "$node"; then

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Builds what tests/vm/run.sh boots: Debian's own kernel (vmlinuz) and an
 # initramfs with busybox, tests/vm/init and the modules for virtio/9p,
-# vivid and v4l2loopback (built here from Debian's v4l2loopback-dkms).
+# vivid and v4l2loopback (built here from Debian's v4l2loopback-dkms), and
+# beside it a current v4l2loopback (trixie's v4l2loopback-dkms, built for
+# the same kernel: v4l2loopback-current.ko, which tests/vm/ondemand.sh
+# loads in place of the first).
 #
 #   tests/vm/build.sh [OUTDIR]        (default build/vm)
 #
@@ -116,6 +119,44 @@ if [ ! -e "$LKO" ] || [ "$(cat "$MODDIR/updates/.v4l2loopback-version" 2>/dev/nu
     depmod -b "$KROOT" "$K"
 fi
 
+# -- a current v4l2loopback (Debian trixie's), built beside 0.12.x ----------
+# Not in the initramfs: tests/vm/ondemand.sh swaps it in (rmmod, insmod)
+# to run the same tests on both. apt-get download only, with a private
+# sources list and state dir: nothing on this machine is upgraded from
+# trixie, and the system's package lists are not touched.
+CURRENT_SUITE=${VM_LOOPBACK_CURRENT_SUITE:-trixie}
+CDEB=$(ls "$OUT/debs/current/"v4l2loopback-dkms_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$CDEB" ]; then
+    capt=$OUT/apt-$CURRENT_SUITE
+    mkdir -p "$capt/lists/partial" "$capt/parts" "$capt/cache/archives/partial" "$OUT/debs/current"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $CURRENT_SUITE main" \
+        >"$capt/sources.list"
+    aopt=(-o "Dir::Etc::sourcelist=$capt/sources.list" -o "Dir::Etc::sourceparts=$capt/parts"
+          -o "Dir::State::Lists=$capt/lists" -o "Dir::Cache=$capt/cache" -o APT::Sandbox::User=root)
+    log "apt-get download v4l2loopback-dkms ($CURRENT_SUITE)"
+    apt-get "${aopt[@]}" update -qq >&2 &&
+        (cd "$OUT/debs/current" && apt-get "${aopt[@]}" download -qq v4l2loopback-dkms >&2) ||
+        die "cannot download $CURRENT_SUITE's v4l2loopback-dkms"
+    CDEB=$(ls "$OUT/debs/current/"v4l2loopback-dkms_*.deb | sort -V | tail -n 1)
+fi
+CVER=$(dpkg-deb -f "$CDEB" Version)
+CKO=$OUT/v4l2loopback-current.ko
+if [ ! -e "$CKO" ] || [ "$(cat "$OUT/.v4l2loopback-current-version" 2>/dev/null)" != "$K $CVER" ]; then
+    cbuild=$OUT/v4l2loopback-build-$K-$CVER
+    rm -rf "$cbuild" "$cbuild.deb"
+    mkdir -p "$cbuild.deb"
+    dpkg-deb -x "$CDEB" "$cbuild.deb"
+    csrc=$(ls -d "$cbuild.deb"/usr/src/v4l2loopback-*/ | head -n 1)
+    [ -n "$csrc" ] || die "no usr/src/v4l2loopback-* in $CDEB"
+    cp -r "$csrc" "$cbuild"
+    rm -rf "$cbuild.deb"
+    log "building v4l2loopback $CVER for $K"
+    make -s -C "/usr/src/linux-headers-$K" M="$cbuild" modules >"$cbuild/build.log" 2>&1 ||
+        { cat "$cbuild/build.log" >&2; die "v4l2loopback $CVER failed to build"; }
+    cp "$cbuild/v4l2loopback.ko" "$CKO"
+    echo "$K $CVER" >"$OUT/.v4l2loopback-current-version"
+fi
+
 # -- initramfs ---------------------------------------------------------------
 BASE_MODS="virtio_pci 9pnet_virtio 9p"
 MEDIA_MODS="vivid v4l2loopback ${VM_MODULES:-}"
@@ -207,6 +248,8 @@ cat >"$OUT/vm.env.tmp" <<EOF
 VM_KERNEL=$K
 VM_MODROOT=$KROOT
 VM_V4L2LOOPBACK_VERSION=$LVER
+VM_V4L2LOOPBACK_CURRENT=$CKO
+VM_V4L2LOOPBACK_CURRENT_VERSION=$CVER
 EOF
 mv "$OUT/vm.env.tmp" "$OUT/vm.env"
 
