@@ -136,6 +136,7 @@ static long rss_kib(void)
 struct expect {
     uint8_t yuv[2][3];
     const char *what;
+    int unlike;         /* the frame must differ from yuv (e.g. not the bars) */
 };
 
 static struct expect expect_rgb(uint32_t left, uint32_t right, const char *what)
@@ -156,14 +157,15 @@ static int shows(int k, const struct expect *e)
     for (int s = 0; s < 2; s++)
         for (int c = 0; c < 3; c++)
             if (fabsf(seen[k].c[s][c] - e->yuv[s][c]) > 3.f)
-                return 0;
-    return 1;
+                return e->unlike;
+    return !e->unlike;
 }
 
 /* A change: frames_out before and after bd_pipeline_set, what it shows. */
 struct change {
     uint64_t before, after;
     struct expect e;
+    uint64_t end;       /* the frame it ends at, when not the next change */
 };
 
 static struct change log_[WARMUP + CHANGES + 16];
@@ -342,6 +344,7 @@ int main(void)
 
     /* SIGUSR1's toggle and "enabled" are one setting */
     const uint64_t toggle_at = frames_out();
+    log_[n_log - 1].end = toggle_at;
     bd_pipeline_request(pipe_p, BD_REQUEST_TOGGLE);
     wait_frames(frames_out() + 3);
     CHECK(bd_pipeline_get(pipe_p, "enabled", got, sizeof got) == BD_OK && !strcmp(got, "off"),
@@ -351,6 +354,35 @@ int main(void)
     wait_frames(frames_out() + 3);
     CHECK(bd_pipeline_get(pipe_p, "enabled", got, sizeof got) == BD_OK && !strcmp(got, "on"),
           "enabled: '%s'", got);
+
+    /* the other live settings: accepted, read back, and the visible ones
+     * seen (contain: a square picture leaves bars at the sides; none: the
+     * camera, whose wall is no bar) */
+    const struct expect e_bars = {{{16, 128, 128}, {16, 128, 128}}, "bars of contain", 0};
+    const struct expect e_camera = {{{16, 128, 128}, {16, 128, 128}}, "the camera", 1};
+    CHECK(bd_pipeline_set(pipe_p, "fit", "contain") == BD_OK, "fit: %s", bd_last_error());
+    CHECK(set_logged("background", img_a, &e_bars) == BD_OK, "background: %s", bd_last_error());
+    wait_frames(log_[n_log - 1].after + 3);
+    CHECK(set_logged("effect", "none", &e_camera) == BD_OK, "effect none: %s", bd_last_error());
+    wait_frames(log_[n_log - 1].after + 3);
+    CHECK(set_logged("effect", "background", &e_bars) == BD_OK, "effect background: %s",
+          bd_last_error());
+    wait_frames(log_[n_log - 1].after + 3);
+    static const char *const more[][2] = {
+        {"effect", "hologram"}, {"mirror", "on"}, {"light-wrap", "50"}, {"mask-low", "30"},
+        {"mask-high", "70"},    {"feather", "4"}, {"grow", "2"},        {"blur", "20"},
+        {"hologram", "off"},    {"fit", "cover"}, {"effect", "blur"},   {"mirror", "off"},
+        {"on-demand", "on"},    {"idle-timeout", "9"}, {"on-demand", "off"},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        r = bd_pipeline_set(pipe_p, more[i][0], more[i][1]);
+        CHECK(r == BD_OK, "%s %s: %s", more[i][0], more[i][1], bd_last_error());
+        CHECK(bd_pipeline_get(pipe_p, more[i][0], got, sizeof got) == BD_OK &&
+                  !strcmp(got, more[i][1]),
+              "%s reads back '%s', set '%s'", more[i][0], got, more[i][1]);
+        wait_frames(frames_out() + 2);
+    }
+    log_[n_log - 1].end = log_[n_log - 1].after + 3;
 
     bd_pipeline_request(pipe_p, BD_REQUEST_STOP);
     pthread_join(runner, NULL);
@@ -372,7 +404,7 @@ int main(void)
     for (int i = 0; i < n_log; i++) {
         const struct change *c = &log_[i];
         const uint64_t first = c->after + 1;
-        const uint64_t end = i + 1 < n_log ? log_[i + 1].before : toggle_at;
+        const uint64_t end = c->end ? c->end : i + 1 < n_log ? log_[i + 1].before : c->after + 3;
         if (first >= (uint64_t)n) {
             CHECK(0, "change %d (%s): frame %llu never reached the consumer", i, c->e.what,
                   (unsigned long long)first);

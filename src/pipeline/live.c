@@ -58,6 +58,8 @@ int bd_pipeline_live_init(struct bd_pipeline *p)
     l->mask_high = percent(p->refine.hi);
     l->feather = p->refine.feather;
     l->grow = p->refine.grow;
+    l->on_demand = p->cfg.on_demand != 0;
+    l->idle_timeout = p->cfg.idle_timeout > 0 ? p->cfg.idle_timeout : 5;
     if (p->cfg.background)
         snprintf(l->background, sizeof l->background, "%s", p->cfg.background);
     p->live_next = *l;
@@ -164,6 +166,7 @@ struct prepared {
     struct bd_bg_bundle bg;
     struct bd_refiner *refiner;
     struct bd_bg_bundle *given;     /* the frame thread's last one, to reuse */
+    int on_demand, idle_timeout;    /* for ondemand.c once published; -1 none */
 };
 
 static int prepare_background(struct bd_pipeline *p, const char *path, int fit,
@@ -269,6 +272,12 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
             }
         }
         *next = t;
+    } else if (!strcmp(name, "on-demand")) {
+        next->on_demand = n == 0; /* on|off */
+        out->on_demand = next->on_demand;
+    } else if (!strcmp(name, "idle-timeout")) {
+        next->idle_timeout = (int)n;
+        out->idle_timeout = (int)n;
     } else {
         return bd_fail(BD_ERR_UNSUPPORTED, "%s '%s': cannot be changed while running yet", name,
                        v);
@@ -308,6 +317,7 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     struct prepared prep;
     memset(&prep, 0, sizeof prep);
     prep.given = &given_bg;
+    prep.on_demand = prep.idle_timeout = -1;
     r = change(p, o, value, n, &next, &prep);
     bd_background_free(&given_bg);
     if (r != BD_OK) {
@@ -341,6 +351,10 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     bd_background_free(&drop_old);
     bd_refiner_destroy(drop_ref);
     bd_refiner_destroy(drop_ref_old);
+    /* on demand keeps its own atomic request (ondemand.c), taken by the
+     * frame thread on its next turn */
+    if (prep.on_demand >= 0 || prep.idle_timeout >= 0)
+        bd_pipeline_ondemand_request(p, prep.on_demand, prep.idle_timeout);
     pthread_mutex_unlock(&p->set_lock);
     return BD_OK;
 }
@@ -391,6 +405,10 @@ enum bd_status bd_pipeline_get(struct bd_pipeline *p, const char *name, char *bu
         OUT("%d", l.feather);
     else if (!strcmp(name, "grow"))
         OUT("%d", l.grow);
+    else if (!strcmp(name, "on-demand"))
+        OUT("%s", onoff(l.on_demand));
+    else if (!strcmp(name, "idle-timeout"))
+        OUT("%d", l.idle_timeout);
     else if (!strcmp(name, "input"))
         OUT("%s", p->src.name);
     else if (!strcmp(name, "output"))

@@ -85,6 +85,7 @@ struct bd_live {
     uint32_t color;
     int has_color;                  /* a colour was ever given */
     int mask_low, mask_high, feather, grow;
+    int on_demand, idle_timeout;    /* handed to ondemand.c's own request */
     char background[BD_PATH_MAX];   /* "" for none */
 };
 
