@@ -35,6 +35,13 @@ LIB_SRC := $(wildcard src/common/*.c src/options/*.c src/capture/*.c src/model/*
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/model/embed.o
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# The D-Bus service (src/service/, hosted by the camera command) and `backdrop
+# ctl` speak GDBus (GLib's gio): the backdrop binary links it, the library not.
+GIO_CFLAGS := $(shell pkg-config --cflags gio-2.0 2>/dev/null)
+GIO_LIBS   := $(shell pkg-config --libs gio-2.0 2>/dev/null)
+CLI_OBJ += $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/service/*.c))
+$(BUILD)/obj/src/service/%.o $(BUILD)/obj/src/cli/ctl.o: CFLAGS += $(GIO_CFLAGS)
+$(BUILD)/backdrop: LDLIBS += $(GIO_LIBS)
 
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
@@ -120,6 +127,12 @@ unit: $(TESTS) $(BUILD)/backdrop
 camera-cli: $(BUILD)/backdrop $(BUILD)/tests/test_hostile models
 	@tests/camera_cli.sh $(BUILD)/backdrop
 
+# Live control (tests/dbus/run.sh): the D-Bus service and `backdrop ctl`
+# against a private dbus-daemon, backdrop streaming the sample clip.
+.PHONY: dbus-test
+dbus-test: $(BUILD)/backdrop models
+	@tests/dbus/run.sh $(BUILD)/backdrop
+
 hostile: $(BUILD)/backdrop $(BUILD)/tests/test_hostile
 	@tests/hostile_models.sh $(BUILD)/backdrop
 
@@ -185,9 +198,9 @@ $(BUILD)/fuzz/fuzz_y4m: fuzz/fuzz_y4m.c fuzz/fuzz_common.h src/capture/y4m_reade
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
 $(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c fuzz/fuzz_common.h src/options/options.c src/cli/options.c src/cli/camera.c \
-                            $(BUILD)/libbackdrop.a $(wildcard include/*.h src/*/*.h)
+                            src/service/service.c $(BUILD)/libbackdrop.a $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libbackdrop.a $(LDLIBS)
+	clang $(FUZZ_CFLAGS) $(GIO_CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libbackdrop.a $(LDLIBS) $(GIO_LIBS)
 
 $(BUILD)/fuzz/fuzz_background: fuzz/fuzz_background.c fuzz/fuzz_common.h src/capture/file_source.c \
                                src/common/error.c $(wildcard include/*.h src/*/*.h)

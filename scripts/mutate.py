@@ -41,7 +41,7 @@ import sys
 import tarfile
 import time
 
-KNOWN_TARGETS = {"hostile", "camera-cli", "golden", "pipewire-test", "soak-short", "e2e"}
+KNOWN_TARGETS = {"hostile", "camera-cli", "golden", "pipewire-test", "soak-short", "e2e", "dbus-test"}
 
 
 def say(msg):

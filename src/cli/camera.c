@@ -12,6 +12,7 @@
 
 #include "backdrop.h"
 #include "cli/options.h"
+#include "service/service.h"
 
 static const char camera_usage[] =
     "usage: backdrop [options]\n\n"
@@ -163,6 +164,17 @@ void cli_camera_parsed_free(struct cli_camera_parsed *parsed)
     parsed->settings = NULL;
 }
 
+/* --dbus auto: a camera (v4l2loopback, PipeWire) is what one steers live
+ * and what owns the one bus name; file conversions run side by side. */
+static int cli_dbus_wanted(const struct bd_settings *s, const char *output)
+{
+    const char *d = bd_settings_get(s, "dbus");
+    if (!strcmp(d, "auto"))
+        return !output || !strcmp(output, "pipewire") ||
+               (!strncmp(output, "/dev/", 5) && strcmp(output, "/dev/null") != 0);
+    return !strcmp(d, "on");
+}
+
 int cli_camera(int argc, char **argv, int first)
 {
     struct cli_camera_parsed parsed;
@@ -176,9 +188,18 @@ int cli_camera(int argc, char **argv, int first)
 
     /* Handlers first: a SIGTERM during set-up still ends cleanly. */
     signal(SIGPIPE, SIG_IGN);
+    /* the bus name first: a second camera stops before it opens a device */
+    struct bd_service *svc = NULL;
+    char note[512] = "";
+    if (cli_dbus_wanted(parsed.settings, cfg.output) &&
+        bd_service_open(&svc, note, sizeof note) == BD_SERVICE_TAKEN) {
+        rc = 1;
+        goto out;
+    }
     struct bd_pipeline *p = NULL;
     int r = bd_pipeline_create(&cfg, &p);
     if (r != BD_OK) {
+        bd_service_close(svc);
         fprintf(stderr, "backdrop: %s\n", *bd_last_error() ? bd_last_error() : bd_status_str(r));
         rc = 1;
         goto out;
@@ -192,9 +213,12 @@ int cli_camera(int argc, char **argv, int first)
         fprintf(stderr, "backdrop: %s (%dx%d", s.input_name, s.width, s.height);
         if (s.fps > 0)
             fprintf(stderr, " at %.4g fps", s.fps);
-        fprintf(stderr, ") → %s, model %s; Ctrl-C stops\n", s.output_name, s.model_name);
+        fprintf(stderr, ") → %s, model %s; Ctrl-C stops%s%s\n", s.output_name, s.model_name,
+                *note ? "; " : "", note);
     }
+    bd_service_attach(svc, p);
     r = bd_pipeline_run(p, show_status, &sc);
+    bd_service_close(svc);
     if (sc.tty)
         printf("\n");
     g_pipeline = NULL;

@@ -12,6 +12,7 @@
 
 #include "backdrop.h"
 #include "cli/camera.h"
+#include "cli/ctl.h"
 #include "cli/options.h"
 
 static const char *const onoff_choices[] = {"on", "off", NULL};
@@ -425,6 +426,7 @@ static void usage(FILE *f)
                "  cutout IMAGE -o OUT.png    RGBA PNG with a transparent background\n"
                "  models [FILE...]           list built-in models (or describe files)\n"
                "  bench --model M            time inference\n"
+               "  ctl status|get|set|toggle  control the running camera (D-Bus)\n"
                "  version                    print the version\n\n"
                "'backdrop COMMAND --help' describes each command's options.\n");
 }
@@ -438,6 +440,8 @@ int main(int argc, char **argv)
     const char *c = argv[1];
     if (strcmp(c, "devices") == 0)
         return cli_devices(argc, argv);
+    if (strcmp(c, "ctl") == 0)
+        return cli_ctl(argc, argv);
     if (strcmp(c, "mask") == 0)
         return cmd_mask(argc, argv, 0);
     if (strcmp(c, "cutout") == 0)

@@ -20,6 +20,7 @@ static const char *const backend_choices[] = {"auto", "xnnpack", "ref", NULL};
 static const char *const pace_choices[] = {"auto", "live", "offline", NULL};
 static const char *const guide_choices[] = {"luma", "color", NULL};
 static const char *const onoff_choices[] = {"on", "off", NULL};
+static const char *const dbus_choices[] = {"auto", "on", "off", NULL};
 /* in the order of enum bd_effect, hologram last (not a background of its own) */
 static const char *const effect_choices[] = {"blur", "background", "color", "none", "hologram",
                                              NULL};
@@ -110,6 +111,10 @@ static const struct bd_option table[] = {
      "own mask, as fast as possible; auto: live with a camera, PipeWire or a preview at either end",
      "auto", 0, 0, pace_choices, 0},
     {"quiet", 'q', BD_OPTION_FLAG, "no start-up line and no status line", NULL, 0, 0, NULL, 0},
+    {"dbus", 0, BD_OPTION_CHOICE,
+     "live control on the session bus (backdrop ctl, docs/DBUS.md): auto serves a camera output "
+     "(v4l2loopback, PipeWire), on also a file or pipe, off never",
+     "auto", 0, 0, dbus_choices, 0},
     {"config", 0, BD_OPTION_STRING,
      "read settings from this file (\"name = value\" lines with these option names) before the "
      "command line; default ~/.config/backdrop/backdrop.conf when it exists",
