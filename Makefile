@@ -71,7 +71,7 @@ models-test:
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h src/*/*.inc)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/src/model/embed.o: src/model/embed.S $(MODEL_GENERAL) $(MODEL_LANDSCAPE)
 	@mkdir -p $(dir $@)
@@ -81,8 +81,18 @@ $(BUILD)/libbackdrop.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libbackdrop.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The shared library carries its ABI in its SONAME (libbackdrop.so.0, the
+# major version of include/backdrop.h); the .so and .so.0 are links to it.
+VERSION   := $(shell awk '/define BD_VERSION_(MAJOR|MINOR|PATCH) /{printf "%s%s", s, $$3; s = "."}' include/backdrop.h)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+LIBSO     := $(BUILD)/libbackdrop.so.$(VERSION)
+
+$(LIBSO): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbackdrop.so.$(SOVERSION) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libbackdrop.so: $(LIBSO)
+	ln -sf $(notdir $(LIBSO)) $(BUILD)/libbackdrop.so.$(SOVERSION)
+	ln -sf $(notdir $(LIBSO)) $@
 
 $(BUILD)/backdrop: $(CLI_OBJ) $(BUILD)/libbackdrop.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -334,3 +344,6 @@ pipewire-test: $(BUILD)/backdrop $(BUILD)/pw_feed models
 # A producer and checker for the PipeWire output, driven by tests/pipewire/run.sh.
 $(BUILD)/pw_feed: tests/pw_feed.c $(BUILD)/libbackdrop.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# make install, uninstall, deb and their tests (mk/package.mk).
+include mk/package.mk

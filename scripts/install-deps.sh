@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages backdrop needs, only those missing.
-# Usage: scripts/install-deps.sh [build|test|e2e|quality]
+# Usage: scripts/install-deps.sh [build|test|e2e|quality|deb|package]
 set -eu
 mode=${1:-build}
 pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
@@ -17,6 +17,14 @@ fi
 # open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.
 if [ "$mode" = e2e ]; then
     pkgs="$pkgs ffmpeg python3 chromium"
+fi
+# make deb: dpkg-buildpackage with debhelper, and lintian; make package-test
+# also debootstraps a Debian root to install the packages into.
+if [ "$mode" = deb ] || [ "$mode" = package ]; then
+    pkgs="$pkgs debhelper dpkg-dev lintian libglib2.0-dev"
+fi
+if [ "$mode" = package ]; then
+    pkgs="$pkgs debootstrap ffmpeg"
 fi
 # make quality: the build packages only; its background photos come from
 # Debian packages that bench/quality/fetch-backgrounds.sh downloads (apt-get

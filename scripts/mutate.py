@@ -41,7 +41,8 @@ import sys
 import tarfile
 import time
 
-KNOWN_TARGETS = {"hostile", "camera-cli", "golden", "pipewire-test", "soak-short", "e2e", "dbus-test"}
+KNOWN_TARGETS = {"hostile", "camera-cli", "golden", "pipewire-test", "soak-short", "e2e", "dbus-test", "install-test",
+                 "package-test"}
 
 
 def say(msg):

@@ -1,0 +1,258 @@
+#!/bin/bash
+# The Debian packages installed into a fresh Debian 12 root and used there:
+# apt-get install of the three .debs (their dependencies from Debian's
+# registry), backdrop --version, man backdrop, a 3-second file-to-file run
+# on the sample video, systemd-analyze verify on the unit, a C program built
+# with pkg-config that cuts a person out of a photo, and apt-get purge
+# leaving none of the packages' files.
+#
+# The root comes from debootstrap --variant=minbase with the tools the test
+# needs (systemd, man-db, gcc, pkgconf), from the Debian mirror of this
+# machine's apt sources; it is kept as a tarball in BUILD/pkgroot (and the
+# downloaded .debs in BUILD/pkgroot/archives), so a second run only unpacks
+# it. Each run gets a new copy; mounts live in a private mount namespace.
+# usage: tests/package/chroot.sh BUILD DEBDIR    (run by `make package-test`)
+set -u
+build=${1:-build}
+debdir=${2:-$build/deb}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../vm/lib.sh
+. "$here/../vm/lib.sh"
+shared=${SHARED:-../shared/data}
+video=$shared/video/doctor_26732.mp4
+photo=$shared/video/girl-919048_1280.jpg
+t_start=$(date +%s)
+elapsed() { echo "$(($(date +%s) - t_start)) s"; }
+finish() {
+    echo
+    echo "package test: $(elapsed) in all"
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+    skip "the package test needs root (debootstrap, chroot)"
+    finish
+fi
+scripts/install-deps.sh package
+
+debs=$(ls "$debdir"/backdrop_*.deb "$debdir"/libbackdrop0_*.deb "$debdir"/libbackdrop-dev_*.deb 2>/dev/null)
+if [ "$(echo "$debs" | grep -c .)" -ne 3 ]; then
+    fail "three packages in $debdir (make deb)"
+    finish
+fi
+
+section "the Debian 12 root"
+cache=$build/pkgroot
+mkdir -p "$cache/archives/partial"
+tools="systemd man-db gcc libc6-dev pkgconf"
+tarball=$cache/bookworm-minbase-$(echo "$tools" | sha256sum | cut -c1-12).tar
+# The Debian mirror this machine's apt uses for bookworm (not -security).
+mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+         awk '$1 == "deb" && $3 == "bookworm" {print $2; exit}')
+[ -n "$mirror" ] || mirror=$(awk '/^URIs:/ {u = $2} /^Suites:/ && / bookworm( |$)/ && u {print u; exit}' \
+                                 /etc/apt/sources.list.d/*.sources 2>/dev/null)
+if [ ! -f "$tarball" ]; then
+    if [ -z "$mirror" ]; then
+        fail "no Debian bookworm mirror in /etc/apt/sources.list*"
+        finish
+    fi
+    t0=$(date +%s)
+    rm -rf "$cache/new"
+    if ! debootstrap --variant=minbase --include="${tools// /,}" --cache-dir="$(cd "$cache/archives" && pwd)" \
+            bookworm "$cache/new" "$mirror" >"$cache/debootstrap.log" 2>&1; then
+        tail -n 20 "$cache/debootstrap.log"
+        fail "debootstrap bookworm from $mirror"
+        finish
+    fi
+    # this machine's apt sources (bookworm, its updates and security), so
+    # the packages' dependencies resolve to the versions they were built with
+    if grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then
+        cp /etc/apt/sources.list.d/*.sources "$cache/new/etc/apt/sources.list.d/" 2>/dev/null &&
+            : >"$cache/new/etc/apt/sources.list"
+        [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list &&
+            cp /etc/apt/sources.list "$cache/new/etc/apt/sources.list"
+    fi
+    rm -f "$cache/new/var/cache/apt/archives/"*.deb
+    tar -C "$cache/new" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$cache/new"
+    pass "debootstrap --variant=minbase bookworm + $tools: $(($(date +%s) - t0)) s (cached for the next run)"
+else
+    pass "the cached root $(basename "$tarball")"
+fi
+root=$cache/root
+rm -rf "$root" && mkdir -p "$root"
+tar -C "$root" -xf "$tarball"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+mkdir -p "$root/tmp/debs"
+cp $debs "$root/tmp/debs/"
+cp "$here/cutout.c" "$root/tmp/"
+have_video=0 have_photo=0
+[ -f "$video" ] && cp "$video" "$root/tmp/in.mp4" && have_video=1
+[ -f "$photo" ] && cp "$photo" "$root/tmp/photo.jpg" && have_photo=1
+echo "root ready: $(elapsed)"
+
+# Everything in the root runs in one private mount namespace: /proc, /dev
+# and the apt cache are mounted there and vanish with it.
+inroot() { # SCRIPT: runs SCRIPT (bash) in the root; its stdout and status
+    unshare --mount --propagation private bash -c '
+        root=$1 archives=$2 script=$3
+        mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" &&
+            mount --bind "$archives" "$root/var/cache/apt/archives" || exit 99
+        chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+            DEBIAN_FRONTEND=noninteractive /bin/bash -c "$script"' _ "$root" "$(cd "$cache/archives" && pwd)" "$1"
+}
+
+section "apt-get install ./backdrop_*.deb ./libbackdrop0_*.deb ./libbackdrop-dev_*.deb"
+t0=$(date +%s)
+if inroot 'cd /tmp/debs && (apt-get update -qq || true) &&
+           apt-get install -y -qq --no-install-recommends ./*.deb' >"$cache/install.log" 2>&1; then
+    pass "installed with their dependencies: $(($(date +%s) - t0)) s"
+else
+    tail -n 30 "$cache/install.log"
+    fail "apt-get install of the packages"
+    finish
+fi
+check "backdrop Recommends v4l2loopback-dkms" \
+    bash -c "dpkg-deb -f $debdir/backdrop_*.deb Recommends | grep -qw v4l2loopback-dkms"
+check "backdrop Depends on its libraries (dh_shlibdeps): $(dpkg-deb -f "$debdir"/backdrop_*.deb Depends | cut -c1-60)..." \
+    bash -c "dpkg-deb -f $debdir/backdrop_*.deb Depends | grep -q libavcodec"
+
+section "the command"
+ver=$(awk '/define BD_VERSION_(MAJOR|MINOR|PATCH) /{printf "%s%s", s, $3; s = "."}' include/backdrop.h)
+out=$(inroot 'backdrop --version' 2>&1)
+check "backdrop --version: $out" [ "$out" = "backdrop $ver" ]
+out=$(inroot 'MANWIDTH=80 man backdrop 2>&1 | head -n 8; man -w backdrop.conf' 2>&1)
+check "man backdrop: the page, and backdrop.conf(5) found" \
+    bash -c "grep -q 'backdrop - virtual background camera' <<<\"\$0\" && grep -q 'man5/backdrop.conf.5' <<<\"\$0\"" "$out"
+out=$(inroot 'MANWIDTH=200 man backdrop 2>/dev/null | grep -c "^       \(-., \)\{0,1\}--[a-z]"' 2>&1)
+check "man backdrop lists the options ($out)" [ "${out:-0}" -ge 30 ]
+if [ "$have_video" = 1 ]; then
+    t0=$(date +%s)
+    if inroot 'backdrop -i /tmp/in.mp4 -o /tmp/out.mp4 -n 90 --quiet' >"$cache/run.log" 2>&1; then
+        frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height \
+                 -of csv=p=0 "$root/tmp/out.mp4" 2>/dev/null)
+        check "backdrop -i in.mp4 -o out.mp4 -n 90 ($(($(date +%s) - t0)) s): out.mp4 has 960x540, 90 frames ($frames)" \
+            [ "$frames" = "960,540,90" ]
+    else
+        cat "$cache/run.log"
+        fail "backdrop -i in.mp4 -o out.mp4 -n 90"
+    fi
+else
+    skip_provided "the sample video $video"
+fi
+
+section "the service"
+out=$(inroot 'mkdir -p -m 700 /tmp/run && XDG_RUNTIME_DIR=/tmp/run systemd-analyze --user verify \
+              /usr/lib/systemd/user/backdrop.service 2>&1; echo "status $?"')
+check "systemd-analyze --user verify backdrop.service: ${out//$'\n'/ }" [ "$out" = "status 0" ]
+check "not enabled for every user by the package" \
+    [ ! -e "$root/etc/systemd/user/default.target.wants/backdrop.service" ]
+out=$(inroot 'systemctl --global enable backdrop.service 2>&1 && readlink /etc/systemd/user/default.target.wants/backdrop.service')
+check "systemctl --global enable backdrop (its [Install]): $(tail -n 1 <<<"$out")" \
+    [ "$(tail -n 1 <<<"$out")" = /usr/lib/systemd/user/backdrop.service ]
+check "modprobe.d: v4l2loopback exclusive_caps=1 card_label=backdrop" \
+    grep -q '^options v4l2loopback .*exclusive_caps=1 card_label=backdrop' "$root/lib/modprobe.d/backdrop.conf"
+check "modules-load.d: v4l2loopback" grep -qx v4l2loopback "$root/usr/lib/modules-load.d/backdrop.conf"
+check "the sample config in /usr/share/doc/backdrop/examples" \
+    grep -q '^#blur = ' "$root/usr/share/doc/backdrop/examples/backdrop.conf"
+check "bash completion" test -s "$root/usr/share/bash-completion/completions/backdrop"
+
+section "a C program: pkg-config --cflags --libs backdrop"
+if [ "$have_photo" = 1 ]; then
+    out=$(inroot 'cd /tmp && gcc -std=c17 -Wall -Wextra -Werror -o cutout cutout.c $(pkg-config --cflags --libs backdrop) &&
+                  ldd ./cutout | grep -o "libbackdrop.so.0 => [^ ]*" && ./cutout photo.jpg cut.png' 2>&1)
+    rc=$?
+    echo "$out"
+    check "built against libbackdrop.so.0, the person cut out (middle person, corners background)" \
+        bash -c "[ $rc -eq 0 ] && grep -Eq 'libbackdrop.so.0 => (/usr)?/lib/x86_64-linux-gnu/libbackdrop.so.0' <<<\"\$0\"" "$out"
+    check "cut.png: an RGBA PNG of the photo's size" \
+        bash -c "[ \"\$(ffprobe -v error -show_entries stream=width,height,pix_fmt -of csv=p=0 '$root/tmp/cut.png')\" = 1280,853,rgba ]"
+else
+    skip_provided "the sample photo $photo"
+fi
+
+section "the unit under systemd: a bad config stops it, a crash is retried a few times"
+# A systemd system manager boots as PID 1 of a private PID and mount
+# namespace in the root (its /dev a few bound nodes, not the host's) and
+# runs the installed unit's [Unit] and [Service] as they are, ExecStart
+# changed by a drop-in. Stopped with systemctl poweroff.
+sd_pid=""
+sd() { nsenter -t "$sd_pid" -m -p -r -w /usr/bin/env SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"; }
+sd_boot() {
+    local u
+    for u in getty@.service serial-getty@.service console-getty.service getty-static.service \
+             e2scrub_reap.service; do
+        ln -sf /dev/null "$root/etc/systemd/system/$u"
+    done
+    unshare --pid --fork --mount --propagation private bash -c '
+        r=$1
+        mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
+            mount -t tmpfs -o mode=755 tmpfs "$r/dev" && mount -t tmpfs tmpfs "$r/run" || exit 99
+        for n in null zero full random urandom tty; do
+            touch "$r/dev/$n" && mount --bind "/dev/$n" "$r/dev/$n"
+        done
+        mkdir -p "$r/dev/shm" "$r/dev/pts" && mount -t tmpfs tmpfs "$r/dev/shm"
+        exec chroot "$r" /usr/bin/env -i container=backdrop-test /lib/systemd/systemd --system' \
+        _ "$root" >"$cache/systemd.log" 2>&1 &
+    local unshare_pid=$! i
+    for i in $(seq 50); do
+        sd_pid=$(pgrep -P "$unshare_pid" 2>/dev/null | head -n 1)
+        [ -n "$sd_pid" ] && sd test -S /run/systemd/private 2>/dev/null && break
+        sleep 0.2
+    done
+    [ -n "$sd_pid" ] && timeout 60 nsenter -t "$sd_pid" -m -p -r -w /usr/bin/systemctl is-system-running --wait >/dev/null
+    [ -n "$sd_pid" ] && sd systemctl is-system-running 2>/dev/null | grep -Eq 'running|degraded'
+}
+sd_run() { # EXECSTART...: the unit with that ExecStart, started; waits until it gives up
+    mkdir -p "$root/etc/systemd/system/backdrop.service.d"
+    printf '[Service]\nExecStart=\nExecStart=%s\n' "$*" >"$root/etc/systemd/system/backdrop.service.d/test.conf"
+    sd systemctl daemon-reload && sd systemctl reset-failed backdrop.service 2>/dev/null
+    sd systemctl start backdrop.service 2>/dev/null
+    local i
+    for i in $(seq 100); do
+        sd systemctl is-failed -q backdrop.service && break
+        sleep 0.2
+    done
+    sd systemctl show -p ExecMainStatus -p NRestarts -p Result -p ActiveState backdrop.service | sort | tr '\n' ' '
+}
+cp "$root/usr/lib/systemd/user/backdrop.service" "$root/etc/systemd/system/backdrop.service"
+# not in /tmp, which systemd-tmpfiles empties at boot
+mkdir -p "$root/var/lib/backdrop-test"
+printf 'blur = 99\n' >"$root/var/lib/backdrop-test/bad.conf"
+if sd_boot; then
+    pass "systemd booted in the root ($(sd systemctl --version | head -n 1))"
+    st=$(sd_run /usr/bin/backdrop --config /var/lib/backdrop-test/bad.conf -i /dev/null -o null)
+    check "a bad config line: status 2, failed at once, not restarted ($st)" \
+        [ "$st" = "ActiveState=failed ExecMainStatus=2 NRestarts=0 Result=exit-code " ]
+    lines=$(sd journalctl -q -o cat -u backdrop.service _COMM=backdrop)
+    check "... one line in the journal: $lines" \
+        bash -c "[ \$(grep -c . <<<\"\$0\") -eq 1 ] && grep -q '^backdrop: /var/lib/backdrop-test/bad.conf:1: blur' <<<\"\$0\"" "$lines"
+    st=$(sd_run /usr/bin/backdrop -i /var/lib/backdrop-test/missing.mp4 -o null)
+    sleep 3
+    st2=$(sd systemctl show -p ExecMainStatus -p NRestarts -p Result -p ActiveState backdrop.service | sort | tr '\n' ' ')
+    check "a failure of another kind (status 1) is retried a few times, then stays stopped ($st)" \
+        bash -c "[[ '$st' == 'ActiveState=failed ExecMainStatus=1 NRestarts='[23]' Result='* ]] && [ '$st' = '$st2' ]"
+    sd systemctl poweroff >/dev/null 2>&1
+    for _ in $(seq 50); do kill -0 "$sd_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$sd_pid" 2>/dev/null && kill -KILL "$sd_pid"
+    wait
+else
+    tail -n 20 "$cache/systemd.log"
+    [ -n "$sd_pid" ] && kill -KILL "$sd_pid"
+    fail "systemd as PID 1 of a namespace in the root"
+fi
+
+section "apt-get purge"
+files=$(inroot 'dpkg -L backdrop libbackdrop0 libbackdrop-dev | sort -u' 2>/dev/null)
+inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev' >"$cache/purge.log" 2>&1
+left=""
+for f in $files; do
+    [ -d "$root$f" ] && continue # a folder, maybe the system's (/lib)
+    [ -e "$root$f" ] || [ -L "$root$f" ] && left="$left $f"
+done
+check "purged: none of their $(echo "$files" | grep -c .) paths left as files${left:+:$left}" [ -z "$left" ]
+
+rm -rf "$root"
+finish
