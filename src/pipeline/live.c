@@ -74,6 +74,7 @@ void bd_pipeline_live_free(struct bd_pipeline *p)
         return;
     bd_background_free(&p->bg_next);
     bd_background_free(&p->bg_old);
+    bd_background_free(&p->spare);
     bd_refiner_destroy(p->refiner_next);
     bd_refiner_destroy(p->refiner_old);
     p->refiner_next = p->refiner_old = NULL;
@@ -313,13 +314,20 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     struct bd_live next = p->live_next;
     pthread_mutex_unlock(&p->live_lock);
     bd_refiner_destroy(given_ref);
+    /* its fitted buffer becomes the spare for the next still: the buffers
+     * go round instead of being made and dropped with each change */
+    if (given_bg.fit_mem && !p->spare.fit_mem) {
+        p->spare.fit_mem = given_bg.fit_mem;
+        p->spare.fit = given_bg.fit;
+        given_bg.fit_mem = NULL;
+    }
+    bd_background_free(&given_bg);
 
     struct prepared prep;
     memset(&prep, 0, sizeof prep);
-    prep.given = &given_bg;
+    prep.given = &p->spare;
     prep.on_demand = prep.idle_timeout = -1;
     r = change(p, o, value, n, &next, &prep);
-    bd_background_free(&given_bg);
     if (r != BD_OK) {
         bd_background_free(&prep.bg);
         bd_refiner_destroy(prep.refiner);

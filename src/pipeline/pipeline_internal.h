@@ -185,6 +185,8 @@ struct bd_pipeline {
     struct bd_refiner *refiner_next;
     struct bd_bg_bundle bg_old;     /* frame thread → the next setter (or */
     struct bd_refiner *refiner_old; /*   destroy), which frees them */
+    struct bd_bg_bundle spare;      /* set_lock: a fitted buffer for the next
+                                       still (only fit_mem/fit used) */
     atomic_uint live_gen;           /* bumped by each publication */
     unsigned live_seen;             /* frame thread: the last gen taken */
     struct bd_live live;            /* frame thread: what it applies */
