@@ -41,6 +41,7 @@ int bd_pipeline_live_init(struct bd_pipeline *p)
         return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
     }
     p->live_ready = 1;
+    p->live_refiner = p->refiner != NULL; /* the frame thread swaps p->refiner */
     struct bd_live *l = &p->live;
     memset(l, 0, sizeof *l);
     l->effect = (int)p->cfg.effect;
@@ -83,6 +84,16 @@ void bd_pipeline_live_free(struct bd_pipeline *p)
     p->live_ready = 0;
 }
 
+/* The stats read it from other threads, under stats_lock. */
+static void set_effect_on(struct bd_pipeline *p, int on)
+{
+    if (p->effect_on == on)
+        return;
+    pthread_mutex_lock(&p->stats_lock);
+    p->effect_on = on;
+    pthread_mutex_unlock(&p->stats_lock);
+}
+
 static int apply_background(struct bd_pipeline *p)
 {
     switch (p->cfg.effect) {
@@ -123,7 +134,7 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
     const struct bd_live *l = &p->live;
     p->blur = l->blur;
     p->cfg.mirror = l->mirror;
-    p->effect_on = l->enabled;
+    set_effect_on(p, l->enabled);
     p->cfg.fit = (enum bd_fit_mode)l->fit;
     p->cfg.color = l->color;
     p->cfg.effect = (enum bd_effect)l->effect;
@@ -149,7 +160,7 @@ void bd_pipeline_live_toggle(struct bd_pipeline *p)
     p->live_next.enabled = !p->live_next.enabled;
     p->live.enabled = p->live_next.enabled;
     pthread_mutex_unlock(&p->live_lock);
-    p->effect_on = p->live.enabled;
+    set_effect_on(p, p->live.enabled);
 }
 
 /* ---- bd_pipeline_set ------------------------------------------------------ */
@@ -258,7 +269,7 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
                            name, v, t.mask_low, t.mask_high);
         /* a refiner is made for its options: a new one, made here (from
          * create's options, which nothing changes after create) */
-        if (p->refiner) {
+        if (p->live_refiner) {
             struct bd_refine_options ro = p->refine;
             ro.lo = (float)t.mask_low / 100.f;
             ro.hi = (float)t.mask_high / 100.f;
@@ -352,6 +363,9 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
         drop_ref = p->refiner_next;
         p->refiner_next = prep.refiner;
     }
+    /* a toggle (frame thread) since this call read live_next stays */
+    if (strcmp(name, "enabled") != 0)
+        next.enabled = p->live_next.enabled;
     p->live_next = next;
     atomic_fetch_add_explicit(&p->live_gen, 1u, memory_order_release);
     pthread_mutex_unlock(&p->live_lock);

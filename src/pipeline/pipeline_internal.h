@@ -178,6 +178,7 @@ struct bd_pipeline {
      * their own thread and publish under live_lock; the frame thread takes
      * the newest between frames and gives back what it replaced. */
     int live_ready;                 /* the two locks below exist */
+    int live_refiner;               /* a refiner is in use (fixed at create) */
     pthread_mutex_t set_lock;       /* one bd_pipeline_set at a time */
     pthread_mutex_t live_lock;      /* the fields up to live_seen */
     struct bd_live live_next;       /* the newest accepted settings */
