@@ -108,6 +108,12 @@ printf 'mirror\n' >"$tmp/mirror.conf"
 "$bin" --config "$tmp/mirror.conf" -n 2 -i "$video" -o "$tmp/mirror.y4m" -q 2>/dev/null
 check "--no-mirror undoes the file's mirror (same bytes as no mirror, not as mirrored)" \
     eval 'cmp -s "$tmp/nomirror.y4m" "$tmp/plain.y4m" && ! cmp -s "$tmp/nomirror.y4m" "$tmp/mirror.y4m"'
+# --effect none and --enabled off (the state SIGUSR1 toggles) show the camera as it is
+"$bin" --config /dev/null -n 2 -i "$video" -o "$tmp/none.y4m" -q --effect none 2>/dev/null
+printf 'enabled = off\n' >"$tmp/off.conf"
+"$bin" --config "$tmp/off.conf" -n 2 -i "$video" -o "$tmp/off.y4m" -q 2>/dev/null
+check "--effect none and enabled = off pass the camera through (the same bytes, not the blurred ones)" \
+    eval 'cmp -s "$tmp/none.y4m" "$tmp/off.y4m" && ! cmp -s "$tmp/none.y4m" "$tmp/plain.y4m"'
 printf 'colour = blue\n' >"$tmp/bad.conf"
 "$bin" --config "$tmp/bad.conf" -i "$video" -o null 2>"$tmp/err"
 rc=$?
@@ -161,6 +167,8 @@ expect_usage "--color with --background" -i "$video" --color '#000000' -B "$stil
 expect_usage "unknown option" --frobnicate
 expect_usage "bad --fit" --fit squash
 expect_usage "--fps out of range" --fps 0
+expect_usage "unknown --effect" --effect sparkle
+expect_usage "--effect color without a colour" -i "$video" --effect color
 
 # 7. Run-time errors: exit 1 with one line naming the thing.
 expect_error() {
