@@ -339,7 +339,8 @@ pipewire-test: $(BUILD)/backdrop $(BUILD)/pw_feed models
 	@mkdir -p $(BUILD)/pw
 	@ffmpeg -v error -y -f lavfi -i color=c=gray:s=320x240 -frames:v 1 $(BUILD)/pw/grey.png
 	@bash tests/pipewire/run.sh $(BUILD)/pw_feed --node backdrop $(PW_TEST_ARGS) -- \
-	    $(BUILD)/backdrop --input $(BUILD)/pw/grey.png --output pipewire --color '#00ff00' --quiet
+	    $(BUILD)/backdrop --input $(BUILD)/pw/grey.png --output pipewire --color '#00ff00' --quiet \
+	    --on-demand off
 
 # A producer and checker for the PipeWire output, driven by tests/pipewire/run.sh.
 $(BUILD)/pw_feed: tests/pw_feed.c $(BUILD)/libbackdrop.a

@@ -500,8 +500,10 @@ struct bd_pipeline_config {
      * openable. The camera opens when a consumer starts streaming (probes
      * that only open or query the device do not count) and closes
      * idle_timeout seconds after the last one stopped. create still opens
-     * the camera once, briefly, to learn its size. 0 = off: the camera is
-     * read from run to stop. */
+     * the camera once, briefly, to learn its size. A preview window counts
+     * as a consumer that is always there. 0 = off: the camera is read from
+     * run to stop (the library's default; the command line's, the config
+     * file's and the service's is on: the options table). */
     int on_demand;
     int idle_timeout;          /* seconds, 0..3600 (0: 5) */
 };
@@ -541,7 +543,8 @@ struct bd_pipeline_stats {
     uint64_t input_losses;
     /* On demand (issue 15): idle = no program streams from the output, so
      * the camera is closed and no inference runs; consumers = programs
-     * streaming from it now (-1 when the output cannot tell). */
+     * streaming from it now (-1 when on demand is off or the output cannot
+     * tell; v4l2loopback 0.13+ and PipeWire say 0 or 1: "at least one"). */
     int idle;
     int consumers;
     char input_name[128], output_name[128], model_name[64];

@@ -58,8 +58,9 @@ static const struct bd_option table[] = {
     {"output-format", 0, BD_OPTION_CHOICE, "pixel format for a v4l2loopback output", "yuyv", 0, 0,
      format_choices, 0},
     {"on-demand", 0, BD_OPTION_CHOICE,
-     "open the camera and run the model only while a program streams from the output", "off", 0,
-     0, onoff_choices, LIVE},
+     "open the camera and run the model only while a program streams from the output (a "
+     "v4l2loopback or PipeWire camera; files are never on demand)", "on", 0, 0, onoff_choices,
+     LIVE},
     {"idle-timeout", 0, BD_OPTION_INT,
      "on demand: close the camera this many seconds after the last program stops", "5", 1, 3600,
      NULL, LIVE},

@@ -121,6 +121,21 @@ static int64_t grace_ns(int seconds)
     return (int64_t)(seconds > 0 ? seconds : DEFAULT_IDLE_TIMEOUT_S) * 1000000000;
 }
 
+/* The count of a loopback's consumers (only while on demand is on: with
+ * it off nothing is counted, and nothing is spent on it). */
+static int open_watch(struct bd_pipeline *p)
+{
+    if (!p->sink.loopback || p->od_watch)
+        return BD_OK;
+    const char *path = bd_v4l2_loopback_path(p->sink.loopback);
+    int r = bd_lb_watch_open(NULL, bd_v4l2_loopback_fd(p->sink.loopback), path, NULL,
+                             &p->od_watch);
+    if (r < 0)
+        return bd_fail(bd_v4l2_status(r), "on demand: cannot tell who streams from '%s': %s",
+                       path, strerror(-r));
+    return BD_OK;
+}
+
 int bd_pipeline_ondemand_open(struct bd_pipeline *p)
 {
     p->od_consumers = -1;
@@ -128,27 +143,20 @@ int bd_pipeline_ondemand_open(struct bd_pipeline *p)
     atomic_init(&p->od_want_timeout, -1);
     if (!p->sink.loopback && !p->sink.pw)
         return BD_OK; /* files are never on demand */
-    if (p->sink.loopback) {
-        /* also without on demand, so that it can be turned on live and the
-         * stats tell the consumers (the count costs nothing while nobody
-         * has the device open) */
-        const char *path = bd_v4l2_loopback_path(p->sink.loopback);
-        int r = bd_lb_watch_open(NULL, bd_v4l2_loopback_fd(p->sink.loopback), path, NULL,
-                                 &p->od_watch);
-        if (r < 0 && p->cfg.on_demand)
-            return bd_fail(bd_v4l2_status(r), "on demand: cannot tell who streams from '%s': %s",
-                           path, strerror(-r));
-        if (r < 0)
-            return BD_OK;
-    }
+    /* a preview window is a consumer that is always there */
+    if (p->cfg.preview)
+        p->cfg.on_demand = 0;
     bd_ondemand_init(&p->od, grace_ns(p->cfg.idle_timeout));
-    p->od_enabled = 1;
-    if (p->cfg.on_demand) {
-        go_idle(p);
-        set_state(p, 1, 0);
-    } else {
+    p->od_enabled = 1; /* live requests are looked at */
+    if (!p->cfg.on_demand) {
         p->od.active = 1;
+        return BD_OK;
     }
+    int r = open_watch(p);
+    if (r != BD_OK)
+        return r;
+    go_idle(p);
+    set_state(p, 1, 0);
     return BD_OK;
 }
 
@@ -170,15 +178,22 @@ static void apply_requests(struct bd_pipeline *p, int64_t now)
         p->od.grace_ns = grace_ns(t);
     }
     int on = atomic_exchange(&p->od_want_on, -1);
-    if (on < 0 || on == (p->cfg.on_demand != 0))
+    if (on < 0 || on == (p->cfg.on_demand != 0) || p->cfg.preview)
         return;
     p->cfg.on_demand = on;
-    if (!on && !p->od.active) {
-        p->od.active = 1;
+    if (!on) {
+        if (!p->od.active) {
+            p->od.active = 1;
+            go_active(p);
+        }
         p->od.empty_since = -1;
-        go_active(p);
-        set_state(p, 0, p->od_consumers);
-    } else if (on) {
+        set_state(p, 0, -1); /* not counted while off */
+    } else {
+        if (open_watch(p) != BD_OK) {
+            fprintf(stderr, "backdrop: on demand stays off: %s\n", bd_last_error());
+            p->cfg.on_demand = 0;
+            return;
+        }
         p->od.empty_since = -1;
         p->od_next_check_ns = now;
     }
@@ -207,6 +222,8 @@ int bd_pipeline_ondemand_tick(struct bd_pipeline *p)
         return 0;
     int64_t now = bd_now_ns();
     apply_requests(p, now);
+    if (!p->cfg.on_demand)
+        return 0;
     if (p->od.active && now < p->od_next_check_ns)
         return 0;
     int n = sink_consumers(p, now);
@@ -215,9 +232,7 @@ int bd_pipeline_ondemand_tick(struct bd_pipeline *p)
                        "(v4l2loopback unloaded?)", p->sink.name);
     if (n < -1)
         n = -1;
-    /* off: counted for the stats only, the camera stays open */
-    enum bd_ondemand_action a =
-        p->cfg.on_demand ? bd_ondemand_update(&p->od, n, now) : BD_ONDEMAND_NONE;
+    enum bd_ondemand_action a = bd_ondemand_update(&p->od, n, now);
     if (a == BD_ONDEMAND_START)
         go_active(p);
     else if (a == BD_ONDEMAND_STOP)

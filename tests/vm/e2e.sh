@@ -103,7 +103,9 @@ BD_PID=
 # devices, formats and rates, so they use the bilinear mask and no light
 # wrap (E2E_BACKDROP_ARGS overrides); the refined path is tested on the
 # host (test_pipeline, camera-cli, test_refine, test_composite).
-BD_ARGS=(${E2E_BACKDROP_ARGS---raw-mask --light-wrap 0})
+# --on-demand off: these tests stream from the first frame (on demand has
+# its own suite, tests/vm/ondemand.sh)
+BD_ARGS=(${E2E_BACKDROP_ARGS---raw-mask --light-wrap 0 --on-demand off})
 start_backdrop() {
     local log=$1
     shift
