@@ -93,7 +93,8 @@ check "vivid's modes include YUYV 640x480@25 and NV12" \
     bash -c "grep -A1 '^/dev/video0' '$VM_OUT/list.txt' | grep -q 'YUYV .*640x480@25' &&
              grep -A1 '^/dev/video0' '$VM_OUT/list.txt' | grep -q 'NV12'"
 n=$(grep -c "loopback (free).*driver 'v4l2 loopback'" "$VM_OUT/list.txt")
-check "4 free loopback devices found by driver name (got $n)" test "$n" = 4
+# run.sh loads five (video10..14; e2e 1c feeds the fifth)
+check "5 free loopback devices found by driver name (got $n)" test "$n" = 5
 
 section "capture 30 frames of vivid, 640x480 YUYV, asked at 30 fps"
 t=$(now)
