@@ -448,7 +448,10 @@ static void test_slow_inference(void)
     CHECK(st.inferences >= 2 && st.inferences <= max_inf,
           "slow model: %llu inferences in %.2f s (2 .. %.0f expected)",
           (unsigned long long)st.inferences, secs, max_inf);
-    CHECK(st.latency_p99_ms < 100, "slow model: output latency p99 %.1f ms (frames waited?)",
+    /* a frame that waited for its mask is at least the model's 250 ms
+     * late; anything under that is the machine's load (166 ms seen with
+     * four builds running), not a wait */
+    CHECK(st.latency_p99_ms < 250, "slow model: output latency p99 %.1f ms (frames waited?)",
           st.latency_p99_ms);
     bd_pipeline_destroy(p);
 }
