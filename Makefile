@@ -87,8 +87,9 @@ VERSION   := $(shell awk '/define BD_VERSION_(MAJOR|MINOR|PATCH) /{printf "%s%s"
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 LIBSO     := $(BUILD)/libbackdrop.so.$(VERSION)
 
-$(LIBSO): $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbackdrop.so.$(SOVERSION) -o $@ $^ $(LDLIBS)
+# (relinked when the Makefile changes: the SONAME and link flags live here)
+$(LIBSO): $(LIB_OBJ) Makefile
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libbackdrop.so.$(SOVERSION) -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/libbackdrop.so: $(LIBSO)
 	ln -sf $(notdir $(LIBSO)) $(BUILD)/libbackdrop.so.$(SOVERSION)

@@ -108,18 +108,20 @@ uninstall:
 
 # ---- Debian packages --------------------------------------------------------
 
-# dpkg-buildpackage on a copy of the tree (the checkout's files, committed or
-# not) in BUILD/deb/src, so the checkout gets no build debris and the .debs
-# land in BUILD/deb. The build fetches the models with scripts/fetch-models.sh
-# like any build; BACKDROP_NPM hands it the fetch this build verified already.
+# dpkg-buildpackage on a copy of the tree (its files as they are, without
+# build folders; tar's status 1 is a file changed while read) in
+# BUILD/deb/src, so the checkout gets no build debris and the .debs land in
+# BUILD/deb. The build fetches the models with scripts/fetch-models.sh like
+# any build; BACKDROP_NPM hands it the fetch this build verified already.
 DEBDIR   := $(BUILD)/deb
 DEB_JOBS ?= 2
 deb:
 	@scripts/install-deps.sh deb
 	@$(MAKE) --no-print-directory models
 	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
-	git ls-files -z --cached --others --exclude-standard | \
-	    tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C $(DEBDIR)/src
+	{ tar --exclude=./.git --exclude=./build --exclude='./build-*' --exclude='./$(BUILD)' \
+	    --exclude=node_modules --warning=no-file-changed -cf - . || [ $$? -eq 1 ]; } | \
+	    tar -xf - -C $(DEBDIR)/src
 	cd $(DEBDIR)/src && BACKDROP_NPM=$(abspath $(NPM)) dpkg-buildpackage -us -uc -b -J$(DEB_JOBS)
 	@echo "== lintian (errors fail; warnings are listed)"
 	lintian --fail-on error --no-tag-display-limit $(DEBDIR)/*.changes

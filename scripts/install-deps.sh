@@ -24,7 +24,7 @@ if [ "$mode" = deb ] || [ "$mode" = package ]; then
     pkgs="$pkgs debhelper dpkg-dev lintian libglib2.0-dev"
 fi
 if [ "$mode" = package ]; then
-    pkgs="$pkgs debootstrap ffmpeg"
+    pkgs="$pkgs debootstrap ffmpeg procps"
 fi
 # make quality: the build packages only; its background photos come from
 # Debian packages that bench/quality/fetch-backgrounds.sh downloads (apt-get

@@ -147,8 +147,13 @@ section "the service"
 out=$(inroot 'mkdir -p -m 700 /tmp/run && XDG_RUNTIME_DIR=/tmp/run systemd-analyze --user verify \
               /usr/lib/systemd/user/backdrop.service 2>&1; echo "status $?"')
 check "systemd-analyze --user verify backdrop.service: ${out//$'\n'/ }" [ "$out" = "status 0" ]
+# deb-systemd-helper --user enable in a postinst would start it at every
+# login of every user: its link, or the link it records having made
+wants=default.target.wants/backdrop.service
 check "not enabled for every user by the package" \
-    [ ! -e "$root/etc/systemd/user/default.target.wants/backdrop.service" ]
+    bash -c "[ ! -e '$root/etc/systemd/user/$wants' ] && [ ! -L '$root/etc/systemd/user/$wants' ] &&
+             [ ! -L '$root/var/lib/systemd/deb-systemd-user-helper-enabled/$wants' ] &&
+             [ ! -e '$root/var/lib/systemd/deb-systemd-user-helper-enabled/$wants' ]"
 out=$(inroot 'systemctl --global enable backdrop.service 2>&1 && readlink /etc/systemd/user/default.target.wants/backdrop.service')
 check "systemctl --global enable backdrop (its [Install]): $(tail -n 1 <<<"$out")" \
     [ "$(tail -n 1 <<<"$out")" = /usr/lib/systemd/user/backdrop.service ]
@@ -158,6 +163,9 @@ check "modules-load.d: v4l2loopback" grep -qx v4l2loopback "$root/usr/lib/module
 check "the sample config in /usr/share/doc/backdrop/examples" \
     grep -q '^#blur = ' "$root/usr/share/doc/backdrop/examples/backdrop.conf"
 check "bash completion" test -s "$root/usr/share/bash-completion/completions/backdrop"
+check "D-Bus: the activation file starts the unit, the interface is there" \
+    bash -c "grep -qx 'SystemdService=backdrop.service' '$root'/usr/share/dbus-1/services/*.service &&
+             ls '$root'/usr/share/dbus-1/interfaces/*.xml >/dev/null"
 
 section "a C program: pkg-config --cflags --libs backdrop"
 if [ "$have_photo" = 1 ]; then

@@ -155,6 +155,7 @@ check "backdrop --fit <TAB>: its choices" [ "$(comp backdrop --fit '')" = "cover
 check "backdrop --no-mi<TAB>: --no-mirror" [ "$(comp backdrop --no-mi)" = "--no-mirror" ]
 check "backdrop -b <TAB>: nothing (a number)" [ -z "$(comp backdrop -b '')" ]
 check "backdrop c<TAB>: the commands" [ "$(comp backdrop c)" = "cutout ctl" ]
+check "backdrop ctl g<TAB>: get" [ "$(comp backdrop ctl g)" = "get" ]
 check "backdrop ctl set bl<TAB>: the live setting" [ "$(comp backdrop ctl set bl)" = "blur" ]
 check "backdrop ctl set effect <TAB>: its choices" \
     [ "$(comp backdrop ctl set effect '')" = "blur background color none hologram" ]
