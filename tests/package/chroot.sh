@@ -8,9 +8,12 @@
 #
 # The root comes from debootstrap --variant=minbase with the tools the test
 # needs (systemd, man-db, gcc, pkgconf), from the Debian mirror of this
-# machine's apt sources; it is kept as a tarball in BUILD/pkgroot (and the
-# downloaded .debs in BUILD/pkgroot/archives), so a second run only unpacks
-# it. Each run gets a new copy; mounts live in a private mount namespace.
+# machine's apt sources; it is kept as a tarball, keyed by the suite and the
+# tools, with the downloaded .debs beside it, outside the checkout
+# (BACKDROP_TEST_CACHE, default /var/cache/backdrop-tests, or
+# ~/.cache/backdrop-tests when that is not writable), so that a second run,
+# and CI's fresh clone on the same machine, only unpack it. Each run gets a
+# new copy in BUILD/pkgroot; mounts live in a private mount namespace.
 # usage: tests/package/chroot.sh BUILD DEBDIR    (run by `make package-test`)
 set -u
 build=${1:-build}
@@ -44,8 +47,11 @@ if [ "$(echo "$debs" | grep -c .)" -ne 3 ]; then
 fi
 
 section "the Debian 12 root"
-cache=$build/pkgroot
-mkdir -p "$cache/archives/partial"
+cache=${BACKDROP_TEST_CACHE:-/var/cache/backdrop-tests}
+mkdir -p "$cache/archives/partial" 2>/dev/null || {
+    cache=${XDG_CACHE_HOME:-$HOME/.cache}/backdrop-tests
+    mkdir -p "$cache/archives/partial"
+}
 tools="systemd man-db gcc libc6-dev pkgconf"
 tarball=$cache/bookworm-minbase-$(echo "$tools" | sha256sum | cut -c1-12).tar
 # The Debian mirror this machine's apt uses for bookworm (not -security).
@@ -81,7 +87,7 @@ if [ ! -f "$tarball" ]; then
 else
     pass "the cached root $(basename "$tarball")"
 fi
-root=$cache/root
+root=$build/pkgroot/root
 rm -rf "$root" && mkdir -p "$root"
 tar -C "$root" -xf "$tarball"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
@@ -107,10 +113,10 @@ inroot() { # SCRIPT: runs SCRIPT (bash) in the root; its stdout and status
 section "apt-get install ./backdrop_*.deb ./libbackdrop0_*.deb ./libbackdrop-dev_*.deb"
 t0=$(date +%s)
 if inroot 'cd /tmp/debs && (apt-get update -qq || true) &&
-           apt-get install -y -qq --no-install-recommends ./*.deb' >"$cache/install.log" 2>&1; then
+           apt-get install -y -qq --no-install-recommends ./*.deb' >"$build/pkgroot/install.log" 2>&1; then
     pass "installed with their dependencies: $(($(date +%s) - t0)) s"
 else
-    tail -n 30 "$cache/install.log"
+    tail -n 30 "$build/pkgroot/install.log"
     fail "apt-get install of the packages"
     finish
 fi
@@ -130,13 +136,13 @@ out=$(inroot 'MANWIDTH=200 man backdrop 2>/dev/null | grep -c "^       \(-., \)\
 check "man backdrop lists the options ($out)" [ "${out:-0}" -ge 30 ]
 if [ "$have_video" = 1 ]; then
     t0=$(date +%s)
-    if inroot 'backdrop -i /tmp/in.mp4 -o /tmp/out.mp4 -n 90 --quiet' >"$cache/run.log" 2>&1; then
+    if inroot 'backdrop -i /tmp/in.mp4 -o /tmp/out.mp4 -n 90 --quiet' >"$build/pkgroot/run.log" 2>&1; then
         frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height \
                  -of csv=p=0 "$root/tmp/out.mp4" 2>/dev/null)
         check "backdrop -i in.mp4 -o out.mp4 -n 90 ($(($(date +%s) - t0)) s): out.mp4 has 960x540, 90 frames ($frames)" \
             [ "$frames" = "960,540,90" ]
     else
-        cat "$cache/run.log"
+        cat "$build/pkgroot/run.log"
         fail "backdrop -i in.mp4 -o out.mp4 -n 90"
     fi
 else
@@ -203,7 +209,7 @@ sd_boot() {
         done
         mkdir -p "$r/dev/shm" "$r/dev/pts" && mount -t tmpfs tmpfs "$r/dev/shm"
         exec chroot "$r" /usr/bin/env -i container=backdrop-test /lib/systemd/systemd --system' \
-        _ "$root" >"$cache/systemd.log" 2>&1 &
+        _ "$root" >"$build/pkgroot/systemd.log" 2>&1 &
     local unshare_pid=$! i
     for i in $(seq 50); do
         sd_pid=$(pgrep -P "$unshare_pid" 2>/dev/null | head -n 1)
@@ -247,14 +253,14 @@ if sd_boot; then
     kill -0 "$sd_pid" 2>/dev/null && kill -KILL "$sd_pid"
     wait
 else
-    tail -n 20 "$cache/systemd.log"
+    tail -n 20 "$build/pkgroot/systemd.log"
     [ -n "$sd_pid" ] && kill -KILL "$sd_pid"
     fail "systemd as PID 1 of a namespace in the root"
 fi
 
 section "apt-get purge"
 files=$(inroot 'dpkg -L backdrop libbackdrop0 libbackdrop-dev | sort -u' 2>/dev/null)
-inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev' >"$cache/purge.log" 2>&1
+inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev' >"$build/pkgroot/purge.log" 2>&1
 left=""
 for f in $files; do
     [ -d "$root$f" ] && continue # a folder, maybe the system's (/lib)
