@@ -332,8 +332,10 @@ int main(void)
      * pipeline itself, with no change at all, steps up once by ~0.3 MiB
      * in these frames (decoder pools, the allocator's arenas). The heap in
      * use, without the allocator's reserves, catches small leaks too
-     * (6 KiB a change). */
-    CHECK(rss_end - rss_warm <= 1024, "RSS flat over %d changes after %d of warm-up: %ld -> %ld KiB",
+     * (6 KiB a change). RSS itself moved by up to 1.2 MiB with no leak
+     * (the allocator's arenas, FFmpeg's pools), so its bound is 8 MiB:
+     * one leaked background in ten changes still crosses it. */
+    CHECK(rss_end - rss_warm <= 8192, "RSS flat over %d changes after %d of warm-up: %ld -> %ld KiB",
           CHANGES, WARMUP, rss_warm, rss_end);
     CHECK(heap_end - heap_warm <= 512, "heap in use flat over %d changes: %ld -> %ld KiB",
           CHANGES, heap_warm, heap_end);
