@@ -331,13 +331,15 @@ int main(void)
     /* A leaked background would be 0.8 MiB a change, 80 MiB here. The
      * pipeline itself, with no change at all, steps up once by ~0.3 MiB
      * in these frames (decoder pools, the allocator's arenas). The heap in
-     * use, without the allocator's reserves, catches small leaks too
-     * (6 KiB a change). RSS itself moved by up to 1.2 MiB with no leak
-     * (the allocator's arenas, FFmpeg's pools), so its bound is 8 MiB:
-     * one leaked background in ten changes still crosses it. */
+     * use, without the allocator's reserves, catches smaller leaks (20
+     * KiB a change). Both step up once, by up to 1.2 MiB, with no leak at
+     * all, at a moment that depends on the machine's load (the allocator's
+     * arenas, FFmpeg's frame pools): the bounds are 8 MiB for RSS (one
+     * leaked background in ten changes still crosses it) and 2 MiB for
+     * the heap. */
     CHECK(rss_end - rss_warm <= 8192, "RSS flat over %d changes after %d of warm-up: %ld -> %ld KiB",
           CHANGES, WARMUP, rss_warm, rss_end);
-    CHECK(heap_end - heap_warm <= 512, "heap in use flat over %d changes: %ld -> %ld KiB",
+    CHECK(heap_end - heap_warm <= 2048, "heap in use flat over %d changes: %ld -> %ld KiB",
           CHANGES, heap_warm, heap_end);
 #endif
     printf("live: RSS (highest of 20 samples) after %d changes %ld KiB, after %d more: %ld KiB; "
