@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # backdrop — see README.md. `make run` and `make test` install what is
 # missing (apt-get, npm), build, and run.
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Refinement + compositing, this tree against another commit, run by run in
 # turn: bench_stages of each, alternated ROUNDS times on the same clip, so
 # that the machine's drift (+-20% between runs here) falls on both alike.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Compositing-stage benchmark: what the pipeline calls per frame with the
  * blur effect, bd_composite_blur(mask, strength) then bd_composite_frame

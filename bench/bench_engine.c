@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Engine benchmark: for each model, in one process and interleaved round by
  * round so machine noise hits every contender alike:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Full-pipeline benchmark: file source → pipeline → null sink, through the
  * public API, on one input file (a raw .y4m, so decoding costs no more

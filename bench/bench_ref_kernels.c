@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Per-op profile of the ref backend on a real model: opens the model, gives
  * every activation its own buffer, builds the ref backend, and times each

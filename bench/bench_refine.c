@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask-refinement benchmark: bd_refiner_run as the camera would call it
  * per frame (low-res probability 256x144, or 256x256 for 4:3, the frame's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Refinement + compositing on real frames: what the camera pipeline's frame
  * thread does per frame with the default blur effect (bd_refiner_run with

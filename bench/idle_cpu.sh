@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The CPU an idle on-demand backdrop uses (issue 15: under 0.5% of one
 # core): backdrop --output pipewire --on-demand on, on a private pipewire +
 # wireplumber (as tests/pipewire/run.sh sets them up), with nothing linked

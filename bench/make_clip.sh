@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The benchmarks' raw input: 150 frames of the sample clip at SIZE and FPS
 # as a .y4m in BUILD/bench/ (made once, never in git; scale and crop keep
 # the person centred). Prints the file's path.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Which input range does each model expect? Runs every model on the
  * portraits with [0,1] and with [-1,1] input and scores the person mask

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Engine benchmark: bare XNNPACK graph vs backdrop's xnnpack and ref backends
 # vs TFLite-WASM-SIMD (the npm reference), measured in one run, with ratios.
 # usage: bench/run.sh BUILD HMS_PACKAGE_DIR [ROUNDS]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Full-pipeline benchmark (bench/bench_pipeline.c) at 640x480, 1280x720 and
 # 1920x1080: raw .y4m inputs made from the sample clip (kept in
 # BUILD/bench/, never in git), offline runs (inference on every frame)

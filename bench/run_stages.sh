@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Refinement + compositing on real frames and masks (bench/bench_stages.c).
 # usage: bench/run_stages.sh BUILD
 set -euo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * libFuzzer target for background loading as the camera does it
  * (src/capture/file_source.c over FFmpeg's demuxers and decoders: any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Shared by the libFuzzer targets: an in-memory file (memfd) that a
  * path-taking API can open as /proc/self/fd/N, and a CHECK that aborts

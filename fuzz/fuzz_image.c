@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * libFuzzer target for still-image loading (src/image/image.c: JPEG
  * through libjpeg-turbo, PNG through libpng), as `backdrop mask`, `cutout`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * libFuzzer target for the camera command's option handling
  * (the library's table and settings, src/options/options.c; the command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * libFuzzer target for the YUV4MPEG2 reader (src/capture/y4m_reader.c),
  * which reads `-i -` (stdin) and .y4m files. The input is the stream.

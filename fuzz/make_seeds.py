@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """
 Writes small, valid TFLite models into a directory: seeds for the fuzzer.
 

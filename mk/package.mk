@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Install, uninstall, the Debian packages and their tests; included by the
 # Makefile (its variables: BUILD, CC, CFLAGS, LDLIBS, NPM...).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs every test suite of `make test` in turn, shows their output, and
 # ends with one line totalling them: "total: N passed, M failed, K skipped".
 # usage: scripts/check.sh MAKE-VARIABLES...

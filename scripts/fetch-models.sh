@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fetches the default models from npm (pinned version and sha256) into
 # $1 (default build/npm). Idempotent: verified files are not fetched again.
 # Nothing is downloaded at run time; the library embeds the models.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fuzzes backdrop's parsers with libFuzzer, one target after another.
 # Usage: scripts/fuzz.sh BUILD SECONDS [TARGET...]   (make fuzz / make fuzz-smoke)
 # TARGET: tflite (the model reader), image (still images), y4m (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian/Ubuntu packages backdrop needs, only those missing.
 # Usage: scripts/install-deps.sh [build|test|e2e|quality|deb|package]
 set -eu

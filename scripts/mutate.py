@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Mutation testing: does some test fail when the code is wrong?
 
     make mutate [BUILD=build-x NPM=build/npm] [MUTANTS=mask,composite] [MUTANT=grow]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs each unit-test binary; each prints "N passed, M failed, K skipped"
 # last (tests/check.h). Prints the overall total in the same form and fails
 # if any test failed or a binary printed no count.

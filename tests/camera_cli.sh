@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The camera command (`backdrop [options]`) on files, pipes and signals:
 # what runs without V4L2 (the VM tests in tests/vm/e2e.* cover the devices).
 # Usage: tests/camera_cli.sh BACKDROP_BIN     (run from the repo root; make camera-cli)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The smallest test harness: CHECK(cond, fmt, ...) counts a pass or prints
  * the failing condition with its location and message; check_report()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Golden test: backdrop's engine against real TensorFlow Lite, end to end.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Hostile files and arguments through the backdrop command (make hostile,
 # and under ASan+UBSan by make asan).
 # Usage: tests/hostile_models.sh BACKDROP_BIN       (run from the repo root)

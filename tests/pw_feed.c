@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * pw_feed: a producer and a checker for the PipeWire camera output
  * (src/output/pipewire_out.c), driven by tests/pipewire/run.sh.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Soak test: a long run of the whole pipeline (file source looped → model
  * on every frame → refined mask → compositing → null output) through the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs tests/soak.c twice: blur, then a video background (looped), each for
 # FRAMES frames of a 320x180 clip (made here from ../shared/data/video,
 # kept in BUILD/soak/, never in git). Extra arguments go to soak (--no-rss

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Tests of the compositing stage (src/composite/): the /255 blend against
  * the exact formula (exhaustively, then on random planes at odd sizes and

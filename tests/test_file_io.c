@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * File input and y4m I/O: src/capture/file_source (FFmpeg), src/capture/
  * y4m_reader and src/output/y4m_writer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Hostile model files through the public API (bd_model_open_memory).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * An I420 test image with padded, odd strides (so code that ignores a
  * stride, or assumes alignment, shows up), zero-filled. Shared by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Live settings (bd_pipeline_set / bd_pipeline_get) on a running pipeline:
  * the doctor clip (../shared/data/video/doctor_26732.mp4, 960x540) played

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The one options table (bd_options) and bd_settings: the table is
  * well-formed (every default passes its own check, names and short names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Output modules: src/output/video_writer (FFmpeg encoders and muxers) and
  * src/output/preview (the SDL2 --preview window).

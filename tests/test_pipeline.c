@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The camera pipeline through the public API (bd_pipeline_*), on a real
  * video of a person (../shared/data/video/doctor_26732.mp4, 960x540) with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Tests of the ref backend's kernels: small graphs built by hand, run with
  * bd_ref_run (fused plan) and op by op with bd_ref_run_op, under every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Tests of mask refinement (src/mask/refine*.c):
  *  - each AVX2 kernel against its C twin, bit-exact, on random data at odd

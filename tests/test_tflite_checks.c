@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Every validation check of the TFLite reader (src/model/tflite.c), one
  * crafted model each: a small valid model, built here, with exactly one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The V4L2 layer (src/common/v4l2_*, src/capture, src/output) against a
  * fake kernel: a struct bd_v4l2_ops whose open/ioctl/mmap/poll/write act

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The xnnpack backend against the ref backend on small hand-built graphs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The zoom pass (src/model/zoom.c and bd_segment_options.zoom):
  *  - the geometry: the box bd_zoom_find gives (margin, even edges, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * v4l2tool: a small driver of the V4L2 layer, for the VM tests
  * (tests/vm/v4l2_layer.sh) and for trying a real webcam by hand.

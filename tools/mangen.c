@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mangen TEMPLATE: copies TEMPLATE to stdout with @KEY@ placeholders
  * filled in from the library's one options table (bd_options), so the man

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fetches the backgrounds listed in bench/quality/backgrounds.txt into DEST
 # (apt-get download of each package, one file taken out with dpkg-deb, the
 # .deb removed). Files already in DEST are kept. A checksum mismatch (a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask-quality metrics. Notation: pred and gt are 8-bit masks of the same
  * size, read as values on 0..1 (v / 255); "binarised at 0.5" means

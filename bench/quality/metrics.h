@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask-quality metrics (bench/quality): the definitions are in metrics.c,
  * next to the code that computes them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask-quality harness (issue 4, the measurement part): how close are
  * backdrop's person masks to the truth, per model, framing and method?

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bd_devices_list(): the public face of the V4L2 device layer. */
 #include <fcntl.h>
 #include <stdio.h>

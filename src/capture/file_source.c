@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Video and image files through FFmpeg: see file_source.h. */
 #include "capture/file_source.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Frames from a video or image file, decoded with FFmpeg's libraries
  * (libavformat/libavcodec, FFmpeg 5.1 on Debian 12), converted to I420 of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * V4L2 capture (see v4l2_capture.h): mode enumeration and choice, setup,
  * mmap streaming. The conversions are in v4l2_convert.c.

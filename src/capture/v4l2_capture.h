@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * V4L2 capture: a webcam (or vivid) in YUYV, NV12 or MJPEG, streamed
  * through mmap buffers, frames handed out without copying, converted to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Captured frames to I420 or ARGB (see v4l2_capture.h): libyuv for YUYV
  * and NV12, libjpeg-turbo for MJPEG.

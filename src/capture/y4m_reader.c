@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* YUV4MPEG2 reader: see y4m_reader.h for the accepted subset. */
 #include "capture/y4m_reader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * YUV4MPEG2 (.y4m) input from a file descriptor (typically stdin, e.g.
  * `ffmpeg -i x.mp4 -f yuv4mpegpipe - | backdrop ...`).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * `backdrop [options]`: the virtual camera (a thin client of
  * bd_pipeline_*), and `backdrop devices`.

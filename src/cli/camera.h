@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The camera command and `backdrop devices` (src/cli/camera.c). */
 #ifndef BD_CLI_CAMERA_H
 #define BD_CLI_CAMERA_H

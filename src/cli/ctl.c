@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * `backdrop ctl`: a thin D-Bus client of a running camera's service
  * (docs/DBUS.md). It knows no option: names and values go to the service

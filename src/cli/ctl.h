@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `backdrop ctl` (src/cli/ctl.c): the D-Bus client of a running camera. */
 #ifndef BD_CLI_CTL_H
 #define BD_CLI_CTL_H

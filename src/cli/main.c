@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The backdrop command: a thin client of include/backdrop.h.
  * Every failure prints one line "backdrop: <what>: <detail>" and exits 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Declarative command-line options: one table per command gives each
  * option's name, help, type, default and range, and drives parsing,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Thread-local error detail, behind bd_last_error(). */
 #ifndef BD_COMMON_ERROR_H
 #define BD_COMMON_ERROR_H

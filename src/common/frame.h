@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The one frame type every stage passes around: I420 (Y at width x height,
  * U and V at ceil(width/2) x ceil(height/2)), strides in bytes and at least

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* V4L2 device discovery through VIDIOC_QUERYCAP (see v4l2_device.h). */
 #include "common/v4l2_device.h"
 

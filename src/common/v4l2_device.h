@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * V4L2 devices by what they say they are (VIDIOC_QUERYCAP), for finding the
  * v4l2loopback device by its driver name rather than by guessing numbers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The V4L2 layer's system calls: the real ones, and EINTR-retrying
  * wrappers that every caller goes through (see v4l2_ops.h). */
 #include "common/v4l2_ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The system calls the V4L2 layer makes, behind a table of function
  * pointers, so that the unit tests can run the capture and loopback code

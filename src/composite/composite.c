@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Compositing: chroma mask, per-plane blend, backgrounds (solid colour,
  * fitted image, blurred frame), mirror. See composite.h for the contracts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Compositing stage of the camera pipeline: person frame + mask + background
  * → output frame, all I420.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * AVX2 versions of the compositor's inner loops (composite_kernels.h). Each
  * gives exactly the bytes of its C twin in composite.c: same integer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The compositor's inner loops, internal to src/composite/ (and its tests):
  * one table per ISA, each SIMD kernel with a plain C twin that gives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The "camera lost" picture: what the virtual camera shows while its input
  * is gone (unplugged, or no frame for a second): the last frame, blurred

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Still images: JPEG through libjpeg-turbo, PNG through libpng's simplified
  * API. Both decoders are told the size limit before they allocate, and both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask refinement: the model's low-resolution person probability → a
  * full-resolution 8-bit mask whose edges follow the frame, stable in time.

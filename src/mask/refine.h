@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask refinement internals (src/mask/ and its tests): the kernel table.
  * One table per ISA; every SIMD kernel has a plain C twin giving the same

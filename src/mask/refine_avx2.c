@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * AVX2 twins of the refinement kernels (refine.h). Integer box sums are
  * exact whatever the order; the float kernels do the C twins' operations in

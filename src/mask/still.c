@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bd_segment_image(): a still image's mask, with the same refinement the
  * camera uses (the image is its own guide; no temporal smoothing).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Mask upsampling: low-resolution person probability → 8-bit mask at the
  * frame's size. Plain bilinear with half-pixel centres (the same sampling

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The default models, embedded so the library works from any directory.
  * BD_MODEL_GENERAL / BD_MODEL_LANDSCAPE are paths given by the Makefile,
  * which verifies their sha256 before assembling this file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bd_engine: one runnable instance of a model. Owns the activation arena,
  * the backend state, and the buffers used to feed 8-bit images in.

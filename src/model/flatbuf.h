@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * A bounds-checked reader for the flatbuffer wire format, just enough for the
  * TFLite schema. Every accessor checks that what it reads lies inside the

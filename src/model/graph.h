@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The engine's internal model graph: what the TFLite reader produces and
  * what every backend consumes.

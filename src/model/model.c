@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bd_model: a validated graph plus the descriptor that says how to feed it
  * and how to read its output. Built-in models are embedded at build time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* struct bd_model internals, shared by model.c and engine.c. */
 #ifndef BD_MODEL_MODEL_H
 #define BD_MODEL_MODEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The ref backend: portable C kernels (ref_kernels.c) driven by a plan made
  * once in bd_ref_create.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Private to the ref backend (ref.c, ref_kernels.c and its .inc files).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The ref backend's kernels, written in plain C so that GCC vectorises
  * them, and compiled three times from ref_kernels.inc: for AVX-512, for

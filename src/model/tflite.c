@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * TFLite reader: flatbuffer → validated struct bd_graph.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TFLite flatbuffer → struct bd_graph. */
 #ifndef BD_MODEL_TFLITE_H
 #define BD_MODEL_TFLITE_H

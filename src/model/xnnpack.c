@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The xnnpack backend: runs the graph through Debian's libXNNPACK
  * (a Feb 2022 snapshot, subgraph API).

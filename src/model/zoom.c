@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The zoom pass's geometry (zoom.h). */
 #include "model/zoom.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The one options table of the camera (bd_options) and what turns name =
  * value pairs into a bd_pipeline_config (bd_settings_*): the command line,

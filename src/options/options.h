@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Inside the library: the parsers behind the options table (options.c),
  * shared by bd_settings_* and the pipeline's live settings (bd_pipeline_set)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* On demand: the decision and the count of a loopback's consumers (see
  * consumers.h). */
 #include "output/consumers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * On demand (issue 15): who streams from the virtual camera, and when the
  * real camera should be opened or closed because of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The PipeWire camera: frames offered as a "Video/Source" node (media.role
  * "Camera") on the user's own PipeWire daemon, which browsers, video-call

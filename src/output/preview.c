@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The --preview window with SDL2: see preview.h. */
 #include "output/preview.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The --preview window: I420 frames shown with SDL2 (2.26 on Debian 12).
  *

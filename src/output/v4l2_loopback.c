@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The v4l2loopback producer (see v4l2_loopback.h). */
 #include "output/v4l2_loopback.h"
 

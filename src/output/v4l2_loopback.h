@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The virtual camera: frames written to a v4l2loopback device, which
  * browsers and video-call programs then open as a camera.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Video files through FFmpeg's encoders and muxers: see video_writer.h. */
 #include "output/video_writer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * I420 frames to a video file (a recording of the camera's output), encoded
  * and muxed with FFmpeg's libraries (libavformat/libavcodec, FFmpeg 5.1 on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* YUV4MPEG2 writer: see y4m_writer.h. */
 #include "output/y4m_writer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * YUV4MPEG2 (.y4m) output of I420 frames to a file descriptor (stdout, a
  * pipe into ffmpeg/ffplay/mpv) or a file.

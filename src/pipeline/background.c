@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * --background FILE: a still image is fitted once; a video is decoded on
  * the frame thread, looped, and advanced by the output's clock (the wall

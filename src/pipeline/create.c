@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Pipeline set-up and tear-down: every device, file, model, thread
  * primitive and buffer the frames will use is made here (the inference

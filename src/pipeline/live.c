@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Live settings: bd_pipeline_set / bd_pipeline_get.
  *

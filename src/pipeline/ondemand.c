@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * On demand (include/backdrop.h, bd_pipeline_config.on_demand): the camera
  * is open, and the model runs, only while a program streams from the

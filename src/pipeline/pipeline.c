@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The camera pipeline: source → I420 → model input → inference thread →
  * mask → composite → sinks. The contract is in include/backdrop.h; the

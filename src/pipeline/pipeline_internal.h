@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Inside the pipeline: the struct shared by pipeline.c (threads and the
  * frame loop), create.c (set-up and tear-down), source.c (camera, file,

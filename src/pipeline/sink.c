@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The pipeline's outputs: one main sink (a v4l2loopback camera, a PipeWire
  * camera, a y4m or video file, stdout, or nothing) plus, optionally, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The pipeline's sources: a V4L2 camera (mmap streaming, converted to I420
  * as soon as it is dequeued so the driver gets its buffer straight back),

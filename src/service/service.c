@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The camera's D-Bus service (GDBus; docs/DBUS.md, docs/ARCHITECTURE.md
  * says why GDBus). Every property comes from the library: the live options

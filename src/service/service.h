@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The D-Bus service of a running camera (docs/DBUS.md): a client of
  * include/backdrop.h that the camera command hosts. It owns

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reads YUV4MPEG2 (4:2:0) on stdin and appends one line per frame to FILE:
     n  Y U V (mean of the top-left background block)  left right (mean Y of the
     frame's left and right thirds)  detail (mean |dY| between neighbours over

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The D-Bus service and `backdrop ctl` (docs/DBUS.md) against a private
 # dbus-daemon, with backdrop streaming the sample clip (looped, live pace)
 # as YUV4MPEG2 into tests/dbus/probe.py, which measures every output frame:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The Debian packages installed into a fresh Debian 12 root and used there:
 # apt-get install of the three .debs (their dependencies from Debian's
 # registry), backdrop --version, man backdrop, a 3-second file-to-file run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * A program of a library user, built in the package test's Debian root with
  * `cc cutout.c $(pkg-config --cflags --libs backdrop)` against the installed

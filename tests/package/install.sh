@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make install and make uninstall into a scratch DESTDIR with PREFIX=/usr:
 # every file in its place and working (the library's SONAME and links, the
 # pkg-config file, the man pages against `backdrop --help`, the sample

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The PipeWire camera (src/output/pipewire_out.c) against a real daemon:
 # a private D-Bus session bus, pipewire and wireplumber run as the current
 # user in a fresh XDG_RUNTIME_DIR (no systemd, root is fine), a feeder

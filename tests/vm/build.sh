@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds what tests/vm/run.sh boots: Debian's own kernel (vmlinuz) and an
 # initramfs with busybox, tests/vm/init and the modules for virtio/9p,
 # vivid and v4l2loopback (built here from Debian's v4l2loopback-dkms), and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers of tests/vm/e2e.sh (run inside the VM; standard library only).
 
   e2e.py stats FILE FMT WxH FRAME REGIONS

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # End-to-end tests of the virtual camera: build/backdrop between real V4L2
 # drivers (vivid, v4l2loopback 0.12.7) in the qemu VM, read back by
 # v4l2-ctl, ffmpeg and Chromium.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers shared by the VM test scripts (sourced, not run): pass/fail/skip
 # counters, check NAME COMMAND..., and section headers.
 passed=0 failed=0 skipped=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * od_consumer: the consumers of tests/vm/ondemand.sh, in plain V4L2 (no
  * library code: it plays the browser).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # On demand (issue 15) in the VM, on both v4l2loopback versions: Debian
 # 12's 0.12.x (loaded at boot; no client-usage event: backdrop counts
 # streaming consumers from /proc) and a current one (trixie's, built by

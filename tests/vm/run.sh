@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Boots Debian's kernel in qemu (TCG), loads vivid and v4l2loopback, and runs
 # a host script inside a chroot of the host's / (read-only, over 9p), so the
 # project's binaries, v4l2-ctl, ffmpeg... run unchanged on real V4L2 drivers.

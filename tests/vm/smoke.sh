@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Smoke test of the VM harness: the V4L2 devices that run.sh promises.
 #   tests/vm/run.sh tests/vm/smoke.sh
 # Runs inside the VM (as root, in a chroot of the host's /). The last line

