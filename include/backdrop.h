@@ -374,6 +374,54 @@ enum bd_status bd_image_write_png(const char *path, const uint8_t *pixels, int s
 /* Frees img's pixels and zeroes it. NULL is a no-op. */
 void bd_image_free(struct bd_image *img);
 
+struct bd_pipeline_config;
+
+/*
+ * A still-image segmenter: the model, its engine (and the zoom pass's),
+ * and the mask options with which people are cut out of photos. The
+ * command's `mask`, `cutout` and `bench` use it, and so can any client.
+ * Made from a config (bd_settings_to_config), of which it reads only what
+ * the options marked BD_OPTION_STILL set: model (NULL or "auto" is the
+ * general model: the better one on photos of any shape, bench/quality),
+ * model_class, backend, threads, raw_mask, refine (temporal is always
+ * off: each image stands alone), no_mirror_average and no_zoom. The
+ * config's strings are copied. Errors: BD_ERR_NOT_FOUND (no such model or
+ * class), BD_ERR_FORMAT (a damaged model), BD_ERR_UNSUPPORTED (a model
+ * that does not take RGB), BD_ERR_BACKEND, BD_ERR_INVALID_ARG, BD_ERR_NOMEM;
+ * bd_last_error() names the model or the class.
+ */
+struct bd_still;
+enum bd_status bd_still_create(const struct bd_pipeline_config *config, struct bd_still **out);
+
+/* NULL is a no-op. */
+void bd_still_destroy(struct bd_still *still);
+
+/* The model that create opened (for messages and tools); valid until destroy. */
+const struct bd_model *bd_still_model(const struct bd_still *still);
+
+/* Its engine, for tools that run the model on tensors of their own
+ * (bd_engine_input, bd_engine_run); owned by the segmenter. */
+struct bd_engine *bd_still_engine(struct bd_still *still);
+
+/*
+ * The person mask of an RGB image (channels 3, as bd_image_load gives) at
+ * its own size: width x height bytes at mask_stride (0 background .. 255
+ * person), caller-owned. Working buffers are allocated per call (stills
+ * are not a frame loop). One thread at a time per segmenter. Errors:
+ * BD_ERR_INVALID_ARG (NULL, not RGB, stride too small), BD_ERR_NOMEM and
+ * the engine's.
+ */
+enum bd_status bd_still_mask(struct bd_still *still, const struct bd_image *image, uint8_t *mask,
+                             int mask_stride);
+
+/*
+ * The image with its background made transparent: RGBA (R first, straight
+ * alpha = the mask of bd_still_mask), width x height at rgba_stride bytes
+ * a row, caller-owned. Errors as bd_still_mask.
+ */
+enum bd_status bd_still_cutout(struct bd_still *still, const struct bd_image *image,
+                               uint8_t *rgba, int rgba_stride);
+
 /* ------------------------------------------------------------------------ */
 /* Devices                                                                   */
 
@@ -464,6 +512,9 @@ struct bd_pipeline_config {
     const char *model;         /* NULL/"auto": general, or landscape for
                                   frames at least 3:2 wide; a built-in name;
                                   or a .tflite path */
+    const char *model_class;   /* the class to segment, by name or index,
+                                  for a multi-class model (DeepLab); NULL:
+                                  the model's default (its person class) */
     enum bd_backend backend;
     int threads;               /* inference threads (0: 1) */
     int preview;               /* also show the output in a window (SDL2) */
@@ -666,6 +717,8 @@ enum bd_option_type {
 };
 
 #define BD_OPTION_LIVE 1u  /* bd_pipeline_set can change it while running */
+#define BD_OPTION_STILL 2u /* the still-image segmenter takes it too (bd_still;
+                              `backdrop mask`, `cutout` and `bench`) */
 
 /*
  * One option of the camera: the single table that drives the command line,
@@ -680,7 +733,7 @@ struct bd_option {
     const char *def;           /* the default as text, NULL for none */
     long min, max;             /* BD_OPTION_INT */
     const char *const *choices; /* BD_OPTION_CHOICE: NULL-terminated */
-    unsigned flags;            /* BD_OPTION_LIVE */
+    unsigned flags;            /* BD_OPTION_LIVE, BD_OPTION_STILL */
 };
 
 /* The options, in --help order; the array ends with an entry whose name is

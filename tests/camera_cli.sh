@@ -252,5 +252,26 @@ check "cutout --zoom off --mirror-average off exits 0 (rc $rc: $(head -c 200 "$t
 rc=$?
 check "mask --zoom maybe: exit 2, one line naming --zoom ($(head -c 200 "$tmp/err"))" eval "[ $rc -eq 2 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -qF -- zoom '$tmp/err'"
 
+# The still commands' settings are the library's table (BD_OPTION_STILL):
+# its mask options reach `mask`, its help lists them, and --class is the
+# camera's too.
+still_mask m_feather --feather 16
+check "mask --feather 16 changes the mask" differ m_default m_feather
+"$bin" mask --help >"$tmp/help" 2>&1
+check "mask --help lists the table's still options (--class, --mask-low, --raw-mask)" \
+    eval "grep -q -- '--class' '$tmp/help' && grep -q -- '--mask-low' '$tmp/help' && grep -q -- '--raw-mask' '$tmp/help'"
+check "mask --help does not list camera-only options (--blur, --background)" \
+    eval "! grep -qE -- '--(blur|background) ' '$tmp/help'"
+"$bin" mask "$still" -o "$tmp/x.png" --blur 4 >/dev/null 2>"$tmp/err"
+rc=$?
+check "mask --blur (a camera option): exit 2, unknown option ($(head -c 200 "$tmp/err"))" eval "[ $rc -eq 2 ] && grep -q \"unknown option '--blur'\" '$tmp/err'"
+"$bin" --config /dev/null -n 2 -i "$video" -o null -q --class nosuchclass 2>"$tmp/err"
+rc=$?
+check "camera --class nosuchclass: refused at start, naming it (rc $rc: $(head -c 200 "$tmp/err"))" \
+    eval "[ $rc -ne 0 ] && [ \$(wc -l <'$tmp/err') -eq 1 ] && grep -q nosuchclass '$tmp/err'"
+"$bin" --config /dev/null -n 2 -i "$video" -o null -q --class person 2>"$tmp/err"
+rc=$?
+check "camera --class person on the general model: runs (rc $rc: $(head -c 200 "$tmp/err"))" [ "$rc" -eq 0 ]
+
 echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

@@ -143,8 +143,8 @@ expect_error "model given as image" selfie_segmentation.tflite -- mask "$selfie"
 expect_error "unwritable output" "$tmp/nope/out.png" -- mask "$img" -o "$tmp/nope/out.png"
 
 # Options.
-expect_error "bad --class" --class nosuchclass -- mask "$img" -o "$out" --class nosuchclass
-expect_error "out-of-range --class index" --class -- mask "$img" -o "$out" --class 7
+expect_error "bad --class" "class 'nosuchclass'" "no class of that name" -- mask "$img" -o "$out" --class nosuchclass
+expect_error "out-of-range --class index" "class '7'" "0..0" -- mask "$img" -o "$out" --class 7
 expect_error "out-of-range --threads" --threads -- mask "$img" -o "$out" --threads 99
 expect_error "negative --threads" --threads -- mask "$img" -o "$out" --threads -1
 expect_error "non-numeric --threads" --threads -- bench --threads lots

@@ -89,6 +89,8 @@ static void roff_body(FILE *f, const struct bd_option *o)
     }
     if (o->flags & BD_OPTION_LIVE)
         fputs(" Live: a running camera takes it (see \\fBLIVE CONTROL\\fR).", f);
+    if (o->flags & BD_OPTION_STILL)
+        fputs(" Also for \\fBmask\\fR, \\fBcutout\\fR and \\fBbench\\fR.", f);
     fputc('\n', f);
 }
 

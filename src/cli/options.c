@@ -83,8 +83,80 @@ int opt_parse(const char *cmd, const struct opt_def *defs, void *base, int argc,
     return opt_parse_args(cmd, defs, base, argc, argv, first, pos, max_pos, npos);
 }
 
-int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv,
-                   int first, const char **pos, int max_pos, int *npos)
+static const struct bd_option *find_short(const struct bd_option *table, char c);
+
+/* The library's option called name[0..len) (or its short name c) that has
+ * the flags need; NULL if none. */
+static const struct bd_option *find_setting(const char *name, size_t len, char c, unsigned need)
+{
+    for (const struct bd_option *o = bd_options(); o->name; o++)
+        if ((o->flags & need) == need &&
+            (name ? strlen(o->name) == len && strncmp(o->name, name, len) == 0 : o->short_name == c))
+            return o;
+    return NULL;
+}
+
+/* argv[*i], not one of the command's own options: a setting of the
+ * library's table with the flags need, and its value (inline or the next
+ * argument, *i moved past it), through bd_settings_set. -1 with one line on
+ * stderr when it is none of them or its value is refused. */
+static int parse_setting(const char *cmd, struct bd_settings *s, unsigned need, int argc,
+                         char **argv, int *i)
+{
+    const char *a = argv[*i], *sp = *cmd ? " " : "";
+    const struct bd_option *d = NULL;
+    const char *v = NULL;
+    int has_inline = 0;
+    if (a[0] == '-' && a[1] == '-') {
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        d = find_setting(name, len, 0, need);
+        /* --no-FLAG switches a flag off */
+        if (!d && !eq && len > 3 && !strncmp(name, "no-", 3)) {
+            d = find_setting(name + 3, len - 3, 0, need);
+            if (d && d->type != BD_OPTION_FLAG)
+                d = NULL;
+            v = "off";
+        }
+        if (eq) {
+            v = eq + 1;
+            has_inline = 1;
+        }
+    } else {
+        d = find_setting(NULL, 0, a[1], need);
+    }
+    if (!d) {
+        fprintf(stderr, "backdrop%s%s: unknown option '%s' (see 'backdrop%s%s --help')\n", sp, cmd,
+                a, sp, cmd);
+        return -1;
+    }
+    if (d->type == BD_OPTION_FLAG) {
+        if (has_inline) {
+            fprintf(stderr, "backdrop%s%s: --%s takes no value\n", sp, cmd, d->name);
+            return -1;
+        }
+        if (!v)
+            v = "on";
+    } else if (!v) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "backdrop%s%s: --%s needs a value\n", sp, cmd, d->name);
+            return -1;
+        }
+        v = argv[++*i];
+    }
+    if (bd_settings_set(s, d->name, v) != BD_OK) {
+        /* the library's message starts with the option's name */
+        fprintf(stderr, "backdrop%s%s: --%s\n", sp, cmd, bd_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* opt_parse_args, and with s also the settings of the library's table
+ * whose flags include need (opt_parse_still). */
+static int parse_args(const char *cmd, const struct opt_def *defs, void *base, struct bd_settings *s,
+                      unsigned need, int argc, char **argv, int first, const char **pos,
+                      int max_pos, int *npos)
 {
     *npos = 0;
     for (int i = first; i < argc; i++) {
@@ -122,6 +194,11 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
             pos[(*npos)++] = a;
             continue;
         }
+        if (!d && s) {
+            if (parse_setting(cmd, s, need, argc, argv, &i) != 0)
+                return -1;
+            continue;
+        }
         if (!d) {
             fprintf(stderr, "backdrop%s%s: unknown option '%s' (see 'backdrop%s%s --help')\n", *cmd ? " " : "", cmd, a, *cmd ? " " : "", cmd);
             return -1;
@@ -142,6 +219,20 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
             return -1;
     }
     return 0;
+}
+
+int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int argc, char **argv,
+                   int first, const char **pos, int max_pos, int *npos)
+{
+    return parse_args(cmd, defs, base, NULL, 0, argc, argv, first, pos, max_pos, npos);
+}
+
+int opt_parse_still(const char *cmd, const struct opt_def *defs, void *base, struct bd_settings *s,
+                    int argc, char **argv, int first, const char **pos, int max_pos, int *npos)
+{
+    if (opt_defaults(cmd, defs, base) != 0)
+        return -1;
+    return parse_args(cmd, defs, base, s, BD_OPTION_STILL, argc, argv, first, pos, max_pos, npos);
 }
 
 static void help_line(const char *name, char short_name, int is_flag, int is_int,
@@ -193,6 +284,28 @@ void opt_help_table(const char *usage, const struct bd_option *table)
     printf("%s\n\nOptions:\n", usage);
     const char *flag = NULL;
     for (const struct bd_option *d = table; d->name; d++) {
+        help_line(d->name, d->short_name, d->type == BD_OPTION_FLAG, d->type == BD_OPTION_INT,
+                  d->help, d->def, d->min, d->max,
+                  d->type == BD_OPTION_CHOICE ? d->choices : NULL);
+        if (d->type == BD_OPTION_FLAG && !flag)
+            flag = d->name;
+    }
+    help_flags_note(flag);
+}
+
+void opt_help_still(const char *usage, const struct opt_def *defs)
+{
+    printf("%s\n\nOptions:\n", usage);
+    const char *flag = NULL;
+    for (const struct opt_def *d = defs; d->name; d++) {
+        help_line(d->name, d->short_name, d->type == OPT_FLAG, d->type == OPT_INT, d->help,
+                  d->def, d->min, d->max, d->type == OPT_CHOICE ? d->choices : NULL);
+        if (d->type == OPT_FLAG && !flag && strcmp(d->name, "help"))
+            flag = d->name;
+    }
+    for (const struct bd_option *d = bd_options(); d->name; d++) {
+        if (!(d->flags & BD_OPTION_STILL))
+            continue;
         help_line(d->name, d->short_name, d->type == BD_OPTION_FLAG, d->type == BD_OPTION_INT,
                   d->help, d->def, d->min, d->max,
                   d->type == BD_OPTION_CHOICE ? d->choices : NULL);

@@ -3,8 +3,10 @@
  * Declarative command-line options: one table per command gives each
  * option's name, help, type, default and range, and drives parsing,
  * validation and --help alike (in the manner of FFmpeg's AVOption tables).
- * The camera's table is the library's (bd_options, src/options/), with
- * its values checked there; the other commands' small tables are here.
+ * The settings are the library's one table (bd_options, src/options/),
+ * checked there: all of them for the camera, those marked BD_OPTION_STILL
+ * for mask, cutout and bench; here are only the commands' own arguments
+ * (an output file, --help).
  */
 #ifndef BD_CLI_OPTIONS_H
 #define BD_CLI_OPTIONS_H
@@ -60,6 +62,18 @@ int opt_parse_args(const char *cmd, const struct opt_def *defs, void *base, int 
  */
 int opt_parse_settings(const char *cmd, struct bd_settings *s, int argc, char **argv, int first,
                        unsigned char *seen);
+
+/*
+ * opt_parse, where an option not in defs may be one of the library's
+ * settings marked BD_OPTION_STILL (model, class, mask options, ...), set
+ * into s with bd_settings_set: the still-image commands' own arguments
+ * (output, help) are theirs, their settings the library's one table.
+ */
+int opt_parse_still(const char *cmd, const struct opt_def *defs, void *base, struct bd_settings *s,
+                    int argc, char **argv, int first, const char **pos, int max_pos, int *npos);
+
+/* opt_help, then the library's BD_OPTION_STILL settings. */
+void opt_help_still(const char *usage, const struct opt_def *defs);
 
 /* Prints the library's option table as --help text, like opt_help. */
 void opt_help_table(const char *usage, const struct bd_option *table);

@@ -273,8 +273,8 @@ int bd_model_find_class(const struct bd_model *m, const char *s)
     long v = strtol(s, &end, 10);
     if (*end == '\0') {
         if (v < 0 || v >= m->desc.num_classes) {
-            bd_fail(BD_ERR_NOT_FOUND, "model '%s': class %ld out of range (0..%d)", m->name, v,
-                    m->desc.num_classes - 1);
+            bd_fail(BD_ERR_NOT_FOUND, "class '%s': model '%s' has classes 0..%d (see 'backdrop models')",
+                    s, m->name, m->desc.num_classes - 1);
             return -1;
         }
         return (int)v;
@@ -282,6 +282,7 @@ int bd_model_find_class(const struct bd_model *m, const char *s)
     for (int i = 0; i < m->desc.num_classes; i++)
         if (m->desc.class_names && m->desc.class_names[i] && strcmp(m->desc.class_names[i], s) == 0)
             return i;
-    bd_fail(BD_ERR_NOT_FOUND, "model '%s': no class named '%s' (see 'backdrop models')", m->name, s);
+    bd_fail(BD_ERR_NOT_FOUND, "class '%s': model '%s' has no class of that name (see 'backdrop models')",
+            s, m->name);
     return -1;
 }

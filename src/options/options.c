@@ -28,6 +28,7 @@ static const char *const effect_choices[] = {"blur", "background", "color", "non
 enum { EFFECT_HOLOGRAM = 4 };
 
 #define LIVE BD_OPTION_LIVE
+#define STILL BD_OPTION_STILL
 static const struct bd_option table[] = {
     {"input", 'i', BD_OPTION_STRING,
      "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first camera)",
@@ -66,34 +67,39 @@ static const struct bd_option table[] = {
      "on demand: close the camera this many seconds after the last program stops", "5", 1, 3600,
      NULL, LIVE},
     {"model", 'm', BD_OPTION_STRING,
-     "auto (general, or landscape for wide frames), a built-in model name, or a .tflite path",
-     "auto", 0, 0, NULL, 0},
-    {"backend", 0, BD_OPTION_CHOICE, "inference backend", "auto", 0, 0, backend_choices, 0},
-    {"threads", 0, BD_OPTION_INT, "inference threads", "1", 1, 64, NULL, 0},
+     "auto (general, or landscape for wide frames; general for photos), a built-in model name, "
+     "or a .tflite path",
+     "auto", 0, 0, NULL, STILL},
+    {"class", 0, BD_OPTION_STRING,
+     "the class to segment, by name or index, for a multi-class model (backdrop models lists "
+     "them; default: the model's person class)",
+     NULL, 0, 0, NULL, STILL},
+    {"backend", 0, BD_OPTION_CHOICE, "inference backend", "auto", 0, 0, backend_choices, STILL},
+    {"threads", 0, BD_OPTION_INT, "inference threads", "1", 1, 64, NULL, STILL},
     {"raw-mask", 0, BD_OPTION_FLAG, "the model's mask upsampled bilinearly, without refinement",
-     NULL, 0, 0, NULL, 0},
+     NULL, 0, 0, NULL, STILL},
     {"guide", 0, BD_OPTION_CHOICE,
      "edges the refined mask follows: color (default), or luma (cheaper, worse at hair)", "color",
      0, 0, guide_choices, 0},
     {"mask-low", 0, BD_OPTION_INT,
-     "coverage: probability (%) at and below which it is background", "40", 0, 99, NULL, LIVE},
+     "coverage: probability (%) at and below which it is background", "40", 0, 99, NULL, LIVE | STILL},
     {"mask-high", 0, BD_OPTION_INT,
-     "coverage: probability (%) at and above which it is the person", "60", 1, 100, NULL, LIVE},
+     "coverage: probability (%) at and above which it is the person", "60", 1, 100, NULL, LIVE | STILL},
     {"feather", 0, BD_OPTION_INT, "soften the mask's edge by this many pixels", "0", 0, 64, NULL,
-     LIVE},
+     LIVE | STILL},
     {"grow", 0, BD_OPTION_INT, "grow (> 0) or shrink (< 0) the person by this many pixels", "0",
-     -64, 64, NULL, LIVE},
+     -64, 64, NULL, LIVE | STILL},
     {"temporal", 0, BD_OPTION_CHOICE,
      "smooth the mask over time where the picture is still (no lag where it moves)", "on", 0, 0,
      onoff_choices, 0},
     {"mirror-average", 0, BD_OPTION_CHOICE,
      "also run the model on the mirror image and average the two (better edges, steadier; "
      "twice the inference)",
-     "on", 0, 0, onoff_choices, 0},
+     "on", 0, 0, onoff_choices, STILL},
     {"zoom", 0, BD_OPTION_CHOICE,
      "where the person fills less of the frame, look again at them alone (fewer objects taken "
      "for the person; one more model run)",
-     "on", 0, 0, onoff_choices, 0},
+     "on", 0, 0, onoff_choices, STILL},
     {"halo-free", 0, BD_OPTION_CHOICE,
      "keep the person's colours out of the blurred background (off: the plain blur)", "on", 0, 0,
      onoff_choices, 0},
@@ -124,6 +130,7 @@ static const struct bd_option table[] = {
     {NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
 };
 #undef LIVE
+#undef STILL
 
 #define N_OPTIONS ((int)(sizeof table / sizeof table[0]) - 1)
 
@@ -467,6 +474,7 @@ enum bd_status bd_settings_to_config(struct bd_settings *s, struct bd_pipeline_c
     c.disabled = number_of(s, "enabled") == 1;
     c.output_format = (enum bd_output_format)number_of(s, "output-format");
     c.model = value_of(s, "model");
+    c.model_class = value_of(s, "class");
     c.backend = (enum bd_backend)number_of(s, "backend");
     c.threads = (int)number_of(s, "threads");
     c.raw_mask = (int)number_of(s, "raw-mask");

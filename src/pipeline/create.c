@@ -58,6 +58,12 @@ static int open_model(struct bd_pipeline *p)
     snprintf(p->model_name, sizeof p->model_name, "%s", info.name);
     if (info.in_channels != 3 || info.out_width < 1 || info.out_height < 1)
         return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' does not take RGB images", info.name);
+    p->class_index = -1;
+    if (p->cfg.model_class) {
+        p->class_index = bd_model_find_class(p->model, p->cfg.model_class);
+        if (p->class_index < 0)
+            return BD_ERR_NOT_FOUND; /* bd_last_error() names the class */
+    }
     p->model_w = info.in_width;
     p->model_h = info.in_height;
     p->out_w = info.out_width;
@@ -241,6 +247,9 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
     if (r == BD_OK && config->model)
         r = copy_str(p->model_arg, sizeof p->model_arg, config->model, "--model");
     p->cfg.model = config->model ? p->model_arg : NULL;
+    if (r == BD_OK && config->model_class)
+        r = copy_str(p->class_arg, sizeof p->class_arg, config->model_class, "--class");
+    p->cfg.model_class = config->model_class ? p->class_arg : NULL;
     if (r == BD_OK)
         r = copy_str(p->pw_name, sizeof p->pw_name, config->pw_name ? config->pw_name : "backdrop",
                      "the PipeWire node name");

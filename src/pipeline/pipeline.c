@@ -130,7 +130,7 @@ static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
     struct bd_segment_options so = {
-        .class_index = -1,
+        .class_index = p->class_index,
         .mirror_average = !p->cfg.no_mirror_average && !p->cfg.raw_mask,
         .skip_mirror = stopping,
         .opaque = p,

@@ -104,7 +104,7 @@ struct bd_bg_bundle {
 struct bd_pipeline {
     struct bd_pipeline_config cfg;  /* strings point into the arrays below */
     char input_path[BD_PATH_MAX], output_path[BD_PATH_MAX], bg_path[BD_PATH_MAX];
-    char model_arg[BD_PATH_MAX], pw_name[256];
+    char model_arg[BD_PATH_MAX], pw_name[256], class_arg[64];
     enum bd_pace pace;
     int blur;
 
@@ -128,6 +128,7 @@ struct bd_pipeline {
     /* model */
     struct bd_model *model;
     struct bd_engine *engine;
+    int class_index;                /* cfg.model_class's, -1: the model's default */
     char model_name[64];
     int model_w, model_h;           /* input */
     int out_w, out_h;               /* output (probability map) */
