@@ -272,10 +272,16 @@ bench-ab: $(BUILD)/bench/bench_stages models
 
 # Mask quality (bench/quality/README.md): backdrop's masks against ground
 # truth by construction (portraits composited on background photos from
-# Debian packages, fetched with apt-get download); prints the tables and
-# writes build/quality/contact_sheet.png. A benchmark: asserts nothing.
+# Debian packages, fetched with apt-get download) and real photos with
+# hand-made masks (portraits-real); prints the tables and writes the contact
+# sheets into build/quality/. A benchmark: asserts nothing.
 QUALITY_MODELS  ?= general,landscape
 QUALITY_TMODELS ?= general,landscape
+# Pipeline settings of the "refined (defaults)" rows, by option name
+# (src/options): QUALITY_SET="mirror-average=off zoom=off"
+QUALITY_SET     ?=
+# More harness options, e.g. QUALITY_ARGS=--no-temporal (bench/quality/README.md)
+QUALITY_ARGS    ?=
 $(BUILD)/quality/quality: bench/quality/quality.c bench/quality/metrics.c bench/quality/metrics.h \
                           $(BUILD)/libbackdrop.a include/backdrop.h
 	@mkdir -p $(dir $@)
@@ -285,9 +291,11 @@ quality:
 	@scripts/install-deps.sh quality
 	@$(MAKE) --no-print-directory $(BUILD)/quality/quality
 	@bench/quality/fetch-backgrounds.sh $(BUILD)/quality/bg
-	@test -d $(SHARED)/portraits-dev || { echo "quality: $(SHARED)/portraits-dev is missing" >&2; exit 1; }
+	@for d in portraits-dev portraits-real; do test -d $(SHARED)/$$d || \
+	    { echo "quality: $(SHARED)/$$d is missing" >&2; exit 1; }; done
 	./$(BUILD)/quality/quality --data $(SHARED) --out $(BUILD)/quality --models $(QUALITY_MODELS) \
-	    --temporal-models $(QUALITY_TMODELS) $(BUILD)/quality/bg/*
+	    --temporal-models $(QUALITY_TMODELS) $(foreach s,$(QUALITY_SET),--set $(s)) $(QUALITY_ARGS) \
+	    $(BUILD)/quality/bg/*
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,9 @@
  *             of the other class: a one-pixel inner contour; the frame's
  *             border is not a boundary. A predicted boundary pixel is
  *             correct when a ground-truth boundary pixel lies within
- *             Euclidean distance 3 px (dx^2 + dy^2 <= 9, 29 offsets);
+ *             Euclidean distance 3 px (dx^2 + dy^2 <= 9, 29 offsets;
+ *             gt_frame.bf_r, which a frame scaled up from its ground
+ *             truth's own size may widen by the scale);
  *             precision P = correct / predicted boundary pixels; recall R
  *             = ground-truth boundary pixels with a predicted one within
  *             3 px / ground-truth boundary pixels; F = 2PR / (P + R),
@@ -100,6 +102,7 @@ int gt_frame_init(struct gt_frame *g, const uint8_t *alpha, int w, int h)
     memset(g, 0, sizeof *g);
     g->w = w;
     g->h = h;
+    g->bf_r = 3;
     g->alpha = alpha;
     size_t n = (size_t)w * h;
     g->bnd = malloc(n);
@@ -136,12 +139,12 @@ void gt_frame_free(struct gt_frame *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Of the pixels listed in idx, how many have a pixel of map within 3 px. */
-static long matched(const int32_t *idx, long n, const uint8_t *map, int w, int h)
+/* Of the pixels listed in idx, how many have a pixel of map within r px
+ * (r <= 16). */
+static long matched(const int32_t *idx, long n, const uint8_t *map, int w, int h, int r)
 {
-    static int dx[49], dy[49], nd;
-    if (!nd)
-        nd = disk(3, dx, dy);
+    int dx[(2 * 16 + 1) * (2 * 16 + 1)], dy[(2 * 16 + 1) * (2 * 16 + 1)];
+    const int nd = disk(r > 16 ? 16 : r, dx, dy);
     long hit = 0;
     for (long j = 0; j < n; j++) {
         int x = idx[j] % w, y = idx[j] / w;
@@ -190,8 +193,8 @@ void score_mask(const struct gt_frame *g, const uint8_t *pred, uint8_t *scratch,
     for (size_t i = 0; i < n; i++)
         if (scratch[i])
             pidx[k++] = (int32_t)i;
-    double P = (double)matched(pidx, pn, g->bnd, w, h) / (double)pn;
-    double R = (double)matched(g->bnd_idx, g->bnd_n, scratch, w, h) / (double)g->bnd_n;
+    double P = (double)matched(pidx, pn, g->bnd, w, h, g->bf_r) / (double)pn;
+    double R = (double)matched(g->bnd_idx, g->bnd_n, scratch, w, h, g->bf_r) / (double)g->bnd_n;
     s->bf = P + R > 0 ? 2 * P * R / (P + R) : 0.0;
     free(pidx);
 }

@@ -18,6 +18,8 @@ struct gt_frame {
     long bnd_n;
     uint8_t *band;          /* the trimap band (1 = inside) */
     long band_n;
+    int bf_r;               /* boundary F's tolerance in px: 3 (set by
+                               gt_frame_init; at most 16) */
 };
 
 struct scores {
