@@ -513,6 +513,13 @@ struct mctx {
     struct refiner_slot refiners[24];
     int nrefiners;
     double up_ms; /* time of the last upsampling step */
+    /* the g_set rows' figures, for the summary: IoU and boundary F of the
+     * dev set (original aspect, 720p) and the real set (as it is, 720p);
+     * the temporal set's IoU, boundary F, flicker and edge lag */
+    struct {
+        double dev[2][2], real[2][2], t[4];
+        int have_dev, have_real, have_t;
+    } sum;
 };
 
 /* --ensemble NAME: a second model whose output, resampled to the first
@@ -1275,6 +1282,13 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                 lag = 0;
             }
             double n = t->sc.n;
+            if (j == TM_REF) {
+                ms[mi]->sum.t[0] = t->sc.iou / n;
+                ms[mi]->sum.t[1] = t->sc.bf / n;
+                ms[mi]->sum.t[2] = t->nflick ? 1000 * t->flick / t->nflick : 0;
+                ms[mi]->sum.t[3] = lag;
+                ms[mi]->sum.have_t = 1;
+            }
             printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f\n", tm_name[j],
                    t->sc.iou / n, t->sc.bf / n, t->sc.tmad / n,
                    t->nflick ? 1000 * t->flick / t->nflick : 0,
@@ -1604,6 +1618,11 @@ static void real_set(const struct portrait *rs, int nr, struct mctx *ms, int nm,
                 if (a[k].n)
                     printf("  %-27s %7.3f %7.3f\n", method_name(k), a[k].iou / a[k].n,
                            a[k].bf / a[k].n);
+            if (kdef >= 0 && a[kdef].n) {
+                ms[mi].sum.real[fr][0] = a[kdef].iou / a[kdef].n;
+                ms[mi].sum.real[fr][1] = a[kdef].bf / a[kdef].n;
+                ms[mi].sum.have_real = 1;
+            }
         }
     if (kdef >= 0) {
         printf("\nreal set, %s, per photo (IoU / boundary F), worst IoU first = the contact sheets' "
@@ -1727,9 +1746,16 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
     printf("(metrics: IoU at 0.5; MAD and trimap MAD x1000 on 0..1; boundary F at 3 px; means over"
            " images; up ms = upsampling step per frame)\n");
     for (int mi = 0; mi < nm; mi++)
-        for (int fr = 0; fr < F_COUNT; fr++)
-            print_table(&ms[mi], (enum framing)fr, &acc[((size_t)mi * F_COUNT + fr) * NMETHODS],
-                        fr == F_OWN ? np : np * nb);
+        for (int fr = 0; fr < F_COUNT; fr++) {
+            const struct acc *a = &acc[((size_t)mi * F_COUNT + fr) * NMETHODS];
+            print_table(&ms[mi], (enum framing)fr, a, fr == F_OWN ? np : np * nb);
+            for (int k = 0; k < NMETHODS; k++)
+                if (fr != F_OWN && methods[k].fn == method_refined && a[k].n) {
+                    ms[mi].sum.dev[fr][0] = a[k].iou / a[k].n;
+                    ms[mi].sum.dev[fr][1] = a[k].bf / a[k].n;
+                    ms[mi].sum.have_dev = 1;
+                }
+        }
     printf("\nper background, mean over the %d portraits: IoU / boundary F of raw and %s\n", np,
            set_row());
     for (int mi = 0; mi < nm; mi++)
@@ -1761,6 +1787,32 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
            ms[gen >= 0 ? gen : 0].name);
     contact_sheet(ps, np, bs, nb, &ms[gen >= 0 ? gen : 0], path);
     printf("  wrote %s\n", path);
+}
+
+/*
+ * The g_set rows of every set, one line per model, with four decimals:
+ * what issue 16's quality bar compares between two runs (IoU within
+ * 0.003 and boundary F within 0.005 on the dev and real sets, flicker no
+ * worse, edge lag at most one frame).
+ */
+static void summary(const struct mctx *ms, int nm)
+{
+    printf("\nsummary, %s rows (IoU / boundary F; temporal: IoU / boundary F, flicker, lag)%s%s\n",
+           set_row(), g_set.n ? ": " : "", g_set.text);
+    for (int mi = 0; mi < nm; mi++) {
+        const struct mctx *m = &ms[mi];
+        printf("  %-10s", m->name);
+        if (m->sum.have_dev)
+            printf("  dev orig %.4f / %.4f  dev 720p %.4f / %.4f", m->sum.dev[0][0], m->sum.dev[0][1],
+                   m->sum.dev[1][0], m->sum.dev[1][1]);
+        if (m->sum.have_real)
+            printf("  real as-is %.4f / %.4f  real 720p %.4f / %.4f", m->sum.real[0][0],
+                   m->sum.real[0][1], m->sum.real[1][0], m->sum.real[1][1]);
+        if (m->sum.have_t)
+            printf("  temporal %.4f / %.4f, flicker %.2f, lag %.2f", m->sum.t[0], m->sum.t[1],
+                   m->sum.t[2], m->sum.t[3]);
+        printf("\n");
+    }
 }
 
 int main(int argc, char **argv)
@@ -1871,6 +1923,7 @@ int main(int argc, char **argv)
         printf("temporal set: %.1f s\n", (now_ms() - t0) / 1000);
     }
 
+    summary(ms, nm);
     for (int i = 0; i < nm; i++)
         close_model(&ms[i]);
     for (int i = 0; i < np; i++) {
