@@ -32,7 +32,7 @@
  * (how the frame is fitted to the model's input: squash, letterbox,
  * centre crop), a predictor (the model, or the ground truth itself pushed
  * through the model-size bottleneck: the upper bound of any upsampler) and
- * an upsampler (bilinear = `backdrop mask --raw`, or bd_refiner). Adding a
+ * an upsampler (bilinear = `backdrop mask --raw-mask`, or bd_refiner). Adding a
  * method is one function and one line in the methods table.
  *
  * It is a benchmark: it prints numbers and asserts nothing, but it fails
@@ -433,9 +433,16 @@ enum upsampler { U_BILINEAR, U_REFINE, U_REFINE_LUMA, U_SETTINGS };
  * library's options table (bd_settings: its defaults, then each --set
  * NAME=VALUE, checked there), turned into a bd_pipeline_config as the
  * camera's are. So those rows follow the defaults wherever they go, and
- * another strategy is one --set away. The other rows are fixed variants.
+ * another strategy is one --set away. On stills those rows are the
+ * library's own still segmenter made from that config (bd_still, which
+ * reads the options marked BD_OPTION_STILL); on the temporal set, the
+ * camera's steps as method_refined_stream reproduces them, from mirror,
+ * zoom, guide and the refiner's options. The other rows are fixed
+ * variants.
  */
 static struct {
+    struct bd_settings *settings; /* cfg's strings point into it */
+    struct bd_pipeline_config cfg;
     int mirror, zoom, luma;
     struct bd_refine_options refine;
     struct bd_engine_options engine;
@@ -443,13 +450,27 @@ static struct {
     char text[512];  /* what they said, for the titles */
 } g_set;
 
-/* The options the harness acts on; the others do not change a mask of a
- * still image or of the temporal set, so --set refuses them rather than
- * print figures that only look changed. A new option that changes the
- * mask (a CPU-saving strategy) is added here and where g_set is read. */
-static const char *const set_honoured[] = {"mirror-average", "zoom",     "guide",  "mask-low",
-                                           "mask-high",      "feather",  "grow",   "temporal",
-                                           "backend",        "threads",  NULL};
+/*
+ * The options --set takes: those the still segmenter takes
+ * (BD_OPTION_STILL) but the model and class, which --models gives, and
+ * raw-mask, which the raw rows are; and the camera-only ones the temporal
+ * set reproduces. Any other option does
+ * not change a mask here, so --set refuses it rather than print figures
+ * that only look changed.
+ */
+static const char *const set_stream_only[] = {"guide", "temporal", NULL};
+
+static int set_takes(const struct bd_option *o)
+{
+    if (!strcmp(o->name, "model") || !strcmp(o->name, "class") || !strcmp(o->name, "raw-mask"))
+        return 0;
+    if (o->flags & BD_OPTION_STILL)
+        return 1;
+    for (int k = 0; set_stream_only[k]; k++)
+        if (!strcmp(set_stream_only[k], o->name))
+            return 1;
+    return 0;
+}
 
 static void settings_apply(char **sets, int nsets)
 {
@@ -461,14 +482,13 @@ static void settings_apply(char **sets, int nsets)
         if (!eq)
             die("--set %s: give NAME=VALUE (an option of `backdrop --help`)", sets[i]);
         *eq = 0;
-        int ok = 0;
-        for (int k = 0; set_honoured[k]; k++)
-            ok |= !strcmp(set_honoured[k], sets[i]);
-        if (!ok) {
+        const struct bd_option *o = bd_option_find(sets[i]);
+        if (o && !set_takes(o)) {
             fprintf(stderr, "quality: --set %s: the harness does not use this option; it uses:",
                     sets[i]);
-            for (int k = 0; set_honoured[k]; k++)
-                fprintf(stderr, " %s", set_honoured[k]);
+            for (const struct bd_option *q = bd_options(); q->name; q++)
+                if (set_takes(q))
+                    fprintf(stderr, " %s", q->name);
             fprintf(stderr, "\n");
             exit(1);
         }
@@ -478,16 +498,16 @@ static void settings_apply(char **sets, int nsets)
         snprintf(g_set.text + l, sizeof g_set.text - l, "%s%s=%s", l ? " " : "", sets[i], eq + 1);
         *eq = '=';
     }
-    struct bd_pipeline_config cfg;
-    if (bd_settings_to_config(s, &cfg) != BD_OK)
+    if (bd_settings_to_config(s, &g_set.cfg) != BD_OK)
         die("--set: %s", bd_last_error());
-    g_set.mirror = !cfg.no_mirror_average;
-    g_set.zoom = !cfg.no_zoom;
-    g_set.luma = cfg.guide_luma;
-    g_set.refine = *cfg.refine;
-    g_set.engine = (struct bd_engine_options){cfg.backend, cfg.threads};
+    const struct bd_pipeline_config *cfg = &g_set.cfg;
+    g_set.settings = s;
+    g_set.mirror = !cfg->no_mirror_average && !cfg->raw_mask;
+    g_set.zoom = !cfg->no_zoom && !cfg->raw_mask;
+    g_set.luma = cfg->guide_luma;
+    g_set.refine = *cfg->refine;
+    g_set.engine = (struct bd_engine_options){cfg->backend, cfg->threads};
     g_set.n = nsets;
-    bd_settings_destroy(s);
 }
 
 /* The name of the rows g_set drives. */
@@ -503,6 +523,8 @@ struct refiner_slot {
 
 struct mctx {
     const char *name;
+    const char *path; /* as given to --models */
+    struct bd_still *still; /* g_set's still segmenter of this model, made on first use */
     struct bd_model *model;
     struct bd_engine *engine;
     struct bd_model_info info;
@@ -800,7 +822,7 @@ static void run(struct mctx *m, struct frame *f, enum geometry g, enum predictor
 
 typedef void (*method_fn)(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr);
 
-/* `backdrop mask --raw`: bd_engine_segment_rgb on the whole frame (squashed
+/* `backdrop mask --raw-mask`: bd_engine_segment_rgb on the whole frame (squashed
  * to the model's input) + bd_mask_upsample_bilinear. The baseline. */
 static void method_raw(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
@@ -826,17 +848,27 @@ static void method_crop(struct mctx *m, struct frame *f, uint8_t *out, struct bd
     run(m, f, G_CROP, P_MODEL, 0, U_BILINEAR, NULL, out);
 }
 
-/* What `backdrop mask` and `cutout` do by default: a first look at the
- * frame, a second look at the person's box (the zoom pass) on the crop and
- * its mirror image, averaged (mirror_average), then the refiner (default
- * options). For a model wider than 4:3 the second look is the general
- * model's, as in the camera (zoom_model). The camera's version, with the
- * box from the frame before, is method_refined_stream. The mirror average,
- * the zoom pass, the guide and the refiner's options are g_set's: the
- * options table's defaults unless --set changed them. */
+/* What `backdrop mask` and `cutout` do: the library's still segmenter
+ * (bd_still) made from g_set's config, this row's model its model. With
+ * the defaults: a first look at the frame, a second look at the person's
+ * box (the zoom pass) on the crop and its mirror image, averaged, then the
+ * refiner; for a model wider than 4:3 the second look is the general
+ * model's, as in the camera. The camera's version, with the box from the
+ * frame before, is method_refined_stream. Its time is not an upsampling
+ * step's: the up ms column leaves it out. */
 static void method_refined(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
-    run(m, f, G_SQUASH, P_MODEL, g_set.mirror | g_set.zoom << 1, U_SETTINGS, tr, out);
+    (void)tr;
+    if (!m->still) {
+        struct bd_pipeline_config c = g_set.cfg;
+        c.model = m->path;
+        if (bd_still_create(&c, &m->still) != BD_OK)
+            die("bd_still_create %s: %s", m->path, bd_last_error());
+    }
+    const struct bd_image im = {f->w, f->h, 3, 3 * f->w, f->rgb};
+    if (bd_still_mask(m->still, &im, out, f->w) != BD_OK)
+        die("bd_still_mask %s: %s", m->name, bd_last_error());
+    m->up_ms = NAN;
 }
 
 /* Without the zoom pass: the frame and its mirror image (`--zoom off`). */
@@ -1016,8 +1048,12 @@ static void print_table(const struct mctx *m, enum framing fr, const struct acc 
         if (!method_enabled(i) || a[i].n == 0)
             continue;
         double n = a[i].n;
-        printf("  %-27s %7.3f %7.1f %7.3f %8.1f %9.1f\n", method_name(i), a[i].iou / n,
-               a[i].mad / n, a[i].bf / n, a[i].tmad / n, a[i].up_ms / n);
+        printf("  %-27s %7.3f %7.1f %7.3f %8.1f", method_name(i), a[i].iou / n, a[i].mad / n,
+               a[i].bf / n, a[i].tmad / n);
+        if (isnan(a[i].up_ms))
+            printf("         -\n");
+        else
+            printf(" %9.1f\n", a[i].up_ms / n);
     }
 }
 
@@ -1679,7 +1715,7 @@ static int split(char *list, char **out, int max)
 static void open_model(const char *name, struct mctx *m)
 {
     memset(m, 0, sizeof *m);
-    m->name = name;
+    m->name = m->path = name;
     if (bd_model_open(name, &m->model) != BD_OK)
         die("model %s: %s", name, bd_last_error());
     if (bd_engine_create(m->model, &g_set.engine, &m->engine) != BD_OK)
@@ -1701,6 +1737,7 @@ static void close_model(struct mctx *m)
     for (int i = 0; i < m->nrefiners; i++)
         bd_refiner_destroy(m->refiners[i].r);
 #endif
+    bd_still_destroy(m->still);
     for (int g = 0; g < G_COUNT; g++) {
         for (int k = 0; k < 4; k++)
             free(m->prob[k][g]);
