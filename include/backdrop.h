@@ -422,6 +422,19 @@ enum bd_status bd_still_mask(struct bd_still *still, const struct bd_image *imag
 enum bd_status bd_still_cutout(struct bd_still *still, const struct bd_image *image,
                                uint8_t *rgba, int rgba_stride);
 
+/*
+ * A thumbnail of a background file, as the camera would show it: any image
+ * or video the camera takes as a background (decoded as the background is,
+ * so a file that makes a thumbnail is one the camera can use), scaled down
+ * to fit max_side x max_side (8..4096; aspect kept, never enlarged, even
+ * sizes) as RGB24 (channels = 3) in img (free with bd_image_free). A video
+ * gives its frame about a second in (the last, if it is shorter). Errors:
+ * the file source's (BD_ERR_NOT_FOUND, BD_ERR_IO, BD_ERR_FORMAT for a
+ * corrupt or unknown file, BD_ERR_UNSUPPORTED), BD_ERR_INVALID_ARG,
+ * BD_ERR_NOMEM; bd_last_error() names the file. On failure img is zeroed.
+ */
+enum bd_status bd_image_thumbnail(const char *path, int max_side, struct bd_image *img);
+
 /* ------------------------------------------------------------------------ */
 /* Devices                                                                   */
 
@@ -803,6 +816,23 @@ enum bd_status bd_settings_load_file(struct bd_settings *settings, const char *p
  */
 enum bd_status bd_settings_to_config(struct bd_settings *settings,
                                      struct bd_pipeline_config *config);
+
+/*
+ * Saves one setting in a config file, so that a change made while the
+ * camera runs (the D-Bus service) is kept after a restart. value is
+ * checked as bd_option_check does (NULL removes the setting). The
+ * setting's old lines are removed and "name = value" is appended (quoted
+ * when it holds '#' or quotes), since lines apply in order and a later one
+ * can move an earlier one ("background" sets "effect"); "background" and
+ * "color" remove each other's lines, as a file may hold only one. Every
+ * other line (comments included) stays as it was. A missing file is
+ * created (and its folders, 0700); the new file replaces the old one
+ * atomically (rename). Not thread-safe for one path: one writer.
+ * Errors: BD_ERR_NOT_FOUND (unknown setting, or "config"),
+ * BD_ERR_INVALID_ARG (a bad value, or one with a line break), BD_ERR_IO;
+ * the file is unchanged on error.
+ */
+enum bd_status bd_config_file_set(const char *path, const char *name, const char *value);
 
 #ifdef __cplusplus
 }

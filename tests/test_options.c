@@ -226,11 +226,101 @@ static void test_file(void)
     bd_settings_destroy(s);
 }
 
+static char *slurp(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = 0;
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* bd_config_file_set: what the D-Bus service saves live changes with. The
+ * file it writes must read back (bd_settings_load_file) as the changes
+ * made in that order, and keep the user's comments. */
+static void test_file_set(void)
+{
+    char dir[256], path[300];
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/bd_test_cfgset_%d", t && *t ? t : "/tmp", (int)getpid());
+    snprintf(path, sizeof path, "%s/sub/backdrop.conf", dir);
+    CHECK(bd_config_file_set(path, "blur", "20") == BD_OK, "a new file (and folders): %s",
+          bd_last_error());
+    CHECK(bd_config_file_set(path, "blur", "999") == BD_ERR_INVALID_ARG &&
+              strstr(bd_last_error(), "blur '999'"), "a bad value refused: %s", bd_last_error());
+    CHECK(bd_config_file_set(path, "colour", "#fff") == BD_ERR_NOT_FOUND, "an unknown name");
+    CHECK(bd_config_file_set(path, "config", "/x") == BD_ERR_NOT_FOUND, "config is not saved");
+    conf(path, "# mine\nblur = 20\nmirror\n# about the colour\ncolor = \"#00ff00\"\n");
+    CHECK(bd_config_file_set(path, "blur", "30") == BD_OK, "blur 30");
+    CHECK(bd_config_file_set(path, "background", "/a b#c.jpg") == BD_OK, "a background");
+    CHECK(bd_config_file_set(path, "effect", "blur") == BD_OK, "effect blur");
+    const char *want = "# mine\nmirror\n# about the colour\nblur = 30\n"
+                       "background = \"/a b#c.jpg\"\neffect = blur\n";
+    CHECK(!strcmp(slurp(path), want), "the file:\n%s\nwant:\n%s", slurp(path), want);
+    struct bd_settings *s = NULL;
+    bd_settings_create(&s);
+    if (s) {
+        CHECK(bd_settings_load_file(s, path, 1) == BD_OK, "it reads back: %s", bd_last_error());
+        CHECK(!strcmp(bd_settings_get(s, "blur"), "30") &&
+                  !strcmp(bd_settings_get(s, "background"), "/a b#c.jpg") &&
+                  !strcmp(bd_settings_get(s, "effect"), "blur") &&
+                  !strcmp(bd_settings_get(s, "mirror"), "on") && !bd_settings_get(s, "color"),
+              "read back: blur %s background %s effect %s", bd_settings_get(s, "blur"),
+              bd_settings_get(s, "background"), bd_settings_get(s, "effect"));
+        bd_settings_destroy(s);
+    }
+    CHECK(bd_config_file_set(path, "color", "#102030") == BD_OK && !strstr(slurp(path), "background"),
+          "a colour replaces the background line: %s", slurp(path));
+    CHECK(bd_config_file_set(path, "mirror", NULL) == BD_OK && !strstr(slurp(path), "mirror"),
+          "NULL removes: %s", slurp(path));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/sub", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
+/* bd_image_thumbnail: a still and a video of ../shared, and a corrupt file. */
+static void test_thumbnail(void)
+{
+    const char *jpg = "../shared/data/video/woman-5883428_1280.jpg";
+    const char *mp4 = "../shared/data/video/doctor_26732.mp4";
+    if (access(jpg, R_OK) != 0 || access(mp4, R_OK) != 0) {
+        SKIP_PROVIDED("../shared/data/video missing: no thumbnails to make");
+        return;
+    }
+    struct bd_image img;
+    CHECK(bd_image_thumbnail(jpg, 160, &img) == BD_OK, "jpg: %s", bd_last_error());
+    CHECK(img.width == 160 && img.height > 80 && img.height < 160 && img.channels == 3 && img.data,
+          "jpg thumbnail %dx%d", img.width, img.height);
+    /* not flat: a real picture, not a blank buffer */
+    long sum = 0, sum2 = 0, n = (long)img.width * img.height * 3;
+    for (long i = 0; img.data && i < n; i++)
+        sum += img.data[i], sum2 += (long)img.data[i] * img.data[i];
+    CHECK(n && sum2 / n - (sum / n) * (sum / n) > 100, "jpg thumbnail has detail (variance %ld)",
+          n ? sum2 / n - (sum / n) * (sum / n) : 0);
+    bd_image_free(&img);
+    CHECK(bd_image_thumbnail(mp4, 96, &img) == BD_OK, "mp4: %s", bd_last_error());
+    CHECK(img.width == 96 && img.height == 54, "mp4 thumbnail %dx%d (16:9)", img.width, img.height);
+    bd_image_free(&img);
+    char bad[256];
+    const char *t = getenv("TMPDIR");
+    snprintf(bad, sizeof bad, "%s/bd_test_thumb_%d.jpg", t && *t ? t : "/tmp", (int)getpid());
+    conf(bad, "\xff\xd8\xff\xe0 not a jpeg at all");
+    int r = bd_image_thumbnail(bad, 96, &img);
+    CHECK(r != BD_OK && !img.data && strstr(bd_last_error(), bad), "corrupt: %d %s", r,
+          bd_last_error());
+    unlink(bad);
+}
+
 int main(void)
 {
     test_table();
     test_check();
     test_settings();
     test_file();
+    test_file_set();
+    test_thumbnail();
     return check_report();
 }

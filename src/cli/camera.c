@@ -131,9 +131,10 @@ int cli_camera_parse(int argc, char **argv, int first, struct cli_camera_parsed 
             explicit_config = 1;
         }
     }
-    char path[4096];
     if (!config)
-        config = default_config_path(path, sizeof path);
+        config = default_config_path(out->config_path, sizeof out->config_path);
+    else
+        snprintf(out->config_path, sizeof out->config_path, "%s", config);
     if (config && bd_settings_load_file(s, config, explicit_config) != BD_OK) {
         fprintf(stderr, "backdrop: %s%s\n", bd_last_error(),
                 strstr(bd_last_error(), "unknown setting") ? " (see 'backdrop --help')" : "");
@@ -217,7 +218,8 @@ int cli_camera(int argc, char **argv, int first)
         fprintf(stderr, ") → %s, model %s; Ctrl-C stops%s%s\n", s.output_name, s.model_name,
                 *note ? "; " : "", note);
     }
-    bd_service_attach(svc, p);
+    /* live changes are saved where the settings came from */
+    bd_service_attach(svc, p, parsed.config_path[0] ? parsed.config_path : NULL);
     r = bd_pipeline_run(p, show_status, &sc);
     bd_service_close(svc);
     if (sc.tty)

@@ -12,6 +12,7 @@ struct cli_camera_parsed {
     struct bd_settings *settings;
     struct bd_pipeline_config cfg;
     int quiet;
+    char config_path[4096]; /* the config file read (or to create), "" when none */
 };
 
 /*

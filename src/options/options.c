@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -518,5 +520,124 @@ enum bd_status bd_settings_to_config(struct bd_settings *s, struct bd_pipeline_c
         return bd_fail(BD_ERR_INVALID_ARG, "effect 'color' needs a colour (color = #RRGGBB)");
     c.effect = (enum bd_effect)effect;
     *cfg = c;
+    return BD_OK;
+}
+
+/* The name a config line sets ("" for a comment or a blank line), into
+ * name (size bytes). */
+static void line_name(const char *line, char *name, size_t size)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t n = 0;
+    if (*line != '#')
+        while (line[n] && line[n] != '=' && line[n] != '\n' && line[n] != '\r')
+            n++;
+    while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    if (n >= size)
+        n = 0;
+    memcpy(name, line, n);
+    name[n] = '\0';
+}
+
+/* The folders above path, made as needed (0700: a user's settings). */
+static int make_parents(const char *path)
+{
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return -1;
+    for (char *c = dir + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *c = '/';
+    }
+    return 0;
+}
+
+enum bd_status bd_config_file_set(const char *path, const char *name, const char *value)
+{
+    if (!path || !name || !*path)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_config_file_set: NULL argument");
+    const struct bd_option *o = bd_option_find(name);
+    if (!o || !strcmp(name, "config"))
+        return bd_fail(BD_ERR_NOT_FOUND, "unknown setting '%s'", name);
+    if (value) {
+        int r = bd_option_check(o, value);
+        if (r != BD_OK)
+            return (enum bd_status)r;
+        if (strpbrk(value, "\n\r") || (strchr(value, '"') && strchr(value, '\'')))
+            return bd_fail(BD_ERR_INVALID_ARG, "%s: a value with a line break or both quote "
+                           "marks cannot be written to a config file", name);
+    }
+    /* the file's two ways to name a background exclude each other (as the
+     * reader insists): the last one given wins */
+    const char *other = !strcmp(name, "background") ? "color"
+                        : !strcmp(name, "color")    ? "background"
+                                                    : NULL;
+    if (make_parents(path) != 0)
+        return bd_fail(BD_ERR_IO, "cannot make the folder of config file '%s': %s", path,
+                       strerror(errno));
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+        return bd_fail(BD_ERR_INVALID_ARG, "config file path too long: '%s'", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return bd_fail(BD_ERR_IO, "cannot write config file '%s': %s", path, strerror(errno));
+    FILE *out = fdopen(fd, "w");
+    if (!out) {
+        close(fd);
+        unlink(tmp);
+        return bd_fail(BD_ERR_IO, "cannot write config file '%s': %s", path, strerror(errno));
+    }
+    int err = 0;
+    FILE *in = fopen(path, "r");
+    if (!in && errno != ENOENT)
+        err = errno;
+    if (in) {
+        /* the file's own permissions stay (it may hold nothing secret, but
+         * it is the user's choice) */
+        struct stat st;
+        if (fstat(fileno(in), &st) == 0)
+            fchmod(fd, st.st_mode & 07777);
+        char line[4096], key[128];
+        while (fgets(line, sizeof line, in)) {
+            line_name(line, key, sizeof key);
+            if (!strcmp(key, name) || (other && !strcmp(key, other)))
+                continue;
+            size_t n = strlen(line);
+            fputs(line, out);
+            if (n && line[n - 1] != '\n')
+                fputc('\n', out);
+        }
+        if (ferror(in))
+            err = EIO;
+        fclose(in);
+    } else {
+        fprintf(out, "# backdrop settings (backdrop.conf(5)); changes made while the "
+                     "camera runs are saved here\n");
+    }
+    /* Appended, not replaced in place: lines apply in order, and a later
+     * one can move an earlier one ("background" sets "effect"), so the
+     * file replays the changes in the order they were made. */
+    if (value) {
+        const char *q = strchr(value, '"') ? "'" : "\"";
+        int quote = strpbrk(value, "#\"'") || value[0] == ' ' || value[0] == '\t' ||
+                    (*value && strchr(" \t", value[strlen(value) - 1]));
+        fprintf(out, "%s = %s%s%s\n", name, quote ? q : "", value, quote ? q : "");
+    }
+    if (fflush(out) != 0 || fsync(fd) != 0)
+        err = err ? err : errno;
+    if (fclose(out) != 0)
+        err = err ? err : errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        unlink(tmp);
+        return bd_fail(BD_ERR_IO, "cannot write config file '%s': %s", path, strerror(err));
+    }
     return BD_OK;
 }

@@ -62,6 +62,8 @@ struct bd_service {
     struct bd_pipeline *p;
     struct prop *props;
     int nprops;
+    char *config;               /* where accepted changes are saved, or NULL */
+    int save_failed;            /* said once */
 };
 
 /* "on-demand" -> "OnDemand": property names follow D-Bus style and map
@@ -273,6 +275,36 @@ static void set_enabled(struct bd_service *s, gboolean on)
     }
 }
 
+/* Saves option key's current value in the config file. An effect that
+ * needs a background or a colour saves that too, just before it: the file
+ * may have lost it to the other (bd_config_file_set keeps one of them). */
+static void save_one(struct bd_service *s, const char *key)
+{
+    char buf[4096];
+    if (bd_pipeline_get(s->p, key, buf, sizeof buf) != BD_OK || !buf[0])
+        return;
+    if (bd_config_file_set(s->config, key, buf) != BD_OK && !s->save_failed) {
+        s->save_failed = 1;
+        fprintf(stderr, "backdrop: live changes are not saved: %s\n", bd_last_error());
+    }
+}
+
+static void save(struct bd_service *s, const char *key)
+{
+    if (!s->config)
+        return;
+    /* "hologram" is the effect's other name: the effect says it all */
+    if (!strcmp(key, "hologram"))
+        key = "effect";
+    if (!strcmp(key, "effect")) {
+        char e[64];
+        if (bd_pipeline_get(s->p, "effect", e, sizeof e) == BD_OK &&
+            (!strcmp(e, "background") || !strcmp(e, "color")))
+            save_one(s, e);
+    }
+    save_one(s, key);
+}
+
 /* Applies one setting given as text (as on the command line). Returns 0, or
  * -1 with the invocation answered by a D-Bus error naming the value and why;
  * the old setting then stays (bd_pipeline_set's contract). */
@@ -305,6 +337,7 @@ static int set_text(struct bd_service *s, GDBusMethodInvocation *inv, const char
             g_free(m);
             return -1;
         }
+        save(s, key);
     }
     /* a change may move others (a background sets the effect): all at once */
     refresh(s, 1);
@@ -503,6 +536,7 @@ static void service_free(struct bd_service *s)
             g_variant_unref(s->props[i].cache);
     }
     g_free(s->props);
+    g_free(s->config);
     if (s->loop)
         g_main_loop_unref(s->loop);
     /* what is left queued (calls after the loop stopped) goes with it */
@@ -581,11 +615,12 @@ fail:
     return res;
 }
 
-void bd_service_attach(struct bd_service *s, struct bd_pipeline *p)
+void bd_service_attach(struct bd_service *s, struct bd_pipeline *p, const char *config_path)
 {
     if (!s)
         return;
     s->p = p;
+    s->config = config_path ? g_strdup(config_path) : NULL;
     refresh(s, 0);
     s->timer = g_timeout_source_new(1000);
     g_source_set_callback(s->timer, on_tick, s, NULL);

@@ -39,8 +39,11 @@ enum bd_service_open_result {
  */
 enum bd_service_open_result bd_service_open(struct bd_service **out, char *note, size_t size);
 
-/* Serves pipeline p from now on (starts the service thread). */
-void bd_service_attach(struct bd_service *s, struct bd_pipeline *p);
+/* Serves pipeline p from now on (starts the service thread). Every change
+ * a client makes is also saved in config_path (bd_config_file_set), so the
+ * camera keeps it after a restart; NULL saves nothing. A file that cannot
+ * be written is said once on stderr, and the change still applies. */
+void bd_service_attach(struct bd_service *s, struct bd_pipeline *p, const char *config_path);
 
 /* Stops the thread, releases the name and the connection. NULL is a no-op.
  * Call before destroying the pipeline. */

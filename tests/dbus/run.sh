@@ -42,6 +42,8 @@ for t in dbus-daemon gdbus dbus-send python3 ffmpeg; do
 done
 
 T=$(mktemp -d)
+# the service saves live changes in the config file: a private one
+export XDG_CONFIG_HOME=$T/config
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
