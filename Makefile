@@ -43,13 +43,20 @@ GIO_LIBS   := $(shell pkg-config --libs gio-2.0 2>/dev/null)
 CLI_OBJ += $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/service/*.c))
 $(BUILD)/obj/src/service/%.o $(BUILD)/obj/src/cli/ctl.o: CFLAGS += $(GIO_CFLAGS)
 $(BUILD)/backdrop: LDLIBS += $(GIO_LIBS)
+# backdrop-settings (src/settings/), the GTK 4 window: a D-Bus client of the
+# service that links the library for its options table, thumbnails and devices.
+SETTINGS_PKGS   := gtk4 libadwaita-1 gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0
+SETTINGS_CFLAGS := $(shell pkg-config --cflags $(SETTINGS_PKGS) 2>/dev/null)
+SETTINGS_LIBS   := $(shell pkg-config --libs $(SETTINGS_PKGS) 2>/dev/null)
+SETTINGS_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/settings/*.c))
+$(SETTINGS_OBJ): CFLAGS += $(SETTINGS_CFLAGS)
 
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
         asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab quality
 
-all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so
+all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings
 
 deps:
 	@scripts/install-deps.sh build
@@ -98,6 +105,10 @@ $(BUILD)/libbackdrop.so: $(LIBSO)
 
 $(BUILD)/backdrop: $(CLI_OBJ) $(BUILD)/libbackdrop.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/backdrop-settings: $(SETTINGS_OBJ) $(BUILD)/libbackdrop.a
+	@pkg-config --exists $(SETTINGS_PKGS) || { echo "backdrop-settings needs $(SETTINGS_PKGS): run make deps" >&2; exit 1; }
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SETTINGS_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libbackdrop.a
 	@mkdir -p $(dir $@)
