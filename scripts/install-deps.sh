@@ -7,12 +7,18 @@ mode=${1:-build}
 pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
 # the D-Bus service and backdrop ctl (GDBus, gio-2.0)
 pkgs="$pkgs libglib2.0-dev"
+# backdrop-settings, the GTK 4 window (src/settings/): GTK, libadwaita, and
+# GStreamer for its preview (pipewiresrc/v4l2src -> appsink)
+pkgs="$pkgs libgtk-4-dev libadwaita-1-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev"
 if [ "$mode" = test ]; then
     pkgs="$pkgs clang libclang-rt-14-dev ffmpeg python3"
     # tests/pipewire/run.sh: a private PipeWire daemon and a GStreamer consumer
     pkgs="$pkgs pipewire wireplumber dbus gstreamer1.0-tools gstreamer1.0-pipewire gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
     # tests/dbus/run.sh: a private dbus-daemon (dbus, above), gdbus as an independent client
     pkgs="$pkgs libglib2.0-bin"
+    # tests/settings/run.sh: the window under Xvfb; appstreamcli and
+    # desktop-file-validate check its metadata (install-test)
+    pkgs="$pkgs xvfb xauth appstream desktop-file-utils"
 fi
 # make e2e: the tests in the VM (tests/vm/e2e.sh) play video with ffmpeg and
 # open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.

@@ -98,7 +98,7 @@ static void set_done(GObject *src, GAsyncResult *res, gpointer user)
         char *remote = g_dbus_error_get_remote_error(err);
         g_dbus_error_strip_remote_error(err);
         const char *what = remote && !strcmp(remote, "io.github.backdrop.Error.File")
-                               ? "Choose another file: the camera keeps its background."
+                               ? "The camera keeps its background."
                            : remote && !strcmp(remote, "io.github.backdrop.Error.NotLive")
                                ? "This takes effect when backdrop starts again."
                                : "The camera keeps its setting.";
@@ -323,7 +323,7 @@ static void add_done(GObject *src, GAsyncResult *res, gpointer user)
     g_dbus_error_strip_remote_error(err);
     char *m = g_strdup_printf("%s. %s", err->message,
                               remote && !strcmp(remote, "io.github.backdrop.Error.File")
-                                  ? "Choose another file: the camera keeps its background."
+                                  ? "The camera keeps its background."
                                   : "The camera keeps its setting.");
     m[0] = g_ascii_toupper(m[0]);
     show_error(c->a, m);

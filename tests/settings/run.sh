@@ -130,13 +130,17 @@ act() { # ACTION [GVARIANT-PARAMETER]
 }
 app_state() { # the window's own words: the status or error action's state
     gdbus call --session --dest $APP_ID --object-path $APP_PATH --method org.gtk.Actions.Describe "$1" \
-        2>/dev/null | sed -n "s/^((true, '', \[<'\(.*\)'>\]),)$/\1/p; s/^((true, '', \[<\"\(.*\)\">\]),)$/\1/p"
+        2>/dev/null | sed -n -e "s/^((true, [^[]*\[<'\(.*\)'>\]),)\$/\1/p" \
+            -e "s/^((true, [^[]*\[<\"\(.*\)\">\]),)\$/\1/p"
 }
 is() { [ "$(prop "$1")" = "$2" ]; }
+says() { app_state "$1" | grep -q "$2"; }   # says status|error PATTERN
 shot() { act screenshot "'$OUT/$1.png'"; act save-preview "'$T/$1-preview.png'"; sleep 0.3; }
 # Waits until the preview has moved on (frames after the change), then
 # saves it: $1 state name. The camera shows a change by its second frame.
+CUR=none
 preview() {
+    CUR=$1
     sleep 1
     rm -f "$T/$1-preview.png"
     act save-preview "'$T/$1-preview.png'"
@@ -144,11 +148,11 @@ preview() {
     act screenshot "'$OUT/settings-$1.png'"
     wait_for 5 test -s "$OUT/settings-$1.png"
 }
-px() { python3 "$HERE/pixels.py" "$T/$1-preview.png" "${@:2}"; }
+px() { python3 "$HERE/pixels.py" "$T/$CUR-preview.png" "$@" 2>/dev/null; }
 near() { # "R G B SD" "R G B" TOLERANCE
     python3 -c 'import sys
 a = [float(v) for v in sys.argv[1].split()[:3]]; b = [float(v) for v in sys.argv[2].split()[:3]]
-sys.exit(0 if all(abs(x - y) <= float(sys.argv[3]) for x, y in zip(a, b)) else 1)' "$1" "$2" "$3"
+sys.exit(0 if len(a) == 3 and len(b) == 3 and all(abs(x - y) <= float(sys.argv[3]) for x, y in zip(a, b)) else 1)' "$1" "$2" "$3"
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
@@ -160,7 +164,7 @@ pids+=("$app")
 wait_for 10 sh -c "grep -q 'window shown' '$T/app.log'" || { bad "the window never showed: $(tail -5 "$T/app.log")"; finish; }
 echo "log: $(grep -o 'window shown .*' "$T/app.log") (the process's own clock); $(( ($(date +%s%N) - t0) / 1000000 )) ms from exec to the log line"
 wait_for 5 sh -c "[ -n \"\$(gdbus call --session --dest $APP_ID --object-path $APP_PATH --method org.gtk.Actions.List 2>/dev/null)\" ]"
-if wait_for 5 sh -c "$(declare -f app_state); app_state status | grep -q 'not running'"; then
+if wait_for 5 says status 'not running'; then
     ok "no camera: the window says '$(app_state status | cut -c1-60)…'"
 else bad "no camera: status '$(app_state status)'"; fi
 act screenshot "'$OUT/settings-absent.png'"
@@ -172,7 +176,7 @@ if wait_for 20 is State active; then
 else bad "Start: state '$(prop State)' consumers '$(prop Consumers)': $(tail -3 "$T/bd.log")"; fi
 wait_for 10 sh -c "grep -q 'first preview frame' '$T/app.log'" &&
     echo "log: $(grep -o 'first preview frame.*' "$T/app.log")"
-if wait_for 5 sh -c "$(declare -f app_state); app_state status | grep -q 'call app sees'"; then
+if wait_for 5 says status 'call app sees'; then
     ok "running: the window says '$(app_state status)'"
 else bad "running: status '$(app_state status)'"; fi
 
@@ -196,9 +200,9 @@ act set-blur 60
 if wait_for 10 is Blur 60 && is Effect blur; then ok "blur: Blur = 60, Effect = blur"
 else bad "blur: Blur '$(prop Blur)' Effect '$(prop Effect)'"; fi
 preview blur-60
-sd2=$(px tr | cut -d' ' -f4) sd60=$(px tr | cut -d' ' -f4)
+sd60=$(px tr | cut -d' ' -f4)
 sd2=$(python3 "$HERE/pixels.py" "$T/blur-2-preview.png" tr | cut -d' ' -f4)
-if python3 -c "import sys; sys.exit(0 if float('$sd60') < 0.8 * float('$sd2') else 1)"; then
+if python3 -c "import sys; sys.exit(0 if float('$sd60') < 0.8 * float('$sd2') else 1)" 2>/dev/null; then
     ok "blur: the background's detail falls from blur 2 to 60 (luma SD $sd2 -> $sd60)"
 else bad "blur: luma SD $sd2 (blur 2) -> $sd60 (blur 60): want a drop of 20 %"; fi
 
@@ -224,7 +228,7 @@ else bad "colour: top corners $(px tl tr | tr '\n' ' ')"; fi
 
 # ---- 6. a corrupt file: an inline error, the old setting kept -------------------------------------
 act set-background "'$T/corrupt.jpg'"
-if wait_for 10 sh -c "$(declare -f app_state); app_state error | grep -q corrupt.jpg"; then
+if wait_for 10 says error "corrupt.jpg"; then
     ok "corrupt file: the window says '$(app_state error)'"
 else bad "corrupt file: error '$(app_state error)', status '$(app_state status)'"; fi
 if is Effect color && is Color '#00ff00' && [ "$(prop Background)" != "$T/corrupt.jpg" ]; then
@@ -242,7 +246,7 @@ if grep -q '^color = "#00ff00"$' "$conf" 2>/dev/null && grep -q '^blur = 60$' "$
     ok "saved: $conf has blur 60 and color #00ff00"
 else bad "saved: $conf: $(tr '\n' '|' <"$conf" 2>/dev/null)"; fi
 kill -9 "$(cat "$T/bd.pid")"
-if wait_for 5 sh -c "$(declare -f app_state); app_state status | grep -q 'not running'"; then
+if wait_for 5 says status 'not running'; then
     ok "killed: the window says '$(app_state status | cut -c1-60)…'"
 else bad "killed: status '$(app_state status)'"; fi
 act screenshot "'$OUT/settings-killed.png'"
