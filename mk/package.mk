@@ -20,6 +20,9 @@ DBUSDIR        ?= $(DATADIR)/dbus-1
 UNITDIR        ?= $(PREFIX)/lib/systemd/user
 MODPROBEDIR    ?= $(PREFIX)/lib/modprobe.d
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+APPDIR         ?= $(DATADIR)/applications
+ICONDIR        ?= $(DATADIR)/icons/hicolor/scalable/apps
+METAINFODIR    ?= $(DATADIR)/metainfo
 INSTALL        ?= install
 
 # ---- files generated from the options table and the paths ------------------
@@ -72,19 +75,29 @@ completion: $(GEN)/backdrop.bash
 
 # ---- install / uninstall ----------------------------------------------------
 
+# backdrop-settings' application id: its .desktop, icon and AppStream file
+SETTINGS_ID := io.github.backdrop.Settings
+
 INSTALLED := $(BINDIR)/backdrop $(LIBDIR)/$(notdir $(LIBSO)) $(LIBDIR)/libbackdrop.so.$(SOVERSION) \
     $(LIBDIR)/libbackdrop.so $(LIBDIR)/libbackdrop.a $(INCLUDEDIR)/backdrop.h \
     $(LIBDIR)/pkgconfig/backdrop.pc $(MANDIR)/man1/backdrop.1 $(MANDIR)/man5/backdrop.conf.5 \
     $(UNITDIR)/backdrop.service $(MODPROBEDIR)/backdrop.conf $(MODULESLOADDIR)/backdrop.conf \
     $(BASHCOMPDIR)/backdrop $(DOCDIR)/examples/backdrop.conf \
     $(addprefix $(DBUSDIR)/services/,$(notdir $(DBUS_SERVICES))) \
-    $(addprefix $(DBUSDIR)/interfaces/,$(notdir $(DBUS_INTERFACES)))
+    $(addprefix $(DBUSDIR)/interfaces/,$(notdir $(DBUS_INTERFACES))) \
+    $(BINDIR)/backdrop-settings $(APPDIR)/$(SETTINGS_ID).desktop $(ICONDIR)/$(SETTINGS_ID).svg \
+    $(METAINFODIR)/$(SETTINGS_ID).metainfo.xml
 
 install: all $(MAN_PAGES) $(DATA_GEN) $(DBUS_GEN)
 	$(INSTALL) -d $(addprefix $(DESTDIR),$(BINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) \
 	    $(MANDIR)/man1 $(MANDIR)/man5 $(UNITDIR) $(MODPROBEDIR) $(MODULESLOADDIR) \
-	    $(BASHCOMPDIR) $(DOCDIR)/examples $(DBUSDIR)/services $(DBUSDIR)/interfaces)
+	    $(BASHCOMPDIR) $(DOCDIR)/examples $(DBUSDIR)/services $(DBUSDIR)/interfaces \
+	    $(APPDIR) $(ICONDIR) $(METAINFODIR))
 	$(INSTALL) -m 755 $(BUILD)/backdrop $(DESTDIR)$(BINDIR)/backdrop
+	$(INSTALL) -m 755 $(BUILD)/backdrop-settings $(DESTDIR)$(BINDIR)/backdrop-settings
+	$(INSTALL) -m 644 data/$(SETTINGS_ID).desktop $(DESTDIR)$(APPDIR)/
+	$(INSTALL) -m 644 data/icons/$(SETTINGS_ID).svg $(DESTDIR)$(ICONDIR)/
+	$(INSTALL) -m 644 data/$(SETTINGS_ID).metainfo.xml $(DESTDIR)$(METAINFODIR)/
 	$(INSTALL) -m 644 $(LIBSO) $(BUILD)/libbackdrop.a $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(LIBDIR)/libbackdrop.so.$(SOVERSION)
 	ln -sf libbackdrop.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libbackdrop.so

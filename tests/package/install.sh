@@ -29,6 +29,10 @@ pass "make install"
 
 ver=$(awk '/define BD_VERSION_(MAJOR|MINOR|PATCH) /{printf "%s%s", s, $3; s = "."}' include/backdrop.h)
 want="usr/bin/backdrop
+usr/bin/backdrop-settings
+usr/share/applications/io.github.backdrop.Settings.desktop
+usr/share/icons/hicolor/scalable/apps/io.github.backdrop.Settings.svg
+usr/share/metainfo/io.github.backdrop.Settings.metainfo.xml
 usr/include/backdrop.h
 usr/lib/libbackdrop.a
 usr/lib/libbackdrop.so
@@ -145,6 +149,23 @@ fi
 opts=$(modprobe -C "$d/usr/lib/modprobe.d" -c 2>/dev/null | grep '^options v4l2loopback')
 check "modprobe reads: $opts" [ "$opts" = "options v4l2loopback devices=1 exclusive_caps=1 card_label=backdrop" ]
 check "modules-load.d loads v4l2loopback" grep -qx v4l2loopback "$d/usr/lib/modules-load.d/backdrop.conf"
+
+section "the settings window's desktop files"
+app=io.github.backdrop.Settings
+if command -v appstreamcli >/dev/null; then
+    if out=$(appstreamcli validate --no-net "$d/usr/share/metainfo/$app.metainfo.xml" 2>&1); then
+        pass "appstreamcli validate: $(echo "$out" | tail -1 | tr -s ' ')"
+    else fail "appstreamcli validate: $out"; fi
+else skip_provided "appstreamcli (package appstream)"; fi
+if command -v desktop-file-validate >/dev/null; then
+    if out=$(desktop-file-validate "$d/usr/share/applications/$app.desktop" 2>&1) && [ -z "$out" ]; then
+        pass "desktop-file-validate $app.desktop"
+    else fail "desktop-file-validate: $out"; fi
+else skip_provided "desktop-file-validate (package desktop-file-utils)"; fi
+check "the .desktop starts the installed binary and names the icon" bash -c \
+    "grep -qx 'Exec=backdrop-settings' '$d/usr/share/applications/$app.desktop' &&
+     grep -qx 'Icon=$app' '$d/usr/share/applications/$app.desktop'"
+check "the icon is an SVG document" bash -c "grep -q '<svg ' '$d/usr/share/icons/hicolor/scalable/apps/$app.svg'"
 
 section "bash completion"
 comp() { # WORDS... -> the completions of the last word

@@ -240,10 +240,19 @@ near "$(px tl)" "0 255 0" 24 && ok "corrupt file: the preview is still green" ||
 grep -qx "$T/corrupt.jpg" "$XDG_CONFIG_HOME/backdrop/settings-gallery" 2>/dev/null &&
     bad "corrupt file: kept in the user's gallery" || ok "corrupt file: not added to the gallery"
 
-# ---- 7. saved; the camera killed, started again: the window recovers --------------------------------
+# ---- 7. the effect switched back to the picture; saved; the camera killed,
+# started again: the window recovers, the camera has what was chosen -----------
+act set-effect "'background'"
+if wait_for 10 is Effect background && is Background "$T/walls/debian/red.png"; then
+    ok "effect switched to background: the red picture again"
+else bad "effect background: Effect '$(prop Effect)' Background '$(prop Background)'"; fi
+preview red-again
+near "$(px tl)" "192 48 48" 20 && ok "effect switched: the preview is red again" ||
+    bad "effect switched: the preview's corner $(px tl)"
 conf=$XDG_CONFIG_HOME/backdrop/backdrop.conf
-if grep -q '^color = "#00ff00"$' "$conf" 2>/dev/null && grep -q '^blur = 60$' "$conf"; then
-    ok "saved: $conf has blur 60 and color #00ff00"
+if grep -q '^blur = 60$' "$conf" 2>/dev/null && grep -q "^background = \"*$T/walls/debian/red.png\"*$" "$conf" &&
+    [ "$(grep '^effect' "$conf" | tail -1)" = "effect = background" ]; then
+    ok "saved: $conf has blur 60, the red background, effect background"
 else bad "saved: $conf: $(tr '\n' '|' <"$conf" 2>/dev/null)"; fi
 kill -9 "$(cat "$T/bd.pid")"
 if wait_for 5 says status 'not running'; then
@@ -251,11 +260,11 @@ if wait_for 5 says status 'not running'; then
 else bad "killed: status '$(app_state status)'"; fi
 act screenshot "'$OUT/settings-killed.png'"
 act start
-if wait_for 20 is State active && is Color '#00ff00' && is Effect color && is Blur 60; then
-    ok "started again: active, with the saved colour and blur (from the config file)"
-else bad "started again: State '$(prop State)' Effect '$(prop Effect)' Color '$(prop Color)' Blur '$(prop Blur)'"; fi
+if wait_for 20 is State active && is Effect background && is Background "$T/walls/debian/red.png" && is Blur 60; then
+    ok "started again: active, with the saved background and blur (from the config file)"
+else bad "started again: State '$(prop State)' Effect '$(prop Effect)' Background '$(prop Background)' Blur '$(prop Blur)': $(tail -2 "$T/bd.log")"; fi
 preview back
-near "$(px tl)" "0 255 0" 24 && ok "started again: the preview is back, green" ||
+near "$(px tl)" "192 48 48" 20 && ok "started again: the preview is back, red" ||
     bad "started again: the preview's corner $(px tl)"
 act set-background "'$T/walls/photo.jpg'"
 wait_for 10 is Effect background
