@@ -38,6 +38,8 @@ struct app {
     gint64 t_start;               /* g_get_monotonic_time at startup */
     int syncing;                  /* controls being set from the service: no Set */
     guint retry_id;               /* preview restart after a failure */
+    guint tick_id;
+    int gone;                     /* the window is destroyed: its widgets too */
 
     GtkPicture *picture;
     GtkLabel *status, *error;
@@ -52,7 +54,7 @@ struct app {
     GtkDropDown *camera;
     GtkStringList *cameras;
     GHashTable *gallery_paths;    /* path -> GtkFlowBoxChild (borrowed) */
-    GSimpleAction *a_status, *a_error;
+    GSimpleAction *a_status, *a_error, *a_controls;
     char *user_list;              /* the user's own backgrounds, one path a line */
 };
 
@@ -73,6 +75,8 @@ static int cam_running(struct app *a)
 
 static void show_error(struct app *a, const char *text)
 {
+    if (a->gone)
+        return;
     gtk_label_set_text(a->error, text ? text : "");
     gtk_widget_set_visible(GTK_WIDGET(a->error), text && *text);
     g_simple_action_set_state(a->a_error, g_variant_new_string(text ? text : ""));
@@ -426,12 +430,16 @@ static int prop_int(struct app *a, const char *prop, int def)
 
 static void set_status(struct app *a, const char *text)
 {
+    if (a->gone)
+        return;
     gtk_label_set_text(a->status, text);
     g_simple_action_set_state(a->a_status, g_variant_new_string(text));
 }
 
 static void update_status(struct app *a)
 {
+    if (a->gone)
+        return;
     if (!cam_running(a)) {
         gtk_label_set_text(a->st_state, "not running");
         gtk_label_set_text(a->st_consumers, "");
@@ -467,9 +475,37 @@ static guint choice_index(const char *option, const char *value)
     return GTK_INVALID_LIST_POSITION;
 }
 
+/* What the controls show, read back from the widgets, as the "controls"
+ * action's state: the words a screen reader would give, for tests. */
+static void describe_controls(struct app *a)
+{
+    if (a->gone)
+        return;
+    const struct bd_option *eo = bd_option_find("effect");
+    guint e = gtk_drop_down_get_selected(a->effect);
+    GdkRGBA c;
+    gtk_color_chooser_get_rgba(GTK_COLOR_CHOOSER(a->color), &c);
+    GList *sel = gtk_flow_box_get_selected_children(a->gallery);
+    const char *bg = sel ? g_object_get_data(G_OBJECT(sel->data), "path") : "";
+    char *t = g_strdup_printf("effect=%s blur=%d color=#%02x%02x%02x mirror=%s enabled=%s "
+                              "light-wrap=%d selected=%s",
+                              eo && e != GTK_INVALID_LIST_POSITION ? eo->choices[e] : "",
+                              (int)gtk_range_get_value(GTK_RANGE(a->blur)),
+                              (int)(c.red * 255 + .5), (int)(c.green * 255 + .5),
+                              (int)(c.blue * 255 + .5),
+                              gtk_switch_get_active(a->mirror) ? "on" : "off",
+                              gtk_switch_get_active(a->enabled) ? "on" : "off",
+                              (int)gtk_range_get_value(GTK_RANGE(a->light_wrap)), bg);
+    g_list_free(sel);
+    g_simple_action_set_state(a->a_controls, g_variant_new_string(t));
+    g_free(t);
+}
+
 /* Every control from the service's properties (nothing sent meanwhile). */
 static void sync_controls(struct app *a)
 {
+    if (a->gone)
+        return;
     a->syncing++;
     int up = cam_running(a);
     GtkWidget *ctl[] = {GTK_WIDGET(a->effect), GTK_WIDGET(a->blur), GTK_WIDGET(a->light_wrap),
@@ -507,6 +543,7 @@ static void sync_controls(struct app *a)
     }
     update_status(a);
     a->syncing--;
+    describe_controls(a);
 }
 
 /* ---- the preview and the service coming and going -------------------------- */
@@ -515,6 +552,8 @@ static gboolean retry_preview(gpointer user);
 
 static void preview_sync(struct app *a)
 {
+    if (a->gone)
+        return;
     if (!cam_running(a) || !gtk_widget_get_visible(GTK_WIDGET(a->win))) {
         sp_preview_stop(a->preview);
         return;
@@ -536,7 +575,7 @@ static gboolean retry_preview(gpointer user)
 static void on_preview_failed(const char *msg, gpointer user)
 {
     struct app *a = user;
-    if (!cam_running(a))
+    if (a->gone || !cam_running(a))
         return;
     set_status(a, msg);
     /* the node may not be there yet (a camera just started): try again */
@@ -983,8 +1022,11 @@ static void act_set_background(GSimpleAction *x, GVariant *p, gpointer user)
     struct app *a = user;
     const char *path = g_variant_get_string(p, NULL);
     GtkFlowBoxChild *c = g_hash_table_lookup(a->gallery_paths, path);
-    if (c) /* a gallery picture: as if clicked */
+    if (c) { /* a gallery picture: as if clicked (selected, then activated) */
+        gtk_flow_box_select_child(a->gallery, c);
+        describe_controls(a);
         g_signal_emit_by_name(a->gallery, "child-activated", c);
+    }
     else   /* any other file: as if chosen with Add… */
         add_user_file(a, path);
 }
@@ -1045,7 +1087,25 @@ static gboolean tick(gpointer user)
     struct app *a = user;
     /* the service emits every second; this re-reads what it cached */
     update_status(a);
+    describe_controls(a);
     return G_SOURCE_CONTINUE;
+}
+
+/* Replies and signals may still come once the window is gone: nothing
+ * touches its widgets after this. */
+static void on_destroy(GtkWidget *w, gpointer user)
+{
+    (void)w;
+    struct app *a = user;
+    a->gone = 1;
+    sp_preview_stop(a->preview);
+    if (a->tick_id)
+        g_source_remove(a->tick_id);
+    if (a->retry_id)
+        g_source_remove(a->retry_id);
+    a->tick_id = a->retry_id = 0;
+    if (a->cam)
+        g_signal_handlers_disconnect_by_data(a->cam, a);
 }
 
 static void on_hide(GtkWidget *w, gpointer user)
@@ -1072,6 +1132,7 @@ static void activate(GApplication *gapp, gpointer user)
     }
     build_window(a);
     g_signal_connect(a->win, "hide", G_CALLBACK(on_hide), a);
+    g_signal_connect(a->win, "destroy", G_CALLBACK(on_destroy), a);
     g_signal_connect(a->win, "map", G_CALLBACK(on_map), a);
     struct sp_preview_events ev = {on_preview_frame, on_preview_failed, a};
     a->preview = sp_preview_new(a->picture, &ev);
@@ -1090,7 +1151,7 @@ static void activate(GApplication *gapp, gpointer user)
     gtk_window_present(a->win);
     on_owner(NULL, NULL, a);
     autostart_sync(a);
-    g_timeout_add_seconds(1, tick, a);
+    a->tick_id = g_timeout_add_seconds(1, tick, a);
 }
 
 int main(int argc, char **argv)
@@ -1103,6 +1164,8 @@ int main(int argc, char **argv)
     g_action_map_add_action_entries(G_ACTION_MAP(a.gapp), actions, G_N_ELEMENTS(actions), &a);
     a.a_status = g_simple_action_new_stateful("status", NULL, g_variant_new_string(""));
     a.a_error = g_simple_action_new_stateful("error", NULL, g_variant_new_string(""));
+    a.a_controls = g_simple_action_new_stateful("controls", NULL, g_variant_new_string(""));
+    g_action_map_add_action(G_ACTION_MAP(a.gapp), G_ACTION(a.a_controls));
     g_signal_connect(a.a_status, "activate", G_CALLBACK(act_state_noop), &a);
     g_signal_connect(a.a_error, "activate", G_CALLBACK(act_state_noop), &a);
     g_action_map_add_action(G_ACTION_MAP(a.gapp), G_ACTION(a.a_status));
@@ -1114,6 +1177,7 @@ int main(int argc, char **argv)
         g_object_unref(a.cam);
     g_object_unref(a.a_status);
     g_object_unref(a.a_error);
+    g_object_unref(a.a_controls);
     g_object_unref(a.gapp);
     g_hash_table_unref(a.gallery_paths);
     g_free(a.user_list);

@@ -72,6 +72,7 @@ ffmpeg -v error -f lavfi -i color=c=0x3040c0:s=320x180 -frames:v 1 "$T/walls/blu
 ffmpeg -v error -i "$PHOTO" -vf scale=640:-2 "$T/walls/photo.jpg"
 export BACKDROP_WALLPAPERS=$T/walls
 head -c 3000 "$PHOTO" >"$T/corrupt.jpg"   # a JPEG cut short
+cp "$T/corrupt.jpg" "$T/walls/broken.jpg"  # and one among the wallpapers
 ffmpeg -v error -i "$PERSON" -vf scale=640:360:force_original_aspect_ratio=increase,crop=640:360 "$T/person.png"
 
 # The camera as the bus starts it: the installed activation file hands
@@ -182,8 +183,9 @@ else bad "running: status '$(app_state status)'"; fi
 
 # ---- 2. a background from the gallery ---------------------------------------------
 act set-background "'$T/walls/debian/red.png'"
-if wait_for 10 is Background "$T/walls/debian/red.png" && is Effect background; then
-    ok "gallery: Background = red.png, Effect = background"
+if wait_for 10 is Background "$T/walls/debian/red.png" && is Effect background &&
+    wait_for 5 says controls "effect=background .*selected=$T/walls/debian/red.png"; then
+    ok "gallery: Background = red.png, Effect = background, the picture marked in the gallery"
 else bad "gallery: Background '$(prop Background)' Effect '$(prop Effect)'"; fi
 preview background
 c=$(px tl tr | tr '\n' ' ')
@@ -219,7 +221,8 @@ wait_for 5 is Enabled true && ok "toggle again: Enabled = true" || bad "toggle a
 
 # ---- 5. a colour ------------------------------------------------------------------------------
 act set-color "'#00ff00'"
-if wait_for 10 is Color '#00ff00' && is Effect color; then ok "colour: Color = #00ff00, Effect = color"
+if wait_for 10 is Color '#00ff00' && is Effect color && wait_for 5 says controls 'effect=color blur=60 color=#00ff00'; then
+    ok "colour: Color = #00ff00, Effect = color; the controls: $(app_state controls)"
 else bad "colour: Color '$(prop Color)' Effect '$(prop Effect)'"; fi
 preview color
 if near "$(px tl)" "0 255 0" 24 && near "$(px tr)" "0 255 0" 24; then
@@ -239,6 +242,12 @@ near "$(px tl)" "0 255 0" 24 && ok "corrupt file: the preview is still green" ||
     bad "corrupt file: the preview's corner $(px tl)"
 grep -qx "$T/corrupt.jpg" "$XDG_CONFIG_HOME/backdrop/settings-gallery" 2>/dev/null &&
     bad "corrupt file: kept in the user's gallery" || ok "corrupt file: not added to the gallery"
+# the same file among the wallpapers, clicked: the selection goes back
+act set-background "'$T/walls/broken.jpg'"
+if wait_for 10 says error broken.jpg && wait_for 5 says controls 'effect=color .*selected=$'; then
+    ok "corrupt wallpaper clicked: refused, the controls back to the colour: $(app_state controls)"
+else bad "corrupt wallpaper clicked: error '$(app_state error)', controls '$(app_state controls)'"; fi
+is Effect color && is Color '#00ff00' || bad "corrupt wallpaper: Effect '$(prop Effect)' Color '$(prop Color)'"
 
 # ---- 7. the effect switched back to the picture; saved; the camera killed,
 # started again: the window recovers, the camera has what was chosen -----------
@@ -283,8 +292,12 @@ else bad "memory: RSS $r0 -> $r1 KiB over ${SOAK} s, $((f1 - f0)) frames (sample
 
 # ---- 9. closing the window lets the camera idle -----------------------------------------------------
 act quit
-if wait_for 5 sh -c "! kill -0 $app" && wait_for 6 is State idle; then
-    ok "closed: the app exited and the camera went idle"
-else bad "closed: app running? $(kill -0 $app 2>/dev/null && echo yes || echo no), State '$(prop State)'"; fi
+if wait_for 5 sh -c "! kill -0 $app"; then
+    wait "$app"
+    rc=$?
+    [ "$rc" -eq 0 ] && ok "closed: the app exited 0" || bad "closed: the app exited $rc: $(tail -3 "$T/app.log")"
+else bad "closed: the app still runs 5 s after app.quit"; fi
+if wait_for 6 is State idle; then ok "closed: the camera went idle"
+else bad "closed: the camera's State '$(prop State)' 6 s after the window closed"; fi
 ls "$OUT"/settings-*.png | sed 's/^/screenshot: /'
 finish
