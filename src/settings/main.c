@@ -50,9 +50,9 @@ struct app {
     GtkColorButton *color;
     GtkSwitch *mirror, *enabled, *on_demand, *autostart;
     GtkFlowBox *gallery;
-    GtkLabel *st_state, *st_consumers, *st_fps, *st_cpu, *st_input, *st_output, *st_model;
-    GtkDropDown *camera;
-    GtkStringList *cameras;
+    GtkLabel *st_state, *st_consumers, *st_fps, *st_cpu, *st_input, *st_output;
+    GtkDropDown *camera, *model;
+    GtkStringList *cameras, *models;
     GHashTable *gallery_paths;    /* path -> GtkFlowBoxChild (borrowed) */
     GSimpleAction *a_status, *a_error, *a_controls;
     char *user_list;              /* the user's own backgrounds, one path a line */
@@ -457,13 +457,11 @@ static void update_status(struct app *a)
     gtk_label_set_text(a->st_fps, f);
     char *u = g_strdup_printf("%s %% of one core", cpu);
     gtk_label_set_text(a->st_cpu, u);
-    char *in = prop_text(a, "InputDevice"), *out = prop_text(a, "Output"),
-         *model = prop_text(a, "Model");
+    char *in = prop_text(a, "InputDevice"), *out = prop_text(a, "Output");
     gtk_label_set_text(a->st_input, in);
     gtk_label_set_text(a->st_output, out);
-    gtk_label_set_text(a->st_model, model);
     g_free(state), g_free(fps), g_free(cpu), g_free(c), g_free(f), g_free(u);
-    g_free(in), g_free(out), g_free(model);
+    g_free(in), g_free(out);
 }
 
 static guint choice_index(const char *option, const char *value)
@@ -487,15 +485,19 @@ static void describe_controls(struct app *a)
     gtk_color_chooser_get_rgba(GTK_COLOR_CHOOSER(a->color), &c);
     GList *sel = gtk_flow_box_get_selected_children(a->gallery);
     const char *bg = sel ? g_object_get_data(G_OBJECT(sel->data), "path") : "";
+    guint mi = gtk_drop_down_get_selected(a->model);
     char *t = g_strdup_printf("effect=%s blur=%d color=#%02x%02x%02x mirror=%s enabled=%s "
-                              "light-wrap=%d selected=%s",
+                              "light-wrap=%d model=%s selected=%s",
                               eo && e != GTK_INVALID_LIST_POSITION ? eo->choices[e] : "",
                               (int)gtk_range_get_value(GTK_RANGE(a->blur)),
                               (int)(c.red * 255 + .5), (int)(c.green * 255 + .5),
                               (int)(c.blue * 255 + .5),
                               gtk_switch_get_active(a->mirror) ? "on" : "off",
                               gtk_switch_get_active(a->enabled) ? "on" : "off",
-                              (int)gtk_range_get_value(GTK_RANGE(a->light_wrap)), bg);
+                              (int)gtk_range_get_value(GTK_RANGE(a->light_wrap)),
+                              mi != GTK_INVALID_LIST_POSITION
+                                  ? gtk_string_list_get_string(a->models, mi) : "",
+                              bg);
     g_list_free(sel);
     g_simple_action_set_state(a->a_controls, g_variant_new_string(t));
     g_free(t);
@@ -510,7 +512,7 @@ static void sync_controls(struct app *a)
     int up = cam_running(a);
     GtkWidget *ctl[] = {GTK_WIDGET(a->effect), GTK_WIDGET(a->blur), GTK_WIDGET(a->light_wrap),
                         GTK_WIDGET(a->color), GTK_WIDGET(a->mirror), GTK_WIDGET(a->enabled),
-                        GTK_WIDGET(a->on_demand), GTK_WIDGET(a->gallery)};
+                        GTK_WIDGET(a->on_demand), GTK_WIDGET(a->gallery), GTK_WIDGET(a->model)};
     for (size_t i = 0; i < G_N_ELEMENTS(ctl); i++)
         gtk_widget_set_sensitive(ctl[i], up);
     gtk_widget_set_visible(GTK_WIDGET(a->start), !up);
@@ -524,6 +526,17 @@ static void sync_controls(struct app *a)
         gtk_switch_set_active(a->mirror, prop_int(a, "Mirror", 0));
         gtk_switch_set_active(a->enabled, prop_int(a, "Enabled", 1));
         gtk_switch_set_active(a->on_demand, prop_int(a, "OnDemand", 0));
+        /* a model file of the user's joins the built-in names */
+        char *model = prop_text(a, "Model");
+        guint n = g_list_model_get_n_items(G_LIST_MODEL(a->models)), mi = n;
+        for (guint k = 0; k < n; k++)
+            if (!strcmp(gtk_string_list_get_string(a->models, k), model))
+                mi = k;
+        if (mi == n && *model)
+            gtk_string_list_append(a->models, model);
+        if (*model)
+            gtk_drop_down_set_selected(a->model, mi);
+        g_free(model);
         char *col = prop_text(a, "Color");
         GdkRGBA rgba;
         if (*col && gdk_rgba_parse(&rgba, col))
@@ -734,6 +747,15 @@ static void on_effect(GObject *o, GParamSpec *ps, gpointer user)
         cam_set(a, "Effect", g_variant_new_string(opt->choices[i]));
 }
 
+static void on_model(GObject *o, GParamSpec *ps, gpointer user)
+{
+    (void)ps;
+    struct app *a = user;
+    guint i = gtk_drop_down_get_selected(GTK_DROP_DOWN(o));
+    if (!a->syncing && i != GTK_INVALID_LIST_POSITION)
+        cam_set(a, "Model", g_variant_new_string(gtk_string_list_get_string(a->models, i)));
+}
+
 static void on_blur(GtkRange *r, gpointer user)
 {
     cam_set(user, "Blur", g_variant_new_int32((gint32)gtk_range_get_value(r)));
@@ -923,7 +945,6 @@ static void build_window(struct app *a)
     a->st_cpu = status_row(g, "Processor");
     a->st_input = status_row(g, "Reads");
     a->st_output = status_row(g, "Shows as");
-    a->st_model = status_row(g, "Model");
 
     g = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
     adw_preferences_group_set_title(g, "Camera and start-up");
@@ -933,6 +954,17 @@ static void build_window(struct app *a)
     gtk_widget_set_sensitive(GTK_WIDGET(a->camera), FALSE);
     row(g, "Webcam", "as `backdrop devices` lists them; another one is chosen in backdrop.conf",
         GTK_WIDGET(a->camera));
+    /* the library's built-in models (and the table's default, "auto") */
+    a->models = gtk_string_list_new(NULL);
+    const struct bd_option *mo = bd_option_find("model");
+    if (mo && mo->def)
+        gtk_string_list_append(a->models, mo->def);
+    for (int i = 0; i < bd_builtin_model_count(); i++)
+        if (!mo || !mo->def || strcmp(mo->def, bd_builtin_model_name(i)))
+            gtk_string_list_append(a->models, bd_builtin_model_name(i));
+    a->model = GTK_DROP_DOWN(gtk_drop_down_new(G_LIST_MODEL(a->models), NULL));
+    g_signal_connect(a->model, "notify::selected", G_CALLBACK(on_model), a);
+    row(g, "Model", mo ? mo->help : NULL, GTK_WIDGET(a->model));
     a->on_demand = switch_row(a, g, "On demand", "the webcam is on only while a program uses it",
                               "OnDemand");
     a->autostart = switch_row(a, g, "Start when I log in", NULL, NULL);
@@ -1010,6 +1042,18 @@ static void act_set_color(GSimpleAction *x, GVariant *p, gpointer user)
     on_color(a->color, a); /* what "color-set" runs when a person picks it */
 }
 
+static void act_set_model(GSimpleAction *x, GVariant *p, gpointer user)
+{
+    (void)x;
+    struct app *a = user;
+    const char *m = g_variant_get_string(p, NULL);
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(a->models));
+    for (guint i = 0; i < n; i++)
+        if (!strcmp(gtk_string_list_get_string(a->models, i), m))
+            return gtk_drop_down_set_selected(a->model, i);
+    show_error(a, "No such model in the list.");
+}
+
 static void act_set_mirror(GSimpleAction *x, GVariant *p, gpointer a)
 {
     (void)x;
@@ -1074,6 +1118,7 @@ static const GActionEntry actions[] = {
     {"set-effect", act_set_effect, "s", NULL, NULL, {0}},
     {"set-color", act_set_color, "s", NULL, NULL, {0}},
     {"set-mirror", act_set_mirror, "b", NULL, NULL, {0}},
+    {"set-model", act_set_model, "s", NULL, NULL, {0}},
     {"set-background", act_set_background, "s", NULL, NULL, {0}},
     {"toggle", act_toggle, NULL, NULL, NULL, {0}},
     {"start", act_start, NULL, NULL, NULL, {0}},

@@ -229,6 +229,12 @@ if near "$(px tl)" "0 255 0" 24 && near "$(px tr)" "0 255 0" 24; then
     ok "colour: the top corners are green ($(px tl tr | tr '\n' ' '))"
 else bad "colour: top corners $(px tl tr | tr '\n' ' ')"; fi
 
+# ---- 5b. the model ---------------------------------------------------------------------------
+act set-model "'landscape'"
+if wait_for 10 is Model landscape && wait_for 5 says controls 'model=landscape'; then
+    ok "model: Model = landscape, the chooser shows it"
+else bad "model: Model '$(prop Model)', controls '$(app_state controls)'"; fi
+
 # ---- 6. a corrupt file: an inline error, the old setting kept -------------------------------------
 act set-background "'$T/corrupt.jpg'"
 if wait_for 10 says error "corrupt.jpg"; then
@@ -269,9 +275,10 @@ if wait_for 5 says status 'not running'; then
 else bad "killed: status '$(app_state status)'"; fi
 act screenshot "'$OUT/settings-killed.png'"
 act start
-if wait_for 20 is State active && is Effect background && is Background "$T/walls/debian/red.png" && is Blur 60; then
-    ok "started again: active, with the saved background and blur (from the config file)"
-else bad "started again: State '$(prop State)' Effect '$(prop Effect)' Background '$(prop Background)' Blur '$(prop Blur)': $(tail -2 "$T/bd.log")"; fi
+if wait_for 20 is State active && is Effect background && is Background "$T/walls/debian/red.png" && is Blur 60 &&
+    is Model landscape; then
+    ok "started again: active, with the saved background, blur and model (from the config file)"
+else bad "started again: State '$(prop State)' Effect '$(prop Effect)' Background '$(prop Background)' Blur '$(prop Blur)' Model '$(prop Model)': $(tail -2 "$T/bd.log")"; fi
 preview back
 near "$(px tl)" "192 48 48" 20 && ok "started again: the preview is back, red" ||
     bad "started again: the preview's corner $(px tl)"
