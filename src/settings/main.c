@@ -222,6 +222,12 @@ static int is_background_file(const char *name)
     return ok;
 }
 
+static gint by_name(gconstpointer x, gconstpointer y)
+{
+    /* g_ptr_array_sort hands pointers to the elements */
+    return g_strcmp0(*(char *const *)x, *(char *const *)y);
+}
+
 static void scan_dir(struct app *a, const char *dir, int depth, int *left)
 {
     GDir *d = g_dir_open(dir, 0, NULL);
@@ -232,7 +238,7 @@ static void scan_dir(struct app *a, const char *dir, int depth, int *left)
     while ((n = g_dir_read_name(d)))
         g_ptr_array_add(names, g_strdup(n));
     g_dir_close(d);
-    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    g_ptr_array_sort(names, by_name);
     for (guint i = 0; i < names->len && *left > 0; i++) {
         const char *name = g_ptr_array_index(names, i);
         char *p = g_build_filename(dir, name, NULL);
