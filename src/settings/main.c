@@ -491,9 +491,9 @@ static void describe_controls(struct app *a)
     gtk_color_chooser_get_rgba(GTK_COLOR_CHOOSER(a->color), &c);
     GList *sel = gtk_flow_box_get_selected_children(a->gallery);
     const char *bg = sel ? g_object_get_data(G_OBJECT(sel->data), "path") : "";
-    guint mi = gtk_drop_down_get_selected(a->model);
+    guint mi = gtk_drop_down_get_selected(a->model), ci = gtk_drop_down_get_selected(a->camera);
     char *t = g_strdup_printf("effect=%s blur=%d color=#%02x%02x%02x mirror=%s enabled=%s "
-                              "light-wrap=%d model=%s selected=%s",
+                              "light-wrap=%d model=%s camera=%s selected=%s",
                               eo && e != GTK_INVALID_LIST_POSITION ? eo->choices[e] : "",
                               (int)gtk_range_get_value(GTK_RANGE(a->blur)),
                               (int)(c.red * 255 + .5), (int)(c.green * 255 + .5),
@@ -503,6 +503,8 @@ static void describe_controls(struct app *a)
                               (int)gtk_range_get_value(GTK_RANGE(a->light_wrap)),
                               mi != GTK_INVALID_LIST_POSITION
                                   ? gtk_string_list_get_string(a->models, mi) : "",
+                              ci != GTK_INVALID_LIST_POSITION
+                                  ? gtk_string_list_get_string(a->cameras, ci) : "",
                               bg);
     g_list_free(sel);
     g_simple_action_set_state(a->a_controls, g_variant_new_string(t));
@@ -532,6 +534,21 @@ static void sync_controls(struct app *a)
         gtk_switch_set_active(a->mirror, prop_int(a, "Mirror", 0));
         gtk_switch_set_active(a->enabled, prop_int(a, "Enabled", 1));
         gtk_switch_set_active(a->on_demand, prop_int(a, "OnDemand", 0));
+        /* the webcam it reads among those listed (a file, when that is
+         * what it reads, joins the list) */
+        char *in = prop_text(a, "InputDevice");
+        char *tag = g_strdup_printf("(%s)", in);
+        guint nc = g_list_model_get_n_items(G_LIST_MODEL(a->cameras)), ci = nc;
+        for (guint k = 0; k < nc; k++)
+            if (g_str_has_suffix(gtk_string_list_get_string(a->cameras, k), tag) ||
+                !strcmp(gtk_string_list_get_string(a->cameras, k), in))
+                ci = k;
+        if (ci == nc && *in)
+            gtk_string_list_append(a->cameras, in);
+        if (*in)
+            gtk_drop_down_set_selected(a->camera, ci);
+        g_free(tag);
+        g_free(in);
         /* a model file of the user's joins the built-in names */
         char *model = prop_text(a, "Model");
         guint n = g_list_model_get_n_items(G_LIST_MODEL(a->models)), mi = n;
@@ -855,8 +872,6 @@ static void fill_cameras(struct app *a)
                 gtk_string_list_append(a->cameras, t);
                 g_free(t);
             }
-    if (!n)
-        gtk_string_list_append(a->cameras, "no camera found");
 }
 
 static void build_window(struct app *a)

@@ -177,9 +177,9 @@ if wait_for 20 is State active; then
 else bad "Start: state '$(prop State)' consumers '$(prop Consumers)': $(tail -3 "$T/bd.log")"; fi
 wait_for 10 sh -c "grep -q 'first preview frame' '$T/app.log'" &&
     echo "log: $(grep -o 'first preview frame.*' "$T/app.log")"
-if wait_for 5 says status 'call app sees'; then
-    ok "running: the window says '$(app_state status)'"
-else bad "running: status '$(app_state status)'"; fi
+if wait_for 5 says status 'call app sees' && wait_for 5 says controls "camera=$T/person.png"; then
+    ok "running: the window says '$(app_state status)', and names what the camera reads"
+else bad "running: status '$(app_state status)', controls '$(app_state controls)'"; fi
 
 # ---- 2. a background from the gallery ---------------------------------------------
 act set-background "'$T/walls/debian/red.png'"
