@@ -649,21 +649,23 @@ static void on_props_changed(GDBusProxy *p, GVariant *changed, GStrv inval, gpoi
 {
     (void)p, (void)inval;
     struct app *a = user;
-    GVariantDict d;
-    g_variant_dict_init(&d, changed);
-    int settings = 0;
+    /* the once-a-second figures only move the status; anything else is a
+     * setting (whoever changed it) and the controls follow */
+    int settings = 0, output = 0;
     GVariantIter it;
     const char *k;
     g_variant_iter_init(&it, changed);
-    while (g_variant_iter_next(&it, "{&sv}", &k, NULL))
+    while (g_variant_iter_next(&it, "{&sv}", &k, NULL)) {
         settings |= strcmp(k, "Fps") && strcmp(k, "Cpu") && strcmp(k, "FramesOut") &&
-                    strcmp(k, "InferenceMs") && strcmp(k, "Dropped");
-    g_variant_dict_clear(&d);
+                    strcmp(k, "InferenceMs") && strcmp(k, "Dropped") && strcmp(k, "State") &&
+                    strcmp(k, "Consumers");
+        output |= !strcmp(k, "Output");
+    }
     if (settings)
         sync_controls(a);
     else
         update_status(a);
-    if (g_variant_lookup_value(changed, "Output", NULL))
+    if (output)
         preview_sync(a);
 }
 
