@@ -84,41 +84,42 @@ static void show_error(struct app *a, const char *text)
 
 static void sync_controls(struct app *a);
 
-struct set_call {
-    struct app *a;
-    char *prop;
-};
+/* A refusal said in the window, in the service's words (they name the
+ * setting, the value and why) and what it means for the camera. */
+static void say_refused(struct app *a, GError *err)
+{
+    if (a->gone)
+        return;
+    char *remote = g_dbus_error_get_remote_error(err);
+    g_dbus_error_strip_remote_error(err);
+    const char *what = remote && !strcmp(remote, "io.github.backdrop.Error.File")
+                           ? "The camera keeps its background."
+                       : remote && !strcmp(remote, "io.github.backdrop.Error.NotLive")
+                           ? "This takes effect when backdrop starts again."
+                           : "The camera keeps its setting.";
+    char *m = g_strdup_printf("%s. %s", err->message, what);
+    /* the service's message starts with the setting's name */
+    m[0] = g_ascii_toupper(m[0]);
+    show_error(a, m);
+    adw_toast_overlay_add_toast(a->toasts, adw_toast_new("The change was refused"));
+    g_free(m);
+    g_free(remote);
+}
 
 static void set_done(GObject *src, GAsyncResult *res, gpointer user)
 {
-    struct set_call *c = user;
-    struct app *a = c->a;
+    struct app *a = user;
     GError *err = NULL;
     GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &err);
     if (r) {
         g_variant_unref(r);
         show_error(a, NULL);
     } else {
-        char *remote = g_dbus_error_get_remote_error(err);
-        g_dbus_error_strip_remote_error(err);
-        const char *what = remote && !strcmp(remote, "io.github.backdrop.Error.File")
-                               ? "The camera keeps its background."
-                           : remote && !strcmp(remote, "io.github.backdrop.Error.NotLive")
-                               ? "This takes effect when backdrop starts again."
-                               : "The camera keeps its setting.";
-        char *m = g_strdup_printf("%s. %s", err->message, what);
-        /* the service's message starts with the setting's name */
-        m[0] = g_ascii_toupper(m[0]);
-        show_error(a, m);
-        adw_toast_overlay_add_toast(a->toasts, adw_toast_new("The change was refused"));
-        g_free(m);
-        g_free(remote);
+        say_refused(a, err);
         g_error_free(err);
     }
     /* refused or not, the controls show what the camera has now */
     sync_controls(a);
-    g_free(c->prop);
-    g_free(c);
 }
 
 /* One property to the service; the control follows its answer. */
@@ -129,13 +130,10 @@ static void cam_set(struct app *a, const char *prop, GVariant *v)
         g_variant_unref(v);
         return;
     }
-    struct set_call *c = g_new0(struct set_call, 1);
-    c->a = a;
-    c->prop = g_strdup(prop);
     g_dbus_connection_call(g_dbus_proxy_get_connection(a->cam), CAM_NAME, CAM_PATH,
                            "org.freedesktop.DBus.Properties", "Set",
                            g_variant_new("(ssv)", CAM_IFACE, prop, v), NULL,
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, 30000, NULL, set_done, c);
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, 30000, NULL, set_done, a);
     g_variant_unref(v);
 }
 
@@ -329,18 +327,8 @@ static void add_done(GObject *src, GAsyncResult *res, gpointer user)
         g_free(c);
         return;
     }
-    char *remote = g_dbus_error_get_remote_error(err);
-    g_dbus_error_strip_remote_error(err);
-    char *m = g_strdup_printf("%s. %s", err->message,
-                              remote && !strcmp(remote, "io.github.backdrop.Error.File")
-                                  ? "The camera keeps its background."
-                                  : "The camera keeps its setting.");
-    m[0] = g_ascii_toupper(m[0]);
-    show_error(c->a, m);
-    adw_toast_overlay_add_toast(c->a->toasts, adw_toast_new("The change was refused"));
+    say_refused(c->a, err);
     sync_controls(c->a);
-    g_free(m);
-    g_free(remote);
     g_error_free(err);
     g_free(c->path);
     g_free(c);
