@@ -47,7 +47,7 @@ $(GEN)/paths: FORCE
 
 FORCE:
 
-MAN_PAGES := $(GEN)/backdrop.1 $(GEN)/backdrop.conf.5
+MAN_PAGES := $(GEN)/backdrop.1 $(GEN)/backdrop.conf.5 $(GEN)/backdrop-settings.1
 DATA_GEN  := $(GEN)/backdrop.bash $(GEN)/backdrop.conf $(GEN)/backdrop.service $(GEN)/backdrop.pc
 
 $(MAN_PAGES): $(GEN)/%: docs/man/%.in $(MANGEN) $(GEN)/paths
@@ -85,7 +85,7 @@ INSTALLED := $(BINDIR)/backdrop $(LIBDIR)/$(notdir $(LIBSO)) $(LIBDIR)/libbackdr
     $(BASHCOMPDIR)/backdrop $(DOCDIR)/examples/backdrop.conf \
     $(addprefix $(DBUSDIR)/services/,$(notdir $(DBUS_SERVICES))) \
     $(addprefix $(DBUSDIR)/interfaces/,$(notdir $(DBUS_INTERFACES))) \
-    $(BINDIR)/backdrop-settings $(APPDIR)/$(SETTINGS_ID).desktop $(ICONDIR)/$(SETTINGS_ID).svg \
+    $(BINDIR)/backdrop-settings $(MANDIR)/man1/backdrop-settings.1 $(APPDIR)/$(SETTINGS_ID).desktop $(ICONDIR)/$(SETTINGS_ID).svg \
     $(METAINFODIR)/$(SETTINGS_ID).metainfo.xml
 
 install: all $(MAN_PAGES) $(DATA_GEN) $(DBUS_GEN)
@@ -103,7 +103,7 @@ install: all $(MAN_PAGES) $(DATA_GEN) $(DBUS_GEN)
 	ln -sf libbackdrop.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libbackdrop.so
 	$(INSTALL) -m 644 include/backdrop.h $(DESTDIR)$(INCLUDEDIR)/
 	$(INSTALL) -m 644 $(GEN)/backdrop.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
-	$(INSTALL) -m 644 $(GEN)/backdrop.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(GEN)/backdrop.1 $(GEN)/backdrop-settings.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 644 $(GEN)/backdrop.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(GEN)/backdrop.service $(DESTDIR)$(UNITDIR)/
 	$(INSTALL) -m 644 data/modprobe.d/backdrop.conf $(DESTDIR)$(MODPROBEDIR)/

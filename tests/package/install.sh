@@ -30,6 +30,7 @@ pass "make install"
 ver=$(awk '/define BD_VERSION_(MAJOR|MINOR|PATCH) /{printf "%s%s", s, $3; s = "."}' include/backdrop.h)
 want="usr/bin/backdrop
 usr/bin/backdrop-settings
+usr/share/man/man1/backdrop-settings.1
 usr/share/applications/io.github.backdrop.Settings.desktop
 usr/share/icons/hicolor/scalable/apps/io.github.backdrop.Settings.svg
 usr/share/metainfo/io.github.backdrop.Settings.metainfo.xml
@@ -80,7 +81,7 @@ section "man pages against backdrop --help"
 help=$("$d/usr/bin/backdrop" --help)
 man1=$(MANWIDTH=200 man -l "$d/usr/share/man/man1/backdrop.1" 2>/dev/null)
 man5=$(MANWIDTH=200 man -l "$d/usr/share/man/man5/backdrop.conf.5" 2>/dev/null)
-for m in man1/backdrop.1 man5/backdrop.conf.5; do
+for m in man1/backdrop.1 man5/backdrop.conf.5 man1/backdrop-settings.1; do
     w=$(man --warnings -l "$d/usr/share/man/$m" 2>&1 >/dev/null)
     if [ -z "$w" ]; then pass "$m renders without warnings"; else fail "$m: $w"; fi
 done
