@@ -180,7 +180,13 @@ static void thumb_done(GObject *src, GAsyncResult *res, gpointer user)
         g_object_unref(t);
         g_bytes_unref(b);
     } else {
-        gtk_widget_set_tooltip_text(GTK_WIDGET(pic), "no preview of this file");
+        /* a file the camera would refuse: said where it shows */
+        GtkIconTheme *theme = gtk_icon_theme_get_for_display(gtk_widget_get_display(GTK_WIDGET(pic)));
+        GtkIconPaintable *icon = gtk_icon_theme_lookup_icon(theme, "image-missing", NULL, 48, 1,
+                                                            GTK_TEXT_DIR_NONE, 0);
+        gtk_picture_set_paintable(pic, GDK_PAINTABLE(icon));
+        g_object_unref(icon);
+        gtk_widget_set_tooltip_text(GTK_WIDGET(pic), "the camera cannot read this file");
     }
     g_object_unref(pic);
 }
