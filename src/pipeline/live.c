@@ -103,7 +103,7 @@ static int apply_background(struct bd_pipeline *p)
         return bd_compositor_set_color(p->comp, (c >> 16) & 255, (c >> 8) & 255, c & 255);
     }
     case BD_EFFECT_IMAGE:
-        return p->bg_mem ? bd_pipeline_background_apply(p) : BD_OK;
+        return p->bg.mem ? bd_pipeline_background_apply(p) : BD_OK;
     default:
         return BD_OK; /* the blur is made per frame */
     }

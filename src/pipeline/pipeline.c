@@ -329,7 +329,7 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
     }
     int64_t c3 = thread_cpu_ns();
 
-    if (p->bg_src && p->cfg.effect == BD_EFFECT_IMAGE) {
+    if (p->bg.src && p->cfg.effect == BD_EFFECT_IMAGE) {
         r = bd_pipeline_background_advance(p, pts_us);
         if (r != BD_OK)
             return r;

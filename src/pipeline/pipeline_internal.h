@@ -90,12 +90,13 @@ struct bd_live {
     char background[BD_PATH_MAX];   /* "" for none */
 };
 
-/* A background made ready off the frame thread (background.c). */
+/* A background (background.c): made ready off the frame thread, then the
+ * pipeline's own (struct bd_pipeline.bg). */
 struct bd_bg_bundle {
     struct bd_file_source *src;     /* a video (the frame thread decodes on) */
     uint8_t *mem;                   /* the decoded frame, its own size */
     struct bd_i420 img;
-    int64_t pts_us;
+    int64_t pts_us;                 /* the decoded frame's */
     uint8_t *fit_mem;               /* a still fitted to the frame, or NULL */
     struct bd_i420 fit;
     int valid;
@@ -168,13 +169,9 @@ struct bd_pipeline {
     struct bd_compositor *comp;
     int effect_on;
 
-    /* background video / image */
-    struct bd_file_source *bg_src;  /* a video background (NULL for stills) */
-    uint8_t *bg_mem;
-    struct bd_i420 bg;
-    int64_t bg_next_pts_us;
-    uint8_t *bg_fit_mem;            /* a still fitted to the frame ahead (by */
-    struct bd_i420 bg_fit;          /*   bd_pipeline_set), else NULL */
+    /* The background video or image (frame thread): a live change swaps
+     * the whole bundle with the one a setter prepared. */
+    struct bd_bg_bundle bg;
 
     /* Live settings (live.c; docs/ARCHITECTURE.md): setters prepare on
      * their own thread and publish under live_lock; the frame thread takes
