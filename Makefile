@@ -206,7 +206,8 @@ asan:
 .PHONY: tsan-live
 tsan-live:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SAN=thread NPM=$(NPM) $(BUILD)/tsan/tests/test_live
-	@TSAN_OPTIONS="halt_on_error=1 $${TSAN_OPTIONS:-}" scripts/run-tests.sh $(BUILD)/tsan $(BUILD)/tsan/tests/test_live
+	@TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp $${TSAN_OPTIONS:-}" \
+	    scripts/run-tests.sh $(BUILD)/tsan $(BUILD)/tsan/tests/test_live
 
 # libFuzzer target for the model reader (clang from Debian).
 FUZZ_CFLAGS := -std=c17 -g -O1 -Wall -Wextra -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \

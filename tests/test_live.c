@@ -137,14 +137,17 @@ static int wait_frames(uint64_t n)
 
 /* Bytes the allocator has handed out and not had back: a leak shows here
  * without the allocator's and the decoders' own reserves, which move RSS
- * in steps. Under LeakSanitizer's or ASan's allocator (the Makefile links
- * this test with one) the count is exact, and their leak check finds a
- * single block that nothing points to any more; glibc's mallinfo2 (every
- * arena and its mmapped blocks) otherwise. */
+ * in steps. Under a sanitizer's allocator (the Makefile links this test
+ * with LeakSanitizer's; ASan's or TSan's in their builds) the count is
+ * exact; glibc's mallinfo2 (every arena and its mmapped blocks) otherwise.
+ * LeakSanitizer (alone or in ASan) also finds a single block that nothing
+ * points to any more. */
 #if defined(BD_TEST_LSAN) || defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
-#define EXACT_HEAP 1
-/* sanitizer/allocator_interface.h, which GCC does not ship; both runtimes
+#define LEAK_CHECK 1
+#endif
+#if defined(LEAK_CHECK) || defined(__SANITIZE_THREAD__)
+/* sanitizer/allocator_interface.h, which GCC does not ship; the runtimes
  * export it */
 size_t __sanitizer_get_current_allocated_bytes(void);
 static long heap_kib(void)
@@ -698,7 +701,7 @@ int main(void)
     }
     test_models(LITE, trunc_model);
     unlink(trunc_model);
-#ifdef EXACT_HEAP
+#ifdef LEAK_CHECK
     /* every background, refiner and model a change replaced was freed (by
      * the next change or by destroy): nothing is left that nothing points
      * to. At exit LeakSanitizer looks again; this makes it a counted check. */
