@@ -697,13 +697,26 @@ void bd_pipeline_destroy(struct bd_pipeline *pipeline);
  * 64"): BD_ERR_NOT_FOUND for an unknown name (or a missing file),
  * BD_ERR_UNSUPPORTED for an option that is not live, BD_ERR_INVALID_ARG
  * for a bad value, BD_ERR_IO / BD_ERR_FORMAT for a file that cannot be
- * read or is damaged (a truncated JPEG or PNG is refused).
+ * read or is damaged (a truncated JPEG or PNG, or a truncated or corrupt
+ * model, is refused).
  *
  * Meanings: "background" FILE and "color" #RRGGBB also make it the effect;
  * "effect" background or color needs one given before (at create or
  * here); "effect" hologram (or "hologram" on) shows the person as a
  * hologram over the current background (the blur after "none"); "enabled"
- * is the state SIGUSR1's BD_REQUEST_TOGGLE flips. Not live yet: "model".
+ * is the state SIGUSR1's BD_REQUEST_TOGGLE flips. "model" general,
+ * landscape, auto (the built-in one for the frame's shape) or a .tflite
+ * path: the model is read, parsed and given its engines (and the zoom
+ * pass's), with every buffer sized by it, on the caller's thread, which
+ * may take a fraction of a second; the frame loop then switches to it as
+ * to any setting, and the inference thread from its next input. The
+ * stream goes on with the old model's mask until the new model's first
+ * map; the new model starts with no temporal state (mask smoothing, zoom
+ * box). A call may wait for the inference thread to finish a run of the
+ * model it replaced before freeing that model. A bad model ("model
+ * '/x.tflite': cannot open: No such file or directory; the model in use
+ * ('general') stays: give general, landscape or a readable .tflite
+ * file") changes nothing.
  */
 enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, const char *value);
 
@@ -711,8 +724,10 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, c
  * The current value of a setting as text (the form bd_pipeline_set takes)
  * into buf (NUL-terminated, truncated to size). Thread-safe. A live
  * setting reads back as the last bd_pipeline_set (or toggle) accepted,
- * even before the frame loop has applied it; the others as create made
- * them ("input", "output", "size", "model" name the actual ones).
+ * even before the frame loop has applied it ("model" as given, a
+ * built-in name or a path, "auto" as the built-in model it chose; the
+ * stats' model_name names the model the frame loop uses now); the others
+ * as create made them ("input", "output", "size" name the actual ones).
  * BD_ERR_NOT_FOUND for an unknown name, or one the pipeline does not keep
  * ("quiet", "config").
  */

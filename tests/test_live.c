@@ -11,6 +11,10 @@
  * (missing file, truncated JPEG, blur out of range, unknown effect,
  * unknown option, an option that is not live) are refused with a message
  * naming option, value and why, and the old background visibly stays.
+ * Then "model" (test_models): general, landscape and a .tflite path in
+ * turn on an offline run, each in the stats and the mask within two
+ * frames, the heap flat, bad models refused with the old one going on.
+ * Linked with LeakSanitizer (Makefile): nothing a change replaced leaks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,11 +32,13 @@
 #include "backdrop.h"
 #include "capture/y4m_reader.h"
 #include "check.h"
+#include "test_util.h"
 #include "composite/composite.h"
 
 #define VIDEO "../shared/data/video/doctor_26732.mp4"
 #define PHOTO "../shared/data/video/girl-919048_1280.jpg"
 #define BGVIDEO "../shared/data/video/thoughtful_35590.mp4"
+#define LITE "../shared/data/models/segm_lite_v681.tflite"
 #define W 960
 #define H 540
 #define MAX_FRAMES 8000
@@ -42,9 +48,14 @@
 #define WARMUP 40
 
 /* Two background corners of the clip (the wall, never the doctor): the
- * means of Y, U and V over 32x32 at the top left and the top right. */
+ * means of Y, U and V over 32x32 at the top left and the top right; and
+ * the doctor's right arm (her white coat), outside the square crop the
+ * general model sees of the 960x540 frame (x 210..749) but inside the
+ * landscape model's (all of it) and the Meet lite model's (x 30..929). */
+#define ARM_X 784
+#define ARM_Y 372
 struct corners {
-    float c[2][3];
+    float c[3][3];
 };
 
 static struct corners seen[MAX_FRAMES];
@@ -82,6 +93,7 @@ static void *reader_main(void *arg)
         int n = atomic_load(&n_seen);
         region(&f, 8, 8, seen[n].c[0]);
         region(&f, W - 40, 8, seen[n].c[1]);
+        region(&f, ARM_X, ARM_Y, seen[n].c[2]);
         atomic_store(&n_seen, n + 1);
     }
     bd_y4m_reader_close(r);
@@ -123,14 +135,32 @@ static int wait_frames(uint64_t n)
     return 0;
 }
 
-/* Bytes the allocator has handed out and not had back (every arena, and
- * its mmapped blocks): a leak shows here without the allocator's and the
- * decoders' own reserves, which move RSS in steps. */
+/* Bytes the allocator has handed out and not had back: a leak shows here
+ * without the allocator's and the decoders' own reserves, which move RSS
+ * in steps. Under a sanitizer's allocator (the Makefile links this test
+ * with LeakSanitizer's; ASan's or TSan's in their builds) the count is
+ * exact; glibc's mallinfo2 (every arena and its mmapped blocks) otherwise.
+ * LeakSanitizer (alone or in ASan) also finds a single block that nothing
+ * points to any more. */
+#if defined(BD_TEST_LSAN) || defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAK_CHECK 1
+#endif
+#if defined(LEAK_CHECK) || defined(__SANITIZE_THREAD__)
+/* sanitizer/allocator_interface.h, which GCC does not ship; the runtimes
+ * export it */
+size_t __sanitizer_get_current_allocated_bytes(void);
+static long heap_kib(void)
+{
+    return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
+}
+#else
 static long heap_kib(void)
 {
     struct mallinfo2 mi = mallinfo2();
     return (long)((mi.uordblks + mi.hblkhd) / 1024);
 }
+#endif
 
 static long rss_kib(void)
 {
@@ -149,6 +179,7 @@ struct expect {
     uint8_t yuv[2][3];
     const char *what;
     int unlike;         /* the frame must differ from yuv (e.g. not the bars) */
+    int arm;            /* the arm against yuv[0], instead of the corners */
 };
 
 static struct expect expect_rgb(uint32_t left, uint32_t right, const char *what)
@@ -168,7 +199,7 @@ static int shows(int k, const struct expect *e)
 {
     for (int s = 0; s < 2; s++)
         for (int c = 0; c < 3; c++)
-            if (fabsf(seen[k].c[s][c] - e->yuv[s][c]) > 3.f)
+            if (fabsf(seen[k].c[e->arm ? 2 : s][c] - e->yuv[e->arm ? 0 : s][c]) > 3.f)
                 return e->unlike;
     return !e->unlike;
 }
@@ -195,16 +226,6 @@ static void write_halves(const char *path, uint32_t left, uint32_t right)
             q[2] = c & 255;
         }
     CHECK(bd_image_write_png(path, px, 16 * 3, 16, 16, 3) == BD_OK, "write %s", path);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    const char *t = getenv("TMPDIR");
-    char *b = buf[k++ % 8];
-    snprintf(b, 512, "%s/bd_test_live_%d_%s", t && *t ? t : "/tmp", (int)getpid(), name);
-    return b;
 }
 
 /* One bd_pipeline_set while running, logged with what it should show. */
@@ -235,12 +256,191 @@ static void refused(const char *name, const char *value, int want, const char *w
     wait_frames(log_[n_log - 1].after + 3);
 }
 
+/* Each logged change: in frame after+1 (frame `after` may have been under
+ * way), and in every frame until the next call began; n frames seen. */
+static void check_changes(int n)
+{
+    int late = 0, lost = 0;
+    for (int i = 0; i < n_log; i++) {
+        const struct change *c = &log_[i];
+        const uint64_t first = c->after + 1;
+        const uint64_t end = c->end ? c->end : i + 1 < n_log ? log_[i + 1].before : c->after + 3;
+        const int s = c->e.arm ? 2 : 0;
+        if (first >= (uint64_t)n) {
+            CHECK(0, "change %d (%s): frame %llu never reached the consumer", i, c->e.what,
+                  (unsigned long long)first);
+            continue;
+        }
+        if (!shows((int)first, &c->e) && late++ < 5)
+            CHECK(0, "change %d (%s): frame %llu (set returned at %llu) shows Y %.1f/%.1f U %.1f V %.1f",
+                  i, c->e.what, (unsigned long long)first, (unsigned long long)c->after,
+                  seen[first].c[s][0], seen[first].c[1][0], seen[first].c[s][1],
+                  seen[first].c[s][2]);
+        for (uint64_t k = first; k < end && k < (uint64_t)n; k++)
+            if (!shows((int)k, &c->e)) {
+                if (lost++ < 5)
+                    CHECK(0, "change %d (%s): frame %llu lost it (Y %.1f/%.1f)", i, c->e.what,
+                          (unsigned long long)k, seen[k].c[s][0], seen[k].c[1][0]);
+                break;
+            }
+    }
+    CHECK(late == 0, "%d of %d changes not shown within two frames", late, n_log);
+    CHECK(lost == 0, "%d of %d changes not kept until the next", lost, n_log);
+}
+
+/* The model's name in the stats (what the frame thread uses now). */
+static const char *model_in_use(void)
+{
+    static struct bd_pipeline_stats s;
+    bd_pipeline_get_stats(pipe_p, &s);
+    return s.model_name;
+}
+
+/*
+ * "model" live: general, landscape and a .tflite path in turn, many times,
+ * while the clip plays into the FIFO. Offline pace, so that each frame
+ * gets its own mask and what the mask shows is known frame by frame: the
+ * arm is green (background) with the general model, which does not see
+ * it, and the coat with the other two. Each change is in the stats and
+ * the output from the second frame after the call at the latest; the heap
+ * is flat; a missing file, a corrupt one and an unknown name are refused
+ * with the message, and the old model goes on.
+ */
+static void test_models(const char *lite, const char *trunc_model)
+{
+    atomic_store(&n_seen, 0);
+    n_log = 0;
+    fifo_path = tmp_path("model.y4m");
+    unlink(fifo_path);
+    CHECK(mkfifo(fifo_path, 0600) == 0, "mkfifo %s: %s", fifo_path, strerror(errno));
+    pthread_t reader, runner;
+    pthread_create(&reader, NULL, reader_main, NULL);
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = fifo_path;
+    cfg.pace = BD_PACE_OFFLINE;
+    cfg.loop = 1;
+    cfg.effect = BD_EFFECT_COLOR;
+    cfg.color = 0x00ff00;
+    cfg.model = "general";
+    int r = bd_pipeline_create(&cfg, &pipe_p);
+    CHECK(r == BD_OK, "create (model general): %s", bd_last_error());
+    if (r != BD_OK) {
+        int fd = open(fifo_path, O_WRONLY);
+        if (fd >= 0)
+            close(fd);
+        pthread_join(reader, NULL);
+        unlink(fifo_path);
+        return;
+    }
+    char got[4200];
+    CHECK(bd_pipeline_get(pipe_p, "model", got, sizeof got) == BD_OK && !strcmp(got, "general"),
+          "get model: '%s'", got);
+    pthread_create(&runner, NULL, run_main, NULL);
+    CHECK(wait_frames(5), "5 frames within 10 s");
+
+    struct expect e_general = expect_rgb(0x00ff00, 0x00ff00, "general: the arm is background");
+    struct expect e_wide = expect_rgb(0x00ff00, 0x00ff00, "landscape: the arm is seen");
+    struct expect e_lite = expect_rgb(0x00ff00, 0x00ff00, "the .tflite: the arm is seen");
+    e_general.arm = e_wide.arm = e_lite.arm = 1;
+    e_wide.unlike = e_lite.unlike = 1;
+    const char *lite_name = strrchr(lite, '/') + 1;
+    const int changes = 30, warm = 6;
+    long heap_warm = 0, heap_end = 0, rss_warm = 0, rss_end = 0;
+    int failures = 0, not_in_use = 0, wrong_get = 0;
+    for (int i = 0; i < changes; i++) {
+        const int k = i % 3;
+        const char *v = k == 0 ? "landscape" : k == 1 ? lite : "general";
+        const char *name = k == 0 ? "landscape" : k == 1 ? lite_name : "general";
+        r = set_logged("model", v, k == 0 ? &e_wide : k == 1 ? &e_lite : &e_general);
+        if (r != BD_OK && failures++ < 3)
+            CHECK(0, "model %s: %s", v, bd_last_error());
+        /* the frame thread took it before the second frame after the call */
+        if (!wait_frames(log_[n_log - 1].after + 2))
+            break;
+        if (strcmp(model_in_use(), name) != 0 && not_in_use++ < 3)
+            CHECK(0, "change %d: model %s not in use two frames on (the stats say %s)", i, name,
+                  model_in_use());
+        if ((bd_pipeline_get(pipe_p, "model", got, sizeof got) != BD_OK || strcmp(got, v)) &&
+            wrong_get++ < 3)
+            CHECK(0, "get model: '%s', set '%s'", got, v);
+        wait_frames(log_[n_log - 1].after + 4);
+        /* the same models in the two windows (3 each) */
+        long heap = heap_kib(), rss = rss_kib();
+        if (i >= warm && i < 2 * warm) {
+            heap_warm = heap > heap_warm ? heap : heap_warm;
+            rss_warm = rss > rss_warm ? rss : rss_warm;
+        }
+        if (i >= changes - warm) {
+            heap_end = heap > heap_end ? heap : heap_end;
+            rss_end = rss > rss_end ? rss : rss_end;
+        }
+    }
+    CHECK(failures == 0, "%d of %d model changes refused", failures, changes);
+    CHECK(not_in_use == 0, "%d of %d model changes not in use within two frames", not_in_use,
+          changes);
+    CHECK(wrong_get == 0, "%d of %d model changes read back wrong", wrong_get, changes);
+    /* a model and its engines leaked would be MiB a change */
+    CHECK(heap_end - heap_warm <= 2048, "heap in use flat over %d model changes: %ld -> %ld KiB",
+          changes - 2 * warm, heap_warm, heap_end);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    SKIP_MACHINE("RSS under a sanitizer (its quarantine or shadow memory)");
+#else
+    CHECK(rss_end - rss_warm <= 8192, "RSS flat over %d model changes: %ld -> %ld KiB",
+          changes - 2 * warm, rss_warm, rss_end);
+#endif
+    printf("live model: %d changes; heap in use %ld -> %ld KiB, RSS %ld -> %ld KiB\n", changes,
+           heap_warm, heap_end, rss_warm, rss_end);
+
+    /* bad models: refused, named, and general (the last) goes on */
+    refused("model", "/nonexistent/person.tflite", BD_ERR_NOT_FOUND,
+            "model '/nonexistent/person.tflite'", "stays");
+    refused("model", trunc_model, BD_ERR_FORMAT, "corrupt TFLite file", "('general') stays");
+    refused("model", "portrait", BD_ERR_NOT_FOUND, "model 'portrait'", "'general' and 'landscape'");
+    refused("model", "", BD_ERR_INVALID_ARG, "model ''", "give general, landscape");
+    CHECK(!strcmp(model_in_use(), "general"), "after the refusals the stats say %s",
+          model_in_use());
+    CHECK(bd_pipeline_get(pipe_p, "model", got, sizeof got) == BD_OK && !strcmp(got, "general"),
+          "model kept: '%s'", got);
+
+    /* mask options made for the model's sizes: after a change, and right
+     * behind one not yet taken (its refiner is the new model's) */
+    CHECK(set_logged("model", "landscape", &e_wide) == BD_OK, "landscape: %s", bd_last_error());
+    CHECK(bd_pipeline_set(pipe_p, "mask-low", "30") == BD_OK, "mask-low: %s", bd_last_error());
+    wait_frames(log_[n_log - 1].after + 3);
+    CHECK(bd_pipeline_set(pipe_p, "feather", "4") == BD_OK, "feather: %s", bd_last_error());
+    CHECK(set_logged("model", "general", &e_general) == BD_OK, "general: %s", bd_last_error());
+    CHECK(bd_pipeline_set(pipe_p, "grow", "2") == BD_OK, "grow: %s", bd_last_error());
+    wait_frames(log_[n_log - 1].after + 4);
+    CHECK(bd_pipeline_get(pipe_p, "mask-low", got, sizeof got) == BD_OK && !strcmp(got, "30"),
+          "mask-low: '%s'", got);
+
+    bd_pipeline_request(pipe_p, BD_REQUEST_STOP);
+    pthread_join(runner, NULL);
+    pthread_join(reader, NULL);
+    CHECK(run_status == BD_OK, "run (models): %d %s", run_status, bd_last_error());
+    struct bd_pipeline_stats st;
+    bd_pipeline_get_stats(pipe_p, &st);
+    const int n = atomic_load(&n_seen);
+    CHECK(st.dropped == 0, "models: %llu frames dropped", (unsigned long long)st.dropped);
+    CHECK(st.frames_out == (uint64_t)n, "models: the consumer got %d of %llu frames", n,
+          (unsigned long long)st.frames_out);
+    printf("live model: %d logged, %llu frames in, %llu out, %llu dropped\n", n_log,
+           (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+           (unsigned long long)st.dropped);
+    check_changes(n);
+    bd_pipeline_destroy(pipe_p);
+    pipe_p = NULL;
+    unlink(fifo_path);
+}
+
 int main(void)
 {
-    if (access(VIDEO, R_OK) != 0 || access(PHOTO, R_OK) != 0 || access(BGVIDEO, R_OK) != 0) {
-        SKIP_PROVIDED("live settings: %s, %s or %s is missing (run from the repository root "
+    if (access(VIDEO, R_OK) != 0 || access(PHOTO, R_OK) != 0 || access(BGVIDEO, R_OK) != 0 ||
+        access(LITE, R_OK) != 0) {
+        SKIP_PROVIDED("live settings: %s, %s, %s or %s is missing (run from the repository root "
                       "with ../shared/data)",
-                      VIDEO, PHOTO, BGVIDEO);
+                      VIDEO, PHOTO, BGVIDEO, LITE);
         return check_report();
     }
     const char *img_a = tmp_path("a.png"), *img_b = tmp_path("b.png");
@@ -388,8 +588,8 @@ int main(void)
     /* the other live settings: accepted, read back, and the visible ones
      * seen (contain: a square picture leaves bars at the sides; none: the
      * camera, whose wall is no bar) */
-    const struct expect e_bars = {{{16, 128, 128}, {16, 128, 128}}, "bars of contain", 0};
-    const struct expect e_camera = {{{16, 128, 128}, {16, 128, 128}}, "the camera", 1};
+    const struct expect e_bars = {{{16, 128, 128}, {16, 128, 128}}, "bars of contain", 0, 0};
+    const struct expect e_camera = {{{16, 128, 128}, {16, 128, 128}}, "the camera", 1, 0};
     CHECK(bd_pipeline_set(pipe_p, "fit", "contain") == BD_OK, "fit: %s", bd_last_error());
     CHECK(set_logged("background", img_a, &e_bars) == BD_OK, "background: %s", bd_last_error());
     wait_frames(log_[n_log - 1].after + 3);
@@ -429,6 +629,38 @@ int main(void)
     }
     log_[n_log - 1].end = log_[n_log - 1].after + 3;
 
+    /* the model at the camera's pace: the inference thread is often in
+     * the middle of a run of the old model as the frame thread switches
+     * (its map is dropped, and the old model freed only once it is done) */
+    int model_late = 0;
+    for (int i = 0; i < 9; i++) {
+        const char *v = i % 3 == 0 ? "landscape" : i % 3 == 1 ? LITE : "general";
+        const char *name = i % 3 == 0 ? "landscape" : i % 3 == 1 ? strrchr(LITE, '/') + 1
+                                                                 : "general";
+        const uint64_t at = frames_out();
+        r = bd_pipeline_set(pipe_p, "model", v);
+        const uint64_t after = frames_out();
+        CHECK(r == BD_OK, "model %s at the camera's pace: %s", v, bd_last_error());
+        wait_frames(after + 2);
+        if (strcmp(model_in_use(), name) != 0 && model_late++ < 3)
+            CHECK(0, "model %s not in use two frames on (set at %llu, the stats say %s)", name,
+                  (unsigned long long)at, model_in_use());
+        wait_frames(after + 3 + i % 2);
+    }
+    CHECK(model_late == 0, "%d of 9 model changes at the camera's pace late", model_late);
+
+    /* Changes back to back: the frame thread takes one while the next is
+     * being prepared (the photo takes milliseconds to decode and fit), so
+     * what it gives back then reaches the setter only as it publishes, and
+     * is freed there (the leak check above sees it otherwise). */
+    int burst_failures = 0;
+    for (int i = 0; i < 24; i++)
+        if (bd_pipeline_set(pipe_p, "background", i % 2 ? img_a : PHOTO) != BD_OK &&
+            burst_failures++ < 3)
+            CHECK(0, "burst %d: %s", i, bd_last_error());
+    CHECK(burst_failures == 0, "%d of 24 changes back to back refused", burst_failures);
+    wait_frames(frames_out() + 3);
+
     bd_pipeline_request(pipe_p, BD_REQUEST_STOP);
     pthread_join(runner, NULL);
     pthread_join(reader, NULL);
@@ -443,39 +675,42 @@ int main(void)
            logged, (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
            (unsigned long long)st.repeated, (unsigned long long)st.dropped);
 
-    /* Each change: in frame after+1 (frame `after` may have been under
-     * way), and in every frame until the next call began. */
-    int late = 0, lost = 0;
-    for (int i = 0; i < n_log; i++) {
-        const struct change *c = &log_[i];
-        const uint64_t first = c->after + 1;
-        const uint64_t end = c->end ? c->end : i + 1 < n_log ? log_[i + 1].before : c->after + 3;
-        if (first >= (uint64_t)n) {
-            CHECK(0, "change %d (%s): frame %llu never reached the consumer", i, c->e.what,
-                  (unsigned long long)first);
-            continue;
-        }
-        if (!shows((int)first, &c->e) && late++ < 5)
-            CHECK(0, "change %d (%s): frame %llu (set returned at %llu) shows Y %.1f/%.1f U %.1f V %.1f",
-                  i, c->e.what, (unsigned long long)first, (unsigned long long)c->after,
-                  seen[first].c[0][0], seen[first].c[1][0], seen[first].c[0][1],
-                  seen[first].c[0][2]);
-        for (uint64_t k = first; k < end && k < (uint64_t)n; k++)
-            if (!shows((int)k, &c->e)) {
-                if (lost++ < 5)
-                    CHECK(0, "change %d (%s): frame %llu lost it (Y %.1f/%.1f)", i, c->e.what,
-                          (unsigned long long)k, seen[k].c[0][0], seen[k].c[1][0]);
-                break;
-            }
-    }
-    CHECK(late == 0, "%d of %d changes not shown within two frames", late, n_log);
-    CHECK(lost == 0, "%d of %d changes not kept until the next", lost, n_log);
+    check_changes(n);
     /* the toggle showed the camera: the wall, not yellow */
     CHECK(off_at >= 1 && off_at - 1 < (uint64_t)n && !shows((int)off_at - 1, &e_yellow),
           "the effect was off after the toggle (frame %llu is still yellow)",
           (unsigned long long)off_at - 1);
 
     bd_pipeline_destroy(pipe_p);
+    pipe_p = NULL;
+    unlink(fifo_path);
+
+    /* a Meet model by path (160x96: other sizes than either built-in), and
+     * half of it, as a copy still being written would be */
+    const char *trunc_model = tmp_path("trunc.tflite");
+    {
+        FILE *in = fopen(LITE, "rb"), *out = fopen(trunc_model, "wb");
+        static uint8_t buf[1 << 20];
+        size_t n2 = in ? fread(buf, 1, sizeof buf, in) : 0;
+        CHECK(in && out && n2 > 1000 && fwrite(buf, 1, n2 / 2, out) == n2 / 2, "write %s",
+              trunc_model);
+        if (in)
+            fclose(in);
+        if (out)
+            fclose(out);
+    }
+    test_models(LITE, trunc_model);
+    unlink(trunc_model);
+#ifdef LEAK_CHECK
+    /* every background, refiner and model a change replaced was freed (by
+     * the next change or by destroy): nothing is left that nothing points
+     * to. At exit LeakSanitizer looks again; this makes it a counted check. */
+    CHECK(__lsan_do_recoverable_leak_check() == 0,
+          "LeakSanitizer found leaks (the report is above)");
+#else
+    SKIP_MACHINE("the exact leak check needs LeakSanitizer (the Makefile links this test with "
+                 "it)");
+#endif
     unlink(fifo_path);
     unlink(img_a);
     unlink(img_b);

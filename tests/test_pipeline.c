@@ -30,6 +30,7 @@
 #include "capture/y4m_reader.h"
 #include "output/y4m_writer.h"
 #include "check.h"
+#include "test_util.h"
 #include "composite/composite.h"
 
 #define VIDEO "../shared/data/video/doctor_26732.mp4"
@@ -122,16 +123,6 @@ static int run_file(const char *out, struct bd_pipeline_config *cfg, struct bd_p
         bd_pipeline_get_stats(p, st);
     bd_pipeline_destroy(p);
     return r;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    const char *t = getenv("TMPDIR");
-    char *b = buf[k++ % 4];
-    snprintf(b, 512, "%s/bd_test_pipeline_%d_%s", t && *t ? t : "/tmp", (int)getpid(), name);
-    return b;
 }
 
 /* BT.601 limited-range green as the compositor writes it. */

@@ -71,7 +71,7 @@ static const struct bd_option table[] = {
     {"model", 'm', BD_OPTION_STRING,
      "auto (general, or landscape for wide frames; general for photos), a built-in model name, "
      "or a .tflite path",
-     "auto", 0, 0, NULL, STILL},
+     "auto", 0, 0, NULL, STILL | LIVE},
     {"class", 0, BD_OPTION_STRING,
      "the class to segment, by name or index, for a multi-class model (backdrop models lists "
      "them; default: the model's person class)",

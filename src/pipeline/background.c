@@ -18,11 +18,11 @@
 static int apply(struct bd_pipeline *p)
 {
     /* a still fitted ahead (bd_pipeline_set) is a copy at the frame's size */
-    if (p->bg_fit_mem && !p->bg_src) {
-        struct bd_i420_view f = bd_i420_view_of(&p->bg_fit);
+    if (p->bg.fit_mem && !p->bg.src) {
+        struct bd_i420_view f = bd_i420_view_of(&p->bg.fit);
         return bd_compositor_set_image(p->comp, &f, BD_FIT_STRETCH);
     }
-    struct bd_i420_view v = bd_i420_view_of(&p->bg);
+    struct bd_i420_view v = bd_i420_view_of(&p->bg.img);
     return bd_compositor_set_image(p->comp, &v, (enum bd_fit)p->cfg.fit);
 }
 
@@ -109,14 +109,8 @@ void bd_background_free(struct bd_bg_bundle *b)
 
 void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b)
 {
-    struct bd_bg_bundle old = {p->bg_src, p->bg_mem, p->bg, p->bg_next_pts_us, p->bg_fit_mem,
-                               p->bg_fit, p->bg_mem != NULL};
-    p->bg_src = b->src;
-    p->bg_mem = b->mem;
-    p->bg = b->img;
-    p->bg_next_pts_us = b->pts_us;
-    p->bg_fit_mem = b->fit_mem;
-    p->bg_fit = b->fit;
+    const struct bd_bg_bundle old = p->bg;
+    p->bg = *b;
     *b = old;
 }
 
@@ -148,22 +142,22 @@ int bd_pipeline_background_open(struct bd_pipeline *p)
 
 int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us)
 {
-    const struct bd_file_source_info *fi = bd_file_source_info(p->bg_src);
+    const struct bd_file_source_info *fi = bd_file_source_info(p->bg.src);
     int64_t t = p->pace == BD_PACE_LIVE ? (bd_now_ns() - p->start_ns) / 1000 : pts_us;
     int64_t interval = (int64_t)1000000 * fi->fps_den / (fi->fps_num > 0 ? fi->fps_num : 25);
     int changed = 0;
     /* At most a few frames per output frame: a background that falls behind
      * (a slow machine) skips ahead in time instead of stalling the camera. */
-    for (int i = 0; i < 4 && p->bg_next_pts_us + interval <= t; i++) {
+    for (int i = 0; i < 4 && p->bg.pts_us + interval <= t; i++) {
         int64_t pts = 0;
-        int r = bd_file_source_read(p->bg_src, &p->bg, &pts);
+        int r = bd_file_source_read(p->bg.src, &p->bg.img, &pts);
         if (r != BD_OK)
             return r;
-        p->bg_next_pts_us = pts;
+        p->bg.pts_us = pts;
         changed = 1;
     }
-    if (p->bg_next_pts_us + interval <= t)
-        p->bg_next_pts_us = t; /* give up catching up */
+    if (p->bg.pts_us + interval <= t)
+        p->bg.pts_us = t; /* give up catching up */
     return changed ? apply(p) : BD_OK;
 }
 

@@ -45,60 +45,138 @@ static struct bd_rect model_crop(int w, int h, int mw, int mh)
     return c;
 }
 
-static int open_model(struct bd_pipeline *p)
+const char *bd_model_resolve(const struct bd_pipeline *p, const char *name)
 {
-    const char *m = p->cfg.model;
-    if (!m || strcmp(m, "auto") == 0)
-        m = 2 * p->width >= 3 * p->height ? "landscape" : "general";
-    int r = bd_model_open(m, &p->model);
-    if (r != BD_OK)
+    if (!name || strcmp(name, "auto") == 0)
+        return 2 * p->width >= 3 * p->height ? "landscape" : "general";
+    return name;
+}
+
+void bd_model_bundle_free(struct bd_model_bundle *b)
+{
+    if (!b)
+        return;
+    bd_refiner_destroy(b->refiner);
+    bd_engine_destroy(b->engine);
+    bd_model_destroy(b->model);
+    bd_engine_destroy(b->zengine);
+    bd_model_destroy(b->zmodel);
+    free(b->small_mem);
+    free(b->zsmall_mem);
+    free(b->rgb_mem);
+    free(b->prob_mem);
+    free(b->mask_small);
+    free(b->mask_half);
+    free(b);
+}
+
+int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
+                         struct bd_model_bundle **out)
+{
+    *out = NULL;
+    struct bd_model_bundle *b = calloc(1, sizeof *b);
+    if (!b)
+        return bd_fail(BD_ERR_NOMEM, "out of memory");
+    snprintf(b->arg, sizeof b->arg, "%s", name);
+    int r = bd_model_open(name, &b->model);
+    if (r != BD_OK) {
+        bd_model_bundle_free(b);
         return r;
-    struct bd_model_info info;
-    bd_model_get_info(p->model, &info);
-    snprintf(p->model_name, sizeof p->model_name, "%s", info.name);
-    if (info.in_channels != 3 || info.out_width < 1 || info.out_height < 1)
-        return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' does not take RGB images", info.name);
-    p->class_index = -1;
-    if (p->cfg.model_class) {
-        p->class_index = bd_model_find_class(p->model, p->cfg.model_class);
-        if (p->class_index < 0)
-            return BD_ERR_NOT_FOUND; /* bd_last_error() names the class */
     }
-    p->model_w = info.in_width;
-    p->model_h = info.in_height;
-    p->out_w = info.out_width;
-    p->out_h = info.out_height;
+    struct bd_model_info info;
+    bd_model_get_info(b->model, &info);
+    snprintf(b->name, sizeof b->name, "%s", info.name);
+    if (info.in_channels != 3 || info.out_width < 1 || info.out_height < 1) {
+        bd_model_bundle_free(b);
+        return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' does not take RGB images", name);
+    }
+    b->class_index = -1;
+    if (p->cfg.model_class) {
+        b->class_index = bd_model_find_class(b->model, p->cfg.model_class);
+        if (b->class_index < 0) {
+            bd_model_bundle_free(b);
+            return BD_ERR_NOT_FOUND; /* bd_last_error() names the class */
+        }
+    }
+    b->model_w = info.in_width;
+    b->model_h = info.in_height;
+    b->out_w = info.out_width;
+    b->out_h = info.out_height;
     struct bd_engine_options eo = {.backend = p->cfg.backend,
                                    .threads = p->cfg.threads > 0 ? p->cfg.threads : 1};
-    int r2 = bd_engine_create(p->model, &eo, &p->engine);
-    p->zoom = !p->cfg.raw_mask && !p->cfg.no_zoom;
-    if (r2 != BD_OK || !p->zoom)
-        return r2;
+    r = bd_engine_create(b->model, &eo, &b->engine);
+    if (r != BD_OK || !p->zoom) {
+        if (r != BD_OK)
+            bd_model_bundle_free(b);
+        else
+            *out = b;
+        return r;
+    }
     /* The zoom pass's second look is at a person's box, about as tall as
      * wide or taller: a model wider than 4:3 (landscape) squashes it, so
      * the square general model takes that look (bench/quality, temporal
      * set at 1280x720, landscape: IoU 0.929 -> 0.975, boundary F 0.696 ->
      * 0.836, flicker 0.80 -> 0.25; the landscape model itself on the box:
      * IoU 0.846). */
-    p->zeng = p->engine;
-    p->zmodel_w = p->model_w;
-    p->zmodel_h = p->model_h;
-    p->zout_w = p->out_w;
-    p->zout_h = p->out_h;
-    const char *partner = bd_model_zoom_partner(p->model);
+    b->zeng = b->engine;
+    b->zmodel_w = b->model_w;
+    b->zmodel_h = b->model_h;
+    b->zout_w = b->out_w;
+    b->zout_h = b->out_h;
+    const char *partner = bd_model_zoom_partner(b->model);
     if (partner) {
-        r2 = bd_model_open(partner, &p->zmodel);
-        if (r2 == BD_OK)
-            r2 = bd_engine_create(p->zmodel, &eo, &p->zengine);
-        if (r2 != BD_OK)
-            return r2;
-        bd_model_get_info(p->zmodel, &info);
-        p->zeng = p->zengine;
-        p->zmodel_w = info.in_width;
-        p->zmodel_h = info.in_height;
-        p->zout_w = info.out_width;
-        p->zout_h = info.out_height;
+        r = bd_model_open(partner, &b->zmodel);
+        if (r == BD_OK)
+            r = bd_engine_create(b->zmodel, &eo, &b->zengine);
+        if (r != BD_OK) {
+            bd_model_bundle_free(b);
+            return r;
+        }
+        bd_model_get_info(b->zmodel, &info);
+        b->zeng = b->zengine;
+        b->zmodel_w = info.in_width;
+        b->zmodel_h = info.in_height;
+        b->zout_w = info.out_width;
+        b->zout_h = info.out_height;
     }
+    *out = b;
+    return BD_OK;
+}
+
+int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_options *ro,
+                          struct bd_model_bundle *b)
+{
+    b->crop = model_crop(p->width, p->height, b->model_w, b->model_h);
+    int r = bd_i420_alloc(b->model_w, b->model_h, &b->small_mem, &b->small);
+    if (r == BD_OK && p->zoom)
+        r = bd_i420_alloc(b->zmodel_w, b->zmodel_h, &b->zsmall_mem, &b->zsmall);
+    if (r != BD_OK)
+        return r;
+    const size_t rgb = (size_t)b->model_w * b->model_h * 3;
+    const size_t prob = (size_t)b->out_w * b->out_h;
+    const size_t zrgb = (size_t)b->zmodel_w * b->zmodel_h * 3;
+    const size_t zprob = (size_t)b->zout_w * b->zout_h;
+    b->rgb_mem = malloc(2 * rgb + 2 * zrgb);
+    b->prob_mem = calloc(3 * prob + zprob, sizeof(float));
+    b->mask_small = malloc(prob);
+    b->mask_half_stride = (b->crop.w / 2 + 63) & ~63;
+    b->mask_half = malloc((size_t)b->mask_half_stride * (size_t)(b->crop.h / 2));
+    if (!b->rgb_mem || !b->prob_mem || !b->mask_small || !b->mask_half)
+        return bd_fail(BD_ERR_NOMEM, "out of memory for the mask buffers");
+    b->rgb_pending = b->rgb_mem;
+    b->rgb_work = b->rgb_mem + rgb;
+    b->prob_work = b->prob_mem;
+    b->prob_latest = b->prob_mem + prob;
+    b->prob_main = b->prob_mem + 2 * prob;
+    b->zrgb_pending = b->rgb_mem + 2 * rgb;
+    b->zrgb_work = b->rgb_mem + 2 * rgb + zrgb;
+    b->zprob = b->prob_mem + 3 * prob;
+    /* A frame smaller than the model's output (e.g. 320x240 with the
+     * general model's 256x256 map) has no detail to refine the map with:
+     * it is scaled like the raw mask. */
+    b->refine = !p->cfg.raw_mask && b->crop.w >= b->out_w && b->crop.h >= b->out_h;
+    if (b->refine)
+        return bd_refiner_create(b->crop.w, b->crop.h, b->out_w, b->out_h, ro, &b->refiner);
     return BD_OK;
 }
 
@@ -107,10 +185,6 @@ static int alloc_buffers(struct bd_pipeline *p)
     int r = bd_i420_alloc(p->src.width, p->src.height, &p->frame_mem, &p->frame);
     if (r == BD_OK)
         r = bd_i420_alloc(p->width, p->height, &p->out_mem, &p->out);
-    if (r == BD_OK)
-        r = bd_i420_alloc(p->model_w, p->model_h, &p->small_mem, &p->small);
-    if (r == BD_OK && p->zoom)
-        r = bd_i420_alloc(p->zmodel_w, p->zmodel_h, &p->zsmall_mem, &p->zsmall);
     if (r == BD_OK) {
         p->lost_scratch_size = bd_camera_lost_scratch(p->width, p->height);
         p->lost_scratch = malloc(p->lost_scratch_size);
@@ -122,31 +196,14 @@ static int alloc_buffers(struct bd_pipeline *p)
     p->frame_view = bd_i420_view_of(&p->frame);
     p->frame_view.width = p->width;
     p->frame_view.height = p->height;
-    size_t rgb = (size_t)p->model_w * p->model_h * 3;
-    size_t prob = (size_t)p->out_w * p->out_h;
     p->mask_stride = (p->width + 63) & ~63;
-    const size_t zrgb = (size_t)p->zmodel_w * p->zmodel_h * 3;
-    const size_t zprob = (size_t)p->zout_w * p->zout_h;
-    p->rgb_mem = malloc(2 * rgb + 2 * zrgb);
-    p->prob_mem = calloc(3 * prob + zprob, sizeof(float));
-    p->mask_small = malloc(prob);
-    p->mask_half_stride = (p->crop.w / 2 + 63) & ~63;
-    p->mask_half = malloc((size_t)p->mask_half_stride * (size_t)(p->crop.h / 2));
     p->mask = aligned_alloc(64, (size_t)p->mask_stride * p->height);
-    if (!p->rgb_mem || !p->prob_mem || !p->mask_small || !p->mask_half || !p->mask)
+    if (!p->mask)
         return bd_fail(BD_ERR_NOMEM, "out of memory for the mask buffers");
-    p->rgb_pending = p->rgb_mem;
-    p->rgb_work = p->rgb_mem + rgb;
-    p->prob_work = p->prob_mem;
-    p->prob_latest = p->prob_mem + prob;
-    p->prob_main = p->prob_mem + 2 * prob;
-    p->zrgb_pending = p->rgb_mem + 2 * rgb;
-    p->zrgb_work = p->rgb_mem + 2 * rgb + zrgb;
-    p->zprob = p->prob_mem + 3 * prob;
     /* Until the first mask arrives the whole frame is background: better
      * to hide the person for a moment than to show the room. */
     memset(p->mask, 0, (size_t)p->mask_stride * p->height);
-    return BD_OK;
+    return bd_model_bundle_alloc(p, &p->refine, p->m);
 }
 
 static int setup_effect(struct bd_pipeline *p)
@@ -274,8 +331,9 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
      * model choice waits for the frame size; it is one of the built-in
      * models, which cannot be bad. */
     const int auto_model = !p->cfg.model || strcmp(p->cfg.model, "auto") == 0;
+    p->zoom = !p->cfg.raw_mask && !p->cfg.no_zoom;
     if (r == BD_OK && !auto_model)
-        r = open_model(p);
+        r = bd_model_bundle_open(p, p->cfg.model, &p->m);
     if (r == BD_OK && p->cfg.effect == BD_EFFECT_IMAGE)
         r = bd_pipeline_background_load(p);
     if (r == BD_OK)
@@ -284,17 +342,12 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         p->width = p->src.width & ~1;
         p->height = p->src.height & ~1;
         if (auto_model)
-            r = open_model(p);
+            r = bd_model_bundle_open(p, bd_model_resolve(p, NULL), &p->m);
     }
     if (r == BD_OK) {
-        p->crop = model_crop(p->width, p->height, p->model_w, p->model_h);
+        snprintf(p->model_name, sizeof p->model_name, "%s", p->m->name);
         r = alloc_buffers(p);
     }
-    /* A frame smaller than the model's output (e.g. 320x240 with the
-     * general model's 256x256 map) has no detail to refine the map with:
-     * it is scaled like the raw mask. */
-    if (r == BD_OK && !p->cfg.raw_mask && p->crop.w >= p->out_w && p->crop.h >= p->out_h)
-        r = bd_refiner_create(p->crop.w, p->crop.h, p->out_w, p->out_h, &p->refine, &p->refiner);
     if (r == BD_OK)
         r = setup_effect(p);
     if (r == BD_OK)
@@ -330,21 +383,11 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
     bd_pipeline_source_close(p);
     bd_pipeline_background_close(p);
     bd_pipeline_live_free(p);
-    bd_refiner_destroy(p->refiner);
     bd_compositor_destroy(p->comp);
-    bd_engine_destroy(p->engine);
-    bd_model_destroy(p->model);
-    bd_engine_destroy(p->zengine);
-    bd_model_destroy(p->zmodel);
+    bd_model_bundle_free(p->m);
     free(p->frame_mem);
     free(p->out_mem);
     free(p->lost_scratch);
-    free(p->small_mem);
-    free(p->zsmall_mem);
-    free(p->rgb_mem);
-    free(p->prob_mem);
-    free(p->mask_small);
-    free(p->mask_half);
     free(p->mask);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->stats_lock);

@@ -5,15 +5,27 @@
  * A setter (any thread; set_lock makes them one at a time) checks the
  * value with the options table, and prepares on its own thread whatever
  * the change needs: a background opened, decoded and fitted to the frame,
- * a refiner made with new mask options. It then publishes, under
- * live_lock, the whole new setting (live_next) and what it prepared
- * (bg_next, refiner_next), and bumps live_gen. The frame thread looks at
- * live_gen once per turn (an atomic load); when it moved, it takes the
- * parcel under live_lock (pointer swaps and a struct copy) and applies it
- * before the next frame: nothing allocated, opened or freed there. What it
- * replaced goes back (bg_old, refiner_old) for the next setter, or
- * destroy, to free. A setter that fails publishes nothing: the old setting
- * stays, the stream never notices.
+ * a refiner made with new mask options, a model read, parsed and given
+ * its engines with every buffer sized by it (a struct bd_model_bundle). It
+ * then publishes, under live_lock, the whole new setting (live_next) and
+ * what it prepared (bg_next, refiner_next, model_next), and bumps
+ * live_gen. The frame thread looks at live_gen once per turn (an atomic
+ * load); when it moved, it takes the parcel under live_lock (pointer swaps
+ * and a struct copy) and applies it before the next frame: nothing
+ * allocated, opened or freed there. What it replaced goes back (bg_old,
+ * refiner_old, model_old) for the next setter, or destroy, to free. A
+ * setter that fails publishes nothing: the old setting stays, the stream
+ * never notices.
+ *
+ * A model is also the inference thread's. The frame thread switches p->m
+ * under the hand-over lock and drops a pending input of the old model;
+ * from then on the inference thread takes only inputs of the new one. It
+ * may still be running the old model on the last input it took: the map
+ * it publishes names its bundle and the frame thread drops it, and the
+ * setter that takes the old bundle back waits for the inference thread to
+ * be off it (infer_m) before freeing it. The new model starts with no
+ * temporal state (its own refiner and zoom box); the mask shown stays the
+ * old model's until the new one's first map.
  */
 #include "pipeline/pipeline_internal.h"
 
@@ -42,7 +54,7 @@ int bd_pipeline_live_init(struct bd_pipeline *p)
         return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
     }
     p->live_ready = 1;
-    p->live_refiner = p->refiner != NULL; /* the frame thread swaps p->refiner */
+    p->model_newest = p->m;
     struct bd_live *l = &p->live;
     memset(l, 0, sizeof *l);
     l->effect = (int)p->cfg.effect;
@@ -64,6 +76,7 @@ int bd_pipeline_live_init(struct bd_pipeline *p)
     l->idle_timeout = p->cfg.idle_timeout > 0 ? p->cfg.idle_timeout : 5;
     if (p->cfg.background)
         snprintf(l->background, sizeof l->background, "%s", p->cfg.background);
+    snprintf(l->model, sizeof l->model, "%s", p->m->arg);
     p->live_next = *l;
     atomic_init(&p->live_gen, 0u);
     p->live_seen = 0;
@@ -80,6 +93,10 @@ void bd_pipeline_live_free(struct bd_pipeline *p)
     bd_refiner_destroy(p->refiner_next);
     bd_refiner_destroy(p->refiner_old);
     p->refiner_next = p->refiner_old = NULL;
+    /* the inference thread has ended (run joined it) */
+    bd_model_bundle_free(p->model_next);
+    bd_model_bundle_free(p->model_old);
+    p->model_next = p->model_old = p->model_newest = NULL;
     pthread_mutex_destroy(&p->set_lock);
     pthread_mutex_destroy(&p->live_lock);
     p->live_ready = 0;
@@ -103,7 +120,7 @@ static int apply_background(struct bd_pipeline *p)
         return bd_compositor_set_color(p->comp, (c >> 16) & 255, (c >> 8) & 255, c & 255);
     }
     case BD_EFFECT_IMAGE:
-        return p->bg_mem ? bd_pipeline_background_apply(p) : BD_OK;
+        return p->bg.mem ? bd_pipeline_background_apply(p) : BD_OK;
     default:
         return BD_OK; /* the blur is made per frame */
     }
@@ -115,6 +132,7 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
         return BD_OK;
     const struct bd_live old = p->live;
     int new_bg = 0;
+    struct bd_model_bundle *new_m = NULL;
     pthread_mutex_lock(&p->live_lock);
     p->live = p->live_next;
     p->live_seen = atomic_load_explicit(&p->live_gen, memory_order_relaxed);
@@ -125,12 +143,34 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
         memset(&p->bg_next, 0, sizeof p->bg_next);
         new_bg = 1;
     }
-    if (p->refiner_next && !p->refiner_old) {
-        p->refiner_old = p->refiner;
-        p->refiner = p->refiner_next;
+    if (p->model_next && !p->model_old) {
+        /* the inference thread reads m under lock as it takes an input */
+        struct bd_model_bundle *was = p->m;
+        pthread_mutex_lock(&p->lock);
+        p->m = p->model_next;
+        p->in_ready = 0; /* the old model's input: never run */
+        p->zbox_pending = (struct bd_rect){0, 0, 0, 0};
+        pthread_mutex_unlock(&p->lock);
+        p->model_next = NULL;
+        p->model_old = was;
+        new_m = p->m;
+    }
+    /* a refiner for other mask options, made for this model's sizes (a
+     * model published after it dropped it) */
+    if (p->refiner_next && !p->refiner_old && p->refiner_for == p->m) {
+        p->refiner_old = p->m->refiner;
+        p->m->refiner = p->refiner_next;
         p->refiner_next = NULL;
     }
     pthread_mutex_unlock(&p->live_lock);
+    if (new_m) {
+        /* the old mask stays until the new model's first map */
+        p->have_mask = 0;
+        p->mask_reset = 1;
+        pthread_mutex_lock(&p->stats_lock);
+        snprintf(p->model_name, sizeof p->model_name, "%s", new_m->name);
+        pthread_mutex_unlock(&p->stats_lock);
+    }
 
     const struct bd_live *l = &p->live;
     p->blur = l->blur;
@@ -166,6 +206,20 @@ void bd_pipeline_live_toggle(struct bd_pipeline *p)
 
 /* ---- bd_pipeline_set ------------------------------------------------------ */
 
+/* Frees a model bundle the frame thread gave back, once the inference
+ * thread is off it: it may still be running the last input it took of it
+ * (a frame's inference at most; it signals mask_cond as it ends one). */
+static void release_model(struct bd_pipeline *p, struct bd_model_bundle *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&p->lock);
+    while (p->infer_m == b)
+        pthread_cond_wait(&p->mask_cond, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    bd_model_bundle_free(b);
+}
+
 /* "video 'PATH': why" → "why": the setter names the option and value */
 static const char *reason(const char *msg, const char *path)
 {
@@ -178,6 +232,7 @@ static const char *reason(const char *msg, const char *path)
 struct prepared {
     struct bd_bg_bundle bg;
     struct bd_refiner *refiner;
+    struct bd_model_bundle *model;
     struct bd_bg_bundle *given;     /* the frame thread's last one, to reuse */
     int on_demand, idle_timeout;    /* for ondemand.c once published; -1 none */
 };
@@ -191,6 +246,50 @@ static int prepare_background(struct bd_pipeline *p, const char *path, int fit,
         snprintf(msg, sizeof msg, "%s", reason(bd_last_error(), path));
         return bd_fail(r, "background '%s': %s", path, msg);
     }
+    return BD_OK;
+}
+
+/* The mask options of l, over create's others (nothing changes those). */
+static struct bd_refine_options refine_options(const struct bd_pipeline *p,
+                                               const struct bd_live *l)
+{
+    struct bd_refine_options ro = p->refine;
+    ro.lo = (float)l->mask_low / 100.f;
+    ro.hi = (float)l->mask_high / 100.f;
+    ro.feather = l->feather;
+    ro.grow = l->grow;
+    return ro;
+}
+
+/* A model by name or path ("auto": the built-in one for the frame), with
+ * its engines and every buffer sized by it, and a refiner with the newest
+ * mask options. */
+static int prepare_model(struct bd_pipeline *p, const char *v, const struct bd_live *next,
+                         struct prepared *out)
+{
+    if (!*v)
+        return bd_fail(BD_ERR_INVALID_ARG,
+                       "model '': no model named (give general, landscape or a .tflite file)");
+    const char *want = bd_model_resolve(p, v);
+    struct bd_model_bundle *b = NULL;
+    int r = bd_model_bundle_open(p, want, &b);
+    if (r == BD_OK) {
+        const struct bd_refine_options ro = refine_options(p, next);
+        r = bd_model_bundle_alloc(p, &ro, b);
+    }
+    if (r != BD_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", bd_last_error());
+        bd_model_bundle_free(b);
+        /* the model's own messages start "model 'PATH': " */
+        char head[BD_PATH_MAX + 16];
+        snprintf(head, sizeof head, "model '%s'", want);
+        return bd_fail(r, "%s%s%s; the model in use ('%s') stays: give general, landscape or a "
+                          "readable .tflite file",
+                       strstr(msg, head) ? "" : head, strstr(msg, head) ? "" : ": ", msg,
+                       next->model);
+    }
+    out->model = b;
     return BD_OK;
 }
 
@@ -268,15 +367,12 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
         if (t.mask_low >= t.mask_high)
             return bd_fail(BD_ERR_INVALID_ARG, "%s '%s': mask-low (%d) must be below mask-high (%d)",
                            name, v, t.mask_low, t.mask_high);
-        /* a refiner is made for its options: a new one, made here (from
-         * create's options, which nothing changes after create) */
-        if (p->live_refiner) {
-            struct bd_refine_options ro = p->refine;
-            ro.lo = (float)t.mask_low / 100.f;
-            ro.hi = (float)t.mask_high / 100.f;
-            ro.feather = t.feather;
-            ro.grow = t.grow;
-            int r = bd_refiner_create(p->crop.w, p->crop.h, p->out_w, p->out_h, &ro,
+        /* a refiner is made for its options: a new one, made here for
+         * the newest model's sizes */
+        const struct bd_model_bundle *nm = p->model_newest;
+        if (nm->refine) {
+            const struct bd_refine_options ro = refine_options(p, &t);
+            int r = bd_refiner_create(nm->crop.w, nm->crop.h, nm->out_w, nm->out_h, &ro,
                                       &out->refiner);
             if (r != BD_OK) {
                 char msg[512];
@@ -285,6 +381,11 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
             }
         }
         *next = t;
+    } else if (!strcmp(name, "model")) {
+        int r = prepare_model(p, v, next, out);
+        if (r != BD_OK)
+            return r;
+        snprintf(next->model, sizeof next->model, "%s", out->model->arg);
     } else if (!strcmp(name, "on-demand")) {
         next->on_demand = n == 0; /* on|off */
         out->on_demand = next->on_demand;
@@ -318,14 +419,18 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     /* what the frame thread gave back since the last call */
     struct bd_bg_bundle given_bg;
     struct bd_refiner *given_ref;
+    struct bd_model_bundle *given_model;
     pthread_mutex_lock(&p->live_lock);
     given_bg = p->bg_old;
     given_ref = p->refiner_old;
+    given_model = p->model_old;
     memset(&p->bg_old, 0, sizeof p->bg_old);
     p->refiner_old = NULL;
+    p->model_old = NULL;
     struct bd_live next = p->live_next;
     pthread_mutex_unlock(&p->live_lock);
     bd_refiner_destroy(given_ref);
+    release_model(p, given_model);
     /* its fitted buffer becomes the spare for the next still: the buffers
      * go round instead of being made and dropped with each change */
     if (given_bg.fit_mem && !p->spare.fit_mem) {
@@ -343,6 +448,7 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     if (r != BD_OK) {
         bd_background_free(&prep.bg);
         bd_refiner_destroy(prep.refiner);
+        bd_model_bundle_free(prep.model);
         pthread_mutex_unlock(&p->set_lock);
         return (enum bd_status)r;
     }
@@ -350,12 +456,15 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     /* publish; a parcel not yet taken is replaced (and freed below) */
     struct bd_bg_bundle drop_bg, drop_old;
     struct bd_refiner *drop_ref = NULL, *drop_ref_old;
+    struct bd_model_bundle *drop_model = NULL, *drop_model_old;
     memset(&drop_bg, 0, sizeof drop_bg);
     pthread_mutex_lock(&p->live_lock);
     drop_old = p->bg_old;
     drop_ref_old = p->refiner_old;
+    drop_model_old = p->model_old;
     memset(&p->bg_old, 0, sizeof p->bg_old);
     p->refiner_old = NULL;
+    p->model_old = NULL;
     if (prep.bg.valid) {
         drop_bg = p->bg_next;
         p->bg_next = prep.bg;
@@ -363,6 +472,17 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     if (prep.refiner) {
         drop_ref = p->refiner_next;
         p->refiner_next = prep.refiner;
+        p->refiner_for = p->model_newest;
+    }
+    if (prep.model) {
+        /* never taken, so never run: freed at once */
+        drop_model = p->model_next;
+        p->model_next = prep.model;
+        p->model_newest = prep.model;
+        /* a refiner not yet taken is for the old model's sizes; the new
+         * model has its own, with the same options */
+        drop_ref = p->refiner_next;
+        p->refiner_next = NULL;
     }
     /* a toggle (frame thread) since this call read live_next stays */
     if (strcmp(name, "enabled") != 0)
@@ -374,6 +494,8 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     bd_background_free(&drop_old);
     bd_refiner_destroy(drop_ref);
     bd_refiner_destroy(drop_ref_old);
+    bd_model_bundle_free(drop_model);
+    release_model(p, drop_model_old);
     /* on demand keeps its own atomic request (ondemand.c), taken by the
      * frame thread on its next turn */
     if (prep.on_demand >= 0 || prep.idle_timeout >= 0)
@@ -441,7 +563,7 @@ enum bd_status bd_pipeline_get(struct bd_pipeline *p, const char *name, char *bu
     else if (!strcmp(name, "fps"))
         OUT("%d", c->fps > 0 ? c->fps : 30);
     else if (!strcmp(name, "model"))
-        OUT("%s", p->model_name);
+        OUT("%s", l.model);
     else if (!strcmp(name, "threads"))
         OUT("%d", c->threads > 0 ? c->threads : 1);
     else if (!strcmp(name, "loop"))

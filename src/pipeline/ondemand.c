@@ -112,8 +112,8 @@ static void go_active(struct bd_pipeline *p)
     s->last_frame_ns = bd_now_ns();
     s->stall_ns = 0;
     s->play_start_ns = 0;
-    if (p->refiner)
-        bd_refiner_reset(p->refiner); /* a new stream: no temporal state */
+    if (p->m->refiner)
+        bd_refiner_reset(p->m->refiner); /* a new stream: no temporal state */
     p->od_starts++;
 }
 

@@ -94,34 +94,34 @@ static int stopping(void *opaque)
  * look gives the box for the frames that follow, kept steady
  * (bd_zoom_settle) so that the zoomed map does not shimmer.
  */
-static int zoom_segment(struct bd_pipeline *p, const struct bd_segment_options *so,
-                        const struct bd_rect *zb, int *fused)
+static int zoom_segment(struct bd_pipeline *p, struct bd_model_bundle *m,
+                        const struct bd_segment_options *so, const struct bd_rect *zb, int *fused)
 {
-    const int cw = p->crop.w, ch = p->crop.h;
+    const int cw = m->crop.w, ch = m->crop.h;
     struct bd_segment_options first = *so;
     if (zb->w > 0)
         first.mirror_average = 0;
-    int r = bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3, p->model_w, p->model_h,
-                                  &first, p->prob_work);
+    int r = bd_engine_segment_rgb(m->engine, m->rgb_work, m->model_w * 3, m->model_w, m->model_h,
+                                  &first, m->prob_work);
     if (r != BD_OK)
         return r;
     struct bd_rect box = {0, 0, 0, 0};
     const int found =
-        bd_zoom_find(p->prob_work, p->out_w, p->out_h, cw, ch, p->zmodel_w, p->zmodel_h, &box);
+        bd_zoom_find(m->prob_work, m->out_w, m->out_h, cw, ch, m->zmodel_w, m->zmodel_h, &box);
     if (zb->w > 0) {
-        r = bd_engine_segment_rgb(p->zeng, p->zrgb_work, p->zmodel_w * 3, p->zmodel_w,
-                                  p->zmodel_h, so, p->zprob);
+        r = bd_engine_segment_rgb(m->zeng, m->zrgb_work, m->zmodel_w * 3, m->zmodel_w,
+                                  m->zmodel_h, so, m->zprob);
         if (r != BD_OK)
             return r;
         /* 0: the second look saw nobody, the first look stays (zoom.h) */
-        *fused = bd_zoom_fuse(p->prob_work, p->out_w, p->out_h, cw, ch, zb, p->zprob, p->zout_w,
-                              p->zout_h);
+        *fused = bd_zoom_fuse(m->prob_work, m->out_w, m->out_h, cw, ch, zb, m->zprob, m->zout_w,
+                              m->zout_h);
     }
     pthread_mutex_lock(&p->lock);
     if (!found)
-        p->zbox_next = (struct bd_rect){0, 0, 0, 0};
+        m->zbox_next = (struct bd_rect){0, 0, 0, 0};
     else
-        p->zbox_next = bd_zoom_settle(&p->zbox_next, &box, cw, ch);
+        m->zbox_next = bd_zoom_settle(&m->zbox_next, &box, cw, ch);
     pthread_mutex_unlock(&p->lock);
     return BD_OK;
 }
@@ -130,7 +130,7 @@ static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
     struct bd_segment_options so = {
-        .class_index = p->class_index,
+        .class_index = -1, /* the bundle's, set per input */
         .mirror_average = !p->cfg.no_mirror_average && !p->cfg.raw_mask,
         .skip_mirror = stopping,
         .opaque = p,
@@ -141,12 +141,16 @@ static void *inference_main(void *arg)
             pthread_cond_wait(&p->in_cond, &p->lock);
         if (p->quit)
             break;
-        uint8_t *t = p->rgb_work;
-        p->rgb_work = p->rgb_pending;
-        p->rgb_pending = t;
-        t = p->zrgb_work;
-        p->zrgb_work = p->zrgb_pending;
-        p->zrgb_pending = t;
+        /* the pending input is m's: a model switch drops an older one */
+        struct bd_model_bundle *m = p->m;
+        p->infer_m = m;
+        uint8_t *t = m->rgb_work;
+        m->rgb_work = m->rgb_pending;
+        m->rgb_pending = t;
+        t = m->zrgb_work;
+        m->zrgb_work = m->zrgb_pending;
+        m->zrgb_pending = t;
+        so.class_index = m->class_index;
         const struct bd_rect zb = p->zbox_pending;
         uint64_t seq = p->in_seq;
         p->in_ready = 0;
@@ -154,9 +158,9 @@ static void *inference_main(void *arg)
 
         int64_t c0 = thread_cpu_ns();
         int fused = 0;
-        int r = p->zoom ? zoom_segment(p, &so, &zb, &fused)
-                        : bd_engine_segment_rgb(p->engine, p->rgb_work, p->model_w * 3,
-                                                p->model_w, p->model_h, &so, p->prob_work);
+        int r = p->zoom ? zoom_segment(p, m, &so, &zb, &fused)
+                        : bd_engine_segment_rgb(m->engine, m->rgb_work, m->model_w * 3,
+                                                m->model_w, m->model_h, &so, m->prob_work);
         int64_t c1 = thread_cpu_ns();
 
         pthread_mutex_lock(&p->lock);
@@ -168,6 +172,8 @@ static void *inference_main(void *arg)
             nanosleep(&(struct timespec){0, 5000000}, NULL);
             pthread_mutex_lock(&p->lock);
         }
+        /* off m: a setter may free it once it is replaced (mask_cond) */
+        p->infer_m = NULL;
         if (r != BD_OK) {
             snprintf(p->infer_error, sizeof p->infer_error, "inference failed: %s",
                      bd_last_error());
@@ -176,9 +182,10 @@ static void *inference_main(void *arg)
             pthread_cond_broadcast(&p->mask_cond);
             break;
         }
-        float *f = p->prob_latest;
-        p->prob_latest = p->prob_work;
-        p->prob_work = f;
+        float *f = m->prob_latest;
+        m->prob_latest = m->prob_work;
+        m->prob_work = f;
+        p->mask_m = m;
         p->mask_seq = seq;
         p->mask_new = 1;
         p->acc.infer_ns += c1 - c0;
@@ -198,11 +205,12 @@ static void *inference_main(void *arg)
  * every five source rows at 720p instead of all of them. */
 static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view *f, uint64_t seq)
 {
-    const struct bd_rect *c = &p->crop;
+    struct bd_model_bundle *m = p->m;
+    const struct bd_rect *c = &m->crop;
     struct bd_rect zb = {0, 0, 0, 0};
     if (p->zoom) {
         pthread_mutex_lock(&p->lock);
-        zb = p->zbox_next;
+        zb = m->zbox_next;
         pthread_mutex_unlock(&p->lock);
     }
     if (zb.w > 0) {
@@ -211,22 +219,22 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
         I420Scale(f->y + (size_t)y * f->stride_y + x, f->stride_y,
                   f->u + (size_t)(y / 2) * f->stride_u + x / 2, f->stride_u,
                   f->v + (size_t)(y / 2) * f->stride_v + x / 2, f->stride_v, zb.w, zb.h,
-                  p->zsmall.y, p->zsmall.stride_y, p->zsmall.u, p->zsmall.stride_u, p->zsmall.v,
-                  p->zsmall.stride_v, p->zmodel_w, p->zmodel_h, kFilterBilinear);
+                  m->zsmall.y, m->zsmall.stride_y, m->zsmall.u, m->zsmall.stride_u, m->zsmall.v,
+                  m->zsmall.stride_v, m->zmodel_w, m->zmodel_h, kFilterBilinear);
     }
     I420Scale(f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
               f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2, f->stride_u,
               f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2, f->stride_v, c->w, c->h,
-              p->small.y, p->small.stride_y, p->small.u, p->small.stride_u, p->small.v,
-              p->small.stride_v, p->model_w, p->model_h, kFilterBilinear);
+              m->small.y, m->small.stride_y, m->small.u, m->small.stride_u, m->small.v,
+              m->small.stride_v, m->model_w, m->model_h, kFilterBilinear);
     pthread_mutex_lock(&p->lock);
     /* libyuv's "RAW" is R, G, B in memory, which the engine takes. */
-    I420ToRAW(p->small.y, p->small.stride_y, p->small.u, p->small.stride_u, p->small.v,
-              p->small.stride_v, p->rgb_pending, p->model_w * 3, p->model_w, p->model_h);
+    I420ToRAW(m->small.y, m->small.stride_y, m->small.u, m->small.stride_u, m->small.v,
+              m->small.stride_v, m->rgb_pending, m->model_w * 3, m->model_w, m->model_h);
     if (zb.w > 0)
-        I420ToRAW(p->zsmall.y, p->zsmall.stride_y, p->zsmall.u, p->zsmall.stride_u, p->zsmall.v,
-                  p->zsmall.stride_v, p->zrgb_pending, p->zmodel_w * 3, p->zmodel_w,
-                  p->zmodel_h);
+        I420ToRAW(m->zsmall.y, m->zsmall.stride_y, m->zsmall.u, m->zsmall.stride_u, m->zsmall.v,
+                  m->zsmall.stride_v, m->zrgb_pending, m->zmodel_w * 3, m->zmodel_w,
+                  m->zmodel_h);
     p->zbox_pending = zb;
     p->in_seq = seq;
     p->in_ready = 1;
@@ -241,31 +249,36 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
  * came. */
 static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
 {
+    struct bd_model_bundle *m = p->m;
     pthread_mutex_lock(&p->lock);
-    int fresh = p->mask_new;
+    /* a map of the model before a switch is dropped */
+    int fresh = p->mask_new && p->mask_m == m;
     if (fresh) {
-        float *t = p->prob_main;
-        p->prob_main = p->prob_latest;
-        p->prob_latest = t;
-        p->mask_new = 0;
+        float *t = m->prob_main;
+        m->prob_main = m->prob_latest;
+        m->prob_latest = t;
     }
+    p->mask_new = 0;
     pthread_mutex_unlock(&p->lock);
     if (fresh) {
-        const int n = p->out_w * p->out_h;
+        const int n = m->out_w * m->out_h;
         for (int i = 0; i < n; i++) {
-            float v = p->prob_main[i];
+            float v = m->prob_main[i];
             v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
-            p->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
+            m->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
         }
+        if (p->mask_reset) /* the last model's crop may reach further */
+            memset(p->mask, 0, (size_t)p->mask_stride * p->height);
+        p->mask_reset = 0;
         p->have_mask = 1;
     }
     if (!p->have_mask)
-        return BD_OK; /* the mask stays all background */
-    const struct bd_rect *c = &p->crop;
+        return BD_OK; /* the mask stays as it is: all background, or the last model's */
+    const struct bd_rect *c = &m->crop;
     uint8_t *dst = p->mask + (size_t)c->y * p->mask_stride + c->x;
-    if (p->refiner) {
+    if (m->refiner) {
         const int color = !p->cfg.guide_luma;
-        return bd_refiner_run(p->refiner, p->mask_small, p->out_w,
+        return bd_refiner_run(m->refiner, m->mask_small, m->out_w,
                               f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
                               color ? f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2 : NULL,
                               color ? f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2 : NULL,
@@ -278,9 +291,9 @@ static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
      * path (ScalePlaneUp2_Bilinear, AVX2), which together cost half of
      * the generic path straight to full size. Outside the crop the mask
      * stays 0. */
-    ScalePlane(p->mask_small, p->out_w, p->out_w, p->out_h, p->mask_half, p->mask_half_stride,
+    ScalePlane(m->mask_small, m->out_w, m->out_w, m->out_h, m->mask_half, m->mask_half_stride,
                c->w / 2, c->h / 2, kFilterBilinear);
-    ScalePlane(p->mask_half, p->mask_half_stride, c->w / 2, c->h / 2, dst, p->mask_stride, c->w,
+    ScalePlane(m->mask_half, m->mask_half_stride, c->w / 2, c->h / 2, dst, p->mask_stride, c->w,
                c->h, kFilterBilinear);
     return BD_OK;
 }
@@ -329,7 +342,7 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
     }
     int64_t c3 = thread_cpu_ns();
 
-    if (p->bg_src && p->cfg.effect == BD_EFFECT_IMAGE) {
+    if (p->bg.src && p->cfg.effect == BD_EFFECT_IMAGE) {
         r = bd_pipeline_background_advance(p, pts_us);
         if (r != BD_OK)
             return r;
@@ -402,7 +415,6 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     s->fps = p->src.fps;
     snprintf(s->input_name, sizeof s->input_name, "%.127s", p->src.name);
     snprintf(s->output_name, sizeof s->output_name, "%.127s", p->sink.name);
-    snprintf(s->model_name, sizeof s->model_name, "%s", p->model_name);
     pthread_mutex_lock(&p->lock);
     uint64_t inferences = p->acc.inferences, zoomed = p->acc.zoomed;
     int64_t infer_ns = p->acc.infer_ns;
@@ -432,6 +444,7 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     s->input_losses = p->input_losses;
     s->idle = p->od_idle;
     s->consumers = p->od_consumers;
+    snprintf(s->model_name, sizeof s->model_name, "%s", p->model_name);
     pthread_mutex_unlock(&p->stats_lock);
     /* insertion sort of at most 1024 values, once a second */
     for (int i = 1; i < cnt; i++) {

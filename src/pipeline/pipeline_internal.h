@@ -88,17 +88,67 @@ struct bd_live {
     int mask_low, mask_high, feather, grow;
     int on_demand, idle_timeout;    /* handed to ondemand.c's own request */
     char background[BD_PATH_MAX];   /* "" for none */
+    char model[BD_PATH_MAX];        /* as given ("auto" resolved) */
 };
 
-/* A background made ready off the frame thread (background.c). */
+/* A background (background.c): made ready off the frame thread, then the
+ * pipeline's own (struct bd_pipeline.bg). */
 struct bd_bg_bundle {
     struct bd_file_source *src;     /* a video (the frame thread decodes on) */
     uint8_t *mem;                   /* the decoded frame, its own size */
     struct bd_i420 img;
-    int64_t pts_us;
+    int64_t pts_us;                 /* the decoded frame's */
     uint8_t *fit_mem;               /* a still fitted to the frame, or NULL */
     struct bd_i420 fit;
     int valid;
+};
+
+/*
+ * Everything that depends on the model, its input and output sizes: made
+ * on the thread that asks (create, or bd_pipeline_set for a live change of
+ * "model"; create.c's bd_model_bundle_open and _alloc), used by the frame
+ * and inference threads (struct bd_pipeline.m), and freed by whoever takes
+ * it back (the next setter, or destroy), once the inference thread is off
+ * it.
+ */
+struct bd_model_bundle {
+    struct bd_model *model;
+    struct bd_engine *engine;
+    int class_index;                /* cfg.model_class's, -1: the model's default */
+    int model_w, model_h;           /* input */
+    int out_w, out_h;               /* output (probability map) */
+    struct bd_rect crop;            /* the part of the frame the model sees */
+    uint8_t *small_mem;
+    struct bd_i420 small;           /* the crop at the model's size */
+    uint8_t *rgb_mem;               /* three RGB buffers: */
+    uint8_t *rgb_pending, *rgb_work;/*  frame thread → inference thread */
+    float *prob_mem;
+    float *prob_work, *prob_latest, *prob_main; /* inference → frame thread */
+    /* The zoom pass (model/zoom.h): the inference thread finds the
+     * person's box in a frame's first look (zbox_next, under lock); the
+     * frame thread crops the next frame there (zsmall, zrgb_pending, with
+     * the box it used in the pipeline's zbox_pending); the inference
+     * thread's second look at it (zprob) replaces the first one's map
+     * inside the box. Boxes are in the crop's pixels. */
+    struct bd_model *zmodel;        /* the second look's model when the main
+                                       one is wider than 4:3 (general); */
+    struct bd_engine *zengine;      /*   NULL: the main one's */
+    struct bd_engine *zeng;         /* the engine of the second look */
+    int zmodel_w, zmodel_h, zout_w, zout_h;
+    uint8_t *zsmall_mem;
+    struct bd_i420 zsmall;
+    uint8_t *zrgb_pending, *zrgb_work;
+    struct bd_rect zbox_next;
+    float *zprob;
+    uint8_t *mask_small;            /* prob as 8-bit, model output size */
+    uint8_t *mask_half;             /* upsampled to half the crop's size */
+    int mask_half_stride;
+    struct bd_refiner *refiner;     /* frame thread; NULL when !refine */
+    int refine;                     /* a refiner is made for this model: not
+                                       with raw_mask, nor for a crop smaller
+                                       than the map (fixed at make) */
+    char name[64];                  /* the model's */
+    char arg[BD_PATH_MAX];          /* as given: built-in name or path */
 };
 
 struct bd_pipeline {
@@ -125,71 +175,52 @@ struct bd_pipeline {
     int input_lost;
     uint64_t input_losses;
 
-    /* model */
-    struct bd_model *model;
-    struct bd_engine *engine;
-    int class_index;                /* cfg.model_class's, -1: the model's default */
-    char model_name[64];
-    int model_w, model_h;           /* input */
-    int out_w, out_h;               /* output (probability map) */
-    struct bd_rect crop;            /* the part of the frame the model sees */
-    uint8_t *small_mem;
-    struct bd_i420 small;           /* the crop at the model's size */
-    uint8_t *rgb_mem;               /* three RGB buffers: */
-    uint8_t *rgb_pending, *rgb_work;/*  frame thread → inference thread */
-    float *prob_mem;
-    float *prob_work, *prob_latest, *prob_main; /* inference → frame thread */
-    /* The zoom pass (model/zoom.h): the inference thread finds the
-     * person's box in a frame's first look (zbox_next, under lock); the
-     * frame thread crops the next frame there (zsmall, zrgb_pending, with
-     * the box it used in zbox_pending); the inference thread's second look
-     * at it (zprob) replaces the first one's map inside the box. Boxes are
-     * in the crop's pixels. */
+    /* The model: everything that depends on it is in one bundle, which
+     * a live change of "model" replaces whole (live.c). The frame thread
+     * works on m (and writes m only under lock); the inference thread on
+     * the bundle of the input it took, infer_m (a switch drops a pending
+     * input of the old bundle); each map it publishes names its bundle in
+     * mask_m, and the frame thread takes only its own. */
+    struct bd_model_bundle *m;
+    struct bd_model_bundle *infer_m;/* lock: the bundle being run, or NULL */
+    struct bd_model_bundle *mask_m; /* lock: the newest map's bundle */
+    char model_name[64];            /* stats_lock: m's model, for the stats */
     int zoom;                       /* on: refined masks without no_zoom */
-    struct bd_model *zmodel;        /* the second look's model when the main
-                                       one is wider than 4:3 (general); */
-    struct bd_engine *zengine;      /*   NULL: the main one's */
-    struct bd_engine *zeng;         /* the engine of the second look */
-    int zmodel_w, zmodel_h, zout_w, zout_h;
-    uint8_t *zsmall_mem;
-    struct bd_i420 zsmall;
-    uint8_t *zrgb_pending, *zrgb_work;
-    struct bd_rect zbox_next, zbox_pending, zbox_work;
-    float *zprob;
-    uint8_t *mask_small;            /* prob as 8-bit, model output size */
-    uint8_t *mask_half;             /* upsampled to half the crop's size */
-    int mask_half_stride;
+    struct bd_rect zbox_pending;    /* lock: the zoom box of the pending input */
     uint8_t *mask;                  /* full size, 0 outside the crop */
     int mask_stride;
-    int have_mask;
-    struct bd_refiner *refiner;     /* NULL with raw_mask */
+    int have_mask;                  /* m has made a mask (else mask is kept) */
+    int mask_reset;                 /* clear mask before m's first map (its
+                                       crop may be smaller than the last) */
     struct bd_refine_options refine;
 
     struct bd_compositor *comp;
     int effect_on;
 
-    /* background video / image */
-    struct bd_file_source *bg_src;  /* a video background (NULL for stills) */
-    uint8_t *bg_mem;
-    struct bd_i420 bg;
-    int64_t bg_next_pts_us;
-    uint8_t *bg_fit_mem;            /* a still fitted to the frame ahead (by */
-    struct bd_i420 bg_fit;          /*   bd_pipeline_set), else NULL */
+    /* The background video or image (frame thread): a live change swaps
+     * the whole bundle with the one a setter prepared. */
+    struct bd_bg_bundle bg;
 
     /* Live settings (live.c; docs/ARCHITECTURE.md): setters prepare on
      * their own thread and publish under live_lock; the frame thread takes
      * the newest between frames and gives back what it replaced. */
     int live_ready;                 /* the two locks below exist */
-    int live_refiner;               /* a refiner is in use (fixed at create) */
     pthread_mutex_t set_lock;       /* one bd_pipeline_set at a time */
-    pthread_mutex_t live_lock;      /* the fields up to live_seen */
+    pthread_mutex_t live_lock;      /* the fields up to live_seen (taken
+                                       before lock when both are) */
     struct bd_live live_next;       /* the newest accepted settings */
     struct bd_bg_bundle bg_next;    /* setter → frame thread */
-    struct bd_refiner *refiner_next;
+    struct bd_refiner *refiner_next;/*   (made for refiner_for's geometry) */
+    struct bd_model_bundle *refiner_for;
+    struct bd_model_bundle *model_next;
     struct bd_bg_bundle bg_old;     /* frame thread → the next setter (or */
     struct bd_refiner *refiner_old; /*   destroy), which frees them */
+    struct bd_model_bundle *model_old;
     struct bd_bg_bundle spare;      /* set_lock: a fitted buffer for the next
                                        still (only fit_mem/fit used) */
+    struct bd_model_bundle *model_newest; /* set_lock: the last one made (m
+                                       or model_next); only its fixed
+                                       fields are read */
     atomic_uint live_gen;           /* bumped by each publication */
     unsigned live_seen;             /* frame thread: the last gen taken */
     struct bd_live live;            /* frame thread: what it applies */
@@ -267,6 +298,19 @@ void bd_pipeline_ondemand_close(struct bd_pipeline *p);
  * (seconds, -1 keep): any thread; the frame thread applies it on its next
  * turn (outputs that are not a camera ignore it). */
 void bd_pipeline_ondemand_request(struct bd_pipeline *p, int on, int idle_timeout_s);
+
+/* create.c: the model bundle. open: the model, its zoom partner and
+ * their engines, for name (a built-in name or a path; not "auto"); alloc:
+ * the buffers and the refiner (with ro's options) for p's frame size.
+ * Any thread: they read only what create fixed. On error b is freed (open:
+ * *out NULL) and bd_last_error() says why. */
+int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
+                         struct bd_model_bundle **out);
+int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_options *ro,
+                          struct bd_model_bundle *b);
+void bd_model_bundle_free(struct bd_model_bundle *b);
+/* "auto" → the built-in model for p's frame size; else name. */
+const char *bd_model_resolve(const struct bd_pipeline *p, const char *name);
 
 /* live.c */
 /* After setup_effect: the live settings as create made them. */

@@ -17,6 +17,7 @@ DATA=$ROOT/../shared/data/video
 CLIP=$DATA/doctor_26732.mp4
 IMG_A=$DATA/girl-919048_1280.jpg
 IMG_B=$DATA/doctor-5871743_640.jpg
+LITE=$ROOT/../shared/data/models/segm_lite_v681.tflite
 NAME=io.github.backdrop.Camera OPATH=/io/github/backdrop/Camera IFACE=io.github.backdrop.Camera1
 passed=0 failed=0 skipped=0
 
@@ -34,7 +35,7 @@ skip_provided() {
         skipped=$((skipped + 1)); echo "SKIP: $*"; fi
 }
 
-for f in "$CLIP" "$IMG_A" "$IMG_B"; do
+for f in "$CLIP" "$IMG_A" "$IMG_B" "$LITE"; do
     [ -f "$f" ] || { skip_provided "$f missing (../shared)"; finish; }
 done
 for t in dbus-daemon gdbus dbus-send python3 ffmpeg; do
@@ -190,6 +191,36 @@ check "ctl set enabled on, when on: stays on" [ "$("$B" ctl get enabled)" = on ]
 check "... with PropertiesChanged Enabled true" grep -q "'Enabled': <true>" "$T/signals"
 check "read-only state via gdbus: State active" grep -q "'active'" <(prop State)
 
+# --- the model, live: landscape <-> general, a .tflite path ---------------
+# (test_live checks the mask each model gives, frame by frame)
+drop0=$(prop Dropped | tr -dc 0-9)
+n0=$(frames)
+"$B" ctl set model landscape
+check "ctl set model landscape: exit 0" [ $? -eq 0 ]
+check "... ctl get model: landscape" [ "$("$B" ctl get model)" = landscape ]
+check "... the Model property: landscape" grep -q "'landscape'" <(prop Model)
+gdbus call --session --dest $NAME --object-path $OPATH --method org.freedesktop.DBus.Properties.Set \
+    $IFACE Model "<'general'>" >/dev/null
+check "gdbus Model general: ctl get model general" [ "$("$B" ctl get model)" = general ]
+dbus-send --session --print-reply --dest=$NAME $OPATH org.freedesktop.DBus.Properties.Set \
+    string:$IFACE string:Model variant:string:"$LITE" >/dev/null
+check "dbus-send Model <file>: ctl get model names it" [ "$("$B" ctl get model)" = "$LITE" ]
+for m in landscape general landscape general; do "$B" ctl set model $m || bad "model $m refused"; done
+settle
+check "... ctl status: model = general" \
+    grep -q "^model = general$" <("$B" ctl status)
+sleep 0.3
+check "PropertiesChanged carries Model landscape" grep -q "'Model': <'landscape'>" "$T/signals"
+check "... Model general" grep -q "'Model': <'general'>" "$T/signals"
+check "... Model <file>" grep -qF "'Model': <'$LITE'>" "$T/signals"
+check "model changes: the stream goes on" wait_frames $((n0 + 30))
+check "model changes: 0 frames dropped" [ "$(prop Dropped | tr -dc 0-9)" = "$drop0" ]
+dbus-send --session --print-reply --dest=$NAME $OPATH org.freedesktop.DBus.Properties.Set \
+    string:$IFACE string:Model variant:string:"$T/missing.tflite" >"$T/ds" 2>&1
+check "dbus-send Model <missing file>: Error.NotFound naming it ($(cat "$T/ds"))" \
+    grep -qF "io.github.backdrop.Error.NotFound: model '$T/missing.tflite'" "$T/ds"
+check "... the old model stays" [ "$("$B" ctl get model)" = general ]
+
 # --- bad values: refused, named, the old value and the stream stay ----------
 "$B" ctl set background "$IMG_A"
 settle
@@ -209,6 +240,9 @@ try_bad background "$T/missing.jpg" "$T/missing.jpg" "no such file"
 try_bad background "$T/corrupt.jpg" "$T/corrupt.jpg" corrupt
 try_bad blur 999 999 64
 try_bad effect sparkle sparkle hologram
+head -c 100000 "$LITE" >"$T/cut.tflite"
+try_bad model "$T/cut.tflite" "model '$T/cut.tflite'" "corrupt TFLite file"
+try_bad model portrait "model 'portrait'" "'general' and 'landscape'"
 settle
 check "the background is still A after the refusals" corner_is "$ay" "$au" "$av"
 dbus-send --session --print-reply --dest=$NAME $OPATH org.freedesktop.DBus.Properties.Set \
