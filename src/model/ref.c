@@ -40,9 +40,10 @@ static int cpu_has(const char *isa)
         return __builtin_cpu_supports("avx512f") &&
                __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2");
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma");
     if (strcmp(isa, "avx2") == 0)
-        return __builtin_cpu_supports("avx2");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     return 0;
 }
@@ -62,6 +63,11 @@ int bd_ref_force_isa(const char *name)
             return 0;
         }
     return -1;
+}
+
+int bd_ref_isa_fma(const char *isa)
+{
+    return isa && (strcmp(isa, "avx512") == 0 || strcmp(isa, "avx2") == 0);
 }
 
 const char *bd_ref_isa(void)

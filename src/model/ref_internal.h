@@ -123,5 +123,9 @@ int bd_ref_have_x86_variants(void);
 int bd_ref_force_isa(const char *name);
 /* The variant bd_ref_create picks now ("avx512", "avx2" or "base"). */
 const char *bd_ref_isa(void);
+/* 1 when variant isa multiply-adds with FMA (avx512, avx2): its results
+ * differ from the baseline's, which rounds like TFLite-WASM bit for bit,
+ * by the roundings FMA skips; the FMA variants agree with each other. */
+int bd_ref_isa_fma(const char *isa);
 
 #endif /* BD_MODEL_REF_INTERNAL_H */
