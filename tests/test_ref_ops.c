@@ -1078,6 +1078,113 @@ static int add_op(struct gb *b, int x, int y, enum bd_act act)
     return out;
 }
 
+/* A depthwise conv with SAME padding (the extra row and column at the
+ * bottom and right, as TFLite resolves it). */
+static int dwk_op(struct gb *b, int in, int H, int W, int C, int k, int st, enum bd_act act)
+{
+    const int OH = (H + st - 1) / st, OW = (W + st - 1) / st;
+    const int ph = (OH - 1) * st + k - H > 0 ? (OH - 1) * st + k - H : 0;
+    const int pw = (OW - 1) * st + k - W > 0 ? (OW - 1) * st + k - W : 0;
+    int f = T4(b, 'c', 1, k, k, C, 1.0f), bias = T1(b, 'c', C, 1.0f);
+    int out = T4(b, 'a', 1, OH, OW, C, 0);
+    struct bd_op *op = gb_op(b, BD_OP_DWCONV2D, out, 3, in, f, bias);
+    op->p.conv = (struct bd_conv_params){k, k, st, st, 1, 1, ph / 2, ph - ph / 2, pw / 2,
+                                         pw - pw / 2, 0, 0, 1, act};
+    return out;
+}
+
+/* Depth-first bands (struct ref_band): inverted-residual chains on odd
+ * sizes, each run with the default buffer budget, with one output row per
+ * band (the expand rows slide through the buffer band by band) and with a
+ * few rows per band; the banded plan must give the op-by-op results and
+ * take the expected number of steps (1 where a band forms). */
+static void test_bands(void)
+{
+    static const long budgets[3] = {0, 1, 700};
+    for (int bi = 0; bi < 3; bi++) {
+        bd_ref_band_budget(budgets[bi]);
+        char nm[160];
+        struct gb b;
+        int x, v, m;
+
+        gb_init(&b); /* expand hswish, dw 3x3 s1 relu6, project + residual add */
+        x = T4(&b, 'i', 1, 7, 13, 9, 1.0f);
+        v = conv_op(&b, x, 7, 13, 9, 22, 1, 1, BD_ACT_NONE);
+        v = unary_op(&b, BD_OP_HARD_SWISH, v);
+        v = dwk_op(&b, v, 7, 13, 22, 3, 1, BD_ACT_RELU6);
+        v = conv_op(&b, v, 7, 13, 22, 9, 1, 1, BD_ACT_NONE);
+        v = add_op(&b, v, x, BD_ACT_NONE);
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band expand+dw3x3+project+add, budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
+        gb_init(&b); /* dw 3x3 stride 2 on odd sizes, project without add */
+        x = T4(&b, 'i', 1, 9, 11, 16, 1.0f);
+        v = conv_op(&b, x, 9, 11, 16, 24, 1, 1, BD_ACT_RELU);
+        v = dwk_op(&b, v, 9, 11, 24, 3, 2, BD_ACT_RELU);
+        v = conv_op(&b, v, 5, 6, 24, 16, 1, 1, BD_ACT_NONE);
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band expand+dw3x3s2+project, budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
+        gb_init(&b); /* decoder: c = relu(expand), c + relu(dw(c)), no project */
+        x = T4(&b, 'i', 1, 8, 15, 16, 1.0f);
+        m = conv_op(&b, x, 8, 15, 16, 16, 1, 1, BD_ACT_RELU);
+        v = dwk_op(&b, m, 8, 15, 16, 3, 1, BD_ACT_NONE);
+        v = unary_op(&b, BD_OP_RELU, v);
+        v = add_op(&b, m, v, BD_ACT_NONE);
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band expand+dw3x3+add(expand), budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
+        gb_init(&b); /* dw 5x5 stride 2 hswish, odd channels, then SE-like mean */
+        x = T4(&b, 'i', 1, 11, 9, 12, 1.0f);
+        v = conv_op(&b, x, 11, 9, 12, 37, 1, 1, BD_ACT_NONE);
+        v = unary_op(&b, BD_OP_HARD_SWISH, v);
+        v = dwk_op(&b, v, 11, 9, 37, 5, 2, BD_ACT_NONE);
+        v = unary_op(&b, BD_OP_HARD_SWISH, v);
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band expand+dw5x5s2 hswish, budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
+        gb_init(&b); /* the expand output read again later: no band */
+        x = T4(&b, 'i', 1, 6, 9, 8, 1.0f);
+        m = conv_op(&b, x, 6, 9, 8, 16, 1, 1, BD_ACT_RELU);
+        v = dwk_op(&b, m, 6, 9, 16, 3, 1, BD_ACT_RELU);
+        v = conv_op(&b, v, 6, 9, 16, 16, 1, 1, BD_ACT_NONE);
+        v = add_op(&b, v, m, BD_ACT_NONE);
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "no band: expand output read after the chain, budget %ld",
+                 budgets[bi]);
+        check_chain(nm, &b, 3);
+        gb_free(&b);
+    }
+    bd_ref_band_budget(0);
+
+    /* a LOGISTIC after a 2x2 stride-2 TRANSPOSE_CONV with one output
+     * channel (the selfie models' last two ops) runs in its kernel; with
+     * more outputs per pixel than one c4 block it stays a step of its own */
+    for (int co = 1; co <= 3; co += 2) {
+        struct gb b;
+        gb_init(&b);
+        const int H = 5, W = 9, Ci = 13;
+        int x = T4(&b, 'i', 1, H, W, Ci, 1.0f);
+        int f = T4(&b, 'c', co, 2, 2, Ci, 1.0f), bias = T1(&b, 'c', co, 1.0f);
+        int t = T4(&b, 'a', 1, 2 * H, 2 * W, co, 0);
+        struct bd_op *op = gb_op(&b, BD_OP_TRANSPOSE_CONV, t, 3, x, f, bias);
+        op->p.conv = (struct bd_conv_params){2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 1, BD_ACT_NONE};
+        int v = unary_op(&b, BD_OP_LOGISTIC, t);
+        gb_finish(&b, v);
+        check_chain(co == 1 ? "chain tconv2x2s2 Co1+logistic" : "no chain: tconv2x2s2 Co3+logistic",
+                    &b, co == 1 ? 1 : 2);
+        gb_free(&b);
+    }
+}
+
 static void test_chains(void)
 {
     struct gb b;
@@ -1834,6 +1941,7 @@ static void run_all(void)
     test_fused("no fuse: output aliases input", BD_OP_DWCONV2D, BD_OP_HARD_SWISH, BD_ACT_NONE, 0, 1);
     test_se_block();
     test_chains();
+    test_bands();
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 
 #define ARENA_ALIGN 64
 #define ARENA_SLACK 64 /* >= XNN_EXTRA_BYTES: kernels may over-read */
+#define FUSE_REACH 8   /* ops: covers ref's longest fused chain in the models */
 
 struct bd_engine {
     const struct bd_model *model;
@@ -96,7 +97,11 @@ static int plan_arena(struct bd_engine *e, int alias)
             continue; /* not used by the pruned graph */
         s[n].tensor = t;
         s[n].size = ((T->count * 4 + ARENA_SLACK) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-        s[n].first = t == g->input ? -1 : T->producer;
+        /* Live from FUSE_REACH ops before its producer: ref fuses an op
+         * with the activations and ADD after it and runs inverted-residual
+         * chains as bands, writing a chain's last output while its first
+         * op still reads; that output must not sit on those inputs. */
+        s[n].first = t == g->input ? -1 : T->producer - FUSE_REACH;
         s[n].last = T->last_use < 0 ? s[n].first : T->last_use;
         n++;
     }

@@ -619,7 +619,7 @@ static struct ref_epi op_epi(const struct bd_op *op)
     default:
         break;
     }
-    struct ref_epi e = {0.0f, 0.0f, 0, NULL, -INFINITY, INFINITY};
+    struct ref_epi e = {0.0f, 0.0f, 0, NULL, -INFINITY, INFINITY, 0};
     bd_act_range(act, &e.lo, &e.hi);
     return e;
 }
@@ -682,7 +682,8 @@ static int same_shape(const struct bd_tensor *a, const struct bd_tensor *b)
  * Folds the ops that follow op i into its epilogue while they only consume
  * the value being built: first activations (RELU, RELU6, HARD_SWISH), then
  * at most one same-shape ADD with another tensor (a residual connection),
- * then RELU/RELU6 after that ADD. The chain's intermediate tensors are
+ * then RELU/RELU6 after that ADD; a LOGISTIC ends the chain, and only
+ * after the one TRANSPOSE_CONV kernel that applies it. The chain's intermediate tensors are
  * never written; the step writes the last fused op's output. Returns the
  * index of the last op folded in (i when none).
  */
@@ -698,7 +699,16 @@ static int fuse_chain(const struct bd_ref *r, int i, struct ref_step *s)
         if (!only_used_by(g, cur, j) || nx->num_inputs < 1)
             break;
         struct ref_epi e = s->epi;
-        if (nx->type == BD_OP_RELU || nx->type == BD_OP_RELU6 ||
+        if (e.sigmoid)
+            break;
+        if (nx->type == BD_OP_LOGISTIC) {
+            /* only where the kernel applies it (tconv_c4's one-block path) */
+            const struct ref_prep *p = &r->prep[i];
+            if (nx->inputs[0] != cur || op->type != BD_OP_TRANSPOSE_CONV || !p->c4 ||
+                !p->tc_direct || p->c4_ncol > 4)
+                break;
+            e.sigmoid = 1;
+        } else if (nx->type == BD_OP_RELU || nx->type == BD_OP_RELU6 ||
             nx->type == BD_OP_HARD_SWISH) {
             if (nx->inputs[0] != cur)
                 break;
@@ -768,8 +778,157 @@ static int build_plan(struct bd_ref *r)
     int n = 0;
     for (int i = 0; i < g->num_ops; i++) {
         const struct bd_op *op = &g->ops[i];
-        struct ref_step s = {i, op->output, op_epi(op)};
+        struct ref_step s = {i, op->output, op_epi(op), i, NULL};
         i = fuse_chain(r, i, &s);
+        s.last = i;
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Depth-first bands                                                         */
+
+#define BAND_BUDGET_DEFAULT 24576 /* floats: 96 KiB, within L2 beside the streams */
+static long band_budget = BAND_BUDGET_DEFAULT;
+
+void bd_ref_band_budget(long floats)
+{
+    band_budget = floats == 0 ? BAND_BUDGET_DEFAULT : floats;
+}
+
+/* A 1x1, stride-1, unpadded CONV2D on the GEMM kernels: one row of pixels
+ * in, the same row out. */
+static int is_pointwise(const struct bd_ref *r, int op_index)
+{
+    const struct bd_op *op = &r->g->ops[op_index];
+    if (op->type != BD_OP_CONV2D || r->prep[op_index].c4)
+        return 0;
+    const struct bd_conv_params *cp = &op->p.conv;
+    const struct bd_tensor *ti = &r->g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &r->g->tensors[op->output];
+    return cp->kernel_h == 1 && cp->kernel_w == 1 && cp->stride_h == 1 && cp->stride_w == 1 &&
+           cp->pad_top == 0 && cp->pad_left == 0 && ti->dims[1] == to->dims[1] &&
+           ti->dims[2] == to->dims[2];
+}
+
+/* Tensor t is read by no op after `last` and is not a graph output. */
+static int dead_after(const struct bd_graph *g, int t, int last)
+{
+    for (int k = 0; k < g->num_outputs && k < 4; k++)
+        if (g->outputs[k] == t)
+            return 0;
+    return g->tensors[t].last_use <= last;
+}
+
+/* Can steps[k], steps[k + 1] (and steps[k + 2]) run as one band? Fills b
+ * (without buffers) and returns the number of steps it takes: 0, 2 or 3. */
+static int band_fits(const struct bd_ref *r, int k, struct ref_band *b)
+{
+    const struct bd_graph *g = r->g;
+    if (k + 1 >= r->nsteps)
+        return 0;
+    const struct ref_step *sa = &r->steps[k], *sb = &r->steps[k + 1];
+    if (!is_pointwise(r, sa->op) || sa->epi.add || g->ops[sb->op].type != BD_OP_DWCONV2D)
+        return 0;
+    const struct bd_op *dw = &g->ops[sb->op];
+    const int mid = sa->out;
+    const struct bd_tensor *tm = &g->tensors[mid], *td = &g->tensors[sb->out];
+    const struct bd_conv_params *cp = &dw->p.conv;
+    if (dw->inputs[0] != mid || tm->dims[0] != 1 || tm->dims[3] != td->dims[3] ||
+        cp->depth_multiplier != 1 || !dead_after(g, mid, sb->last))
+        return 0;
+    /* the expand output may only be read by the depthwise, through its taps
+     * or as its residual addend (c + dw(c)), then only where the addend's
+     * row is among the rows the taps hold */
+    b->dw_add_mid = sb->epi.add == r->t[mid];
+    for (int j = sa->last + 1; j <= sb->last; j++)
+        for (int q = 0; q < g->ops[j].num_inputs; q++)
+            if (g->ops[j].inputs[q] == mid && j != sb->op && !b->dw_add_mid)
+                return 0;
+    if (b->dw_add_mid && (cp->stride_h != 1 || tm->dims[1] != td->dims[1] || cp->pad_top < 0 ||
+                          cp->pad_top > (cp->kernel_h - 1) * cp->dilation_h))
+        return 0;
+    const float *x = r->t[g->ops[sa->op].inputs[0]];
+    b->dw_op = sb->op;
+    b->dw_epi = sb->epi;
+    b->pw_op = -1;
+    int n = 2, out = sb->out;
+    if (k + 2 < r->nsteps) {
+        const struct ref_step *sc = &r->steps[k + 2];
+        if (is_pointwise(r, sc->op) && g->ops[sc->op].inputs[0] == sb->out &&
+            dead_after(g, sb->out, sc->op) &&
+            (!sc->epi.add || sc->epi.add != r->t[sb->out])) {
+            b->pw_op = sc->op;
+            b->pw_epi = sc->epi;
+            out = sc->out;
+            n = 3;
+        }
+    }
+    /* the output is written band by band while the input (and the
+     * depthwise's addend) are still read */
+    if (x && overlaps(r, g->ops[sa->op].inputs[0], out))
+        return 0;
+    if (sb->epi.add && !b->dw_add_mid)
+        for (int j = sb->op; j <= sb->last; j++)
+            for (int q = 0; q < g->ops[j].num_inputs; q++) {
+                const int t = g->ops[j].inputs[q];
+                if (t >= 0 && r->t[t] == sb->epi.add && overlaps(r, t, out))
+                    return 0;
+            }
+    return n;
+}
+
+/* Merges chains of steps into bands (struct ref_band), sizing each band's
+ * rows so that its buffers hold about band_budget floats. */
+static int plan_bands(struct bd_ref *r)
+{
+    if (band_budget < 0)
+        return BD_OK;
+    const struct bd_graph *g = r->g;
+    int n = 0;
+    for (int k = 0; k < r->nsteps; k++) {
+        struct ref_band b;
+        memset(&b, 0, sizeof b);
+        const int take = band_fits(r, k, &b);
+        struct ref_step s = r->steps[k];
+        if (take) {
+            const struct bd_op *dw = &g->ops[b.dw_op];
+            const struct bd_conv_params *cp = &dw->p.conv;
+            const struct bd_tensor *tm = &g->tensors[dw->inputs[0]];
+            const struct bd_tensor *td = &g->tensors[dw->output];
+            const long midrow = (long)tm->dims[2] * tm->dims[3];
+            const long dwrow = b.pw_op >= 0 ? (long)td->dims[2] * td->dims[3] : 0;
+            const long halo = (long)(cp->kernel_h - 1) * cp->dilation_h + 1;
+            /* rows: (rows - 1) * stride + halo expand rows, rows dw rows */
+            long rows = (band_budget - (halo - cp->stride_h) * midrow) /
+                        (cp->stride_h * midrow + dwrow);
+            if (rows < 1)
+                rows = 1;
+            if (rows > td->dims[1])
+                rows = td->dims[1];
+            b.rows = (int)rows;
+            b.mid_rows = (int)((rows - 1) * cp->stride_h + halo);
+            if (b.mid_rows > tm->dims[1])
+                b.mid_rows = tm->dims[1];
+            struct ref_band *bp = ref_alloc(r, sizeof *bp);
+            if (!bp)
+                return BD_ERR_NOMEM;
+            *bp = b;
+            bp->mid = ref_alloc(r, ((size_t)b.mid_rows * (size_t)midrow + 16) * sizeof(float));
+            if (!bp->mid)
+                return BD_ERR_NOMEM;
+            if (b.pw_op >= 0) {
+                bp->dwo = ref_alloc(r, ((size_t)rows * (size_t)dwrow + 16) * sizeof(float));
+                if (!bp->dwo)
+                    return BD_ERR_NOMEM;
+            }
+            s.band = bp;
+            s.last = r->steps[k + take - 1].last;
+            s.out = r->steps[k + take - 1].out;
+            k += take - 1;
+        }
         r->steps[n++] = s;
     }
     r->nsteps = n;
@@ -844,6 +1003,8 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
         goto fail;
     }
     st = build_plan(r);
+    if (st == BD_OK)
+        st = plan_bands(r);
     if (st)
         goto fail;
     *out = r;
@@ -873,6 +1034,6 @@ int bd_ref_run_op(struct bd_ref *r, int op_index)
     if (!r || op_index < 0 || op_index >= r->g->num_ops)
         return bd_fail(BD_ERR_INVALID_ARG, "ref: bad op index %d", op_index);
     const struct bd_op *op = &r->g->ops[op_index];
-    struct ref_step s = {op_index, op->output, op_epi(op)};
+    struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL};
     return r->exec(r, &s);
 }
