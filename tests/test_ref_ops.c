@@ -1165,6 +1165,28 @@ static void test_bands(void)
     }
     bd_ref_band_budget(0);
 
+    /* RESIZE_BILINEAR then a 1x1 conv: the FMA variants run the conv at
+     * the small size and resize its output (plan_swaps), in every resize
+     * mode and at odd sizes and ratios; the baseline keeps both steps. A
+     * conv with a fused activation is not moved. */
+    for (int mode = 0; mode < 3; mode++)
+        for (int act = 0; act < 2; act++) {
+            struct gb b;
+            gb_init(&b);
+            const int H = 5, W = 7, OH = mode == 2 ? 11 : 10, OW = 13, Ci = 19, Co = 10;
+            int x = T4(&b, 'i', 1, H, W, Ci, 1.0f);
+            int t = T4(&b, 'a', 1, OH, OW, Ci, 0);
+            struct bd_op *op = gb_op(&b, BD_OP_RESIZE_BILINEAR, t, 1, x);
+            op->p.resize.align_corners = mode == 1;
+            op->p.resize.half_pixel_centers = mode == 2;
+            int v = conv_op(&b, t, OH, OW, Ci, Co, 1, 1, act ? BD_ACT_RELU : BD_ACT_NONE);
+            gb_finish(&b, v);
+            char nm[128];
+            snprintf(nm, sizeof nm, "swap resize(mode %d)+conv1x1%s", mode, act ? " relu (kept)" : "");
+            check_chain(nm, &b, act || !bd_ref_isa_fma(cur_isa) ? 2 : 1);
+            gb_free(&b);
+        }
+
     /* a LOGISTIC after a 2x2 stride-2 TRANSPOSE_CONV with one output
      * channel (the selfie models' last two ops) runs in its kernel; with
      * more outputs per pixel than one c4 block it stays a step of its own */

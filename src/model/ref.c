@@ -487,17 +487,15 @@ static void resize_axis(int out_size, int in_size, int align_corners,
     *frac = v - (float)a;
 }
 
-static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
+/* The tables of RESIZE_BILINEAR op i into p, for C channels (the op's
+ * own, or a 1x1 convolution's moved before it, see plan_swaps). */
+static int resize_tables(struct bd_ref *r, int i, struct ref_prep *p, int C)
 {
     const struct bd_graph *g = r->g;
     const struct bd_op *op = &g->ops[i];
-    struct ref_prep *p = &r->prep[i];
     const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
     const struct bd_tensor *to = &g->tensors[op->output];
-    if (ti->ndim != 4 || to->ndim != 4 || ti->dims[0] != to->dims[0] ||
-        ti->dims[3] != to->dims[3])
-        return unsupported(i, op, "input and output must be 4-D NHWC of equal N, C");
-    const int H = ti->dims[1], W = ti->dims[2], C = ti->dims[3];
+    const int H = ti->dims[1], W = ti->dims[2];
     const int OH = to->dims[1], OW = to->dims[2];
     const int ac = op->p.resize.align_corners, hp = op->p.resize.half_pixel_centers;
     p->rx0 = ref_alloc(r, (size_t)OW * sizeof(size_t));
@@ -516,9 +514,22 @@ static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
     }
     for (int y = 0; y < OH; y++)
         resize_axis(OH, H, ac, hp, y, &p->ry0[y], &p->ry1[y], &p->rwy[y]);
+    return BD_OK;
+}
+
+static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    if (ti->ndim != 4 || to->ndim != 4 || ti->dims[0] != to->dims[0] ||
+        ti->dims[3] != to->dims[3])
+        return unsupported(i, op, "input and output must be 4-D NHWC of equal N, C");
+    const int C = ti->dims[3], OW = to->dims[2];
     if (nd->rowbuf < 2 * (size_t)OW * (size_t)C)
         nd->rowbuf = 2 * (size_t)OW * (size_t)C;
-    return BD_OK;
+    return resize_tables(r, i, &r->prep[i], C);
 }
 
 static int check_4d(int i, const struct bd_graph *g, const struct bd_op *op)
@@ -778,7 +789,7 @@ static int build_plan(struct bd_ref *r)
     int n = 0;
     for (int i = 0; i < g->num_ops; i++) {
         const struct bd_op *op = &g->ops[i];
-        struct ref_step s = {i, op->output, op_epi(op), i, NULL};
+        struct ref_step s = {i, op->output, op_epi(op), i, NULL, NULL};
         i = fuse_chain(r, i, &s);
         s.last = i;
         r->steps[n++] = s;
@@ -878,6 +889,56 @@ static int band_fits(const struct bd_ref *r, int k, struct ref_band *b)
                     return 0;
             }
     return n;
+}
+
+/* The epilogue does nothing. */
+static int epi_identity(const struct ref_epi *e)
+{
+    return e->lo == -INFINITY && e->hi == INFINITY && !e->hswish && !e->add && !e->sigmoid;
+}
+
+/*
+ * FMA variants only (the baseline keeps TFLite's order): a RESIZE_BILINEAR
+ * whose output only feeds a 1x1 convolution with nothing fused after it
+ * becomes the convolution at the small size, then the resize of its
+ * output (struct ref_swap). Both are linear and each resized value is a
+ * weighted sum with weights adding up to 1, so the bias passes through;
+ * the selfie decoders upsample 16 to 128 channels and then project them to
+ * 24, so both get cheaper by the area ratio, 4.
+ */
+static int plan_swaps(struct bd_ref *r)
+{
+    if (!bd_ref_isa_fma(bd_ref_isa()) || band_budget < 0)
+        return BD_OK;
+    const struct bd_graph *g = r->g;
+    int n = 0;
+    for (int k = 0; k < r->nsteps; k++) {
+        struct ref_step s = r->steps[k];
+        const struct ref_step *sc = k + 1 < r->nsteps ? &r->steps[k + 1] : NULL;
+        const struct bd_op *rs = &g->ops[s.op];
+        if (sc && rs->type == BD_OP_RESIZE_BILINEAR && !s.band && !s.swap && s.last == s.op &&
+            !sc->band && sc->last == sc->op && is_pointwise(r, sc->op) &&
+            g->ops[sc->op].inputs[0] == s.out && epi_identity(&sc->epi) &&
+            dead_after(g, s.out, sc->op) && g->tensors[rs->inputs[0]].dims[0] == 1) {
+            const struct bd_tensor *ti = &g->tensors[rs->inputs[0]];
+            const struct bd_tensor *to = &g->tensors[sc->out];
+            const int Co = to->dims[3];
+            struct ref_swap *w = ref_alloc(r, sizeof *w);
+            if (!w)
+                return BD_ERR_NOMEM;
+            w->resize_op = s.op;
+            w->mid = ref_alloc(r, ((size_t)ti->dims[1] * ti->dims[2] * Co + 16) * sizeof(float));
+            w->rowbuf = ref_alloc(r, (2 * (size_t)to->dims[2] * Co + 16) * sizeof(float));
+            if (!w->mid || !w->rowbuf || resize_tables(r, s.op, &w->rp, Co) != BD_OK)
+                return BD_ERR_NOMEM;
+            s = *sc;
+            s.swap = w;
+            k++;
+        }
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
 }
 
 /* Merges chains of steps into bands (struct ref_band), sizing each band's
@@ -1005,6 +1066,8 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
     st = build_plan(r);
     if (st == BD_OK)
         st = plan_bands(r);
+    if (st == BD_OK)
+        st = plan_swaps(r);
     if (st)
         goto fail;
     *out = r;
@@ -1034,6 +1097,6 @@ int bd_ref_run_op(struct bd_ref *r, int op_index)
     if (!r || op_index < 0 || op_index >= r->g->num_ops)
         return bd_fail(BD_ERR_INVALID_ARG, "ref: bad op index %d", op_index);
     const struct bd_op *op = &r->g->ops[op_index];
-    struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL};
+    struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL, NULL};
     return r->exec(r, &s);
 }

@@ -102,16 +102,28 @@ struct ref_band {
     float *dwo;                /* rows depthwise-output rows (pw_op >= 0) */
 };
 
+/* A RESIZE_BILINEAR and the 1x1 CONV2D after it run the other way round
+ * (ref.c's plan_swaps): the step's op, the convolution, at the resize's
+ * input size into mid, then resize_op on its output with the tables rp
+ * (for the convolution's channels), through rowbuf. */
+struct ref_swap {
+    int resize_op;
+    struct ref_prep rp;
+    float *mid, *rowbuf;
+};
+
 /* One unit of work of bd_ref_run: op `op` writing tensor `out` (the op's
  * own output, or the output of the last op fused after it: an activation
  * (RELU, RELU6, HARD_SWISH) and/or a same-shape ADD, see ref.c), ops
- * op..last in all; with band, the whole chain of struct ref_band. */
+ * op..last in all; with band, the whole chain of struct ref_band; with
+ * swap, the resize before op too. */
 struct ref_step {
     int op;
     int out;
     struct ref_epi epi;
     int last;
     const struct ref_band *band;
+    const struct ref_swap *swap;
 };
 
 struct bd_ref {
