@@ -1165,6 +1165,23 @@ static void test_bands(void)
     }
     bd_ref_band_budget(0);
 
+    { /* 2x2 stride-2 TRANSPOSE_CONV, Co 2 (two c4 blocks), relu6, then a
+       * residual add fused into it, odd width */
+        struct gb b;
+        gb_init(&b);
+        const int H = 4, W = 11, Ci = 7;
+        int x = T4(&b, 'i', 1, H, W, Ci, 2.0f);
+        int y = T4(&b, 'i', 1, 2 * H, 2 * W, 2, 2.0f);
+        int f = T4(&b, 'c', 2, 2, 2, Ci, 1.0f), bias = T1(&b, 'c', 2, 1.0f);
+        int t = T4(&b, 'a', 1, 2 * H, 2 * W, 2, 0);
+        struct bd_op *op = gb_op(&b, BD_OP_TRANSPOSE_CONV, t, 3, x, f, bias);
+        op->p.conv = (struct bd_conv_params){2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 1, BD_ACT_RELU6};
+        int v = add_op(&b, t, y, BD_ACT_NONE);
+        gb_finish(&b, v);
+        check_chain("chain tconv2x2s2 Co2 relu6+add", &b, 1);
+        gb_free(&b);
+    }
+
     /* RESIZE_BILINEAR then a 1x1 conv: the FMA variants run the conv at
      * the small size and resize its output (plan_swaps), in every resize
      * mode and at odd sizes and ratios; the baseline keeps both steps. A
