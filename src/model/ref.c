@@ -70,6 +70,11 @@ int bd_ref_isa_fma(const char *isa)
     return isa && (strcmp(isa, "avx512") == 0 || strcmp(isa, "avx2") == 0);
 }
 
+int bd_ref_fma_kernels(void)
+{
+    return bd_ref_isa_fma(bd_ref_isa());
+}
+
 const char *bd_ref_isa(void)
 {
     if (forced_isa)
