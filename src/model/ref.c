@@ -27,6 +27,12 @@
 /* Kernel variant selection                                                  */
 
 static const char *forced_isa; /* NULL = auto */
+static int simd_on = 1;
+
+void bd_ref_simd(int on)
+{
+    simd_on = on;
+}
 
 static int cpu_has(const char *isa)
 {
@@ -1015,6 +1021,7 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
         return bd_fail(BD_ERR_NOMEM, "ref: out of memory");
     r->g = g;
     r->t = tensors;
+    r->simd = simd_on;
 
     /* GEMM blocks of at most two vector registers per row (wider ones do
      * not stay in registers, see ref_kernels.c): 32 output channels with

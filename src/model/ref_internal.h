@@ -144,6 +144,7 @@ struct bd_ref {
     size_t nrowbuf;
     int (*exec)(const struct bd_ref *r, const struct ref_step *s);
     int max_nr;                /* widest GEMM block for this ISA: 32, 16 or 8 */
+    int simd;                  /* run the intrinsics twins (bd_ref_simd) */
     /* allocations to free */
     void **allocs;
     int nallocs, capallocs;
@@ -161,6 +162,11 @@ int bd_ref_have_x86_variants(void);
  * Returns 0, or -1 if the name is unknown or the CPU lacks it. Not
  * thread-safe; never called by the library itself. */
 int bd_ref_force_isa(const char *name);
+/* For tests: 0 makes engines created afterwards run the plain C twin of
+ * every intrinsics kernel, 1 (the default) the intrinsics. Not
+ * thread-safe; never called by the library itself. */
+void bd_ref_simd(int on);
+
 /* For tests: the floats a band's buffers may hold (ref.c's plan_bands),
  * for engines created afterwards; 0 restores the default, -1 turns bands
  * off. Not thread-safe; never called by the library itself. */

@@ -40,6 +40,12 @@
  *    (sigmoidf), RESIZE_BILINEAR along x first, then y.
  * Blocking never changes the order in which one output's terms are added,
  * so the AVX-512 and AVX2 variants give the same bits as each other.
+ *
+ * Where GCC does not find the vector form, a kernel has AVX-512 and AVX2
+ * intrinsics twins (REF_SIMD 512 / 256) of its plain C code, doing the same
+ * operations in the same order (same bits); bd_ref_simd(0) makes engines
+ * created afterwards run the plain C code in every variant, which is how
+ * test_ref_ops compares the twins.
  */
 #include "ref_internal.h"
 
@@ -57,6 +63,10 @@
 #include <string.h>
 
 #include "../common/error.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define REF_CAT2(a, b) a##_##b
 #define REF_CAT(a, b) REF_CAT2(a, b)
@@ -137,6 +147,7 @@ int bd_ref_have_x86_variants(void)
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 #define REF_SUF avx512
 #define REF_FMA 1
+#define REF_SIMD 512
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 8
@@ -148,6 +159,7 @@ int bd_ref_have_x86_variants(void)
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
+#undef REF_SIMD
 #undef REF_VL
 #undef REF_MR8
 #undef REF_MR16
@@ -163,6 +175,7 @@ int bd_ref_have_x86_variants(void)
 #pragma GCC target("avx2,fma")
 #define REF_SUF avx2
 #define REF_FMA 1
+#define REF_SIMD 256
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 6
@@ -174,6 +187,7 @@ int bd_ref_have_x86_variants(void)
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
+#undef REF_SIMD
 #undef REF_VL
 #undef REF_MR8
 #undef REF_MR16
@@ -205,6 +219,7 @@ int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
 /* ---- baseline (SSE2 on x86-64, whatever the target has elsewhere) ------ */
 #define REF_SUF base
 #define REF_FMA 0
+#define REF_SIMD 0
 #define REF_VL 8
 #define REF_MR8 4
 #define REF_MR16 2
@@ -216,6 +231,7 @@ int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
+#undef REF_SIMD
 #undef REF_VL
 #undef REF_MR8
 #undef REF_MR16
