@@ -1182,6 +1182,36 @@ static void test_bands(void)
         gb_free(&b);
     }
 
+    /* an ADD or MUL of same-shape tensors into a global average pool (or
+     * MEAN) that alone reads it: one step, pooled in XNNPACK's 7-pixel
+     * groups across chunks, so the same bits as op by op (exactly); pixel
+     * counts that are not multiples of 7 or of a chunk, channel counts
+     * beside the vector length, a chunk of one group (C 300) */
+    {
+        static const int shapes[][3] = {{9, 13, 16}, {16, 16, 19}, {5, 7, 300}, {1, 3, 24}};
+        exact_mode = 1;
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+            const int H = shapes[k][0], W = shapes[k][1], C = shapes[k][2];
+            struct gb b;
+            gb_init(&b);
+            int x = T4(&b, 'i', 1, H, W, C, 2.0f), y = T4(&b, 'i', 1, H, W, C, 2.0f);
+            int v = k % 2 ? T4(&b, 'a', 1, H, W, C, 0) : add_op(&b, x, y, BD_ACT_RELU);
+            if (k % 2)
+                gb_op(&b, BD_OP_MUL, v, 2, x, y);
+            int out = T4(&b, 'a', 1, 1, 1, C, 0);
+            struct bd_op *op = gb_op(&b, k == 1 ? BD_OP_MEAN : BD_OP_AVG_POOL, out, 1, v);
+            if (k != 1)
+                op->p.pool = (struct bd_pool_params){H, W, 1, 1, 0, 0, 0, 0, BD_ACT_NONE};
+            gb_finish(&b, out);
+            char nm[96];
+            snprintf(nm, sizeof nm, "chain %s+global pool %dx%dx%d", k % 2 ? "mul" : "add(relu)", H,
+                     W, C);
+            check_chain(nm, &b, 1);
+            gb_free(&b);
+        }
+        exact_mode = 0;
+    }
+
     /* RESIZE_BILINEAR then a 1x1 conv: the FMA variants run the conv at
      * the small size and resize its output (plan_swaps), in every resize
      * mode and at odd sizes and ratios; the baseline keeps both steps. A

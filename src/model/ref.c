@@ -800,7 +800,7 @@ static int build_plan(struct bd_ref *r)
     int n = 0;
     for (int i = 0; i < g->num_ops; i++) {
         const struct bd_op *op = &g->ops[i];
-        struct ref_step s = {i, op->output, op_epi(op), i, NULL, NULL};
+        struct ref_step s = {i, op->output, op_epi(op), i, NULL, NULL, NULL};
         i = fuse_chain(r, i, &s);
         s.last = i;
         r->steps[n++] = s;
@@ -952,6 +952,63 @@ static int plan_swaps(struct bd_ref *r)
     return BD_OK;
 }
 
+/* A global average pool (or MEAN over H, W) of one batch. */
+static int is_global_avg(const struct bd_graph *g, int op_index)
+{
+    const struct bd_op *op = &g->ops[op_index];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    if (ti->ndim != 4 || ti->dims[0] != 1 || to->count != (size_t)ti->dims[3])
+        return 0;
+    if (op->type == BD_OP_MEAN)
+        return 1;
+    const struct bd_pool_params *pp = &op->p.pool;
+    return op->type == BD_OP_AVG_POOL && pp->pad_top <= 0 && pp->pad_left <= 0 &&
+           pp->filter_h - pp->pad_top >= ti->dims[1] && pp->filter_w - pp->pad_left >= ti->dims[2];
+}
+
+/* Merges an elementwise ADD, SUB or MUL of same-shape tensors (with its
+ * fused activations, no residual add) into the global average pool that
+ * alone reads its output (struct ref_pool); the selfie decoders pool the
+ * sum of the skip connection and the upsampled features that way. */
+static int plan_pools(struct bd_ref *r)
+{
+    if (band_budget < 0)
+        return BD_OK;
+    const struct bd_graph *g = r->g;
+    int n = 0;
+    for (int k = 0; k < r->nsteps; k++) {
+        struct ref_step s = r->steps[k];
+        const struct ref_step *sp = k + 1 < r->nsteps ? &r->steps[k + 1] : NULL;
+        const struct bd_op *op = &g->ops[s.op];
+        if (sp && !s.band && !s.swap && !s.pool && !s.epi.add && !s.epi.sigmoid &&
+            (op->type == BD_OP_ADD || op->type == BD_OP_SUB || op->type == BD_OP_MUL) &&
+            g->tensors[op->inputs[0]].count == g->tensors[s.out].count &&
+            g->tensors[op->inputs[1]].count == g->tensors[s.out].count &&
+            sp->last == sp->op && is_global_avg(g, sp->op) &&
+            g->ops[sp->op].inputs[0] == s.out && dead_after(g, s.out, sp->op)) {
+            const int C = g->tensors[s.out].dims[3];
+            struct ref_pool *pl = ref_alloc(r, sizeof *pl);
+            if (!pl)
+                return BD_ERR_NOMEM;
+            pl->pool_op = sp->op;
+            pl->pool_epi = sp->epi;
+            pl->chunk_px = 7 * (2048 / (7 * C) > 0 ? 2048 / (7 * C) : 1);
+            pl->buf = ref_alloc(r, ((size_t)pl->chunk_px * C + 16) * sizeof(float));
+            pl->acc = ref_alloc(r, ((size_t)C + 16) * sizeof(float));
+            if (!pl->buf || !pl->acc)
+                return BD_ERR_NOMEM;
+            s.pool = pl;
+            s.out = sp->out;
+            s.last = sp->last;
+            k++;
+        }
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
+}
+
 /* Merges chains of steps into bands (struct ref_band), sizing each band's
  * rows so that its buffers hold about band_budget floats. */
 static int plan_bands(struct bd_ref *r)
@@ -1080,6 +1137,8 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
         st = plan_bands(r);
     if (st == BD_OK)
         st = plan_swaps(r);
+    if (st == BD_OK)
+        st = plan_pools(r);
     if (st)
         goto fail;
     *out = r;
@@ -1109,6 +1168,6 @@ int bd_ref_run_op(struct bd_ref *r, int op_index)
     if (!r || op_index < 0 || op_index >= r->g->num_ops)
         return bd_fail(BD_ERR_INVALID_ARG, "ref: bad op index %d", op_index);
     const struct bd_op *op = &r->g->ops[op_index];
-    struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL, NULL};
+    struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL, NULL, NULL};
     return r->exec(r, &s);
 }

@@ -112,6 +112,19 @@ struct ref_swap {
     float *mid, *rowbuf;
 };
 
+/* An elementwise binary op whose output only a global average pool reads
+ * (ref.c's plan_pools): the op's output goes through `buf`, chunk_px
+ * pixels (a multiple of 7) at a time, into the pool's sums (`acc`, one
+ * per channel), in XNNPACK's 7-pixel groups as global_avg adds them, so
+ * the pooled values are the same bits; the full-size output is never
+ * written. */
+struct ref_pool {
+    int pool_op;
+    struct ref_epi pool_epi;
+    int chunk_px;
+    float *buf, *acc;
+};
+
 /* One unit of work of bd_ref_run: op `op` writing tensor `out` (the op's
  * own output, or the output of the last op fused after it: an activation
  * (RELU, RELU6, HARD_SWISH) and/or a same-shape ADD, see ref.c), ops
@@ -124,6 +137,7 @@ struct ref_step {
     int last;
     const struct ref_band *band;
     const struct ref_swap *swap;
+    const struct ref_pool *pool;
 };
 
 struct bd_ref {
