@@ -1151,6 +1151,36 @@ static void test_bands(void)
         check_chain(nm, &b, 1);
         gb_free(&b);
 
+        gb_init(&b); /* the selfie decoder: x * se + skip computed in the band */
+        {
+            int y = T4(&b, 'i', 1, 7, 11, 16, 1.0f), se = T4(&b, 'i', 1, 1, 1, 16, 1.0f);
+            x = T4(&b, 'i', 1, 7, 11, 16, 1.0f);
+            v = T4(&b, 'a', 1, 7, 11, 16, 0);
+            gb_op(&b, BD_OP_MUL, v, 2, x, se);
+            v = add_op(&b, v, y, BD_ACT_NONE);
+            m = conv_op(&b, v, 7, 11, 16, 16, 1, 1, BD_ACT_RELU);
+            v = dwk_op(&b, m, 7, 11, 16, 3, 1, BD_ACT_RELU);
+            v = add_op(&b, m, v, BD_ACT_NONE);
+        }
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band mul(se)+add(skip)+expand+dw+add, budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
+        gb_init(&b); /* a same-shape ADD (relu6) computed in the band, stride 2 */
+        {
+            int y = T4(&b, 'i', 1, 9, 9, 12, 1.0f);
+            x = T4(&b, 'i', 1, 9, 9, 12, 1.0f);
+            v = add_op(&b, x, y, BD_ACT_RELU6);
+            v = conv_op(&b, v, 9, 9, 12, 20, 1, 1, BD_ACT_NONE);
+            v = dwk_op(&b, v, 9, 9, 20, 3, 2, BD_ACT_NONE);
+            v = conv_op(&b, v, 5, 5, 20, 12, 1, 1, BD_ACT_NONE);
+        }
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band add(relu6)+expand+dw s2+project, budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
         gb_init(&b); /* the expand output read again later: no band */
         x = T4(&b, 'i', 1, 6, 9, 8, 1.0f);
         m = conv_op(&b, x, 6, 9, 8, 16, 1, 1, BD_ACT_RELU);

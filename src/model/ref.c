@@ -1009,6 +1009,38 @@ static int plan_pools(struct bd_ref *r)
     return BD_OK;
 }
 
+/* Can step sp, an elementwise op, be computed row by row inside the band
+ * whose expand is op `expand` (struct ref_band's pre_op)? */
+static int pre_fits(const struct bd_ref *r, const struct ref_step *sp, int expand, int out)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[sp->op];
+    if (sp->band || sp->swap || sp->pool || sp->epi.sigmoid || sp->last != expand - 1 ||
+        (op->type != BD_OP_ADD && op->type != BD_OP_SUB && op->type != BD_OP_MUL) ||
+        g->ops[expand].inputs[0] != sp->out || !dead_after(g, sp->out, expand))
+        return 0;
+    const struct bd_tensor *to = &g->tensors[sp->out];
+    const struct bd_tensor *ta = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *tb = &g->tensors[op->inputs[1]];
+    if (to->ndim != 4 || ta->count != to->count || !r->t[op->inputs[0]] ||
+        (tb->count != to->count && tb->count != (size_t)to->dims[3]))
+        return 0;
+    if (tb->count != to->count) { /* a vector: [C] or [1, 1, 1, C] */
+        const int nd = tb->ndim;
+        if (tb->dims[nd - 1] != to->dims[3])
+            return 0;
+    }
+    /* the band writes its output while these are still read */
+    for (int j = sp->op; j <= sp->last; j++)
+        for (int q = 0; q < g->ops[j].num_inputs; q++) {
+            const int t = g->ops[j].inputs[q];
+            const int p = t >= 0 ? g->tensors[t].producer : -1;
+            if (t >= 0 && !(p >= sp->op && p <= sp->last) && r->t[t] && overlaps(r, t, out))
+                return 0;
+        }
+    return 1;
+}
+
 /* Merges chains of steps into bands (struct ref_band), sizing each band's
  * rows so that its buffers hold about band_budget floats. */
 static int plan_bands(struct bd_ref *r)
@@ -1022,6 +1054,7 @@ static int plan_bands(struct bd_ref *r)
         memset(&b, 0, sizeof b);
         const int take = band_fits(r, k, &b);
         struct ref_step s = r->steps[k];
+        b.pre_op = -1;
         if (take) {
             const struct bd_op *dw = &g->ops[b.dw_op];
             const struct bd_conv_params *cp = &dw->p.conv;
@@ -1052,6 +1085,21 @@ static int plan_bands(struct bd_ref *r)
                 bp->dwo = ref_alloc(r, ((size_t)rows * (size_t)dwrow + 16) * sizeof(float));
                 if (!bp->dwo)
                     return BD_ERR_NOMEM;
+            }
+            /* the elementwise step before, if it only feeds the expand */
+            if (n > 0 && pre_fits(r, &r->steps[n - 1], s.op, r->steps[k + take - 1].out)) {
+                const struct ref_step *sp = &r->steps[n - 1];
+                const struct bd_op *pop = &g->ops[sp->op];
+                const struct bd_tensor *tx = &g->tensors[pop->output];
+                const int C = tx->dims[3];
+                bp->pre_op = sp->op;
+                bp->pre_epi = sp->epi;
+                bp->tile_px = 256 / C > 0 ? 256 / C : 1;
+                bp->xbuf = ref_alloc(r, ((size_t)b.mid_rows * tx->dims[2] * C + 16) * sizeof(float));
+                bp->tile = ref_alloc(r, ((size_t)bp->tile_px * C + 16) * sizeof(float));
+                if (!bp->xbuf || !bp->tile)
+                    return BD_ERR_NOMEM;
+                n--;
             }
             s.band = bp;
             s.last = r->steps[k + take - 1].last;

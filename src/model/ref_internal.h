@@ -100,6 +100,15 @@ struct ref_band {
     float *mid;                /* mid_rows expand-output rows */
     int mid_rows;
     float *dwo;                /* rows depthwise-output rows (pw_op >= 0) */
+    /* pre_op >= 0: the expand's input is that elementwise ADD, SUB or MUL
+     * (of two full tensors, or of a full one and a per-channel vector),
+     * epilogue pre_epi, computed row by row into xbuf (mid_rows rows)
+     * instead of read from memory; tile holds the vector repeated over
+     * tile_px pixels */
+    int pre_op;
+    struct ref_epi pre_epi;
+    float *xbuf, *tile;
+    int tile_px;
 };
 
 /* A RESIZE_BILINEAR and the 1x1 CONV2D after it run the other way round
