@@ -1167,6 +1167,23 @@ static void test_bands(void)
         check_chain(nm, &b, 1);
         gb_free(&b);
 
+        gb_init(&b); /* the selfie models' tail: the band feeds the 2x2 tconv + logistic */
+        {
+            x = T4(&b, 'i', 1, 6, 13, 16, 1.0f);
+            m = conv_op(&b, x, 6, 13, 16, 16, 1, 1, BD_ACT_RELU);
+            v = dwk_op(&b, m, 6, 13, 16, 3, 1, BD_ACT_RELU);
+            v = add_op(&b, m, v, BD_ACT_NONE);
+            int f = T4(&b, 'c', 1, 2, 2, 16, 1.0f), bias = T1(&b, 'c', 1, 1.0f);
+            int t = T4(&b, 'a', 1, 12, 26, 1, 0);
+            struct bd_op *op = gb_op(&b, BD_OP_TRANSPOSE_CONV, t, 3, v, f, bias);
+            op->p.conv = (struct bd_conv_params){2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 1, BD_ACT_NONE};
+            v = unary_op(&b, BD_OP_LOGISTIC, t);
+        }
+        gb_finish(&b, v);
+        snprintf(nm, sizeof nm, "band expand+dw+add+tconv2x2+logistic, budget %ld", budgets[bi]);
+        check_chain(nm, &b, 1);
+        gb_free(&b);
+
         gb_init(&b); /* a same-shape ADD (relu6) computed in the band, stride 2 */
         {
             int y = T4(&b, 'i', 1, 9, 9, 12, 1.0f);

@@ -876,6 +876,7 @@ static int band_fits(const struct bd_ref *r, int k, struct ref_band *b)
     b->dw_op = sb->op;
     b->dw_epi = sb->epi;
     b->pw_op = -1;
+    b->post_op = -1;
     int n = 2, out = sb->out;
     if (k + 2 < r->nsteps) {
         const struct ref_step *sc = &r->steps[k + 2];
@@ -884,6 +885,14 @@ static int band_fits(const struct bd_ref *r, int k, struct ref_band *b)
             (!sc->epi.add || sc->epi.add != r->t[sb->out])) {
             b->pw_op = sc->op;
             b->pw_epi = sc->epi;
+            out = sc->out;
+            n = 3;
+        } else if (g->ops[sc->op].type == BD_OP_TRANSPOSE_CONV && g->ops[sc->op].inputs[0] == sb->out &&
+                   r->prep[sc->op].c4 && r->prep[sc->op].tc_direct && r->prep[sc->op].c4_ncol <= 4 &&
+                   dead_after(g, sb->out, sc->op) && g->tensors[sc->out].dims[0] == 1 &&
+                   (!sc->epi.add || sc->epi.add != r->t[sb->out])) {
+            b->post_op = sc->op;
+            b->post_epi = sc->epi;
             out = sc->out;
             n = 3;
         }
@@ -1081,8 +1090,9 @@ static int plan_bands(struct bd_ref *r)
             bp->mid = ref_alloc(r, ((size_t)b.mid_rows * (size_t)midrow + 16) * sizeof(float));
             if (!bp->mid)
                 return BD_ERR_NOMEM;
-            if (b.pw_op >= 0) {
-                bp->dwo = ref_alloc(r, ((size_t)rows * (size_t)dwrow + 16) * sizeof(float));
+            if (b.pw_op >= 0 || b.post_op >= 0) {
+                const size_t dwr = (size_t)td->dims[2] * td->dims[3];
+                bp->dwo = ref_alloc(r, ((size_t)rows * dwr + 16) * sizeof(float));
                 if (!bp->dwo)
                     return BD_ERR_NOMEM;
             }

@@ -107,6 +107,11 @@ struct ref_band {
      * tile_px pixels */
     int pre_op;
     struct ref_epi pre_epi;
+    /* post_op >= 0 (then pw_op is -1): the depthwise rows go through dwo
+     * into that direct TRANSPOSE_CONV with one c4 block (the selfie
+     * models' last layer), epilogue post_epi, row by row */
+    int post_op;
+    struct ref_epi post_epi;
     float *xbuf, *tile;
     int tile_px;
 };
