@@ -195,9 +195,10 @@ int bd_ref_force_isa(const char *name);
  * thread-safe; never called by the library itself. */
 void bd_ref_simd(int on);
 
-/* For tests: the floats a band's buffers may hold (ref.c's plan_bands),
- * for engines created afterwards; 0 restores the default, -1 turns bands
- * off. Not thread-safe; never called by the library itself. */
+/* For tests and benchmarks: the floats a band's buffers may hold (ref.c's
+ * plan_bands), for engines created afterwards; 0 restores the default, -1
+ * turns bands, swaps and pool fusions off (the plan of one step per op and
+ * its activations). Not thread-safe; never called by the library itself. */
 void bd_ref_band_budget(long floats);
 
 /* The variant bd_ref_create picks now ("avx512", "avx2" or "base"). */
