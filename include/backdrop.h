@@ -146,7 +146,9 @@ const char *bd_builtin_model_name(int index);
 /* Inference engines                                                         */
 
 enum bd_backend {
-    BD_BACKEND_AUTO = 0,    /* xnnpack when available, else ref */
+    BD_BACKEND_AUTO = 0,    /* the faster on this CPU for this model, by a
+                             * rule measured per model (docs/ARCHITECTURE.md);
+                             * xnnpack when available otherwise, else ref */
     BD_BACKEND_XNNPACK = 1, /* Debian's libxnnpack */
     BD_BACKEND_REF = 2,     /* portable C, compiler-vectorised */
 };

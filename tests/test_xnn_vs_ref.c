@@ -13,6 +13,7 @@
  *
  * Last line: "N passed, M failed"; exit status 1 when M > 0.
  */
+#include "backdrop.h"
 #include "model/backend.h"
 #include "model/graph.h"
 #include "common/error.h"
@@ -856,6 +857,47 @@ static void t_mbv3_block(void)
     run_case("MobileNetV3 block with squeeze-excite", &G, 1, 0);
 }
 
+static void expect_backend(const char *what, const char *model, int threads, const char *env,
+                           enum bd_backend want)
+{
+    struct bd_model *m = NULL;
+    struct bd_engine *e = NULL;
+    struct bd_engine_options o = {BD_BACKEND_AUTO, threads};
+    if (env)
+        setenv("BACKDROP_BACKEND", env, 1);
+    else
+        unsetenv("BACKDROP_BACKEND");
+    int ok = bd_model_open(model, &m) == BD_OK && bd_engine_create(m, &o, &e) == BD_OK;
+    const enum bd_backend got = ok ? bd_engine_backend(e) : BD_BACKEND_AUTO;
+    if (ok && got == want) {
+        passed++;
+        printf("ok   auto backend, %s: %s\n", what, bd_backend_name(got));
+    } else {
+        failed++;
+        printf("FAIL auto backend, %s: got %s, want %s%s%s\n", what,
+               ok ? bd_backend_name(got) : "an error", bd_backend_name(want), ok ? "" : ": ",
+               ok ? "" : bd_last_error());
+    }
+    bd_engine_destroy(e);
+    bd_model_destroy(m);
+    unsetenv("BACKDROP_BACKEND");
+}
+
+/* engine.c's auto_backend: ref for the selfie models at one thread where
+ * ref runs its FMA kernels, XNNPACK with more threads; BACKDROP_BACKEND
+ * overrides either way. */
+static void t_auto_backend(void)
+{
+    const enum bd_backend fast = bd_ref_fma_kernels() ? BD_BACKEND_REF : BD_BACKEND_XNNPACK;
+    expect_backend("general, 1 thread", "general", 1, NULL, fast);
+    expect_backend("landscape, default threads", "landscape", 0, NULL, fast);
+    expect_backend("general, 2 threads", "general", 2, NULL, BD_BACKEND_XNNPACK);
+    expect_backend("general, BACKDROP_BACKEND=xnnpack", "general", 1, "xnnpack",
+                   BD_BACKEND_XNNPACK);
+    expect_backend("general, 2 threads, BACKDROP_BACKEND=ref", "general", 2, "ref",
+                   BD_BACKEND_REF);
+}
+
 int main(void)
 {
 #ifndef BD_HAVE_XNNPACK
@@ -1045,6 +1087,7 @@ int main(void)
     t_partition(1);
     t_partition(2);
     t_mbv3_block();
+    t_auto_backend();
 
     printf("%d passed, %d failed, 0 skipped\n", passed, failed);
     return failed ? 1 : 0;

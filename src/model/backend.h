@@ -22,6 +22,8 @@ struct bd_ref;
 struct bd_xnn;
 
 /* ref: portable C kernels. threads is ignored (single-threaded). */
+/* 1 when ref runs its FMA kernels (AVX2 or AVX-512) on this CPU. */
+int bd_ref_fma_kernels(void);
 int bd_ref_create(const struct bd_graph *g, float *const *tensors,
                   struct bd_ref **out);
 /* Runs every op in order. */

@@ -21,6 +21,7 @@
 
 #define ARENA_ALIGN 64
 #define ARENA_SLACK 64 /* >= XNN_EXTRA_BYTES: kernels may over-read */
+#define FUSE_REACH 8   /* ops: covers ref's longest fused chain in the models */
 
 struct bd_engine {
     const struct bd_model *model;
@@ -96,7 +97,11 @@ static int plan_arena(struct bd_engine *e, int alias)
             continue; /* not used by the pruned graph */
         s[n].tensor = t;
         s[n].size = ((T->count * 4 + ARENA_SLACK) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-        s[n].first = t == g->input ? -1 : T->producer;
+        /* Live from FUSE_REACH ops before its producer: ref fuses an op
+         * with the activations and ADD after it and runs inverted-residual
+         * chains as bands, writing a chain's last output while its first
+         * op still reads; that output must not sit on those inputs. */
+        s[n].first = t == g->input ? -1 : T->producer - FUSE_REACH;
         s[n].last = T->last_use < 0 ? s[n].first : T->last_use;
         n++;
     }
@@ -136,8 +141,9 @@ static int plan_arena(struct bd_engine *e, int alias)
 
 static enum bd_backend env_backend(enum bd_backend requested)
 {
-    /* BACKDROP_BACKEND=ref forces the portable C path (like libyuv's
-     * LIBYUV_DISABLE_* variables); it only overrides "auto". */
+    /* BACKDROP_BACKEND=ref or =xnnpack forces that backend over auto's
+     * rule (like libyuv's LIBYUV_DISABLE_* variables); it only overrides
+     * "auto", never a backend the caller asked for. */
     const char *v = getenv("BACKDROP_BACKEND");
     if (requested != BD_BACKEND_AUTO || !v)
         return requested;
@@ -146,6 +152,23 @@ static enum bd_backend env_backend(enum bd_backend requested)
     if (strcmp(v, "xnnpack") == 0)
         return BD_BACKEND_XNNPACK;
     return requested;
+}
+
+/*
+ * What BD_BACKEND_AUTO runs, chosen once here by a rule measured with
+ * bench/bench_engine.c (both backends, interleaved, one thread): ref where
+ * the model's descriptor says it was faster (the selfie and Meet models:
+ * its FMA kernels, fused chains and depth-first bands beat XNNPACK by
+ * about 1.3x there) and it runs its FMA kernels on this CPU, at one thread
+ * (ref has no threads); XNNPACK everywhere else (DeepLab and BodyPix, whose
+ * wide layers its cache-blocked GEMMs do better; unknown models; baseline
+ * CPUs; more threads). A rule rather than a timed trial run: it costs
+ * nothing at create and gives every run the same backend.
+ */
+static enum bd_backend auto_backend(const struct bd_model *m, int threads)
+{
+    return m->desc.ref_faster && threads == 1 && bd_ref_fma_kernels() ? BD_BACKEND_REF
+                                                                       : BD_BACKEND_AUTO;
 }
 
 enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_engine_options *opt,
@@ -162,6 +185,8 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
     if (o.threads == 0)
         o.threads = 1; /* 2 threads stall badly on a busy 2-core machine */
     o.backend = env_backend(o.backend);
+    if (o.backend == BD_BACKEND_AUTO)
+        o.backend = auto_backend(model, o.threads);
 
     struct bd_engine *e = calloc(1, sizeof *e);
     if (!e)

@@ -18,6 +18,10 @@ struct bd_model_desc {
     int default_class;
     int num_classes;
     const char *const *class_names; /* num_classes entries, or NULL */
+    /* 1 where the ref backend measured faster than XNNPACK at 1 thread on
+     * CPUs where it runs its FMA kernels (bench/bench_engine.c): what
+     * BD_BACKEND_AUTO picks (engine.c's auto_backend) */
+    int ref_faster;
 };
 
 struct bd_model {

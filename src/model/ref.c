@@ -27,6 +27,12 @@
 /* Kernel variant selection                                                  */
 
 static const char *forced_isa; /* NULL = auto */
+static int simd_on = 1;
+
+void bd_ref_simd(int on)
+{
+    simd_on = on;
+}
 
 static int cpu_has(const char *isa)
 {
@@ -40,9 +46,10 @@ static int cpu_has(const char *isa)
         return __builtin_cpu_supports("avx512f") &&
                __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2");
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma");
     if (strcmp(isa, "avx2") == 0)
-        return __builtin_cpu_supports("avx2");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     return 0;
 }
@@ -62,6 +69,16 @@ int bd_ref_force_isa(const char *name)
             return 0;
         }
     return -1;
+}
+
+int bd_ref_isa_fma(const char *isa)
+{
+    return isa && (strcmp(isa, "avx512") == 0 || strcmp(isa, "avx2") == 0);
+}
+
+int bd_ref_fma_kernels(void)
+{
+    return bd_ref_isa_fma(bd_ref_isa());
 }
 
 const char *bd_ref_isa(void)
@@ -481,17 +498,15 @@ static void resize_axis(int out_size, int in_size, int align_corners,
     *frac = v - (float)a;
 }
 
-static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
+/* The tables of RESIZE_BILINEAR op i into p, for C channels (the op's
+ * own, or a 1x1 convolution's moved before it, see plan_swaps). */
+static int resize_tables(struct bd_ref *r, int i, struct ref_prep *p, int C)
 {
     const struct bd_graph *g = r->g;
     const struct bd_op *op = &g->ops[i];
-    struct ref_prep *p = &r->prep[i];
     const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
     const struct bd_tensor *to = &g->tensors[op->output];
-    if (ti->ndim != 4 || to->ndim != 4 || ti->dims[0] != to->dims[0] ||
-        ti->dims[3] != to->dims[3])
-        return unsupported(i, op, "input and output must be 4-D NHWC of equal N, C");
-    const int H = ti->dims[1], W = ti->dims[2], C = ti->dims[3];
+    const int H = ti->dims[1], W = ti->dims[2];
     const int OH = to->dims[1], OW = to->dims[2];
     const int ac = op->p.resize.align_corners, hp = op->p.resize.half_pixel_centers;
     p->rx0 = ref_alloc(r, (size_t)OW * sizeof(size_t));
@@ -510,9 +525,22 @@ static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
     }
     for (int y = 0; y < OH; y++)
         resize_axis(OH, H, ac, hp, y, &p->ry0[y], &p->ry1[y], &p->rwy[y]);
+    return BD_OK;
+}
+
+static int prep_resize(struct bd_ref *r, int i, struct needs *nd)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[i];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    if (ti->ndim != 4 || to->ndim != 4 || ti->dims[0] != to->dims[0] ||
+        ti->dims[3] != to->dims[3])
+        return unsupported(i, op, "input and output must be 4-D NHWC of equal N, C");
+    const int C = ti->dims[3], OW = to->dims[2];
     if (nd->rowbuf < 2 * (size_t)OW * (size_t)C)
         nd->rowbuf = 2 * (size_t)OW * (size_t)C;
-    return BD_OK;
+    return resize_tables(r, i, &r->prep[i], C);
 }
 
 static int check_4d(int i, const struct bd_graph *g, const struct bd_op *op)
@@ -613,7 +641,7 @@ static struct ref_epi op_epi(const struct bd_op *op)
     default:
         break;
     }
-    struct ref_epi e = {0.0f, 0.0f, 0, NULL, -INFINITY, INFINITY};
+    struct ref_epi e = {0.0f, 0.0f, 0, NULL, -INFINITY, INFINITY, 0};
     bd_act_range(act, &e.lo, &e.hi);
     return e;
 }
@@ -676,7 +704,8 @@ static int same_shape(const struct bd_tensor *a, const struct bd_tensor *b)
  * Folds the ops that follow op i into its epilogue while they only consume
  * the value being built: first activations (RELU, RELU6, HARD_SWISH), then
  * at most one same-shape ADD with another tensor (a residual connection),
- * then RELU/RELU6 after that ADD. The chain's intermediate tensors are
+ * then RELU/RELU6 after that ADD; a LOGISTIC ends the chain, and only
+ * after the one TRANSPOSE_CONV kernel that applies it. The chain's intermediate tensors are
  * never written; the step writes the last fused op's output. Returns the
  * index of the last op folded in (i when none).
  */
@@ -692,7 +721,16 @@ static int fuse_chain(const struct bd_ref *r, int i, struct ref_step *s)
         if (!only_used_by(g, cur, j) || nx->num_inputs < 1)
             break;
         struct ref_epi e = s->epi;
-        if (nx->type == BD_OP_RELU || nx->type == BD_OP_RELU6 ||
+        if (e.sigmoid)
+            break;
+        if (nx->type == BD_OP_LOGISTIC) {
+            /* only where the kernel applies it (tconv_c4's one-block path) */
+            const struct ref_prep *p = &r->prep[i];
+            if (nx->inputs[0] != cur || op->type != BD_OP_TRANSPOSE_CONV || !p->c4 ||
+                !p->tc_direct || p->c4_ncol > 4)
+                break;
+            e.sigmoid = 1;
+        } else if (nx->type == BD_OP_RELU || nx->type == BD_OP_RELU6 ||
             nx->type == BD_OP_HARD_SWISH) {
             if (nx->inputs[0] != cur)
                 break;
@@ -762,8 +800,322 @@ static int build_plan(struct bd_ref *r)
     int n = 0;
     for (int i = 0; i < g->num_ops; i++) {
         const struct bd_op *op = &g->ops[i];
-        struct ref_step s = {i, op->output, op_epi(op)};
+        struct ref_step s = {i, op->output, op_epi(op), i, NULL, NULL, NULL};
         i = fuse_chain(r, i, &s);
+        s.last = i;
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Depth-first bands                                                         */
+
+#define BAND_BUDGET_DEFAULT 24576 /* floats: 96 KiB, within L2 beside the streams */
+static long band_budget = BAND_BUDGET_DEFAULT;
+
+void bd_ref_band_budget(long floats)
+{
+    band_budget = floats == 0 ? BAND_BUDGET_DEFAULT : floats;
+}
+
+/* A 1x1, stride-1, unpadded CONV2D on the GEMM kernels: one row of pixels
+ * in, the same row out. */
+static int is_pointwise(const struct bd_ref *r, int op_index)
+{
+    const struct bd_op *op = &r->g->ops[op_index];
+    if (op->type != BD_OP_CONV2D || r->prep[op_index].c4)
+        return 0;
+    const struct bd_conv_params *cp = &op->p.conv;
+    const struct bd_tensor *ti = &r->g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &r->g->tensors[op->output];
+    return cp->kernel_h == 1 && cp->kernel_w == 1 && cp->stride_h == 1 && cp->stride_w == 1 &&
+           cp->pad_top == 0 && cp->pad_left == 0 && ti->dims[1] == to->dims[1] &&
+           ti->dims[2] == to->dims[2];
+}
+
+/* Tensor t is read by no op after `last` and is not a graph output. */
+static int dead_after(const struct bd_graph *g, int t, int last)
+{
+    for (int k = 0; k < g->num_outputs && k < 4; k++)
+        if (g->outputs[k] == t)
+            return 0;
+    return g->tensors[t].last_use <= last;
+}
+
+/* Can steps[k], steps[k + 1] (and steps[k + 2]) run as one band? Fills b
+ * (without buffers) and returns the number of steps it takes: 0, 2 or 3. */
+static int band_fits(const struct bd_ref *r, int k, struct ref_band *b)
+{
+    const struct bd_graph *g = r->g;
+    if (k + 1 >= r->nsteps)
+        return 0;
+    const struct ref_step *sa = &r->steps[k], *sb = &r->steps[k + 1];
+    if (!is_pointwise(r, sa->op) || sa->epi.add || g->ops[sb->op].type != BD_OP_DWCONV2D)
+        return 0;
+    const struct bd_op *dw = &g->ops[sb->op];
+    const int mid = sa->out;
+    const struct bd_tensor *tm = &g->tensors[mid], *td = &g->tensors[sb->out];
+    const struct bd_conv_params *cp = &dw->p.conv;
+    if (dw->inputs[0] != mid || tm->dims[0] != 1 || tm->dims[3] != td->dims[3] ||
+        cp->depth_multiplier != 1 || !dead_after(g, mid, sb->last))
+        return 0;
+    /* the expand output may only be read by the depthwise, through its taps
+     * or as its residual addend (c + dw(c)), then only where the addend's
+     * row is among the rows the taps hold */
+    b->dw_add_mid = sb->epi.add == r->t[mid];
+    for (int j = sa->last + 1; j <= sb->last; j++)
+        for (int q = 0; q < g->ops[j].num_inputs; q++)
+            if (g->ops[j].inputs[q] == mid && j != sb->op && !b->dw_add_mid)
+                return 0;
+    if (b->dw_add_mid && (cp->stride_h != 1 || tm->dims[1] != td->dims[1] || cp->pad_top < 0 ||
+                          cp->pad_top > (cp->kernel_h - 1) * cp->dilation_h))
+        return 0;
+    const float *x = r->t[g->ops[sa->op].inputs[0]];
+    b->dw_op = sb->op;
+    b->dw_epi = sb->epi;
+    b->pw_op = -1;
+    b->post_op = -1;
+    int n = 2, out = sb->out;
+    if (k + 2 < r->nsteps) {
+        const struct ref_step *sc = &r->steps[k + 2];
+        if (is_pointwise(r, sc->op) && g->ops[sc->op].inputs[0] == sb->out &&
+            dead_after(g, sb->out, sc->op) &&
+            (!sc->epi.add || sc->epi.add != r->t[sb->out])) {
+            b->pw_op = sc->op;
+            b->pw_epi = sc->epi;
+            out = sc->out;
+            n = 3;
+        } else if (g->ops[sc->op].type == BD_OP_TRANSPOSE_CONV && g->ops[sc->op].inputs[0] == sb->out &&
+                   r->prep[sc->op].c4 && r->prep[sc->op].tc_direct && r->prep[sc->op].c4_ncol <= 4 &&
+                   dead_after(g, sb->out, sc->op) && g->tensors[sc->out].dims[0] == 1 &&
+                   (!sc->epi.add || sc->epi.add != r->t[sb->out])) {
+            b->post_op = sc->op;
+            b->post_epi = sc->epi;
+            out = sc->out;
+            n = 3;
+        }
+    }
+    /* the output is written band by band while the input (and the
+     * depthwise's addend) are still read */
+    if (x && overlaps(r, g->ops[sa->op].inputs[0], out))
+        return 0;
+    if (sb->epi.add && !b->dw_add_mid)
+        for (int j = sb->op; j <= sb->last; j++)
+            for (int q = 0; q < g->ops[j].num_inputs; q++) {
+                const int t = g->ops[j].inputs[q];
+                if (t >= 0 && r->t[t] == sb->epi.add && overlaps(r, t, out))
+                    return 0;
+            }
+    return n;
+}
+
+/* The epilogue does nothing. */
+static int epi_identity(const struct ref_epi *e)
+{
+    return e->lo == -INFINITY && e->hi == INFINITY && !e->hswish && !e->add && !e->sigmoid;
+}
+
+/*
+ * FMA variants only (the baseline keeps TFLite's order): a RESIZE_BILINEAR
+ * whose output only feeds a 1x1 convolution with nothing fused after it
+ * becomes the convolution at the small size, then the resize of its
+ * output (struct ref_swap). Both are linear and each resized value is a
+ * weighted sum with weights adding up to 1, so the bias passes through;
+ * the selfie decoders upsample 16 to 128 channels and then project them to
+ * 24, so both get cheaper by the area ratio, 4.
+ */
+static int plan_swaps(struct bd_ref *r)
+{
+    if (!bd_ref_isa_fma(bd_ref_isa()) || band_budget < 0)
+        return BD_OK;
+    const struct bd_graph *g = r->g;
+    int n = 0;
+    for (int k = 0; k < r->nsteps; k++) {
+        struct ref_step s = r->steps[k];
+        const struct ref_step *sc = k + 1 < r->nsteps ? &r->steps[k + 1] : NULL;
+        const struct bd_op *rs = &g->ops[s.op];
+        if (sc && rs->type == BD_OP_RESIZE_BILINEAR && !s.band && !s.swap && s.last == s.op &&
+            !sc->band && sc->last == sc->op && is_pointwise(r, sc->op) &&
+            g->ops[sc->op].inputs[0] == s.out && epi_identity(&sc->epi) &&
+            dead_after(g, s.out, sc->op) && g->tensors[rs->inputs[0]].dims[0] == 1) {
+            const struct bd_tensor *ti = &g->tensors[rs->inputs[0]];
+            const struct bd_tensor *to = &g->tensors[sc->out];
+            const int Co = to->dims[3];
+            struct ref_swap *w = ref_alloc(r, sizeof *w);
+            if (!w)
+                return BD_ERR_NOMEM;
+            w->resize_op = s.op;
+            w->mid = ref_alloc(r, ((size_t)ti->dims[1] * ti->dims[2] * Co + 16) * sizeof(float));
+            w->rowbuf = ref_alloc(r, (2 * (size_t)to->dims[2] * Co + 16) * sizeof(float));
+            if (!w->mid || !w->rowbuf || resize_tables(r, s.op, &w->rp, Co) != BD_OK)
+                return BD_ERR_NOMEM;
+            s = *sc;
+            s.swap = w;
+            k++;
+        }
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
+}
+
+/* A global average pool (or MEAN over H, W) of one batch. */
+static int is_global_avg(const struct bd_graph *g, int op_index)
+{
+    const struct bd_op *op = &g->ops[op_index];
+    const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *to = &g->tensors[op->output];
+    if (ti->ndim != 4 || ti->dims[0] != 1 || to->count != (size_t)ti->dims[3])
+        return 0;
+    if (op->type == BD_OP_MEAN)
+        return 1;
+    const struct bd_pool_params *pp = &op->p.pool;
+    return op->type == BD_OP_AVG_POOL && pp->pad_top <= 0 && pp->pad_left <= 0 &&
+           pp->filter_h - pp->pad_top >= ti->dims[1] && pp->filter_w - pp->pad_left >= ti->dims[2];
+}
+
+/* Merges an elementwise ADD, SUB or MUL of same-shape tensors (with its
+ * fused activations, no residual add) into the global average pool that
+ * alone reads its output (struct ref_pool); the selfie decoders pool the
+ * sum of the skip connection and the upsampled features that way. */
+static int plan_pools(struct bd_ref *r)
+{
+    if (band_budget < 0)
+        return BD_OK;
+    const struct bd_graph *g = r->g;
+    int n = 0;
+    for (int k = 0; k < r->nsteps; k++) {
+        struct ref_step s = r->steps[k];
+        const struct ref_step *sp = k + 1 < r->nsteps ? &r->steps[k + 1] : NULL;
+        const struct bd_op *op = &g->ops[s.op];
+        if (sp && !s.band && !s.swap && !s.pool && !s.epi.add && !s.epi.sigmoid &&
+            (op->type == BD_OP_ADD || op->type == BD_OP_SUB || op->type == BD_OP_MUL) &&
+            g->tensors[op->inputs[0]].count == g->tensors[s.out].count &&
+            g->tensors[op->inputs[1]].count == g->tensors[s.out].count &&
+            sp->last == sp->op && is_global_avg(g, sp->op) &&
+            g->ops[sp->op].inputs[0] == s.out && dead_after(g, s.out, sp->op)) {
+            const int C = g->tensors[s.out].dims[3];
+            struct ref_pool *pl = ref_alloc(r, sizeof *pl);
+            if (!pl)
+                return BD_ERR_NOMEM;
+            pl->pool_op = sp->op;
+            pl->pool_epi = sp->epi;
+            pl->chunk_px = 7 * (2048 / (7 * C) > 0 ? 2048 / (7 * C) : 1);
+            pl->buf = ref_alloc(r, ((size_t)pl->chunk_px * C + 16) * sizeof(float));
+            pl->acc = ref_alloc(r, ((size_t)C + 16) * sizeof(float));
+            if (!pl->buf || !pl->acc)
+                return BD_ERR_NOMEM;
+            s.pool = pl;
+            s.out = sp->out;
+            s.last = sp->last;
+            k++;
+        }
+        r->steps[n++] = s;
+    }
+    r->nsteps = n;
+    return BD_OK;
+}
+
+/* Can step sp, an elementwise op, be computed row by row inside the band
+ * whose expand is op `expand` (struct ref_band's pre_op)? */
+static int pre_fits(const struct bd_ref *r, const struct ref_step *sp, int expand, int out)
+{
+    const struct bd_graph *g = r->g;
+    const struct bd_op *op = &g->ops[sp->op];
+    if (sp->band || sp->swap || sp->pool || sp->epi.sigmoid || sp->last != expand - 1 ||
+        (op->type != BD_OP_ADD && op->type != BD_OP_SUB && op->type != BD_OP_MUL) ||
+        g->ops[expand].inputs[0] != sp->out || !dead_after(g, sp->out, expand))
+        return 0;
+    const struct bd_tensor *to = &g->tensors[sp->out];
+    const struct bd_tensor *ta = &g->tensors[op->inputs[0]];
+    const struct bd_tensor *tb = &g->tensors[op->inputs[1]];
+    if (to->ndim != 4 || ta->count != to->count || !r->t[op->inputs[0]] ||
+        (tb->count != to->count && tb->count != (size_t)to->dims[3]))
+        return 0;
+    if (tb->count != to->count) { /* a vector: [C] or [1, 1, 1, C] */
+        const int nd = tb->ndim;
+        if (tb->dims[nd - 1] != to->dims[3])
+            return 0;
+    }
+    /* the band writes its output while these are still read */
+    for (int j = sp->op; j <= sp->last; j++)
+        for (int q = 0; q < g->ops[j].num_inputs; q++) {
+            const int t = g->ops[j].inputs[q];
+            const int p = t >= 0 ? g->tensors[t].producer : -1;
+            if (t >= 0 && !(p >= sp->op && p <= sp->last) && r->t[t] && overlaps(r, t, out))
+                return 0;
+        }
+    return 1;
+}
+
+/* Merges chains of steps into bands (struct ref_band), sizing each band's
+ * rows so that its buffers hold about band_budget floats. */
+static int plan_bands(struct bd_ref *r)
+{
+    if (band_budget < 0)
+        return BD_OK;
+    const struct bd_graph *g = r->g;
+    int n = 0;
+    for (int k = 0; k < r->nsteps; k++) {
+        struct ref_band b;
+        memset(&b, 0, sizeof b);
+        const int take = band_fits(r, k, &b);
+        struct ref_step s = r->steps[k];
+        b.pre_op = -1;
+        if (take) {
+            const struct bd_op *dw = &g->ops[b.dw_op];
+            const struct bd_conv_params *cp = &dw->p.conv;
+            const struct bd_tensor *tm = &g->tensors[dw->inputs[0]];
+            const struct bd_tensor *td = &g->tensors[dw->output];
+            const long midrow = (long)tm->dims[2] * tm->dims[3];
+            const long dwrow = b.pw_op >= 0 ? (long)td->dims[2] * td->dims[3] : 0;
+            const long halo = (long)(cp->kernel_h - 1) * cp->dilation_h + 1;
+            /* rows: (rows - 1) * stride + halo expand rows, rows dw rows */
+            long rows = (band_budget - (halo - cp->stride_h) * midrow) /
+                        (cp->stride_h * midrow + dwrow);
+            if (rows < 1)
+                rows = 1;
+            if (rows > td->dims[1])
+                rows = td->dims[1];
+            b.rows = (int)rows;
+            b.mid_rows = (int)((rows - 1) * cp->stride_h + halo);
+            if (b.mid_rows > tm->dims[1])
+                b.mid_rows = tm->dims[1];
+            struct ref_band *bp = ref_alloc(r, sizeof *bp);
+            if (!bp)
+                return BD_ERR_NOMEM;
+            *bp = b;
+            bp->mid = ref_alloc(r, ((size_t)b.mid_rows * (size_t)midrow + 16) * sizeof(float));
+            if (!bp->mid)
+                return BD_ERR_NOMEM;
+            if (b.pw_op >= 0 || b.post_op >= 0) {
+                const size_t dwr = (size_t)td->dims[2] * td->dims[3];
+                bp->dwo = ref_alloc(r, ((size_t)rows * dwr + 16) * sizeof(float));
+                if (!bp->dwo)
+                    return BD_ERR_NOMEM;
+            }
+            /* the elementwise step before, if it only feeds the expand */
+            if (n > 0 && pre_fits(r, &r->steps[n - 1], s.op, r->steps[k + take - 1].out)) {
+                const struct ref_step *sp = &r->steps[n - 1];
+                const struct bd_op *pop = &g->ops[sp->op];
+                const struct bd_tensor *tx = &g->tensors[pop->output];
+                const int C = tx->dims[3];
+                bp->pre_op = sp->op;
+                bp->pre_epi = sp->epi;
+                bp->tile_px = 256 / C > 0 ? 256 / C : 1;
+                bp->xbuf = ref_alloc(r, ((size_t)b.mid_rows * tx->dims[2] * C + 16) * sizeof(float));
+                bp->tile = ref_alloc(r, ((size_t)bp->tile_px * C + 16) * sizeof(float));
+                if (!bp->xbuf || !bp->tile)
+                    return BD_ERR_NOMEM;
+                n--;
+            }
+            s.band = bp;
+            s.last = r->steps[k + take - 1].last;
+            s.out = r->steps[k + take - 1].out;
+            k += take - 1;
+        }
         r->steps[n++] = s;
     }
     r->nsteps = n;
@@ -784,6 +1136,7 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
         return bd_fail(BD_ERR_NOMEM, "ref: out of memory");
     r->g = g;
     r->t = tensors;
+    r->simd = simd_on;
 
     /* GEMM blocks of at most two vector registers per row (wider ones do
      * not stay in registers, see ref_kernels.c): 32 output channels with
@@ -838,6 +1191,12 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
         goto fail;
     }
     st = build_plan(r);
+    if (st == BD_OK)
+        st = plan_bands(r);
+    if (st == BD_OK)
+        st = plan_swaps(r);
+    if (st == BD_OK)
+        st = plan_pools(r);
     if (st)
         goto fail;
     *out = r;
@@ -867,6 +1226,6 @@ int bd_ref_run_op(struct bd_ref *r, int op_index)
     if (!r || op_index < 0 || op_index >= r->g->num_ops)
         return bd_fail(BD_ERR_INVALID_ARG, "ref: bad op index %d", op_index);
     const struct bd_op *op = &r->g->ops[op_index];
-    struct ref_step s = {op_index, op->output, op_epi(op)};
+    struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL, NULL, NULL};
     return r->exec(r, &s);
 }

@@ -69,21 +69,89 @@ struct ref_prep {
 /* Epilogue applied to an op's results, in this order: clamp to [lo, hi];
  * hard-swish if hswish (a fused HARD_SWISH); if add is not NULL, add
  * add[i] (a fused residual ADD: add has the output's shape, element i goes
- * with output element i) and clamp to [lo2, hi2]. */
+ * with output element i) and clamp to [lo2, hi2]; the logistic function
+ * if sigmoid (a fused LOGISTIC: only ever set on a direct TRANSPOSE_CONV
+ * with one c4 block, the selfie models' last layer, see fuse_chain). */
 struct ref_epi {
     float lo, hi;
     int hswish;
     const float *add;
     float lo2, hi2;
+    int sigmoid;
+};
+
+/* A depth-first band (ref.c's plan_bands): an inverted-residual chain run
+ * a few output rows at a time so that its intermediate tensors live in
+ * small buffers instead of going through memory. The step's own op is a
+ * 1x1 CONV2D ("expand", epilogue step.epi) whose output only the DWCONV2D
+ * dw_op reads (through its taps and perhaps as its residual addend); the
+ * depthwise output goes to pw_op, a 1x1 CONV2D reading nothing else, or,
+ * with pw_op -1, to step.out. Per band of `rows` output rows: the expand
+ * rows the taps need that are not yet in `mid` are computed into it (rows
+ * no band needs any more are dropped from its top first), the depthwise
+ * rows go to `dwo` (or straight to the output), the project rows to the
+ * output. Each output is computed by the same kernels in the same order as
+ * without the band, so the results are the same bits. */
+struct ref_band {
+    int dw_op, pw_op;
+    struct ref_epi dw_epi, pw_epi;
+    int dw_add_mid;            /* the depthwise's addend is the expand output */
+    int rows;                  /* output rows per band */
+    float *mid;                /* mid_rows expand-output rows */
+    int mid_rows;
+    float *dwo;                /* rows depthwise-output rows (pw_op >= 0) */
+    /* pre_op >= 0: the expand's input is that elementwise ADD, SUB or MUL
+     * (of two full tensors, or of a full one and a per-channel vector),
+     * epilogue pre_epi, computed row by row into xbuf (mid_rows rows)
+     * instead of read from memory; tile holds the vector repeated over
+     * tile_px pixels */
+    int pre_op;
+    struct ref_epi pre_epi;
+    /* post_op >= 0 (then pw_op is -1): the depthwise rows go through dwo
+     * into that direct TRANSPOSE_CONV with one c4 block (the selfie
+     * models' last layer), epilogue post_epi, row by row */
+    int post_op;
+    struct ref_epi post_epi;
+    float *xbuf, *tile;
+    int tile_px;
+};
+
+/* A RESIZE_BILINEAR and the 1x1 CONV2D after it run the other way round
+ * (ref.c's plan_swaps): the step's op, the convolution, at the resize's
+ * input size into mid, then resize_op on its output with the tables rp
+ * (for the convolution's channels), through rowbuf. */
+struct ref_swap {
+    int resize_op;
+    struct ref_prep rp;
+    float *mid, *rowbuf;
+};
+
+/* An elementwise binary op whose output only a global average pool reads
+ * (ref.c's plan_pools): the op's output goes through `buf`, chunk_px
+ * pixels (a multiple of 7) at a time, into the pool's sums (`acc`, one
+ * per channel), in XNNPACK's 7-pixel groups as global_avg adds them, so
+ * the pooled values are the same bits; the full-size output is never
+ * written. */
+struct ref_pool {
+    int pool_op;
+    struct ref_epi pool_epi;
+    int chunk_px;
+    float *buf, *acc;
 };
 
 /* One unit of work of bd_ref_run: op `op` writing tensor `out` (the op's
  * own output, or the output of the last op fused after it: an activation
- * (RELU, RELU6, HARD_SWISH) and/or a same-shape ADD, see ref.c). */
+ * (RELU, RELU6, HARD_SWISH) and/or a same-shape ADD, see ref.c), ops
+ * op..last in all; with band, the whole chain of struct ref_band; with
+ * swap, the resize before op too. */
 struct ref_step {
     int op;
     int out;
     struct ref_epi epi;
+    int last;
+    const struct ref_band *band;
+    const struct ref_swap *swap;
+    const struct ref_pool *pool;
 };
 
 struct bd_ref {
@@ -104,6 +172,7 @@ struct bd_ref {
     size_t nrowbuf;
     int (*exec)(const struct bd_ref *r, const struct ref_step *s);
     int max_nr;                /* widest GEMM block for this ISA: 32, 16 or 8 */
+    int simd;                  /* run the intrinsics twins (bd_ref_simd) */
     /* allocations to free */
     void **allocs;
     int nallocs, capallocs;
@@ -121,7 +190,22 @@ int bd_ref_have_x86_variants(void);
  * Returns 0, or -1 if the name is unknown or the CPU lacks it. Not
  * thread-safe; never called by the library itself. */
 int bd_ref_force_isa(const char *name);
+/* For tests: 0 makes engines created afterwards run the plain C twin of
+ * every intrinsics kernel, 1 (the default) the intrinsics. Not
+ * thread-safe; never called by the library itself. */
+void bd_ref_simd(int on);
+
+/* For tests and benchmarks: the floats a band's buffers may hold (ref.c's
+ * plan_bands), for engines created afterwards; 0 restores the default, -1
+ * turns bands, swaps and pool fusions off (the plan of one step per op and
+ * its activations). Not thread-safe; never called by the library itself. */
+void bd_ref_band_budget(long floats);
+
 /* The variant bd_ref_create picks now ("avx512", "avx2" or "base"). */
 const char *bd_ref_isa(void);
+/* 1 when variant isa multiply-adds with FMA (avx512, avx2): its results
+ * differ from the baseline's, which rounds like TFLite-WASM bit for bit,
+ * by the roundings FMA skips; the FMA variants agree with each other. */
+int bd_ref_isa_fma(const char *isa);
 
 #endif /* BD_MODEL_REF_INTERNAL_H */

@@ -14,12 +14,19 @@
  *    accumulators live in vector registers; the vectorised column loop is
  *    only unrolled when it is at most 2 vectors long, so each ISA uses
  *    blocks of at most 2 registers per row (ref.c's max_nr, REF_DWMAX);
- *  - no variant uses FMA (REF_FMA is 0 everywhere; 1 would write MADD as
- *    fmaf()), and contraction of a*b+c is kept off below.
+ *  - the AVX-512 and AVX2 variants multiply-add with FMA (REF_FMA 1: MADD
+ *    is fmaf(), which GCC turns into vfmadd): the GEMMs and depthwise
+ *    convolutions are bound by their arithmetic, and FMA halves it (the
+ *    selfie model ran 1.23x faster). The baseline variant keeps every
+ *    product and sum rounded on its own (REF_FMA 0), and contraction of
+ *    a*b+c is kept off below in all of them, so MADD is the only fused
+ *    operation.
  *
  * How the arithmetic is ordered: like TensorFlow Lite's WebAssembly build
  * (XNNPACK kernels, no FMA), which the golden test compares with, so that
- * both round alike (bit for bit on the selfie and Meet models):
+ * the baseline variant rounds alike (bit for bit on the selfie and Meet
+ * models; BACKDROP_REF_ISA=base picks it) and the FMA variants differ from
+ * it by the roundings FMA skips (golden: within its 1e-4 like XNNPACK):
  *  - CONV2D, FULLY_CONNECTED, direct TRANSPOSE_CONV (stride == kernel):
  *    start from the bias, add tap by tap (ky, kx), channel by channel; a
  *    CONV2D or direct TRANSPOSE_CONV with fewer than REF_C4_BELOW_CO
@@ -32,7 +39,13 @@
  *  - HARD_SWISH (x * (1/6)) * relu6(x + 3), LOGISTIC XNNPACK's polynomial
  *    (sigmoidf), RESIZE_BILINEAR along x first, then y.
  * Blocking never changes the order in which one output's terms are added,
- * so every variant gives the same bits.
+ * so the AVX-512 and AVX2 variants give the same bits as each other.
+ *
+ * Where GCC does not find the vector form, a kernel has AVX-512 and AVX2
+ * intrinsics twins (REF_SIMD 512 / 256) of its plain C code, doing the same
+ * operations in the same order (same bits); bd_ref_simd(0) makes engines
+ * created afterwards run the plain C code in every variant, which is how
+ * test_ref_ops compares the twins.
  */
 #include "ref_internal.h"
 
@@ -50,6 +63,10 @@
 #include <string.h>
 
 #include "../common/error.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define REF_CAT2(a, b) a##_##b
 #define REF_CAT(a, b) REF_CAT2(a, b)
@@ -127,9 +144,10 @@ int bd_ref_have_x86_variants(void)
 
 /* ---- AVX-512 (32 zmm registers) ---------------------------------------- */
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2")
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 #define REF_SUF avx512
-#define REF_FMA 0
+#define REF_FMA 1
+#define REF_SIMD 512
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 8
@@ -141,6 +159,7 @@ int bd_ref_have_x86_variants(void)
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
+#undef REF_SIMD
 #undef REF_VL
 #undef REF_MR8
 #undef REF_MR16
@@ -153,9 +172,10 @@ int bd_ref_have_x86_variants(void)
 
 /* ---- AVX2 (16 ymm registers) ------------------------------------------- */
 #pragma GCC push_options
-#pragma GCC target("avx2")
+#pragma GCC target("avx2,fma")
 #define REF_SUF avx2
-#define REF_FMA 0
+#define REF_FMA 1
+#define REF_SIMD 256
 #define REF_VL 16
 #define REF_MR8 8
 #define REF_MR16 6
@@ -167,6 +187,7 @@ int bd_ref_have_x86_variants(void)
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
+#undef REF_SIMD
 #undef REF_VL
 #undef REF_MR8
 #undef REF_MR16
@@ -198,6 +219,7 @@ int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
 /* ---- baseline (SSE2 on x86-64, whatever the target has elsewhere) ------ */
 #define REF_SUF base
 #define REF_FMA 0
+#define REF_SIMD 0
 #define REF_VL 8
 #define REF_MR8 4
 #define REF_MR16 2
@@ -209,6 +231,7 @@ int bd_ref_exec_avx2(const struct bd_ref *r, const struct ref_step *s)
 #include "ref_kernels.inc"
 #undef REF_SUF
 #undef REF_FMA
+#undef REF_SIMD
 #undef REF_VL
 #undef REF_MR8
 #undef REF_MR16
