@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The CPU an idle on-demand backdrop uses (issue 15: under 0.5% of one
 # core): backdrop --output pipewire --on-demand on, on a private pipewire +
-# wireplumber (as tests/pipewire/run.sh sets them up), with nothing linked
-# to its node; utime + stime from /proc/PID/stat over SECONDS. The input
-# is a looped video file (a webcam would be closed while idle anyway; the
-# file is not read either). With --compare, the same with --on-demand off.
+# wireplumber (tests/pipewire/world.sh, shared with tests/pipewire/run.sh),
+# with nothing linked to its node; utime + stime from /proc/PID/stat over
+# SECONDS. The input is a looped video file (a webcam would be closed while
+# idle anyway; the file is not read either). With --compare, the same with
+# --on-demand off.
 #
 #   bench/idle_cpu.sh [--compare] [BACKDROP [SECONDS [INPUT]]]
 #   (defaults: build/backdrop, 60, ../shared/data/video/doctor_26732.mp4)
@@ -24,36 +25,9 @@ done
 [ -x "$BD" ] || { echo "idle_cpu: no $BD (make)" >&2; exit 1; }
 [ -f "$INPUT" ] || { echo "idle_cpu: no input $INPUT" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/backdrop-idle.XXXXXX)
-chmod 700 "$tmp"
-pids=()
-dbus_pid=
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-    [ -n "$dbus_pid" ] && kill -TERM "$dbus_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-export XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state
-export XDG_DATA_HOME=$tmp/data
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME"
-unset PIPEWIRE_REMOTE PIPEWIRE_NODE PIPEWIRE_RUNTIME_DIR DISPLAY WAYLAND_DISPLAY
-mkdir -p "$XDG_CONFIG_HOME/wireplumber/main.lua.d" "$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d"
-printf '%s\n' 'alsa_monitor.enabled = false' 'v4l2_monitor.enabled = false' \
-    'libcamera_monitor.enabled = false' >"$XDG_CONFIG_HOME/wireplumber/main.lua.d/51-backdrop-bench.lua"
-echo 'bluez_monitor.enabled = false' >"$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d/51-backdrop-bench.lua"
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus
-dbus_pid=$(dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --fork --nopidfile --print-pid=1)
-pipewire >"$tmp/pipewire.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do pw-cli info 0 >/dev/null 2>&1 && break; sleep 0.1; done
-wireplumber >"$tmp/wireplumber.log" 2>&1 &
-pids+=($!)
-sleep 1
+. "$(dirname "$(readlink -f "$0")")/../tests/pipewire/world.sh"
+pw_world_init backdrop-idle
+pw_world_start || { echo "idle_cpu: $pw_world_error" >&2; exit 1; }
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 

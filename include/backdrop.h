@@ -611,7 +611,9 @@ struct bd_pipeline_stats {
     /* On demand (issue 15): idle = no program streams from the output, so
      * the camera is closed and no inference runs; consumers = programs
      * streaming from it now (-1 when on demand is off or the output cannot
-     * tell; v4l2loopback 0.13+ and PipeWire say 0 or 1: "at least one"). */
+     * tell; v4l2loopback 0.13+ lets one stream at a time, so 0 or 1; 0.12.x
+     * counts processes with its buffers mapped; PipeWire the nodes linked
+     * to the camera's). */
     int idle;
     int consumers;
     char input_name[128], output_name[128], model_name[64];

@@ -1913,6 +1913,11 @@ static void test_ondemand_events(void)
     l->ev_queue[l->ev_n++] = 2;
     l->ev_queue[l->ev_n++] = 0;
     CHECK(bd_lb_watch_count(w, 0) == 0 && l->ev_n == 0, "two events queued: the newest counts");
+    /* the module's count as it is (0.13's active_readers; 0.14+ say 0 or 1) */
+    l->ev_queue[l->ev_n++] = 2;
+    CHECK(bd_lb_watch_count(w, 0) == 2, "the event's count as given: 2");
+    l->ev_queue[l->ev_n++] = 0;
+    CHECK(bd_lb_watch_count(w, 0) == 0, "and back to 0");
     l->ev_queue[l->ev_n++] = 1;
     l->disconnected = true;
     CHECK(bd_lb_watch_count(w, 0) == -ENODEV, "the module removed: -ENODEV");
@@ -2019,11 +2024,28 @@ static void test_ondemand_proc(void)
     put_file(path, line);
     CHECK(bd_lb_watch_count(w, t += 1000) == 0, "rescans wait 250 ms");
     CHECK(bd_lb_watch_count(w, t += 250000000) == 1, "mapped: 1 consumer");
-    /* killed: its maps go, then its fd is closed by the kernel */
+    /* a second consumer joins while the first streams (0.12.x lets both
+     * stream): counted, and as soon as the first was */
+    int cfd2 = open(node, O_RDONLY);
+    CHECK(bd_lb_watch_count(w, t += 1000) == 1, "a second opens, not yet streaming: 1");
+    snprintf(path, sizeof path, "%s/102", proc);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/102/maps", proc);
+    put_file(path, line);
+    CHECK(bd_lb_watch_count(w, t += 250000000) == 2, "the second maps too: 2 within 250 ms");
+    /* the first stops (STREAMOFF, munmap, close) */
+    snprintf(path, sizeof path, "%s/101/maps", proc);
     unlink(path);
     snprintf(path, sizeof path, "%s/101", proc);
     rmdir(path);
     close(cfd);
+    CHECK(bd_lb_watch_count(w, t += 1000) == 1, "the first stopped: 1 at its close");
+    /* the second killed: its maps go, then its fd is closed by the kernel */
+    snprintf(path, sizeof path, "%s/102/maps", proc);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/102", proc);
+    rmdir(path);
+    close(cfd2);
     CHECK(bd_lb_watch_count(w, t += 1000) == 0, "killed: 0 at the close");
     bd_lb_watch_close(w);
     bd_v4l2_loopback_close(lb);

@@ -55,6 +55,7 @@ struct status_ctx {
     int tty, quiet;
     int lost;           /* the input was lost at the last call */
     int idle;           /* on demand: idle at the last call */
+    int consumers;      /* on demand: the count at the last call */
 };
 
 static void show_status(const struct bd_pipeline_stats *s, void *user)
@@ -81,14 +82,25 @@ static void show_status(const struct bd_pipeline_stats *s, void *user)
         else
             fprintf(stderr, "backdrop: on demand: %d streaming from %s: %s open\n", s->consumers,
                     s->output_name, s->input_name);
+    } else if (!s->idle && s->consumers >= 0 && s->consumers != c->consumers && !c->quiet) {
+        /* one line per change of the count while active: a second program
+         * joins, one leaves (0: the grace period runs) */
+        if (c->tty)
+            printf("\r\033[K");
+        fprintf(stderr, "backdrop: on demand: consumers of %s: %d\n", s->output_name, s->consumers);
     }
     c->idle = s->idle;
+    c->consumers = s->consumers;
     if (!c->tty)
         return;
+    char who[32] = "";
+    if (!s->idle && s->consumers >= 0)
+        snprintf(who, sizeof who, "  consumers %d", s->consumers);
     printf("\r\033[K%s → %s  in %.1f fps  out %.1f fps  infer %.1f ms  cpu %.0f%%  dropped %llu"
-           "%s",
+           "%s%s",
            s->input_name, s->output_name, s->in_fps, s->out_fps, s->infer_ms, s->cpu_percent,
-           (unsigned long long)s->dropped, s->idle ? "  [idle]" : s->effect_on ? "" : "  [effect off]");
+           (unsigned long long)s->dropped, who,
+           s->idle ? "  [idle]" : s->effect_on ? "" : "  [effect off]");
     fflush(stdout);
 }
 

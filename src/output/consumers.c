@@ -52,11 +52,13 @@ enum bd_ondemand_action bd_ondemand_update(struct bd_ondemand *od, int consumers
 
 /* ---- who streams ----------------------------------------------------------- */
 
-/* While another program has the device open and nobody streams, /proc is
- * scanned this often: a consumer's STREAMON shows at most this late (the
- * start budget is 1.5 s), and a scan of every process's maps costs a few
- * ms. While one streams, its close (an inotify event) rescans at once, so
- * the periodic scan only catches a consumer that unmaps and stays open. */
+/* While another program has the device open and does not stream (more
+ * opens than streaming processes), /proc is scanned this often: a
+ * consumer's STREAMON shows at most this late (the start budget is 1.5 s;
+ * a second consumer joining one that streams is counted as soon), and a
+ * scan of every process's maps costs a few ms. While every opener
+ * streams, a close (an inotify event) rescans at once, so the slow scan
+ * only catches a consumer that unmaps and stays open. */
 #define RESCAN_NS 250000000LL
 #define RESCAN_STREAMING_NS 2000000000LL
 
@@ -254,7 +256,8 @@ static int count_proc(struct bd_lb_watch *w, int64_t now_ns)
     }
     /* Nobody else has it open and nobody did since the last look: nothing
      * to scan (this is the idle case, and it costs one read()). */
-    const int64_t every = w->count > 0 ? RESCAN_STREAMING_NS : RESCAN_NS;
+    const int64_t every =
+        w->count > 0 && w->others_open <= w->count ? RESCAN_STREAMING_NS : RESCAN_NS;
     if (!w->scanned || changed ||
         ((w->others_open > 0 || w->count > 0) && now_ns - w->last_scan_ns >= every)) {
         w->count = scan_proc(w);

@@ -16,6 +16,7 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
+#include <spa/utils/string.h>
 
 #include "common/error.h"
 
@@ -23,6 +24,14 @@
 #define BD_PW_BUFFERS_DEFAULT 4
 #define BD_PW_BUFFERS_MIN 2
 #define BD_PW_BUFFERS_MAX 16
+/* Links out of our node remembered at once; a consumer has one per port
+ * (one for a video stream), so this is far more consumers than a camera
+ * has. Past it, the count is a lower bound. */
+#define BD_PW_LINKS_MAX 64
+
+struct bd_pw_link {
+    uint32_t id, out_node, in_node;
+};
 
 struct bd_pw_output {
     struct pw_thread_loop *loop;
@@ -31,7 +40,9 @@ struct bd_pw_output {
     struct spa_hook core_listener;
     struct pw_stream *stream;
     struct spa_hook stream_listener;
-    bool core_listening, stream_listening;
+    struct pw_registry *registry;
+    struct spa_hook registry_listener;
+    bool core_listening, stream_listening, registry_listening;
     bool inited; /* pw_init called */
 
     char name[BD_PW_NAME_MAX];
@@ -46,6 +57,11 @@ struct bd_pw_output {
     size_t frame_size;
     bool failed;
     char error[320];
+    /* The registry's links (its globals of type Link) whose output node is
+     * ours: who consumes the node. Kept before our id is known too (then
+     * whatever the output node), and matched against the id when counted. */
+    struct bd_pw_link links[BD_PW_LINKS_MAX];
+    int n_links;
 
     /* Only the writing thread. */
     uint32_t seq;
@@ -165,6 +181,45 @@ static const struct pw_stream_events stream_events = {
     .param_changed = on_param_changed,
 };
 
+/* Links are global objects whose properties name both ends
+ * (link.output.node, link.input.node): a consumer linked to our node is
+ * one with a link out of it. */
+static void on_registry_global(void *data, uint32_t id, uint32_t permissions, const char *type,
+                               uint32_t version, const struct spa_dict *props)
+{
+    struct bd_pw_output *o = data;
+    (void)permissions;
+    (void)version;
+    if (type == NULL || strcmp(type, PW_TYPE_INTERFACE_Link) != 0 || props == NULL)
+        return;
+    const char *out = spa_dict_lookup(props, PW_KEY_LINK_OUTPUT_NODE);
+    const char *in = spa_dict_lookup(props, PW_KEY_LINK_INPUT_NODE);
+    uint32_t out_id, in_id;
+    if (out == NULL || in == NULL || !spa_atou32(out, &out_id, 10) || !spa_atou32(in, &in_id, 10))
+        return;
+    const uint32_t self = o->stream ? pw_stream_get_node_id(o->stream) : SPA_ID_INVALID;
+    if ((self != SPA_ID_INVALID && out_id != self) || o->n_links >= BD_PW_LINKS_MAX)
+        return;
+    o->links[o->n_links++] = (struct bd_pw_link){.id = id, .out_node = out_id, .in_node = in_id};
+}
+
+static void on_registry_global_remove(void *data, uint32_t id)
+{
+    struct bd_pw_output *o = data;
+    for (int i = 0; i < o->n_links; i++) {
+        if (o->links[i].id == id) {
+            o->links[i] = o->links[--o->n_links];
+            return;
+        }
+    }
+}
+
+static const struct pw_registry_events registry_events = {
+    .version = PW_VERSION_REGISTRY_EVENTS,
+    .global = on_registry_global,
+    .global_remove = on_registry_global_remove,
+};
+
 /* ---- API ------------------------------------------------------------------ */
 
 int bd_pw_output_open(const char *name, const char *description, int width, int height,
@@ -236,6 +291,13 @@ int bd_pw_output_open(const char *name, const char *description, int width, int 
     }
     pw_core_add_listener(o->core, &o->core_listener, &core_events, o);
     o->core_listening = true;
+    /* Who is linked to the node: the registry's Link globals (on demand's
+     * count). Without it the count is only "at least one". */
+    o->registry = pw_core_get_registry(o->core, PW_VERSION_REGISTRY, 0);
+    if (o->registry != NULL) {
+        pw_registry_add_listener(o->registry, &o->registry_listener, &registry_events, o);
+        o->registry_listening = true;
+    }
 
     struct pw_properties *props = pw_properties_new(
         PW_KEY_MEDIA_TYPE, "Video", PW_KEY_MEDIA_CLASS, "Video/Source", PW_KEY_MEDIA_ROLE,
@@ -417,10 +479,37 @@ void bd_pw_output_stats(struct bd_pw_output *o, uint64_t *queued, uint64_t *drop
         *dropped = o ? atomic_load_explicit(&o->dropped, memory_order_relaxed) : 0;
 }
 
+/* The distinct nodes linked to ours (a consumer with several ports, or
+ * linked twice, is one). Loop lock held. */
+static int linked_nodes(const struct bd_pw_output *o, uint32_t self)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_links; i++) {
+        if (o->links[i].out_node != self)
+            continue;
+        int again = 0;
+        for (int j = 0; j < i && !again; j++)
+            again = o->links[j].out_node == self && o->links[j].in_node == o->links[i].in_node;
+        n += !again;
+    }
+    return n;
+}
+
 int bd_pw_output_consumers(struct bd_pw_output *o)
 {
     pw_thread_loop_lock(o->loop);
-    int n = o->failed ? -1 : o->state == PW_STREAM_STATE_STREAMING ? 1 : 0;
+    int n = -1;
+    if (!o->failed) {
+        n = 0;
+        /* STREAMING is the daemon's word that the node runs for someone;
+         * the links say for how many (at least one: a registry that hides
+         * the consumer's links, as a sandbox's may, leaves 1). */
+        if (o->state == PW_STREAM_STATE_STREAMING) {
+            n = linked_nodes(o, pw_stream_get_node_id(o->stream));
+            if (n < 1)
+                n = 1;
+        }
+    }
     pw_thread_loop_unlock(o->loop);
     return n;
 }
@@ -431,6 +520,12 @@ void bd_pw_output_close(struct bd_pw_output *o)
         return;
     if (o->loop != NULL) {
         pw_thread_loop_lock(o->loop);
+        if (o->registry != NULL) {
+            if (o->registry_listening)
+                spa_hook_remove(&o->registry_listener);
+            pw_proxy_destroy((struct pw_proxy *)o->registry);
+            o->registry = NULL;
+        }
         if (o->stream != NULL) {
             if (o->stream_listening)
                 spa_hook_remove(&o->stream_listener);

@@ -99,11 +99,15 @@ int bd_pw_output_write(struct bd_pw_output *o, const struct bd_i420_view *frame)
 void bd_pw_output_stats(struct bd_pw_output *o, uint64_t *queued, uint64_t *dropped);
 
 /*
- * On demand: 1 while a consumer is linked and the stream runs (state
- * STREAMING: PipeWire moves a driver stream to PAUSED when its last
- * consumer unlinks), 0 otherwise, -1 once the stream failed. PipeWire
- * does not say how many consumers share the node: 1 means "at least one".
- * Any thread.
+ * On demand: the number of consumers streaming from the node: while the
+ * stream runs (state STREAMING: PipeWire moves a driver stream to PAUSED
+ * when its last consumer unlinks), the distinct nodes linked to ours, as
+ * the daemon's registry lists its links (link.output.node = our node; a
+ * consumer with several links counts once), and at least 1 (a registry
+ * that hides the consumers' links, as a sandbox's may, says nothing more);
+ * 0 otherwise; -1 once the stream failed. The links are followed on the
+ * loop thread as the registry announces and removes them; this only reads
+ * them (no allocation, no round trip to the daemon). Any thread.
  */
 int bd_pw_output_consumers(struct bd_pw_output *o);
 

@@ -5,7 +5,8 @@
 # user in a fresh XDG_RUNTIME_DIR (no systemd, root is fine), a feeder
 # creates the camera node and GStreamer's pipewiresrc consumes it; the
 # frames it receives are checked byte by byte. Everything started here is
-# stopped and the temp dir removed on any exit.
+# stopped and the temp dir removed on any exit (tests/pipewire/world.sh,
+# which bench/idle_cpu.sh shares).
 #
 # usage: tests/pipewire/run.sh PW_FEED [--node NAME] [--size WxH]
 #                              [--color '#rrggbb'] [--tolerance T] [-- FEEDER...]
@@ -21,12 +22,14 @@
 # consumer, then a YUY2 consumer after it left (reconnect: frames dropped
 # in between, then flowing again); the feeder's clean stop; an odd size
 # (stride padding) with a moving pattern in I420 and YUY2 (layout and
-# frame order); the daemon killed mid-stream (clear error, no crash).
+# frame order); on demand with backdrop as the feeder (idle, active, idle
+# again; two consumers at once counted 2, then 1, then 0); the daemon
+# killed mid-stream (clear error, no crash).
 # Prints "ok ..." / "FAIL ..." lines and "N passed, M failed, 0 skipped".
 set -u
 
 if [ $# -lt 1 ]; then
-    sed -n '9,17p' "$0" >&2
+    sed -n '11,19p' "$0" >&2
     exit 2
 fi
 pw_feed=$(readlink -f "$1")
@@ -66,55 +69,9 @@ if [ -n "$missing" ] || [ ! -x "$pw_feed" ]; then
     exit 1
 fi
 
-# waits up to $1 seconds for the command after it to succeed
-wait_for() {
-    local deadline=$(($(date +%s%N) + $1 * 1000000000))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$(date +%s%N)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
-not_running() {
-    local st
-    st=$(sed "s/.*) //" "/proc/$1/stat" 2>/dev/null | cut -c1)
-    [ -z "$st" ] || [ "$st" = Z ]
-}
-
-tmp=$(mktemp -d /tmp/backdrop-pw.XXXXXX)
-chmod 700 "$tmp"
-pids=()        # every background process we started, stopped on exit
-dbus_pid=""
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        wait_for 3 not_running "$p" || kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    [ -n "$dbus_pid" ] && kill -TERM "$dbus_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A private world: our own runtime dir (the daemon's socket), config and
-# state dirs (no user config is read, nothing is written to $HOME), bus.
-export XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state
-export XDG_DATA_HOME=$tmp/data
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME"
-unset PIPEWIRE_REMOTE PIPEWIRE_NODE PIPEWIRE_RUNTIME_DIR DISPLAY WAYLAND_DISPLAY
-# This wireplumber must not open the machine's sound cards, cameras or
-# Bluetooth (on a desktop, the user's own session owns them): only the
-# linking policy runs. Its user config dir is read after /usr/share's.
-mkdir -p "$XDG_CONFIG_HOME/wireplumber/main.lua.d" "$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d"
-printf '%s\n' 'alsa_monitor.enabled = false' 'v4l2_monitor.enabled = false' \
-    'libcamera_monitor.enabled = false' \
-    >"$XDG_CONFIG_HOME/wireplumber/main.lua.d/51-backdrop-test.lua"
-echo 'bluez_monitor.enabled = false' \
-    >"$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d/51-backdrop-test.lua"
+# the temp dir, the private world's environment, the cleanup on exit
+. "$(dirname "$(readlink -f "$0")")/world.sh"
+pw_world_init backdrop-pw
 
 # Runs the feeder in the background: $1 = log prefix, the rest = command.
 # Sets feeder_pid.
@@ -164,23 +121,8 @@ else
 fi
 
 # ---- the private session bus, pipewire, wireplumber -------------------------
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus
-dbus_pid=$(dbus-daemon --session --address="$DBUS_SESSION_BUS_ADDRESS" --fork --nopidfile \
-    --print-pid=1 2>"$tmp/dbus.log")
-pipewire >"$tmp/pipewire.log" 2>&1 &
-pw_pid=$!
-pids+=("$pw_pid")
-if ! wait_for 10 pw-cli info 0; then
-    bad "setup: pipewire does not answer 'pw-cli info 0' after 10 s: $(tail -3 "$tmp/pipewire.log")"
-    echo "$passed passed, $failed failed, 0 skipped"
-    exit 1
-fi
-wireplumber >"$tmp/wireplumber.log" 2>&1 &
-wp_pid=$!
-pids+=("$wp_pid")
-# wireplumber is ready once its "default" metadata exists
-if ! wait_for 10 sh -c 'pw-cli ls Metadata | grep -q "metadata.name = \"default\""'; then
-    bad "setup: wireplumber not ready after 10 s: $(tail -3 "$tmp/wireplumber.log")"
+if ! pw_world_start; then
+    bad "setup: $pw_world_error"
     echo "$passed passed, $failed failed, 0 skipped"
     exit 1
 fi
@@ -274,6 +216,59 @@ fi
 stop_proc "$feeder_pid"
 
 # ---- 7b. on demand (when the feeder is backdrop) ------------------------------
+# Two pipewiresrc consumers at once: the count (D-Bus Consumers, read with
+# gdbus, the state with backdrop ctl, and the status line: "N streaming
+# from OUT" when it turns active, "consumers of OUT: N" when the count
+# changes while active; it shows once a second, so the 1 before the 2 may
+# not show) goes 1, 2, then 1 when the first stops, then 0 and idle after
+# --idle-timeout once the second stops.
+od_bus_consumers() {
+    gdbus call --session --dest io.github.backdrop.Camera --object-path /io/github/backdrop/Camera \
+        --method org.freedesktop.DBus.Properties.Get io.github.backdrop.Camera1 Consumers \
+        2>/dev/null | tr -cd '0-9-'
+}
+od_bus_is() { # CONSUMERS STATE
+    [ "$(od_bus_consumers)" = "$1" ] && [ "$("${feeder[0]}" ctl get state 2>/dev/null)" = "$2" ]
+}
+od_gst() { # LOG: a consumer until stopped; sets gst_pid
+    gst-launch-1.0 -q pipewiresrc target-object="$node" ! "video/x-raw,format=I420" ! fakesink \
+        >"$tmp/$1.log" 2>&1 &
+    gst_pid=$!
+    pids+=("$gst_pid")
+}
+od_two() {
+    local a b idle0
+    idle0=$(grep -c 'on demand: nobody streams' "$tmp/od.err")
+    od_gst two-a
+    a=$gst_pid
+    if wait_for 10 od_bus_is 1 active; then
+        ok "on demand, two consumers: the first: D-Bus Consumers 1, State active"
+    else
+        bad "on demand, two consumers: the first: D-Bus Consumers '$(od_bus_consumers)' (want 1): $(one_line "$tmp/two-a.log")"
+    fi
+    od_gst two-b
+    b=$gst_pid
+    if wait_for 10 od_bus_is 2 active &&
+        wait_for 3 grep -Eq "(consumers of pipewire:$node: 2$|: 2 streaming from pipewire:$node: )" "$tmp/od.err"; then
+        ok "on demand, two consumers: both: D-Bus Consumers 2, the status line says 2"
+    else
+        bad "on demand, two consumers: both: D-Bus Consumers '$(od_bus_consumers)' (want 2): $(grep "on demand" "$tmp/od.err" | tr "\n" " ")"
+    fi
+    stop_proc "$a"
+    if wait_for 5 od_bus_is 1 active &&
+        wait_for 3 grep -q "consumers of pipewire:$node: 1\$" "$tmp/od.err"; then
+        ok "on demand, two consumers: the first stopped: D-Bus Consumers 1, the status line says 1"
+    else
+        bad "on demand, two consumers: the first stopped: D-Bus Consumers '$(od_bus_consumers)' (want 1): $(one_line "$tmp/od.err")"
+    fi
+    stop_proc "$b"
+    if wait_for 6 od_bus_is 0 idle &&
+        wait_for 3 sh -c "[ \$(grep -c 'on demand: nobody streams' '$tmp/od.err') -gt $idle0 ]"; then
+        ok "on demand, two consumers: both stopped: D-Bus Consumers 0, State idle after the grace period"
+    else
+        bad "on demand, two consumers: both stopped: D-Bus Consumers '$(od_bus_consumers)' (want 0, idle): $(one_line "$tmp/od.err")"
+    fi
+}
 # Idle while nothing consumes the node (the input is not read), active once
 # pipewiresrc links, idle again after --idle-timeout once it left. The
 # state comes from backdrop's own log lines, so --quiet is left out.
@@ -303,6 +298,7 @@ if [ "$(basename "${feeder[0]}")" = backdrop ]; then
         else
             bad "on demand: not idle again 6 s after the consumer left: $(one_line "$tmp/od.err")"
         fi
+        od_two
     else
         bad "on demand: node not listed within 10 s: $(one_line "$tmp/od.err")"
     fi

@@ -22,6 +22,8 @@
 #     backdrop goes idle after the grace period
 #  f. the webcam (a pattern on a loopback) unplugged while idle and while
 #     active: marked frames, then the webcam taken back
+#  g. two consumers at once: counted 2, 1, 0 on 0.12.x; the second
+#     refused by the current module, the count 1, then 0
 # Last line: "N passed, M failed, K skipped".
 set -u
 
@@ -109,6 +111,59 @@ percentile() { # P VALUES...: nearest rank
     local p=$1
     shift
     printf '%s\n' "$@" | sort -n | awk -v p="$p" '{ v[NR] = $1 } END { r = int(p / 100 * NR + 0.999); if (r < 1) r = 1; print v[r] }'
+}
+
+# g. Two consumers at once, the count on the status line ("N streaming
+# from OUT" on turning active, "consumers of OUT: N" on each change while
+# active; shown once a second). 0.12.x lets both stream and /proc counts
+# both: 1, 2, 1 when the first stops, 0 when the second does, then idle.
+# 0.13 and later let one capture stream at a time: the second's REQBUFS
+# (0.14+; STREAMON in 0.13) is refused with EBUSY, so the count stays 1
+# (the module's client-usage count is 0 or 1, and exact), then 0 and idle.
+# Runs on backdrop started by start_bd, idle, the grace period $GRACE.
+two_consumers() { # 0.12|current
+    local ver=$1 l0 a b el t
+    section "$ver g. two consumers at once"
+    l0=$(wc -l <"$LOG")
+    since_l0() { tail -n +$((l0 + 1)) "$LOG"; }
+    logged() { since_l0 | grep -Eq "$1"; }
+    wait_logged() { # ERE SECONDS
+        local end=$((SECONDS + $2))
+        until logged "$1"; do
+            [ $SECONDS -ge $end ] && return 1
+            sleep 0.2
+        done
+    }
+    "$CONS" stream $OUT 0 >"$VM_OUT/g1-$ver.txt" 2>&1 &
+    a=$!
+    check "$ver: one consumer: the status line says 1" wait_logged ": 1 streaming from $OUT:" 15
+    "$CONS" stream $OUT 0 >"$VM_OUT/g2-$ver.txt" 2>&1 &
+    b=$!
+    if [ "$ver" = current ]; then
+        wait $b
+        check "$ver: a second consumer at once is refused by the module ($(cat "$VM_OUT/g2-$ver.txt"))" \
+            grep -q "Device or resource busy" "$VM_OUT/g2-$ver.txt"
+        sleep 1.5
+        check "$ver: ... and the count stays 1 (never 2)" \
+            sh -c "! tail -n +$((l0 + 1)) '$LOG' | grep -Eq 'consumers of $OUT: [02-9]'"
+        b=
+    else
+        check "$ver: two consumers: the status line says 2" wait_logged "consumers of $OUT: 2\$" 8
+        kill -TERM $a
+        wait $a
+        check "$ver: the first stopped: the status line says 1 ($(cat "$VM_OUT/g1-$ver.txt"))" \
+            wait_logged "consumers of $OUT: 1\$" 8
+        a=$b
+    fi
+    kill -TERM $a
+    wait $a
+    t=$(now)
+    check "$ver: the last stopped: the status line says 0" wait_logged "consumers of $OUT: 0\$" 5
+    check "$ver: ... then idle after the grace period" wait_logged "on demand: nobody streams" $((GRACE + 5))
+    el=$(since "$t")
+    check "$ver: both consumers got real frames ($(cat "$VM_OUT/g1-$ver.txt" "$VM_OUT/g2-$ver.txt" | tr '\n' ' '))" \
+        test "$(cat "$VM_OUT/g1-$ver.txt" ${b:+"$VM_OUT/g2-$ver.txt"} | grep -c "real [1-9]")" = "$([ "$ver" = current ] && echo 1 || echo 2)"
+    echo "  idle ${el} s after the last consumer stopped"
 }
 
 suite() { # 0.12|current
@@ -202,6 +257,7 @@ suite() { # 0.12|current
     wait_fds $WEBCAM 0 $((GRACE + 8))
     el=$(since "$t")
     check "$ver: after the kill the webcam closed in ${el} s (grace ${GRACE} s)" test "$(webcam_fds $WEBCAM)" = 0
+    two_consumers "$ver"
     stop_bd
 
     section "$ver c. 20 starts (--idle-timeout $FAST)"
