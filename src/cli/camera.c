@@ -58,13 +58,22 @@ struct status_ctx {
     int consumers;      /* on demand: the count at the last call */
 };
 
+/* Clears the status line before a line on stderr: stdout is buffered and
+ * stderr is not, so the clearing is flushed first or the message lands
+ * after the old status text. */
+static void clear_line(void)
+{
+    printf("\r\033[K");
+    fflush(stdout);
+}
+
 static void show_status(const struct bd_pipeline_stats *s, void *user)
 {
     struct status_ctx *c = user;
     /* one line per loss and one per return, whatever the terminal */
     if (s->input_lost != c->lost && !c->quiet) {
         if (c->tty)
-            printf("\r\033[K");
+            clear_line();
         if (s->input_lost)
             fprintf(stderr, "backdrop: input %s lost (unplugged, or no frame for a second); "
                             "sending its last frame, blurred, until it is back\n",
@@ -75,7 +84,7 @@ static void show_status(const struct bd_pipeline_stats *s, void *user)
     c->lost = s->input_lost;
     if (s->idle != c->idle && !c->quiet) {
         if (c->tty)
-            printf("\r\033[K");
+            clear_line();
         if (s->idle)
             fprintf(stderr, "backdrop: on demand: nobody streams from %s: %s closed\n",
                     s->output_name, s->input_name);
@@ -86,7 +95,7 @@ static void show_status(const struct bd_pipeline_stats *s, void *user)
         /* one line per change of the count while active: a second program
          * joins, one leaves (0: the grace period runs) */
         if (c->tty)
-            printf("\r\033[K");
+            clear_line();
         fprintf(stderr, "backdrop: on demand: consumers of %s: %d\n", s->output_name, s->consumers);
     }
     c->idle = s->idle;
