@@ -93,9 +93,14 @@ size_t bd_v4l2_loopback_frame_size(const struct bd_v4l2_loopback *lb);
  * Converts an I420 image of the device's size into the output format (in
  * the buffer allocated at open; I420ToYUY2 for YUYV) and writes it as one
  * frame. Keeps it as the last frame for bd_v4l2_loopback_repeat().
- * Returns 0, or -EIO (short write), -ENODEV ("disconnected": the module
- * was removed), other -errno from write(). No allocation.
+ * Returns 0; BD_LOOPBACK_NOT_TAKEN when the device took none of the frame,
+ * twice (v4l2loopback 0.15 does so for a moment while a consumer leaves
+ * and another arrives: the frame is lost, the stream is not; the caller
+ * counts it dropped and goes on); -EIO (a torn frame: some bytes but not
+ * all), -ENODEV ("disconnected": the module was removed), other -errno
+ * from write(). No allocation.
  */
+#define BD_LOOPBACK_NOT_TAKEN 1
 int bd_v4l2_loopback_write_i420(struct bd_v4l2_loopback *lb,
                                 const uint8_t *y, int stride_y,
                                 const uint8_t *u, int stride_u,

@@ -76,7 +76,7 @@ static int write_placeholder(struct bd_pipeline *p, int first)
         } else {
             r = bd_v4l2_loopback_repeat(k->loopback);
         }
-        return r < 0 ? bd_v4l2_status(r) : BD_OK;
+        return r < 0 ? bd_v4l2_status(r) : BD_OK; /* a placeholder not taken: the next one */
     }
     if (k->pw) {
         struct bd_i420_view v = bd_i420_view_of(&p->out);

@@ -90,6 +90,12 @@ int bd_pipeline_sinks_write(struct bd_pipeline *p, int64_t pts_us, int repeat)
                                         v.stride_v);
         if (r < 0)
             return bd_v4l2_status(r);
+        if (r == BD_LOOPBACK_NOT_TAKEN) {
+            pthread_mutex_lock(&p->stats_lock);
+            p->acc.dropped++;
+            pthread_mutex_unlock(&p->stats_lock);
+            return 0;
+        }
         break;
     case SINK_PIPEWIRE:
         r = bd_pw_output_write(k->pw, &v);
