@@ -57,7 +57,7 @@ $(SETTINGS_OBJ): CFLAGS += $(SETTINGS_CFLAGS)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab quality
+        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings
 
@@ -313,6 +313,12 @@ bench-stages: $(BUILD)/bench/bench_stages models
 bench-ab: $(BUILD)/bench/bench_stages models
 	@test -n "$(BASE)" || { echo "bench-ab: give BASE=<commit>" >&2; exit 1; }
 	@bench/ab_stages.sh $(BUILD) $(BASE) $(or $(AB_ROUNDS),5)
+
+# The full pipeline, this tree against BASE (a commit), size by size in turn
+# (bench/ab_pipeline.sh; AB_ROUNDS rounds, AB_SIZES sizes).
+bench-ab-pipeline: all models
+	@test -n "$(BASE)" || { echo "bench-ab-pipeline: give BASE=<commit>" >&2; exit 1; }
+	@NPM=$(NPM) bench/ab_pipeline.sh $(BUILD) $(BASE) $(or $(AB_ROUNDS),1) "$(or $(AB_SIZES),640x480:30 1280x720:30 1920x1080:60)"
 
 # Mask quality (bench/quality/README.md): backdrop's masks against ground
 # truth by construction (portraits composited on background photos from

@@ -77,12 +77,13 @@ static int run(const char *label, const char *file, const char *name, enum bd_pa
     double n = s.frames_out ? (double)s.frames_out : 1;
     *cpu_ms = (c1 - c0) * 1e3 / n;
     snprintf(line, line_size, "size=%s mode=%s effect=%s model=%s frames=%llu cpu_ms=%.3f convert_ms=%.3f "
-           "infer_ms=%.3f inferences=%llu mask_ms=%.3f composite_ms=%.3f output_ms=%.3f "
+           "infer_ms=%.3f inferences=%llu model_runs=%llu unchanged=%llu mask_ms=%.3f composite_ms=%.3f output_ms=%.3f "
            "wall_fps=%.1f cpu_pct=%.1f dropped=%llu lat_p50_ms=%.2f lat_p99_ms=%.2f "
            "in_fps=%.2f",
            label, pace == BD_PACE_LIVE ? "live" : "offline", name, s.model_name,
            (unsigned long long)s.frames_out, (c1 - c0) * 1e3 / n, s.convert_ms, s.infer_ms,
-           (unsigned long long)s.inferences, s.mask_ms, s.composite_ms, s.output_ms,
+           (unsigned long long)s.inferences, (unsigned long long)s.model_runs,
+           (unsigned long long)s.unchanged, s.mask_ms, s.composite_ms, s.output_ms,
            n / (w1 - w0), (c1 - c0) / (w1 - w0) * 100, (unsigned long long)s.dropped,
            s.latency_p50_ms, s.latency_p99_ms, s.fps);
     bd_pipeline_destroy(p);

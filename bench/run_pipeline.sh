@@ -28,9 +28,10 @@ awk '
   { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
   v["mode"] == "offline" && v["effect"] == "pass" { pass[v["size"]] = v["cpu_ms"] }
   v["mode"] == "offline" && v["effect"] != "pass" && v["effect"] != "warmup" {
-      printf "%-14s %-8s cpu %.2f ms/frame (pass-through %.2f, added %.2f; infer %.2f mask %.2f composite %.2f output %.2f)\n",
+      printf "%-14s %-8s cpu %.2f ms/frame (pass-through %.2f, added %.2f; infer %.2f mask %.2f composite %.2f output %.2f; model runs %.2f a frame)\n",
           v["size"], v["effect"], v["cpu_ms"], pass[v["size"]], v["cpu_ms"] - pass[v["size"]],
-          v["infer_ms"], v["mask_ms"], v["composite_ms"], v["output_ms"] }
+          v["infer_ms"], v["mask_ms"], v["composite_ms"], v["output_ms"],
+          v["frames"] ? v["model_runs"] / v["frames"] : 0 }
   v["mode"] == "live" {
       printf "%-14s live   %.1f fps out of %.2f, dropped %d, cpu %.0f%% of a core, latency p50 %.2f p99 %.2f ms (frame interval %.1f ms)\n",
           v["size"], v["wall_fps"], v["in_fps"], v["dropped"], v["cpu_pct"], v["lat_p50_ms"], v["lat_p99_ms"], 1000 / v["in_fps"] }

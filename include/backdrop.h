@@ -221,6 +221,12 @@ struct bd_segment_options {
      * e.g. the general model's beside the landscape one's; its model's
      * default class is used. Not used concurrently by others meanwhile. */
     struct bd_engine *zoom_engine;
+    /* 1: the model sees the mirror image only (one run), and the map is
+     * mirrored back; mirror_average is then ignored. A stream that
+     * alternates it frame by frame and averages consecutive maps gets the
+     * mirror average's benefit at one run per frame (the camera does).
+     * Not with zoom. */
+    int mirrored;
 };
 
 /*
@@ -550,7 +556,7 @@ struct bd_pipeline_config {
     int hologram;              /* 1: the person shown as a hologram */
     int disabled;              /* 1: start with the effect off, the camera as
                                   is, until toggled (option "enabled") */
-    int no_mirror_average;     /* 1: run the model once per frame; 0: also on
+    int no_mirror_average;     /* 1: run the model once per look; 0: also on
                                   the mirror image, averaging the two
                                   (bd_segment_options.mirror_average; not with
                                   raw_mask, the one-pass baseline) */
@@ -584,17 +590,21 @@ struct bd_pipeline_stats {
     uint64_t repeated;          /* frames re-sent because the input stalled */
     uint64_t dropped;           /* input frames lost: driver sequence gaps,
                                    corrupt frames, frames the output refused */
-    uint64_t inferences;        /* masks made by the model (two runs each with
-                                   the mirror average) */
+    uint64_t inferences;        /* frames the inference thread took: each got
+                                   a new mask, or kept the last (unchanged) */
     uint64_t zoomed;            /* of them, masks with the zoom pass's second
                                    look (bd_pipeline_config.no_zoom); a look
                                    refused as empty is not counted */
+    uint64_t model_runs;        /* the model's runs for them: 0 to 3 a frame
+                                   (docs/ARCHITECTURE.md, the inference policy) */
+    uint64_t unchanged;         /* of them, frames whose picture had not
+                                   changed since the last run: no run */
     double in_fps, out_fps;     /* over the last status interval (about 1 s) */
     double cpu_percent;         /* process CPU over the last interval (100 = a core) */
     /* Mean CPU milliseconds per frame of each stage (thread CPU time):
-     * convert = source → I420 and the model's input; infer = one mask from
-     * the model (every run: the mirror average's, the zoom pass's; per
-     * inference, not per frame); mask = decode + upsample; composite;
+     * convert = source → I420 and the model's input; infer = the inference
+     * thread's work for a frame it took (its model runs, or none when
+     * unchanged; per inference, not per frame); mask = decode + upsample; composite;
      * output = format conversion + write. */
     double convert_ms, infer_ms, mask_ms, composite_ms, output_ms;
     /* Capture-to-output latency in ms over the last 1024 frames: the

@@ -1526,11 +1526,38 @@ static void test_no_alloc(void)
 #endif
 }
 
+/*
+ * The grid the camera's refiner gets with the default options at the
+ * sizes people use (the crop with the model's aspect, the model's map):
+ * 640x480 (its 480x480 crop, general's 256x256) on the 4-pixel grid, not
+ * the 2-pixel one it had (a grid of 240x240, four times 720p's, which made
+ * 640x480 cost more than 720p); 720p and 1080p (landscape's 256x144) on
+ * the 8-pixel grid.
+ */
+static void test_camera_grids(void)
+{
+    const struct {
+        int w, h, lw, lh, k;
+    } c[] = {{480, 480, 256, 256, 4}, {1280, 720, 256, 144, 8}, {1920, 1080, 256, 144, 8},
+             {720, 720, 256, 256, 4}, {1080, 1080, 256, 256, 8}};
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        struct bd_refiner *r = NULL;
+        int k = 0;
+        CHECK(bd_refiner_create(c[i].w, c[i].h, c[i].lw, c[i].lh, NULL, &r) == BD_OK,
+              "create %dx%d: %s", c[i].w, c[i].h, bd_last_error());
+        bd_refiner_geometry(r, &k, NULL, NULL);
+        CHECK(k == c[i].k, "%dx%d over a %dx%d map: grid factor %d, want %d", c[i].w, c[i].h,
+              c[i].lw, c[i].lh, k, c[i].k);
+        bd_refiner_destroy(r);
+    }
+}
+
 int main(void)
 {
     const struct bd_refine_kernels *C = bd_refine_kernels_for("base");
     const struct bd_refine_kernels *S = bd_refine_kernels_for("avx2");
     test_dispatch();
+    test_camera_grids();
     tables[n_tables++] = C;
     if (S)
         tables[n_tables++] = S;

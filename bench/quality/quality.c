@@ -51,11 +51,13 @@
 #include <time.h>
 
 #include <libyuv/convert.h>
+#include <libyuv/planar_functions.h>
 #include <libyuv/scale.h>
 #include <libyuv/scale_rgb.h>
 
 #include "backdrop.h"
 #include "metrics.h"
+#include "model/stream.h"
 #include "model/zoom.h"
 
 /* BD_QUALITY_REFINER is set by the Makefile when include/backdrop.h has the
@@ -551,6 +553,9 @@ static struct mctx *g_partner;
 /* P_GIVEN: a map made by the caller of run() (model output size). */
 static const float *g_given;
 
+/* model runs made by method_refined_stream since the last reset */
+static long g_runs;
+
 static void open_model(const char *name, struct mctx *m);
 
 /* The zoom pass's second-look model, as the camera picks it
@@ -878,45 +883,73 @@ static void method_refined_nozoom(struct mctx *m, struct frame *f, uint8_t *out,
     run(m, f, G_SQUASH, P_MODEL, 1, U_REFINE, tr, out);
 }
 
+/* RGB24 scaled to mw x mh exactly as the engine scales an image not at the
+ * model's size (engine.c, scale_to_model: per plane, centred bilinear), so
+ * that the camera's policy below sees the inputs the engine's own scaling
+ * gave before it existed. */
+static void to_model(const uint8_t *rgb, int stride, int w, int h, int mw, int mh, uint8_t *out)
+{
+    const size_t n = (size_t)w * h, m = (size_t)mw * mh;
+    uint8_t *pl = xmalloc(3 * (n + m)), *small = pl + 3 * n;
+    SplitRGBPlane(rgb, stride, pl, w, pl + n, w, pl + 2 * n, w, w, h);
+    for (int c = 0; c < 3; c++)
+        ScalePlane(pl + (size_t)c * n, w, w, h, small + (size_t)c * m, mw, mw, mh, kFilterBilinear);
+    MergeRGBPlane(small, mw, small + m, mw, small + 2 * m, mw, out, mw * 3, mw, mh);
+    free(pl);
+}
+
+/* The camera's policy (model/stream.h): full = every frame its three runs,
+ * as before the policy (bd_stream_policy_full); else the defaults, or
+ * BACKDROP_STREAM's; mirror 0: plain runs only; zoom 0: no second look. */
+static struct bd_stream *stream_for(struct mctx *m, int w, int h, int full, int mirror, int zoom)
+{
+    struct bd_stream_policy pol;
+    bd_stream_policy_default(&pol);
+    const char *env = getenv("BACKDROP_STREAM");
+    if (env && *env && bd_stream_policy_parse(env, &pol) != 0)
+        die("BACKDROP_STREAM='%s' not understood", env);
+    if (full)
+        bd_stream_policy_full(&pol);
+    if (!mirror)
+        pol.mirror = BD_STREAM_MIRROR_OFF;
+    struct bd_stream *s;
+    if (bd_stream_create(m->engine, zoom ? zoom_model(m)->engine : NULL, w, h, -1, &pol, &s) !=
+        BD_OK)
+        die("bd_stream_create: %s", bd_last_error());
+    return s;
+}
+
 /*
- * The camera's zoom pass (pipeline.c, zoom_segment): the second look is at
- * the box the frame before gave, kept steady (bd_zoom_settle); with no box,
- * the frame and its mirror image. *zbox carries the box from frame to
- * frame (w = 0: none). luma: 1 the luma guide, 0 the colour guide, -1
- * g_set's (the refiner tr was made with its options); mirror: the mirror
- * average; zoom 0: the first look alone (mirror-averaged when asked), as
- * the camera does with --zoom off.
+ * The camera's inference (pipeline.c, inference_main): the frame and the
+ * box the frame before gave (*zbox, w = 0: none) at the models' sizes,
+ * through the stream's policy (stream_for: its mirror and zoom settings
+ * are the stream's); an unchanged frame keeps the last map (*keep, the
+ * model's output size, kept across frames by the caller). luma: 1 the
+ * luma guide, 0 the colour guide, -1 g_set's (the refiner tr was made
+ * with its options).
  */
 static void method_refined_stream(struct mctx *m, struct frame *f, uint8_t *out,
                                   struct bd_refiner *tr, struct bd_rect *zbox, int luma,
-                                  int mirror, int zoom)
+                                  struct bd_stream *s, float *keep)
 {
-    const int ow = m->info.out_width, oh = m->info.out_height;
-    float *prob = xmalloc(sizeof(float) * (size_t)ow * oh);
     struct mctx *z = zoom_model(m);
-    const int zw = z->info.out_width, zh = z->info.out_height;
-    float *zp = xmalloc(sizeof(float) * (size_t)zw * zh);
-    if (!zoom)
-        *zbox = (struct bd_rect){0, 0, 0, 0};
-    struct bd_segment_options so = {.class_index = -1, .mirror_average = mirror && zbox->w == 0};
-    if (bd_engine_segment_rgb(m->engine, f->rgb, 3 * f->w, f->w, f->h, &so, prob) != BD_OK)
+    uint8_t *in = xmalloc((size_t)m->info.in_width * m->info.in_height * 3);
+    uint8_t *zin = xmalloc((size_t)z->info.in_width * z->info.in_height * 3);
+    to_model(f->rgb, 3 * f->w, f->w, f->h, m->info.in_width, m->info.in_height, in);
+    if (zbox->w > 0)
+        to_model(f->rgb + (size_t)zbox->y * 3 * f->w + (size_t)zbox->x * 3, 3 * f->w, zbox->w,
+                 zbox->h, z->info.in_width, z->info.in_height, zin);
+    struct bd_stream_look look;
+    if (bd_stream_segment(s, in, 3 * m->info.in_width, zin, 3 * z->info.in_width, zbox, NULL, NULL,
+                          keep, &look) != BD_OK)
         die("%s: %s", m->name, bd_last_error());
-    struct bd_rect box;
-    const int found = zoom && bd_zoom_find(prob, ow, oh, f->w, f->h, z->info.in_width,
-                                           z->info.in_height, &box);
-    if (zbox->w > 0) {
-        so.mirror_average = mirror;
-        if (bd_engine_segment_rgb(z->engine, f->rgb + (size_t)zbox->y * 3 * f->w + (size_t)zbox->x * 3,
-                                  3 * f->w, zbox->w, zbox->h, &so, zp) != BD_OK)
-            die("%s: %s", z->name, bd_last_error());
-        bd_zoom_fuse(prob, ow, oh, f->w, f->h, zbox, zp, zw, zh);
-    }
-    *zbox = found ? bd_zoom_settle(zbox, &box, f->w, f->h) : (struct bd_rect){0, 0, 0, 0};
-    g_given = prob;
+    *zbox = look.box;
+    g_runs += look.runs;
+    g_given = keep;
     run(m, f, G_SQUASH, P_GIVEN, 0, luma < 0 ? U_SETTINGS : luma ? U_REFINE_LUMA : U_REFINE, tr, out);
     g_given = NULL;
-    free(zp);
-    free(prob);
+    free(zin);
+    free(in);
 }
 
 /* The refiner on one model run (`--zoom off --mirror-average off`). */
@@ -1097,6 +1130,9 @@ struct tstate {
     struct bd_refiner *r;
     int temporal; /* refiner with temporal smoothing */
     struct bd_rect zbox; /* the zoom pass's box for the next frame */
+    struct bd_stream *stream; /* the camera's policy (stream rows) */
+    float *keep;              /* its map, kept over unchanged frames */
+    long runs;                /* its model runs */
     double flick, flick_band, flick_still;
     double nflick, nflick_band, nflick_still;
     double lag[LAG_K + 1];
@@ -1128,12 +1164,15 @@ static void temporal(const struct portrait *p, const struct background *b, struc
     /* The refined methods are the camera's: the zoom pass with the box
      * from the frame before (method_refined_stream), but for "no zoom"
      * and "one model run". */
-    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_REF_NOZOOM, TM_REF_ONE, TM_COUNT };
+    /* TM_REF_FULL: the camera before its inference policy (three runs
+     * every frame); the other stream rows have the policy (model/stream.h). */
+    enum { TM_RAW, TM_LATE, TM_REF, TM_REF_NOT, TM_REF_LUMA, TM_REF_NOZOOM, TM_REF_ONE,
+           TM_REF_FULL, TM_COUNT };
     /* TM_REF and TM_REF_NOT are g_set's (the defaults unless --set) */
     const char *const tm_name[TM_COUNT] = {
         "raw", "raw, 2 frames late (check)", g_set.n ? "refined (--set)" : "refined (temporal on)",
         g_set.n ? "refined (--set, temporal off)" : "refined (temporal off)", "refined, luma guide",
-        "refined, no zoom", "refined, one model run"};
+        "refined, no zoom", "refined, one model run", "refined, 3 runs a frame"};
     int ntm = BD_QUALITY_REFINER ? TM_COUNT : 2;
     uint8_t *late[MAX_MODELS][3];
     for (int mi = 0; mi < nm; mi++)
@@ -1145,7 +1184,15 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             struct tstate *t = &st[mi * TM_COUNT + j];
             t->prev = xcalloc(N);
             t->cur = xcalloc(N);
-            t->temporal = j == TM_REF || j == TM_REF_LUMA || j == TM_REF_NOZOOM || j == TM_REF_ONE;
+            t->temporal = j == TM_REF || j == TM_REF_LUMA || j == TM_REF_NOZOOM ||
+                          j == TM_REF_ONE || j == TM_REF_FULL;
+            if (j == TM_REF || j == TM_REF_NOT || j == TM_REF_LUMA || j == TM_REF_FULL) {
+                const int own = j == TM_REF || j == TM_REF_NOT;
+                t->stream = stream_for(ms[mi], W, H, j == TM_REF_FULL, own ? g_set.mirror : 1,
+                                       own ? g_set.zoom : 1);
+                t->keep = xcalloc(sizeof(float) * (size_t)ms[mi]->info.out_width *
+                                  (size_t)ms[mi]->info.out_height);
+            }
 #if BD_QUALITY_REFINER
             if (j >= TM_REF) {
                 struct bd_refine_options o;
@@ -1201,14 +1248,19 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                     memcpy(t->cur, late[mi][(i < 2 ? 0 : i - 2) % 3], N);
                     ms[mi]->up_ms = 0;
                 } else if (j == TM_REF_LUMA) {
-                    method_refined_stream(ms[mi], &f, t->cur, t->r, &t->zbox, 1, 1, 1);
+                    g_runs = 0;
+                    method_refined_stream(ms[mi], &f, t->cur, t->r, &t->zbox, 1, t->stream,
+                                          t->keep);
+                    t->runs += g_runs;
                 } else if (j == TM_REF_NOZOOM) {
                     method_refined_nozoom(ms[mi], &f, t->cur, t->r);
                 } else if (j == TM_REF_ONE) {
                     method_refined_one(ms[mi], &f, t->cur, t->r);
                 } else {
-                    method_refined_stream(ms[mi], &f, t->cur, t->r, &t->zbox, -1, g_set.mirror,
-                                          g_set.zoom);
+                    g_runs = 0;
+                    method_refined_stream(ms[mi], &f, t->cur, t->r, &t->zbox,
+                                          j == TM_REF_FULL ? 0 : -1, t->stream, t->keep);
+                    t->runs += g_runs;
                 }
                 struct scores sc;
                 score_mask(&g, t->cur, scratch, &sc);
@@ -1295,8 +1347,8 @@ static void temporal(const struct portrait *p, const struct background *b, struc
            LAG_K);
     for (int mi = 0; mi < nm; mi++) {
         printf("  %s\n", ms[mi]->name);
-        printf("    %-27s %6s %6s %7s %7s %7s %8s %6s %7s %7s\n", "method", "IoU", "bndF", "trimap",
-               "flickr", "fl.band", "fl.still", "lag", "MAD@0", "MAD@lag");
+        printf("    %-27s %6s %6s %7s %7s %7s %8s %6s %7s %7s %6s\n", "method", "IoU", "bndF", "trimap",
+               "flickr", "fl.band", "fl.still", "lag", "MAD@0", "MAD@lag", "runs");
         for (int j = 0; j < ntm; j++) {
             struct tstate *t = &st[mi * TM_COUNT + j];
             double L[LAG_K + 1];
@@ -1325,16 +1377,22 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                 ms[mi]->sum.t[3] = lag;
                 ms[mi]->sum.have_t = 1;
             }
-            printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f\n", tm_name[j],
+            char runs[16] = "-";
+            if (t->stream)
+                snprintf(runs, sizeof runs, "%.2f", (double)t->runs / T_FRAMES);
+            printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f %6s\n", tm_name[j],
                    t->sc.iou / n, t->sc.bf / n, t->sc.tmad / n,
                    t->nflick ? 1000 * t->flick / t->nflick : 0,
                    t->nflick_band ? 1000 * t->flick_band / t->nflick_band : 0,
-                   t->nflick_still ? 1000 * t->flick_still / t->nflick_still : 0, lag, L[0], L[best]);
+                   t->nflick_still ? 1000 * t->flick_still / t->nflick_still : 0, lag, L[0], L[best],
+                   runs);
         }
     }
     for (int q = 0; q < nm * TM_COUNT; q++) {
         free(st[q].prev);
         free(st[q].cur);
+        free(st[q].keep);
+        bd_stream_destroy(st[q].stream);
 #if BD_QUALITY_REFINER
         bd_refiner_destroy(st[q].r);
 #endif

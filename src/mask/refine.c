@@ -7,7 +7,7 @@
  *  1. The guide (luma, and chroma when given) is box-downscaled by k to the
  *     working grid (ceil(W/k) x ceil(H/k), libyuv), k in {1,2,4,8} the
  *     largest with two cells in the window's radius and the grid at least
- *     half the model's size. The mask is
+ *     0.4 of the model's size. The mask is
  *     bilinearly scaled to the same grid (libyuv), then grown or shrunk
  *     (max/min filter, `grow` rounded to the grid).
  *  2. Fast guided filter (He, Sun, Tang; He and Sun 2015 "fast guided
@@ -697,13 +697,18 @@ enum bd_status bd_refiner_create(int width, int height, int low_width, int low_h
     float ratio = fmaxf((float)width / (float)low_width, (float)height / (float)low_height);
     int radius = o.radius ? o.radius : (int)lrintf(BD_AUTO_CELLS * ratio);
     /* The grid: the largest k in {8, 4, 2} whose cells fit twice in the
-     * radius, with the grid at least half the model's size. The
-     * coefficients vary smoothly (they are window means), so a coarse grid
-     * loses little: at 1280x720, k = 8 instead of 4 moved bench/quality's
-     * boundary F from 0.586 to 0.578 and cut the refiner's time 2.4x. */
+     * radius, with the grid at least 0.4 of the model's size (a cell at
+     * most 2.5 map cells). The coefficients vary smoothly (they are window
+     * means), so a coarse grid loses little: at 1280x720, k = 8 instead of
+     * 4 moved bench/quality's boundary F from 0.586 to 0.578 and cut the
+     * refiner's time 2.4x. With half, 640x480 (its 480x480 crop under the
+     * general model's 256x256 map) got k = 2, a grid of 240x240, four
+     * times 720p's 160x90, and the refiner cost more there than at 720p;
+     * 0.4 gives it k = 4 (bench/cpu-defaults.md). */
     r->kf = 1;
     for (int k = 8; k > 1; k /= 2)
-        if (2 * k <= radius && 2 * width >= k * low_width && 2 * height >= k * low_height) {
+        if (2 * k <= radius && 5 * width >= 2 * k * low_width &&
+            5 * height >= 2 * k * low_height) {
             r->kf = k;
             break;
         }

@@ -384,6 +384,26 @@ static enum bd_status mirror_pass(struct bd_engine *e, const uint8_t *src, int s
     return BD_OK;
 }
 
+/* The mirror image alone (bd_segment_options.mirrored), its map mirrored
+ * back into prob. */
+static enum bd_status mirror_only(struct bd_engine *e, const uint8_t *src, int src_stride, int cls,
+                                  float *prob)
+{
+    fill_input(e, src, src_stride, 1);
+    int r = bd_engine_run(e);
+    if (r != BD_OK)
+        return r;
+    decode(e, cls, e->mirror_prob);
+    const int ow = e->model->desc.out_w, oh = e->model->desc.out_h;
+    for (int yy = 0; yy < oh; yy++) {
+        float *pr = prob + (size_t)yy * (size_t)ow;
+        const float *mr = e->mirror_prob + (size_t)yy * (size_t)ow;
+        for (int xx = 0; xx < ow; xx++)
+            pr[xx] = mr[ow - 1 - xx];
+    }
+    return BD_OK;
+}
+
 /*
  * An RGB24 image scaled to the model's input in e->scaled: bilinear,
  * sampled at each model pixel's centre, one plane at a time, exactly as
@@ -436,6 +456,8 @@ static enum bd_status look(struct bd_engine *e, const uint8_t *rgb, int stride, 
         src = e->scaled;
         src_stride = mw * 3;
     }
+    if (opt && opt->mirrored)
+        return mirror_only(e, src, src_stride, cls, prob);
     fill_input(e, src, src_stride, 0);
     int r = bd_engine_run(e);
     if (r != BD_OK)
@@ -460,6 +482,8 @@ enum bd_status bd_engine_segment_rgb(struct bd_engine *e, const uint8_t *rgb, in
         return bd_fail(BD_ERR_UNSUPPORTED, "model '%s' takes %d channels; only RGB models can segment images",
                        e->model->name, in->dims[3]);
     const int mirror = opt && opt->mirror_average;
+    if (opt && opt->mirrored && opt->zoom)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_engine_segment_rgb: mirrored and zoom together");
     if (!opt || !opt->zoom)
         return look(e, rgb, stride, width, height, cls, mirror, opt, prob);
     /* The zoom: a first look at the whole image, then the mirror average

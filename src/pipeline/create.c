@@ -57,6 +57,7 @@ void bd_model_bundle_free(struct bd_model_bundle *b)
     if (!b)
         return;
     bd_refiner_destroy(b->refiner);
+    bd_stream_destroy(b->stream);
     bd_engine_destroy(b->engine);
     bd_model_destroy(b->model);
     bd_engine_destroy(b->zengine);
@@ -143,6 +144,29 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
     return BD_OK;
 }
 
+/* The inference policy (model/stream.h): the camera's defaults, plain runs
+ * for --mirror-average off, and for --raw-mask one plain run every frame;
+ * BACKDROP_STREAM (read when a model is made) overrides the defaults for benchmarks. */
+static int open_stream(const struct bd_pipeline *p, struct bd_model_bundle *b)
+{
+    struct bd_stream_policy pol;
+    bd_stream_policy_default(&pol);
+    const char *env = getenv("BACKDROP_STREAM");
+    if (env && *env && bd_stream_policy_parse(env, &pol) != 0)
+        return bd_fail(BD_ERR_INVALID_ARG,
+                       "BACKDROP_STREAM='%s' is not understood: give any of "
+                       "mirror=both|alt|off,first=N,skip=DB,hold=N,cut=DB",
+                       env);
+    if (p->cfg.no_mirror_average || p->cfg.raw_mask)
+        pol.mirror = BD_STREAM_MIRROR_OFF;
+    if (p->cfg.raw_mask) { /* the baseline: the model's own map, every frame */
+        pol.skip_psnr = 0;
+        pol.hold = 0;
+    }
+    return bd_stream_create(b->engine, p->zoom ? b->zeng : NULL, b->crop.w, b->crop.h,
+                            b->class_index, &pol, &b->stream);
+}
+
 int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_options *ro,
                           struct bd_model_bundle *b)
 {
@@ -175,6 +199,9 @@ int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_op
      * general model's 256x256 map) has no detail to refine the map with:
      * it is scaled like the raw mask. */
     b->refine = !p->cfg.raw_mask && b->crop.w >= b->out_w && b->crop.h >= b->out_h;
+    r = open_stream(p, b);
+    if (r != BD_OK)
+        return r;
     if (b->refine)
         return bd_refiner_create(b->crop.w, b->crop.h, b->out_w, b->out_h, ro, &b->refiner);
     return BD_OK;

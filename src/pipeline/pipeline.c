@@ -86,55 +86,9 @@ static int stopping(void *opaque)
     return q;
 }
 
-/*
- * The inference thread's part of the zoom pass (model/zoom.h): with a box
- * (zb, the one the frame thread cropped this frame at), a first look at the
- * whole frame and a second, mirror-averaged when asked, at the box, fused;
- * without one, the whole frame as without the zoom. Either way the first
- * look gives the box for the frames that follow, kept steady
- * (bd_zoom_settle) so that the zoomed map does not shimmer.
- */
-static int zoom_segment(struct bd_pipeline *p, struct bd_model_bundle *m,
-                        const struct bd_segment_options *so, const struct bd_rect *zb, int *fused)
-{
-    const int cw = m->crop.w, ch = m->crop.h;
-    struct bd_segment_options first = *so;
-    if (zb->w > 0)
-        first.mirror_average = 0;
-    int r = bd_engine_segment_rgb(m->engine, m->rgb_work, m->model_w * 3, m->model_w, m->model_h,
-                                  &first, m->prob_work);
-    if (r != BD_OK)
-        return r;
-    struct bd_rect box = {0, 0, 0, 0};
-    const int found =
-        bd_zoom_find(m->prob_work, m->out_w, m->out_h, cw, ch, m->zmodel_w, m->zmodel_h, &box);
-    if (zb->w > 0) {
-        r = bd_engine_segment_rgb(m->zeng, m->zrgb_work, m->zmodel_w * 3, m->zmodel_w,
-                                  m->zmodel_h, so, m->zprob);
-        if (r != BD_OK)
-            return r;
-        /* 0: the second look saw nobody, the first look stays (zoom.h) */
-        *fused = bd_zoom_fuse(m->prob_work, m->out_w, m->out_h, cw, ch, zb, m->zprob, m->zout_w,
-                              m->zout_h);
-    }
-    pthread_mutex_lock(&p->lock);
-    if (!found)
-        m->zbox_next = (struct bd_rect){0, 0, 0, 0};
-    else
-        m->zbox_next = bd_zoom_settle(&m->zbox_next, &box, cw, ch);
-    pthread_mutex_unlock(&p->lock);
-    return BD_OK;
-}
-
 static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
-    struct bd_segment_options so = {
-        .class_index = -1, /* the bundle's, set per input */
-        .mirror_average = !p->cfg.no_mirror_average && !p->cfg.raw_mask,
-        .skip_mirror = stopping,
-        .opaque = p,
-    };
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->in_ready && !p->quit)
@@ -150,17 +104,20 @@ static void *inference_main(void *arg)
         t = m->zrgb_work;
         m->zrgb_work = m->zrgb_pending;
         m->zrgb_pending = t;
-        so.class_index = m->class_index;
         const struct bd_rect zb = p->zbox_pending;
         uint64_t seq = p->in_seq;
         p->in_ready = 0;
         pthread_mutex_unlock(&p->lock);
 
+        /* The runs this frame gets (model/stream.h, the bundle's stream):
+         * with the zoom pass, a second look at the box the frame thread
+         * cropped (zb), the first look when needed; none when the picture
+         * did not change. The box it gives is for the frames that follow. */
         int64_t c0 = thread_cpu_ns();
-        int fused = 0;
-        int r = p->zoom ? zoom_segment(p, m, &so, &zb, &fused)
-                        : bd_engine_segment_rgb(m->engine, m->rgb_work, m->model_w * 3,
-                                                m->model_w, m->model_h, &so, m->prob_work);
+        struct bd_stream_look look;
+        int r = bd_stream_segment(m->stream, m->rgb_work, m->model_w * 3,
+                                  p->zoom ? m->zrgb_work : NULL, m->zmodel_w * 3, &zb, stopping,
+                                  p, m->prob_work, &look);
         int64_t c1 = thread_cpu_ns();
 
         pthread_mutex_lock(&p->lock);
@@ -182,15 +139,21 @@ static void *inference_main(void *arg)
             pthread_cond_broadcast(&p->mask_cond);
             break;
         }
-        float *f = m->prob_latest;
-        m->prob_latest = m->prob_work;
-        m->prob_work = f;
-        p->mask_m = m;
+        if (!look.skipped) {
+            float *f = m->prob_latest;
+            m->prob_latest = m->prob_work;
+            m->prob_work = f;
+            p->mask_m = m;
+            p->mask_new = 1;
+        }
+        if (p->zoom)
+            m->zbox_next = look.box;
         p->mask_seq = seq;
-        p->mask_new = 1;
         p->acc.infer_ns += c1 - c0;
         p->acc.inferences++;
-        p->acc.zoomed += fused;
+        p->acc.zoomed += look.fused;
+        p->acc.model_runs += (uint64_t)look.runs;
+        p->acc.unchanged += (uint64_t)look.skipped;
         pthread_cond_broadcast(&p->mask_cond);
     }
     pthread_mutex_unlock(&p->lock);
@@ -417,6 +380,8 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     snprintf(s->output_name, sizeof s->output_name, "%.127s", p->sink.name);
     pthread_mutex_lock(&p->lock);
     uint64_t inferences = p->acc.inferences, zoomed = p->acc.zoomed;
+    s->model_runs = p->acc.model_runs;
+    s->unchanged = p->acc.unchanged;
     int64_t infer_ns = p->acc.infer_ns;
     pthread_mutex_unlock(&p->lock);
     pthread_mutex_lock(&p->stats_lock);

@@ -17,6 +17,7 @@
 #include "capture/v4l2_capture.h"
 #include "capture/y4m_reader.h"
 #include "common/frame.h"
+#include "model/stream.h"
 #include "composite/composite.h"
 #include "output/consumers.h"
 #include "output/pipewire_out.h"
@@ -74,7 +75,8 @@ struct bd_sink {
 #define BD_LOST_AFTER_NS 1000000000LL
 
 struct bd_accum {
-    uint64_t frames_in, frames_out, repeated, dropped, frames_processed, inferences, zoomed;
+    uint64_t frames_in, frames_out, repeated, dropped, frames_processed, inferences, zoomed,
+             model_runs, unchanged;
     int64_t convert_ns, infer_ns, mask_ns, composite_ns, output_ns;
 };
 
@@ -140,6 +142,7 @@ struct bd_model_bundle {
     uint8_t *zrgb_pending, *zrgb_work;
     struct bd_rect zbox_next;
     float *zprob;
+    struct bd_stream *stream;       /* which runs a frame gets (model/stream.h) */
     uint8_t *mask_small;            /* prob as 8-bit, model output size */
     uint8_t *mask_half;             /* upsampled to half the crop's size */
     int mask_half_stride;
