@@ -675,7 +675,8 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *pipeline, bd_pipeline_status_
 enum bd_request {
     BD_REQUEST_STOP = 1,     /* run returns within about 0.1 s */
     BD_REQUEST_TOGGLE = 2,   /* effect off ↔ on (off = the camera as is) */
-    BD_REQUEST_RELOAD = 4,   /* reopen the background file */
+    /* 4 was BD_REQUEST_RELOAD, which read the file on the frame thread:
+     * bd_pipeline_reload_background does it on the caller's */
 };
 
 /*
@@ -747,6 +748,19 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, c
  */
 enum bd_status bd_pipeline_get(struct bd_pipeline *pipeline, const char *name, char *buf,
                                size_t size);
+
+/*
+ * Reads the background file again from disk, at the path "background"
+ * names now (SIGHUP's job: the user replaced the file). The same contract
+ * as bd_pipeline_set(pipeline, "background", path), and served one at a
+ * time with it: any thread (not a signal handler), the file opened,
+ * decoded and fitted on the caller's thread, never the frame loop's, so a
+ * slow or blocking file (NFS, a FIFO) delays only the caller. On error
+ * (the file is now missing or damaged) nothing changes, the old
+ * background stays and bd_last_error() names the file and why.
+ * BD_ERR_INVALID_ARG when the effect is not a background (nothing to read).
+ */
+enum bd_status bd_pipeline_reload_background(struct bd_pipeline *pipeline);
 
 /* ------------------------------------------------------------------------ */
 /* Options: the one table                                                    */

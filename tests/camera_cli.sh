@@ -154,6 +154,88 @@ check "SIGTERM: exit within 1 s (${ms} ms)" [ "$ms" -lt 1000 ]
 read -r n _ < <(y4m_stats "$tmp/live.y4m" 8 8 8 8)
 check "live file playback paced at ~30 fps (frames $n in ~2.5 s)" eval '[ ${n:-0} -ge 50 ] && [ ${n:-0} -le 90 ]'
 
+# 5b. SIGHUP reads the background off the frame thread (issue 15): the
+# file replaced on disk shows within a few frames; a file that blocks (a
+# FIFO with no writer), is corrupt or is gone keeps the old background with
+# one message each, and the frames never stop; SIGUSR1 still toggles;
+# every frame fed comes out.
+ffmpeg -v error -f lavfi -i color=red:s=64x64 -frames:v 1 -y "$tmp/red.png"
+ffmpeg -v error -f lavfi -i color=blue:s=64x64 -frames:v 1 -y "$tmp/blue.png"
+cp "$tmp/red.png" "$tmp/bg.png"
+hup_frames=240 hw=480 hh=270
+fsz=$((6 + hw * hh * 3 / 2))
+frames_now() { # whole frames in the output so far (backdrop write()s each)
+    local sz; sz=$(stat -c %s "$tmp/hup.y4m" 2>/dev/null || echo 0)
+    echo $(( sz > 80 ? (sz - 80 + 40) / fsz : 0 ))
+}
+ffmpeg -v error -i "$video" -frames:v $hup_frames -vf scale=$hw:$hh -f yuv4mpegpipe -pix_fmt yuv420p - 2>/dev/null |
+    "$bin" -i - --pace live -o "$tmp/hup.y4m" -B "$tmp/bg.png" -q 2>"$tmp/hup.err" &
+pid=$!
+(sleep 60; kill -KILL $pid) 2>/dev/null & watchdog=$!   # a hung run fails, not hangs
+for _ in $(seq 200); do [ "$(frames_now)" -ge 20 ] && break; sleep 0.1; done
+cp "$tmp/blue.png" "$tmp/blue.new" && mv "$tmp/blue.new" "$tmp/bg.png"
+n_blue=$(frames_now); kill -HUP $pid; sleep 0.7
+rm -f "$tmp/bg.png"; mkfifo "$tmp/bg.png"
+n_fifo0=$(frames_now); kill -HUP $pid; sleep 1; n_fifo1=$(frames_now)
+# the blocked read sees an empty file (opened twice: FFmpeg, then the image
+# reader that says why)
+t0=$(date +%s%N); timeout 3 bash -c ': >"$1"; : >"$1"' _ "$tmp/bg.png"
+ms_fifo=$(( ($(date +%s%N) - t0) / 1000000 ))
+sleep 0.3; rm -f "$tmp/bg.png"
+head -c 60 "$tmp/blue.png" >"$tmp/bg.png"; kill -HUP $pid; sleep 0.4
+rm -f "$tmp/bg.png"; kill -HUP $pid; sleep 0.4
+n_off=$(frames_now); kill -USR1 $pid; sleep 0.8
+n_on=$(frames_now); kill -USR1 $pid
+wait $pid
+rc=$?
+kill $watchdog 2>/dev/null
+check "SIGHUP run: exit 0 at the end of its input (rc $rc)" [ "$rc" -eq 0 ]
+check "SIGHUP: frames flow while the read blocks in a FIFO's open ($n_fifo0 -> $n_fifo1 in 1 s)" \
+    [ $((n_fifo1 - n_fifo0)) -ge 15 ]
+# one letter a frame: the top-left box is r(ed), b(lue) or o(ther)
+seq_=$(python3 - "$tmp/hup.y4m" <<'EOF'
+import sys
+d = open(sys.argv[1], 'rb').read()
+e = d.index(b'\n')
+tags = dict((t[:1], t[1:]) for t in d[:e].decode().split()[1:])
+W, H = int(tags['W']), int(tags['H'])
+cw, ch = (W + 1) // 2, (H + 1) // 2
+off, out = e + 1, []
+while off < len(d):
+    b = d.index(b'\n', off) + 1
+    def mean(base, stride):
+        return sum(sum(d[base + j * stride: base + j * stride + 4]) for j in range(4)) / 16
+    U, V = mean(b + W * H + 2 * cw + 2, cw), mean(b + W * H + cw * ch + 2 * cw + 2, cw)
+    out.append('r' if V > 200 and U < 128 else 'b' if U > 200 and V < 160 else 'o')
+    off = b + W * H + 2 * cw * ch
+print(''.join(out))
+EOF
+)
+n_out=${#seq_}
+check "SIGHUP run: every frame fed comes out ($n_out of $hup_frames)" [ "$n_out" -eq "$hup_frames" ]
+first_b=$(( $(expr index "$seq_" b) - 1 ))
+check "SIGHUP: the replaced file shows within 8 frames (sent at frame $n_blue, blue from $first_b)" \
+    eval '[ $first_b -ge $n_blue ] && [ $((first_b - n_blue)) -le 8 ]'
+check "SIGHUP: red until then (frames 10..$first_b: ${seq_:10:$((first_b > 10 ? first_b - 10 : 0))})" \
+    eval '[ $first_b -gt 10 ] && [[ "${seq_:10:$((first_b - 10))}" =~ ^r+$ ]]'
+check "SIGHUP with the file blocked, corrupt, then gone: blue stays (frames $first_b..$n_off: ${seq_:$first_b:$((n_off > first_b ? n_off - first_b : 0))})" \
+    eval '[ $n_off -gt $first_b ] && [[ "${seq_:$first_b:$((n_off - first_b))}" =~ ^b+$ ]]'
+check "SIGUSR1 turns the effect off and back on (frames $n_off..: ${seq_:$n_off:$((n_on - n_off + 12))})" \
+    eval '[[ "${seq_:$((n_off + 8)):$((n_on - n_off - 8))}" =~ ^o+$ ]] && [[ "${seq_:$((n_on + 8))}" =~ ^b+$ ]]'
+check "SIGHUP failures: one message each, naming the file ($(cat "$tmp/hup.err"))" \
+    eval '[ $(wc -l <"$tmp/hup.err") -eq 3 ] && [ $(grep -c "keeping the old background: background .$tmp/bg.png.: " "$tmp/hup.err") -eq 3 ]'
+# SIGTERM while a SIGHUP's read is blocked for good: the run still ends
+cp "$tmp/red.png" "$tmp/bg2.png"
+"$bin" -i "$video" --loop --pace live -o null -B "$tmp/bg2.png" -q 2>"$tmp/hup2.err" &
+pid=$!
+(sleep 20; kill -KILL $pid) 2>/dev/null & watchdog=$!
+sleep 2.5; rm -f "$tmp/bg2.png"; mkfifo "$tmp/bg2.png"; kill -HUP $pid; sleep 0.3
+t0=$(date +%s%N); kill -TERM $pid; wait $pid; rc=$?
+kill $watchdog 2>/dev/null
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "SIGTERM with a SIGHUP read blocked: exit 0 within 2.5 s, one line (rc $rc, $ms ms: $(cat "$tmp/hup2.err"))" \
+    eval '[ $rc -eq 0 ] && [ $ms -lt 2500 ] && [ $(wc -l <"$tmp/hup2.err") -eq 1 ] && grep -q "still being read" "$tmp/hup2.err"'
+
 # 6. Usage errors: exit 2 with one line.
 expect_usage() {
     local name=$1; shift

@@ -522,7 +522,8 @@ static void test_slow_inference(void)
     bd_pipeline_destroy(p);
 }
 
-/* SIGHUP's job: a RELOAD request re-reads the background file. */
+/* SIGHUP's job: bd_pipeline_reload_background re-reads the background file
+ * (on its caller's thread); a missing file keeps the old background. */
 static void *reload_later(void *arg)
 {
     struct stopper *s = arg;
@@ -535,7 +536,12 @@ static void *reload_later(void *arg)
         px[3 * i + 2] = 255;
     }
     bd_image_write_png(bg, px, 16 * 3, 16, 16, 3);
-    bd_pipeline_request(s->p, BD_REQUEST_RELOAD);
+    CHECK(bd_pipeline_reload_background(s->p) == BD_OK, "reload: %s", bd_last_error());
+    /* gone from disk: refused, naming the file; the blue stays */
+    unlink(bg);
+    int r = bd_pipeline_reload_background(s->p);
+    CHECK(r == BD_ERR_NOT_FOUND && strstr(bd_last_error(), bg) != NULL,
+          "reload of a missing file: %s (%s)", bd_status_str((enum bd_status)r), bd_last_error());
     usleep(500000);
     bd_pipeline_request(s->p, BD_REQUEST_STOP);
     return NULL;

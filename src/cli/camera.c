@@ -5,10 +5,12 @@
  */
 #include "cli/camera.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backdrop.h"
@@ -21,34 +23,137 @@ static const char camera_usage[] =
     "presents the result as a camera other programs can open.\n"
     "Signals: SIGINT/SIGTERM stop, SIGUSR1 toggles the effect, SIGHUP reloads --background.";
 
-static struct bd_pipeline *volatile g_pipeline;
+/*
+ * Signals are taken by a thread of their own with sigwait, never by a
+ * handler on the frame thread: SIGHUP reads the background file again, and
+ * that file I/O (open, decode, fit) must not stall the frames. They are
+ * blocked from the start of cli_camera, before the D-Bus service, the
+ * library and FFmpeg make their threads (which inherit the mask), so no
+ * thread ever runs a handler for them and what they do need not be
+ * async-signal-safe. The reading itself is done by a second thread: a file
+ * that blocks (a FIFO, a hung network mount) must not keep SIGTERM from
+ * being taken.
+ */
+struct signals {
+    sigset_t set;               /* SIGINT, SIGTERM, SIGUSR1, SIGHUP */
+    struct bd_pipeline *p;
+    int quiet, tty;
+    pthread_t taker, reader;
+    int started;
+    pthread_mutex_t lock;       /* guards the three below */
+    pthread_cond_t wake;
+    unsigned reloads;           /* SIGHUPs taken; the reader catches up */
+    int reading, quit;
+};
 
-static void on_signal(int sig)
+static void block_signals(struct signals *g)
 {
-    struct bd_pipeline *p = g_pipeline;
-    if (!p)
-        return;
-    if (sig == SIGUSR1)
-        bd_pipeline_request(p, BD_REQUEST_TOGGLE);
-    else if (sig == SIGHUP)
-        bd_pipeline_request(p, BD_REQUEST_RELOAD);
-    else {
-        bd_pipeline_request(p, BD_REQUEST_STOP);
-        /* a second Ctrl-C kills at once */
-        signal(sig, SIG_DFL);
-    }
+    sigemptyset(&g->set);
+    sigaddset(&g->set, SIGINT);
+    sigaddset(&g->set, SIGTERM);
+    sigaddset(&g->set, SIGUSR1);
+    sigaddset(&g->set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &g->set, NULL);
 }
 
-static void install_signals(void)
+static void *signal_taker(void *arg)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    struct signals *g = arg;
+    int stops = 0;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&g->set, &sig) != 0) /* the cancellation point at the end */
+            continue;
+        if (sig == SIGUSR1) {
+            bd_pipeline_request(g->p, BD_REQUEST_TOGGLE);
+        } else if (sig == SIGHUP) {
+            pthread_mutex_lock(&g->lock);
+            g->reloads++;
+            pthread_cond_signal(&g->wake);
+            pthread_mutex_unlock(&g->lock);
+        } else if (stops++ == 0) {
+            bd_pipeline_request(g->p, BD_REQUEST_STOP);
+        } else {
+            /* a second Ctrl-C kills at once: the default action, taken here */
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            signal(sig, SIG_DFL);
+            pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+            raise(sig);
+        }
+    }
+    return NULL;
+}
+
+static void *background_reader(void *arg)
+{
+    struct signals *g = arg;
+    unsigned done = 0;
+    pthread_mutex_lock(&g->lock);
+    for (;;) {
+        while (!g->quit && done == g->reloads)
+            pthread_cond_wait(&g->wake, &g->lock);
+        if (g->quit)
+            break;
+        done = g->reloads; /* SIGHUPs that came while reading: one more read */
+        g->reading = 1;
+        pthread_mutex_unlock(&g->lock);
+        if (bd_pipeline_reload_background(g->p) != BD_OK)
+            fprintf(stderr, "%sbackdrop: SIGHUP: keeping the old background: %s\n",
+                    g->tty ? "\r\033[K" : "", bd_last_error());
+        else if (!g->quiet)
+            fprintf(stderr, "%sbackdrop: SIGHUP: background read again\n",
+                    g->tty ? "\r\033[K" : "");
+        pthread_mutex_lock(&g->lock);
+        g->reading = 0;
+    }
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}
+
+static int start_signals(struct signals *g, struct bd_pipeline *p, int quiet, int tty)
+{
+    g->p = p;
+    g->quiet = quiet;
+    g->tty = tty;
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->wake, NULL);
+    if (pthread_create(&g->reader, NULL, background_reader, g) != 0)
+        return -1;
+    if (pthread_create(&g->taker, NULL, signal_taker, g) != 0) {
+        pthread_mutex_lock(&g->lock);
+        g->quit = 1;
+        pthread_cond_signal(&g->wake);
+        pthread_mutex_unlock(&g->lock);
+        pthread_join(g->reader, NULL);
+        return -1;
+    }
+    g->started = 1;
+    return 0;
+}
+
+/* 1 when the pipeline may be destroyed; 0 when a read is still blocked in
+ * its file after a second (the process exits without waiting for it). */
+static int stop_signals(struct signals *g)
+{
+    if (!g->started)
+        return 1;
+    pthread_cancel(g->taker);
+    pthread_join(g->taker, NULL);
+    pthread_mutex_lock(&g->lock);
+    g->quit = 1;
+    pthread_cond_signal(&g->wake);
+    pthread_mutex_unlock(&g->lock);
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += 1;
+    if (pthread_timedjoin_np(g->reader, NULL, &t) != 0) {
+        fprintf(stderr, "backdrop: SIGHUP: the background file is still being read (a blocked "
+                        "file?); exiting without waiting for it\n");
+        return 0;
+    }
+    return 1;
 }
 
 struct status_ctx {
@@ -209,7 +314,11 @@ int cli_camera(int argc, char **argv, int first)
     const struct bd_pipeline_config cfg = parsed.cfg;
     const int quiet = parsed.quiet;
 
-    /* Handlers first: a SIGTERM during set-up still ends cleanly. */
+    /* Blocked before any thread is made: a SIGTERM during set-up waits
+     * for the signal thread and still ends cleanly. */
+    struct signals sigs;
+    memset(&sigs, 0, sizeof sigs);
+    block_signals(&sigs);
     signal(SIGPIPE, SIG_IGN);
     /* the bus name first: a second camera stops before it opens a device */
     struct bd_service *svc = NULL;
@@ -227,9 +336,14 @@ int cli_camera(int argc, char **argv, int first)
         rc = 1;
         goto out;
     }
-    g_pipeline = p;
-    install_signals();
     struct status_ctx sc = {.tty = !quiet && isatty(STDOUT_FILENO), .quiet = quiet};
+    if (start_signals(&sigs, p, quiet, sc.tty) != 0) {
+        bd_service_close(svc);
+        bd_pipeline_destroy(p);
+        fprintf(stderr, "backdrop: cannot start the signal thread\n");
+        rc = 1;
+        goto out;
+    }
     if (!quiet) {
         struct bd_pipeline_stats s;
         bd_pipeline_get_stats(p, &s);
@@ -245,14 +359,15 @@ int cli_camera(int argc, char **argv, int first)
     bd_service_close(svc);
     if (sc.tty)
         printf("\n");
-    g_pipeline = NULL;
+    const int can_destroy = stop_signals(&sigs);
     if (r != BD_OK) {
         fprintf(stderr, "backdrop: %s\n", *bd_last_error() ? bd_last_error() : bd_status_str(r));
         rc = 1;
     } else {
         rc = 0;
     }
-    bd_pipeline_destroy(p);
+    if (can_destroy)
+        bd_pipeline_destroy(p);
 out:
     cli_camera_parsed_free(&parsed);
     return rc;

@@ -134,12 +134,6 @@ int bd_pipeline_background_apply(struct bd_pipeline *p)
     return apply(p);
 }
 
-int bd_pipeline_background_open(struct bd_pipeline *p)
-{
-    int r = bd_pipeline_background_load(p);
-    return r == BD_OK ? apply(p) : r;
-}
-
 int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us)
 {
     const struct bd_file_source_info *fi = bd_file_source_info(p->bg.src);

@@ -47,7 +47,14 @@ static int percent(float f)
 
 int bd_pipeline_live_init(struct bd_pipeline *p)
 {
-    if (pthread_mutex_init(&p->set_lock, NULL))
+    /* recursive: bd_pipeline_reload_background reads the path and sets it
+     * under one hold, so no other setter comes between */
+    pthread_mutexattr_t ra;
+    pthread_mutexattr_init(&ra);
+    pthread_mutexattr_settype(&ra, PTHREAD_MUTEX_RECURSIVE);
+    int e = pthread_mutex_init(&p->set_lock, &ra);
+    pthread_mutexattr_destroy(&ra);
+    if (e)
         return bd_fail(BD_ERR_NOMEM, "cannot create the pipeline's locks");
     if (pthread_mutex_init(&p->live_lock, NULL)) {
         pthread_mutex_destroy(&p->set_lock);
@@ -181,7 +188,7 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
     p->cfg.effect = (enum bd_effect)l->effect;
     p->cfg.hologram = l->hologram;
     if (strcmp(old.background, l->background) != 0)
-        memcpy(p->bg_path, l->background, sizeof p->bg_path); /* SIGHUP reloads it */
+        memcpy(p->bg_path, l->background, sizeof p->bg_path); /* cfg.background */
     if (old.hologram != l->hologram || old.light_wrap != l->light_wrap) {
         struct bd_composite_options co = bd_compositor_options(p->comp);
         co.hologram = l->hologram;
@@ -502,6 +509,27 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
         bd_pipeline_ondemand_request(p, prep.on_demand, prep.idle_timeout);
     pthread_mutex_unlock(&p->set_lock);
     return BD_OK;
+}
+
+enum bd_status bd_pipeline_reload_background(struct bd_pipeline *p)
+{
+    if (!p)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_reload_background: NULL pipeline");
+    pthread_mutex_lock(&p->set_lock);
+    pthread_mutex_lock(&p->live_lock);
+    const int image = p->live_next.effect == BD_EFFECT_IMAGE && p->live_next.background[0];
+    char path[sizeof p->live_next.background];
+    memcpy(path, p->live_next.background, sizeof path);
+    const int effect = p->live_next.effect;
+    pthread_mutex_unlock(&p->live_lock);
+    enum bd_status r;
+    if (!image)
+        r = bd_fail(BD_ERR_INVALID_ARG, "no background file to read again: the effect is %s",
+                    effect_names[effect]);
+    else
+        r = bd_pipeline_set(p, "background", path);
+    pthread_mutex_unlock(&p->set_lock);
+    return r;
 }
 
 /* ---- bd_pipeline_get ------------------------------------------------------ */

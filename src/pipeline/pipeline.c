@@ -14,8 +14,9 @@
  * pointer swaps: the model input (RGB at the model's size) and the
  * probability map (floats at the model's output size). Nothing is
  * allocated, no thread is started and no file is opened per frame (a
- * reconnect after an unplug and a background reload are the exceptions:
- * they are events, not frames).
+ * reconnect after an unplug is the exception: an event, not a frame; a
+ * background is read again by bd_pipeline_reload_background on its
+ * caller's thread).
  */
 #include "pipeline/pipeline_internal.h"
 
@@ -358,11 +359,6 @@ static int handle_requests(struct bd_pipeline *p)
         fprintf(stderr, "backdrop: a live setting was not applied: %s\n", bd_last_error());
     if (req & BD_REQUEST_TOGGLE)
         bd_pipeline_live_toggle(p);
-    if ((req & BD_REQUEST_RELOAD) && p->cfg.effect == BD_EFFECT_IMAGE) {
-        int r = bd_pipeline_background_open(p);
-        if (r != BD_OK)
-            fprintf(stderr, "backdrop: keeping the old background: %s\n", bd_last_error());
-    }
     if (req & BD_REQUEST_STOP) {
         atomic_fetch_or(&p->requests, (unsigned)BD_REQUEST_STOP); /* stays set */
         return 1;

@@ -339,10 +339,9 @@ void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b);
 /* load: opens p->bg_path and decodes its first frame into p->bg (the old
  * background, if any, is kept when this fails); needs no compositor, so
  * create calls it before any device is opened. apply: hands p->bg to the
- * compositor. open: both (SIGHUP's reload). */
+ * compositor. */
 int bd_pipeline_background_load(struct bd_pipeline *p);
 int bd_pipeline_background_apply(struct bd_pipeline *p);
-int bd_pipeline_background_open(struct bd_pipeline *p);
 int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us);
 void bd_pipeline_background_close(struct bd_pipeline *p);
 
