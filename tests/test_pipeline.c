@@ -575,6 +575,16 @@ static void test_reload(void)
     r = bd_pipeline_run(p, NULL, NULL);
     pthread_join(t, NULL);
     CHECK(r == BD_OK, "reload run: %s", bd_last_error());
+    /* with no background as the effect there is nothing to read: said,
+     * and the effect stays */
+    CHECK(bd_pipeline_set(p, "effect", "blur") == BD_OK, "effect blur: %s", bd_last_error());
+    r = bd_pipeline_reload_background(p);
+    char eff[32];
+    bd_pipeline_get(p, "effect", eff, sizeof eff);
+    CHECK(r == BD_ERR_INVALID_ARG && strstr(bd_last_error(), "the effect is blur") &&
+              !strcmp(eff, "blur"),
+          "reload with the blur: %s (%s), effect %s", bd_status_str((enum bd_status)r),
+          bd_last_error(), eff);
     bd_pipeline_destroy(p);
     struct y4m_frames f;
     read_y4m(out, &f);

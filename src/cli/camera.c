@@ -21,7 +21,8 @@ static const char camera_usage[] =
     "usage: backdrop [options]\n\n"
     "Reads a camera (or a file), finds the person, blurs or replaces the background and\n"
     "presents the result as a camera other programs can open.\n"
-    "Signals: SIGINT/SIGTERM stop, SIGUSR1 toggles the effect, SIGHUP reloads --background.";
+    "Signals: SIGINT/SIGTERM stop, SIGUSR1 toggles the effect, SIGHUP reads the --background\n"
+    "file again.";
 
 /*
  * Signals are taken by a thread of their own with sigwait, never by a
@@ -99,7 +100,11 @@ static void *background_reader(void *arg)
         done = g->reloads; /* SIGHUPs that came while reading: one more read */
         g->reading = 1;
         pthread_mutex_unlock(&g->lock);
-        if (bd_pipeline_reload_background(g->p) != BD_OK)
+        const enum bd_status r = bd_pipeline_reload_background(g->p);
+        if (r == BD_ERR_INVALID_ARG) /* the effect has no background file */
+            fprintf(stderr, "%sbackdrop: SIGHUP: %s\n", g->tty ? "\r\033[K" : "",
+                    bd_last_error());
+        else if (r != BD_OK)
             fprintf(stderr, "%sbackdrop: SIGHUP: keeping the old background: %s\n",
                     g->tty ? "\r\033[K" : "", bd_last_error());
         else if (!g->quiet)

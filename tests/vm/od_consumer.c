@@ -15,11 +15,21 @@
  *   od_consumer probe DEV N
  *       N probe cycles as programs do when they list cameras: open,
  *       QUERYCAP, G_FMT, ENUM_FMT, close; then open, hold 0.2 s, close
+ *   od_consumer stall DEV SECONDS
+ *       streams across a restart of the producer, as an app that keeps
+ *       its camera open does: an error from poll, DQBUF, QBUF or G_FMT is
+ *       counted and named (never fatal), the format is read again after
+ *       every gap; ends once 10 real frames followed a gap of 1.5 s or
+ *       more, or after SECONDS; prints "frames N real M errors E
+ *       first_error WHAT gap_ms G real_after_gap R fmt_changes F fmt
+ *       WxH/FOURCC" (G: the longest time without a frame; R: real frames
+ *       after it)
  *
  * Exit status 0, or 1 with one line "od_consumer: ..." on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,10 +176,83 @@ static void on_signal(int sig)
     quit = 1;
 }
 
+static int same_fmt(const struct v4l2_pix_format *a, const struct v4l2_pix_format *b)
+{
+    return a->width == b->width && a->height == b->height && a->pixelformat == b->pixelformat;
+}
+
+static int stall(const char *dev, int seconds)
+{
+    struct stream s;
+    if (start(&s, dev))
+        return 1;
+    const struct v4l2_pix_format fmt0 = s.pix;
+    const double t0 = now_ms();
+    double last = t0, gap = 0;
+    long frames = 0, real = 0, errors = 0, real_after = 0, fmt_changes = 0;
+    char first_error[96] = "none";
+    while (now_ms() - t0 < seconds * 1e3 && !(gap >= 1500 && real_after >= 10)) {
+        const char *what = NULL;
+        struct pollfd pf = {.fd = s.fd, .events = POLLIN};
+        int r = poll(&pf, 1, 200);
+        if (r < 0 && errno != EINTR)
+            what = "poll";
+        else if (r > 0 && (pf.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+            errno = EIO;
+            what = pf.revents & POLLHUP ? "poll POLLHUP" : "poll POLLERR";
+        } else if (r > 0) {
+            struct v4l2_buffer b = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+                                    .memory = V4L2_MEMORY_MMAP};
+            if (xioctl(s.fd, VIDIOC_DQBUF, &b) < 0) {
+                what = errno == EAGAIN ? NULL : "DQBUF";
+            } else {
+                const double t = now_ms();
+                if (t - last > gap) {
+                    gap = t - last;
+                    real_after = 0;
+                    /* after a gap the producer may have come back with
+                     * another format: what the app would have to notice */
+                    struct v4l2_format f = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
+                    if (xioctl(s.fd, VIDIOC_G_FMT, &f) < 0)
+                        what = "G_FMT";
+                    else if (!same_fmt(&f.fmt.pix, &fmt0))
+                        fmt_changes++;
+                }
+                last = t;
+                int m = mean_luma(&s, (int)b.index % s.n,
+                                  b.bytesused ? b.bytesused : s.len[b.index % s.n]);
+                frames++;
+                real += m >= PLACEHOLDER_LUMA;
+                real_after += m >= PLACEHOLDER_LUMA;
+                if (xioctl(s.fd, VIDIOC_QBUF, &b) < 0)
+                    what = "QBUF";
+            }
+        }
+        if (what) {
+            if (!errors++)
+                snprintf(first_error, sizeof first_error, "%s:%s", what, strerror(errno));
+            nanosleep(&(struct timespec){0, 100000000}, NULL); /* no spin on a dead fd */
+        }
+    }
+    if (now_ms() - last > gap) /* a stall that never ended */
+        gap = now_ms() - last, real_after = 0;
+    for (char *c = first_error; *c; c++)
+        if (*c == ' ')
+            *c = '_';
+    char fcc[5] = {(char)(fmt0.pixelformat & 255), (char)(fmt0.pixelformat >> 8 & 255),
+                   (char)(fmt0.pixelformat >> 16 & 255), (char)(fmt0.pixelformat >> 24), 0};
+    printf("frames %ld real %ld errors %ld first_error %s gap_ms %.0f real_after_gap %ld "
+           "fmt_changes %ld fmt %ux%u/%s\n",
+           frames, real, errors, first_error, gap, real_after, fmt_changes, fmt0.width,
+           fmt0.height, fcc);
+    stop(&s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: od_consumer first DEV TIMEOUT_S | stream DEV SECONDS | map DEV SECONDS | probe DEV N\n");
+        fprintf(stderr, "usage: od_consumer first DEV TIMEOUT_S | stream DEV SECONDS | stall DEV SECONDS | map DEV SECONDS | probe DEV N\n");
         return 2;
     }
     const char *cmd = argv[1], *dev = argv[2];
@@ -222,6 +305,8 @@ int main(int argc, char **argv)
         printf("frames %ld real %ld\n", frames, real);
         return 0;
     }
+    if (!strcmp(cmd, "stall"))
+        return stall(dev, arg);
     if (!strcmp(cmd, "map")) {
         if (start_ex(&s, dev, 0))
             return 1;

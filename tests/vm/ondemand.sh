@@ -325,6 +325,9 @@ if [ -e "${VM_V4L2LOOPBACK_CURRENT:-}" ]; then
 else
     fail "no current v4l2loopback module (tests/vm/build.sh builds v4l2loopback-current.ko)"
 fi
+# the service restarted by systemd while an app streams, in this boot
+. "$HERE/restart.sh"
+rs_run "$BD" "$CONS" load_module
 
 echo
 for s in "${summary[@]}"; do echo "$s"; done
