@@ -147,6 +147,7 @@ rs_suite() { # VER "CASES" (its module loaded by the caller)
 # rs_run BACKDROP OD_CONSUMER LOAD_FN: both module versions, current first
 # (ondemand.sh leaves it loaded); LOAD_FN 0.12|current swaps the module
 rs_run() {
+    local t0=$SECONDS
     RS_CONS=$2
     RS_SECONDS=${RS_SECONDS:-25}
     if ! rs_start_manager; then
@@ -171,6 +172,7 @@ rs_run() {
     done
     systemctl --user exit 2>/dev/null
     wait "$RS_MANAGER" 2>/dev/null
+    summary+=("restart.sh: $((SECONDS - t0)) s in the VM")
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
