@@ -177,10 +177,12 @@ cp "$tmp/blue.png" "$tmp/blue.new" && mv "$tmp/blue.new" "$tmp/bg.png"
 n_blue=$(frames_now); kill -HUP $pid; sleep 0.7
 rm -f "$tmp/bg.png"; mkfifo "$tmp/bg.png"
 n_fifo0=$(frames_now); kill -HUP $pid; sleep 1; n_fifo1=$(frames_now)
-# the blocked read sees an empty file (opened twice: FFmpeg, then the image
-# reader that says why)
-t0=$(date +%s%N); timeout 3 bash -c ': >"$1"; : >"$1"' _ "$tmp/bg.png"
-ms_fifo=$(( ($(date +%s%N) - t0) / 1000000 ))
+# the blocked read sees an empty file: writers open and close it until the
+# read has failed (FFmpeg opens it, then the image reader that says why)
+for _ in $(seq 20); do
+    grep -q "keeping the old background" "$tmp/hup.err" && break
+    timeout 0.5 bash -c ': >"$1"' _ "$tmp/bg.png"
+done
 sleep 0.3; rm -f "$tmp/bg.png"
 head -c 60 "$tmp/blue.png" >"$tmp/bg.png"; kill -HUP $pid; sleep 0.4
 rm -f "$tmp/bg.png"; kill -HUP $pid; sleep 0.4
