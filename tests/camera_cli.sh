@@ -226,6 +226,19 @@ check "SIGUSR1 turns the effect off and back on (frames $n_off..: ${seq_:$n_off:
     eval '[[ "${seq_:$((n_off + 8)):$((n_on - n_off - 8))}" =~ ^o+$ ]] && [[ "${seq_:$((n_on + 8))}" =~ ^b+$ ]]'
 check "SIGHUP failures: one message each, naming the file ($(cat "$tmp/hup.err"))" \
     eval '[ $(wc -l <"$tmp/hup.err") -eq 3 ] && [ $(grep -c "keeping the old background: background .$tmp/bg.png.: " "$tmp/hup.err") -eq 3 ]'
+# During set-up (the input a FIFO nobody writes: its open waits) SIGHUP
+# and SIGUSR1 are ignored and SIGTERM ends the process at once
+mkfifo "$tmp/setup.y4m"
+"$bin" -i "$tmp/setup.y4m" -o null -q 2>"$tmp/setup.err" &
+pid=$!
+(sleep 20; kill -KILL $pid) 2>/dev/null & watchdog=$!
+sleep 1.5; kill -HUP $pid; kill -USR1 $pid; sleep 0.5
+kill -0 $pid 2>/dev/null; alive=$?
+t0=$(date +%s%N); kill -TERM $pid; wait $pid; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill $watchdog 2>/dev/null
+check "set-up: SIGHUP and SIGUSR1 ignored, SIGTERM ends it at once (alive $alive, rc $rc, $ms ms: $(head -c 200 "$tmp/setup.err"))" \
+    eval '[ $alive -eq 0 ] && [ $rc -eq 143 ] && [ $ms -lt 1000 ]'
 # SIGTERM while a SIGHUP's read is blocked for good: the run still ends
 cp "$tmp/red.png" "$tmp/bg2.png"
 "$bin" -i "$video" --loop --pace live -o null -B "$tmp/bg2.png" -q 2>"$tmp/hup2.err" &

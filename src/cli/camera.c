@@ -33,19 +33,32 @@ static const char camera_usage[] =
  * thread ever runs a handler for them and what they do need not be
  * async-signal-safe. The reading itself is done by a second thread: a file
  * that blocks (a FIFO, a hung network mount) must not keep SIGTERM from
- * being taken.
+ * being taken. Until the pipeline exists (set-up, which may wait on a
+ * device or a FIFO), SIGINT and SIGTERM end the process at once, as their
+ * default action would, and SIGUSR1 and SIGHUP are ignored.
  */
 struct signals {
     sigset_t set;               /* SIGINT, SIGTERM, SIGUSR1, SIGHUP */
-    struct bd_pipeline *p;
     int quiet, tty;
     pthread_t taker, reader;
     int started;
-    pthread_mutex_t lock;       /* guards the three below */
+    pthread_mutex_t lock;       /* guards the four below */
     pthread_cond_t wake;
+    struct bd_pipeline *p;      /* NULL during set-up */
     unsigned reloads;           /* SIGHUPs taken; the reader catches up */
-    int reading, quit;
+    int quit;
 };
+
+/* The default action of sig, at once, taken by the calling thread. */
+static void die_by(int sig)
+{
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    signal(sig, SIG_DFL);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    raise(sig);
+}
 
 static void block_signals(struct signals *g)
 {
@@ -65,24 +78,20 @@ static void *signal_taker(void *arg)
         int sig = 0;
         if (sigwait(&g->set, &sig) != 0) /* the cancellation point at the end */
             continue;
-        if (sig == SIGUSR1) {
-            bd_pipeline_request(g->p, BD_REQUEST_TOGGLE);
-        } else if (sig == SIGHUP) {
-            pthread_mutex_lock(&g->lock);
+        pthread_mutex_lock(&g->lock);
+        struct bd_pipeline *p = g->p;
+        if (p && sig == SIGHUP) {
             g->reloads++;
             pthread_cond_signal(&g->wake);
-            pthread_mutex_unlock(&g->lock);
-        } else if (stops++ == 0) {
-            bd_pipeline_request(g->p, BD_REQUEST_STOP);
-        } else {
-            /* a second Ctrl-C kills at once: the default action, taken here */
-            sigset_t one;
-            sigemptyset(&one);
-            sigaddset(&one, sig);
-            signal(sig, SIG_DFL);
-            pthread_sigmask(SIG_UNBLOCK, &one, NULL);
-            raise(sig);
         }
+        pthread_mutex_unlock(&g->lock);
+        const int stop = sig == SIGINT || sig == SIGTERM;
+        if (stop && (!p || stops++ > 0))
+            die_by(sig); /* set-up, or a second Ctrl-C: at once */
+        else if (stop)
+            bd_pipeline_request(p, BD_REQUEST_STOP);
+        else if (p && sig == SIGUSR1)
+            bd_pipeline_request(p, BD_REQUEST_TOGGLE);
     }
     return NULL;
 }
@@ -98,9 +107,9 @@ static void *background_reader(void *arg)
         if (g->quit)
             break;
         done = g->reloads; /* SIGHUPs that came while reading: one more read */
-        g->reading = 1;
+        struct bd_pipeline *p = g->p;
         pthread_mutex_unlock(&g->lock);
-        const enum bd_status r = bd_pipeline_reload_background(g->p);
+        const enum bd_status r = bd_pipeline_reload_background(p);
         if (r == BD_ERR_INVALID_ARG) /* the effect has no background file */
             fprintf(stderr, "%sbackdrop: SIGHUP: %s\n", g->tty ? "\r\033[K" : "",
                     bd_last_error());
@@ -111,15 +120,13 @@ static void *background_reader(void *arg)
             fprintf(stderr, "%sbackdrop: SIGHUP: background read again\n",
                     g->tty ? "\r\033[K" : "");
         pthread_mutex_lock(&g->lock);
-        g->reading = 0;
     }
     pthread_mutex_unlock(&g->lock);
     return NULL;
 }
 
-static int start_signals(struct signals *g, struct bd_pipeline *p, int quiet, int tty)
+static int start_signals(struct signals *g, int quiet, int tty)
 {
-    g->p = p;
     g->quiet = quiet;
     g->tty = tty;
     pthread_mutex_init(&g->lock, NULL);
@@ -138,12 +145,21 @@ static int start_signals(struct signals *g, struct bd_pipeline *p, int quiet, in
     return 0;
 }
 
+/* The end of set-up: from now on the signals act on p. */
+static void attach_signals(struct signals *g, struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&g->lock);
+    g->p = p;
+    pthread_mutex_unlock(&g->lock);
+}
+
 /* 1 when the pipeline may be destroyed; 0 when a read is still blocked in
  * its file after a second (the process exits without waiting for it). */
 static int stop_signals(struct signals *g)
 {
     if (!g->started)
         return 1;
+    g->started = 0;
     pthread_cancel(g->taker);
     pthread_join(g->taker, NULL);
     pthread_mutex_lock(&g->lock);
@@ -319,12 +335,17 @@ int cli_camera(int argc, char **argv, int first)
     const struct bd_pipeline_config cfg = parsed.cfg;
     const int quiet = parsed.quiet;
 
-    /* Blocked before any thread is made: a SIGTERM during set-up waits
-     * for the signal thread and still ends cleanly. */
+    /* Blocked before any other thread is made (see struct signals). */
     struct signals sigs;
     memset(&sigs, 0, sizeof sigs);
     block_signals(&sigs);
     signal(SIGPIPE, SIG_IGN);
+    const int tty = !quiet && isatty(STDOUT_FILENO);
+    if (start_signals(&sigs, quiet, tty) != 0) {
+        fprintf(stderr, "backdrop: cannot start the signal thread\n");
+        rc = 1;
+        goto out;
+    }
     /* the bus name first: a second camera stops before it opens a device */
     struct bd_service *svc = NULL;
     char note[512] = "";
@@ -341,14 +362,8 @@ int cli_camera(int argc, char **argv, int first)
         rc = 1;
         goto out;
     }
-    struct status_ctx sc = {.tty = !quiet && isatty(STDOUT_FILENO), .quiet = quiet};
-    if (start_signals(&sigs, p, quiet, sc.tty) != 0) {
-        bd_service_close(svc);
-        bd_pipeline_destroy(p);
-        fprintf(stderr, "backdrop: cannot start the signal thread\n");
-        rc = 1;
-        goto out;
-    }
+    attach_signals(&sigs, p);
+    struct status_ctx sc = {.tty = tty, .quiet = quiet};
     if (!quiet) {
         struct bd_pipeline_stats s;
         bd_pipeline_get_stats(p, &s);
@@ -374,6 +389,7 @@ int cli_camera(int argc, char **argv, int first)
     if (can_destroy)
         bd_pipeline_destroy(p);
 out:
+    stop_signals(&sigs);
     cli_camera_parsed_free(&parsed);
     return rc;
 }
