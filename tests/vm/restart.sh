@@ -32,6 +32,10 @@ if [ -z "${VM_OUT:-}" ]; then
     exit 2
 fi
 
+# systemctl --user, bounded: a manager that stops answering fails the
+# check that asked instead of hanging the VM's run
+rs_ctl() { timeout 20 systemctl --user "$@"; }
+
 # rs_start_manager: systemd --user, up and answering; 1 (with the reason
 # printed) when it cannot run here
 rs_start_manager() {
@@ -52,7 +56,7 @@ rs_start_manager() {
     RS_MANAGER=$!
     local i st=
     for i in $(seq 60); do
-        st=$(systemctl --user is-system-running 2>&1)
+        st=$(rs_ctl is-system-running 2>&1)
         case $st in running | degraded) return 0 ;; esac
         kill -0 $RS_MANAGER 2>/dev/null || break
         sleep 0.2
@@ -76,10 +80,10 @@ rs_install_unit() { # BACKDROP: the unit as make install writes it, and a config
     printf '[Service]\nEnvironment=XDG_CONFIG_HOME=%s\nStandardOutput=append:%s\nStandardError=append:%s\n' \
         "$XDG_CONFIG_HOME" "$VM_OUT/backdrop-service.log" "$VM_OUT/backdrop-service.log" \
         >"$HOME/.config/systemd/user/backdrop.service.d/test.conf"
-    systemctl --user daemon-reload
+    rs_ctl daemon-reload
 }
 
-rs_main_pid() { systemctl --user show -p MainPID --value backdrop 2>/dev/null; }
+rs_main_pid() { rs_ctl show -p MainPID --value backdrop 2>/dev/null; }
 rs_listed() { v4l2-ctl -d /dev/video10 --info 2>/dev/null | sed -n '/Device Caps/,$p' | grep -q "Video Capture"; }
 rs_wait_listed() { # SECONDS
     local end=$((SECONDS + $1))
@@ -104,11 +108,11 @@ rs_case() {
     local cpid=$!
     sleep 3 # real frames first (the webcam opens on demand)
     case $how in
-    restart) systemctl --user restart backdrop ;;
+    restart) rs_ctl restart backdrop ;;
     kill) kill -KILL "$pid0" ;;
     esac
     if rs_wait_pid_change "$pid0" 15; then pass "$ver $name: systemd started backdrop again (pid $pid0 -> $(rs_main_pid))"
-    else fail "$ver $name: systemd started backdrop again (pid $pid0 -> $(rs_main_pid); $(systemctl --user is-active backdrop))"; fi
+    else fail "$ver $name: systemd started backdrop again (pid $pid0 -> $(rs_main_pid); $(rs_ctl is-active backdrop))"; fi
     wait $cpid
     local r
     r=$(cat "$out")
@@ -126,11 +130,11 @@ rs_case() {
 rs_suite() { # VER "CASES" (its module loaded by the caller)
     local ver=$1
     section "$ver: the service restarted by systemd while an app streams"
-    systemctl --user reset-failed backdrop 2>/dev/null
-    systemctl --user start backdrop
+    rs_ctl reset-failed backdrop 2>/dev/null
+    rs_ctl start backdrop
     if rs_wait_listed 60; then pass "$ver: backdrop.service is up; /dev/video10 is listed"
     else
-        fail "$ver: backdrop.service is up; /dev/video10 is listed ($(systemctl --user is-active backdrop))"
+        fail "$ver: backdrop.service is up; /dev/video10 is listed ($(rs_ctl is-active backdrop))"
         tail -n 20 "$VM_OUT/backdrop-service.log" 2>/dev/null | sed 's/^/  | /'
         return
     fi
@@ -141,7 +145,7 @@ rs_suite() { # VER "CASES" (its module loaded by the caller)
         crash) rs_case "$ver" crash kill ;;
         esac
     done
-    systemctl --user stop backdrop
+    rs_ctl stop backdrop
 }
 
 # rs_run BACKDROP OD_CONSUMER LOAD_FN: both module versions, current first
@@ -170,7 +174,10 @@ rs_run() {
         elif [ "$v" = current ]; then rs_suite "$v" crash
         else rs_suite "$v" restart; fi
     done
-    systemctl --user exit 2>/dev/null
+    rs_ctl exit 2>/dev/null
+    local i
+    for i in $(seq 50); do kill -0 "$RS_MANAGER" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$RS_MANAGER" 2>/dev/null
     wait "$RS_MANAGER" 2>/dev/null
     summary+=("restart.sh: $((SECONDS - t0)) s in the VM")
 }
