@@ -727,11 +727,12 @@ void bd_pipeline_destroy(struct bd_pipeline *pipeline);
  * to any setting, and the inference thread from its next input. The
  * stream goes on with the old model's mask until the new model's first
  * map; the new model starts with no temporal state (mask smoothing, zoom
- * box). A call may wait for the inference thread to finish a run of the
- * model it replaced before freeing that model. A bad model ("model
- * '/x.tflite': cannot open: No such file or directory; the model in use
- * ('general') stays: give general, landscape or a readable .tflite
- * file") changes nothing.
+ * box); model_class (fixed at create) is looked up in it, and a model
+ * without that class is refused. A call may wait for the inference thread
+ * to finish a run of the model it replaced before freeing that model. A
+ * bad model changes nothing ("model '/x.tflite': cannot open: No such
+ * file or directory; the model in use ('general') stays: give general,
+ * landscape or a readable .tflite file").
  */
 enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, const char *value);
 

@@ -13,7 +13,8 @@
  * naming option, value and why, and the old background visibly stays.
  * Then "model" (test_models): general, landscape and a .tflite path in
  * turn on an offline run, each in the stats and the mask within two
- * frames, the heap flat, bad models refused with the old one going on.
+ * frames, the heap flat, bad models refused with the old one going on;
+ * and a model without the pipeline's --class refused (test_class).
  * Linked with LeakSanitizer (Makefile): nothing a change replaced leaks.
  */
 #include <errno.h>
@@ -39,6 +40,7 @@
 #define PHOTO "../shared/data/video/girl-919048_1280.jpg"
 #define BGVIDEO "../shared/data/video/thoughtful_35590.mp4"
 #define LITE "../shared/data/models/segm_lite_v681.tflite"
+#define DEEPLAB "../shared/data/models/deeplabv3_257_mv_gpu.tflite"
 #define W 960
 #define H 540
 #define MAX_FRAMES 8000
@@ -434,13 +436,40 @@ static void test_models(const char *lite, const char *trunc_model)
     unlink(fifo_path);
 }
 
+/* The class (--class, fixed at create) is looked up in each model: a
+ * model without it is refused, the one in use stays. Before run: a set
+ * prepares and publishes the same way. */
+static void test_class(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = VIDEO;
+    cfg.output = "null";
+    cfg.model = DEEPLAB; /* 21 PASCAL classes, person = 15 */
+    cfg.model_class = "15";
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    CHECK(r == BD_OK, "create (deeplab, class 15): %s", bd_last_error());
+    if (r != BD_OK)
+        return;
+    r = bd_pipeline_set(p, "model", "general");
+    const char *m = bd_last_error();
+    CHECK(r == BD_ERR_NOT_FOUND && !strncmp(m, "model 'general': ", 17) &&
+              strstr(m, "class '15'") && strstr(m, "stays"),
+          "model general with class 15: status %d, '%s'", r, m);
+    char got[4200];
+    CHECK(bd_pipeline_get(p, "model", got, sizeof got) == BD_OK && !strcmp(got, DEEPLAB),
+          "the model in use stays: '%s'", got);
+    CHECK(bd_pipeline_set(p, "model", DEEPLAB) == BD_OK, "deeplab again: %s", bd_last_error());
+    bd_pipeline_destroy(p);
+}
+
 int main(void)
 {
     if (access(VIDEO, R_OK) != 0 || access(PHOTO, R_OK) != 0 || access(BGVIDEO, R_OK) != 0 ||
-        access(LITE, R_OK) != 0) {
-        SKIP_PROVIDED("live settings: %s, %s, %s or %s is missing (run from the repository root "
-                      "with ../shared/data)",
-                      VIDEO, PHOTO, BGVIDEO, LITE);
+        access(LITE, R_OK) != 0 || access(DEEPLAB, R_OK) != 0) {
+        SKIP_PROVIDED("live settings: %s, %s, %s, %s or %s is missing (run from the repository "
+                      "root with ../shared/data)",
+                      VIDEO, PHOTO, BGVIDEO, LITE, DEEPLAB);
         return check_report();
     }
     const char *img_a = tmp_path("a.png"), *img_b = tmp_path("b.png");
@@ -701,6 +730,7 @@ int main(void)
     }
     test_models(LITE, trunc_model);
     unlink(trunc_model);
+    test_class();
 #ifdef LEAK_CHECK
     /* every background, refiner and model a change replaced was freed (by
      * the next change or by destroy): nothing is left that nothing points

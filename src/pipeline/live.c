@@ -288,13 +288,13 @@ static int prepare_model(struct bd_pipeline *p, const char *v, const struct bd_l
         char msg[600];
         snprintf(msg, sizeof msg, "%s", bd_last_error());
         bd_model_bundle_free(b);
-        /* the model's own messages start "model 'PATH': " */
+        /* the reader's messages start "model 'PATH': " (a class's do not) */
         char head[BD_PATH_MAX + 16];
         snprintf(head, sizeof head, "model '%s'", want);
+        const int named = !strncmp(msg, head, strlen(head));
         return bd_fail(r, "%s%s%s; the model in use ('%s') stays: give general, landscape or a "
                           "readable .tflite file",
-                       strstr(msg, head) ? "" : head, strstr(msg, head) ? "" : ": ", msg,
-                       next->model);
+                       named ? "" : head, named ? "" : ": ", msg, next->model);
     }
     out->model = b;
     return BD_OK;
