@@ -83,8 +83,6 @@ int opt_parse(const char *cmd, const struct opt_def *defs, void *base, int argc,
     return opt_parse_args(cmd, defs, base, argc, argv, first, pos, max_pos, npos);
 }
 
-static const struct bd_option *find_short(const struct bd_option *table, char c);
-
 /* The library's option called name[0..len) (or its short name c) that has
  * the flags need; NULL if none. */
 static const struct bd_option *find_setting(const char *name, size_t len, char c, unsigned need)
@@ -99,9 +97,10 @@ static const struct bd_option *find_setting(const char *name, size_t len, char c
 /* argv[*i], not one of the command's own options: a setting of the
  * library's table with the flags need, and its value (inline or the next
  * argument, *i moved past it), through bd_settings_set. -1 with one line on
- * stderr when it is none of them or its value is refused. */
+ * stderr when it is none of them or its value is refused. *found (if not
+ * NULL) is the option set. */
 static int parse_setting(const char *cmd, struct bd_settings *s, unsigned need, int argc,
-                         char **argv, int *i)
+                         char **argv, int *i, const struct bd_option **found)
 {
     const char *a = argv[*i], *sp = *cmd ? " " : "";
     const struct bd_option *d = NULL;
@@ -149,6 +148,8 @@ static int parse_setting(const char *cmd, struct bd_settings *s, unsigned need, 
         fprintf(stderr, "backdrop%s%s: --%s\n", sp, cmd, bd_last_error());
         return -1;
     }
+    if (found)
+        *found = d;
     return 0;
 }
 
@@ -195,7 +196,7 @@ static int parse_args(const char *cmd, const struct opt_def *defs, void *base, s
             continue;
         }
         if (!d && s) {
-            if (parse_setting(cmd, s, need, argc, argv, &i) != 0)
+            if (parse_setting(cmd, s, need, argc, argv, &i, NULL) != 0)
                 return -1;
             continue;
         }
@@ -315,79 +316,22 @@ void opt_help_still(const char *usage, const struct opt_def *defs)
     help_flags_note(flag);
 }
 
-static const struct bd_option *find_short(const struct bd_option *table, char c)
-{
-    for (const struct bd_option *o = table; o->name; o++)
-        if (o->short_name == c)
-            return o;
-    return NULL;
-}
-
 int opt_parse_settings(const char *cmd, struct bd_settings *s, int argc, char **argv, int first,
                        unsigned char *seen)
 {
-    const struct bd_option *table = bd_options();
     const char *sp = *cmd ? " " : "";
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        const struct bd_option *d = NULL;
-        const char *v = NULL;
-        int has_inline = 0;
-        if (a[0] == '-' && a[1] == '-' && a[2]) {
-            const char *name = a + 2;
-            const char *eq = strchr(name, '=');
-            char buf[128];
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            if (len < sizeof buf) {
-                memcpy(buf, name, len);
-                buf[len] = '\0';
-                d = bd_option_find(buf);
-                /* --no-FLAG switches a flag off (e.g. one set in the config file) */
-                if (!d && !eq && len > 3 && !strncmp(buf, "no-", 3)) {
-                    const struct bd_option *f = bd_option_find(buf + 3);
-                    if (f && f->type == BD_OPTION_FLAG) {
-                        d = f;
-                        v = "off";
-                    }
-                }
-            }
-            if (eq) {
-                v = eq + 1;
-                has_inline = 1;
-            }
-        } else if (a[0] == '-' && a[1] && !a[2]) {
-            d = find_short(table, a[1]);
-        } else {
+        const struct bd_option *d;
+        if (!((a[0] == '-' && a[1] == '-' && a[2]) || (a[0] == '-' && a[1] && !a[2]))) {
             fprintf(stderr, "backdrop%s%s: unexpected argument '%s' (see 'backdrop%s%s --help')\n",
                     sp, cmd, a, sp, cmd);
             return -1;
         }
-        if (!d) {
-            fprintf(stderr, "backdrop%s%s: unknown option '%s' (see 'backdrop%s%s --help')\n", sp,
-                    cmd, a, sp, cmd);
+        if (parse_setting(cmd, s, 0, argc, argv, &i, &d) != 0)
             return -1;
-        }
-        if (d->type == BD_OPTION_FLAG) {
-            if (has_inline) {
-                fprintf(stderr, "backdrop%s%s: --%s takes no value\n", sp, cmd, d->name);
-                return -1;
-            }
-            if (!v)
-                v = "on";
-        } else if (!v) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "backdrop%s%s: --%s needs a value\n", sp, cmd, d->name);
-                return -1;
-            }
-            v = argv[++i];
-        }
-        if (bd_settings_set(s, d->name, v) != BD_OK) {
-            /* the library's message starts with the option's name */
-            fprintf(stderr, "backdrop%s%s: --%s\n", sp, cmd, bd_last_error());
-            return -1;
-        }
         if (seen)
-            seen[d - table] = 1;
+            seen[d - bd_options()] = 1;
     }
     return 0;
 }
