@@ -25,6 +25,11 @@ YUV_SRC  := $(addprefix source/,compare.cc compare_common.cc convert.cc convert_
               scale_rgb.cc scale_uv.cc video_common.cc)
 YUV_OBJ  := $(YUV_SRC:source/%.cc=$(WEB)/obj/libyuv/%.o)
 WEB_STAMP := $(WEB)/libyuv/.verified
+# libyuv's C rows round as its x86 SIMD rows do when built for x86 (these
+# three macros, row_common.cc): asked for here too, so that the wasm build
+# converts RGB to YUV exactly as Debian's x86 libyuv, and masks match the
+# native library's byte for byte (tests/web/equal.sh).
+YUV_X86_ROUNDING := -DLIBYUV_ARGBTOUV_PAVGB=1 -DLIBYUV_RGBTOU_TRUNCATE=1 -DLIBYUV_ATTENUATE_DUP=1
 WEB_EXPORTS := _bdw_create,_bdw_destroy,_bdw_set,_bdw_set_background,_bdw_process,_bdw_output,_bdw_mask,_bdw_stat,_bdw_last_error,_malloc,_free
 WEB_PAGE := $(addprefix $(WEB)/,backdrop.js backdrop-worker.js index.html demo.js)
 
@@ -38,7 +43,7 @@ $(YUV_SRC:%=$(WEB)/libyuv/%): $(WEB_STAMP) ;
 
 $(WEB)/obj/libyuv/%.o: $(WEB)/libyuv/source/%.cc | $(WEB_STAMP)
 	@mkdir -p $(dir $@)
-	$(EMENV) $(EMXX) -O2 -msimd128 -I$(WEB)/libyuv/include -DLIBYUV_DISABLE_X86 -DLIBYUV_DISABLE_NEON -c $< -o $@
+	$(EMENV) $(EMXX) -O2 -msimd128 -I$(WEB)/libyuv/include -DLIBYUV_DISABLE_X86 -DLIBYUV_DISABLE_NEON $(YUV_X86_ROUNDING) -c $< -o $@
 
 $(WEB)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h src/*/*.inc web/*.h) | $(WEB_STAMP)
 	@mkdir -p $(dir $@)
@@ -64,3 +69,22 @@ $(WEB)/%.js: web/%.js
 $(WEB)/index.html: web/index.html
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# ---- tests (make web-test, a suite of scripts/check.sh) --------------------
+WEB_CLIP := ../shared/data/video/doctor_26732.mp4
+
+# native_masks: the wasm module's C against the native library as built.
+$(BUILD)/tests/web/native_masks: tests/web/native_masks.c web/backdrop_web.c web/backdrop_web.h $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iweb $(LDFLAGS) -o $@ tests/web/native_masks.c web/backdrop_web.c $(BUILD)/libbackdrop.a $(LDLIBS)
+
+# The clip as the fake camera Chromium reads (y4m), and raw RGBA frames.
+$(WEB)/doctor.y4m: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -t 6 -vf scale=640:360,fps=30 -pix_fmt yuv420p $@
+$(WEB)/doctor-720p.y4m: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -t 4 -vf scale=1280:720,fps=30 -pix_fmt yuv420p $@
+$(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@

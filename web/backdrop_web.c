@@ -241,7 +241,11 @@ BDW_EXPORT int bdw_set_background(struct bdw *b, const uint8_t *rgba, int width,
 static int resize(struct bdw *b, int w, int h)
 {
     free_sized(b);
-    int rc = bd_refiner_create(w, h, b->lw, b->lh, b->cfg.refine, &b->refiner);
+    /* The refiner takes no frame smaller than the model's output: such a
+     * frame gets the plain bilinear mask. */
+    int rc = w >= b->lw && h >= b->lh
+                 ? bd_refiner_create(w, h, b->lw, b->lh, b->cfg.refine, &b->refiner)
+                 : BD_OK;
     if (rc == BD_OK)
         rc = bd_compositor_create(w, h, &b->comp);
     if (rc == BD_OK && (bd_i420_alloc(w, h, &b->frame_mem, &b->frame) != BD_OK ||
@@ -309,7 +313,7 @@ BDW_EXPORT int bdw_process(struct bdw *b, const uint8_t *rgba, int width, int he
     for (int i = 0; i < b->lw * b->lh; i++)
         b->low[i] = (uint8_t)(b->prob[i] * 255.0f + 0.5f);
     double t1 = now_ms();
-    if (b->cfg.raw_mask)
+    if (b->cfg.raw_mask || !b->refiner)
         bd_mask_upsample_bilinear(b->prob, b->lw, b->lh, b->mask, width, width, height);
     else
         rc = bd_refiner_run(b->refiner, b->low, b->lw, fv.y, fv.stride_y,
