@@ -88,3 +88,7 @@ $(WEB)/doctor-720p.y4m: $(WEB_CLIP)
 $(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
 	@mkdir -p $(dir $@)
 	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@
+
+.PHONY: web-test
+web-test: web $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
+	@tests/web/run.sh $(BUILD)
