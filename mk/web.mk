@@ -92,3 +92,8 @@ $(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
 .PHONY: web-test
 web-test: web $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
 	@tests/web/run.sh $(BUILD)
+
+# Speed against MediaPipe's own wasm (a benchmark: never part of make test).
+.PHONY: bench-web
+bench-web: web models $(WEB)/doctor-720p.y4m
+	@bench/web/run.sh $(BUILD) $(NPM)
