@@ -15,7 +15,7 @@ EMENV    := NODE_PATH=/usr/share/nodejs
 WEB_CFLAGS := -O2 -msimd128 -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Iinclude -Isrc -Iweb \
               -I$(WEB)/libyuv/include
 WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c \
-              src/mask/upsample.c src/composite/composite.c) \
+              src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c) \
             $(filter-out src/model/xnnpack.c,$(wildcard src/model/*.c)) web/backdrop_web.c
 WEB_OBJ  := $(WEB_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/models.o
 YUV_SRC  := $(addprefix source/,compare.cc compare_common.cc convert.cc convert_argb.cc \
@@ -90,10 +90,15 @@ $(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
 	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@
 
 .PHONY: web-test
-web-test: web $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
+web-test: web $(WEB)/tests/test_refine_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
 	@tests/web/run.sh $(BUILD)
 
 # Speed against MediaPipe's own wasm (a benchmark: never part of make test).
 .PHONY: bench-web
 bench-web: web models $(WEB)/doctor-720p.y4m
 	@bench/web/run.sh $(BUILD) $(NPM)
+
+# The wasm SIMD kernels against their C twins, under node.
+$(WEB)/tests/test_refine_simd128.js: tests/web/test_refine_simd128.c tests/check.h $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -Itests -o $@ tests/web/test_refine_simd128.c $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB

@@ -32,7 +32,7 @@ head -c 4000 /dev/urandom > "$web/test/corrupt.jpg"
 
 python3 tests/web/server.py "$web" "$out" > "$out/port" &
 server=$!
-trap 'kill $server 2>/dev/null; [ -n "${browser:-}" ] && kill $browser 2>/dev/null' EXIT
+trap 'kill $server 2>/dev/null; [ -z "${browser:-}" ] || kill $browser 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$out/port" ] && break; sleep 0.1; done
 port=$(cat "$out/port")
 base="http://127.0.0.1:$port/index.html"
@@ -152,6 +152,15 @@ for settings in "" "model=landscape mask-low=30 mask-high=70"; do
         nok "equality${settings:+ ($settings)}: $(cmp "$out/native.mask" "$out/wasm.mask" 2>&1 | head -1; tail -c 200 "$out/node.log")"
     fi
 done
+
+# The wasm SIMD kernels against their C twins (node; this emscripten's
+# loader fetch()es its .wasm unless node's fetch is off).
+if node --no-experimental-fetch "$web/tests/test_refine_simd128.js" > "$out/twins.log" 2>&1; then
+    ok "simd128 refine kernels = their C twins ($(tail -1 "$out/twins.log"))"
+else
+    sed 's/^/  /' "$out/twins.log" | tail -20
+    nok "simd128 refine kernels = their C twins"
+fi
 
 echo "web-test: $(($(date +%s) - t0)) s"
 echo "$pass passed, $fail failed, $skip skipped"
