@@ -41,7 +41,8 @@ $(WEB_STAMP):
 
 $(YUV_SRC:%=$(WEB)/libyuv/%): $(WEB_STAMP) ;
 
-$(WEB)/obj/libyuv/%.o: $(WEB)/libyuv/source/%.cc | $(WEB_STAMP)
+# (rebuilt when this file changes: YUV_X86_ROUNDING decides their bytes)
+$(WEB)/obj/libyuv/%.o: $(WEB)/libyuv/source/%.cc mk/web.mk | $(WEB_STAMP)
 	@mkdir -p $(dir $@)
 	$(EMENV) $(EMXX) -O2 -msimd128 -I$(WEB)/libyuv/include -DLIBYUV_DISABLE_X86 -DLIBYUV_DISABLE_NEON $(YUV_X86_ROUNDING) -c $< -o $@
 
