@@ -764,6 +764,141 @@ enum bd_status bd_pipeline_get(struct bd_pipeline *pipeline, const char *name, c
 enum bd_status bd_pipeline_reload_background(struct bd_pipeline *pipeline);
 
 /* ------------------------------------------------------------------------ */
+/* The frame filter                                                          */
+/*
+ * The pipeline's per-frame work for frames a client hands in (a GStreamer
+ * element, an OBS filter, a WebAssembly page): a frame in, the frame with
+ * its background replaced out. It is the camera pipeline itself with
+ * neither source nor sink (one per-frame path: the same model bundle,
+ * inference policy, refiner, compositor and live settings), so its output
+ * equals the camera's for the same frames and settings.
+ */
+
+/* Pixel layouts a filter takes; names as GStreamer's. All 8 bits. */
+enum bd_pixel_format {
+    BD_PIX_I420 = 0,  /* planes Y, U, V; chroma at half width and height */
+    BD_PIX_NV12 = 1,  /* planes Y, UV interleaved (U first) at half size */
+    BD_PIX_YUY2 = 2,  /* one plane, Y0 U Y1 V per two pixels (YUYV) */
+    BD_PIX_RGBA = 3,  /* one plane, bytes R, G, B, A; A is written 255 */
+    BD_PIX_BGRX = 4,  /* one plane, bytes B, G, R, X; X is written 255 */
+};
+
+/* One frame, caller-owned. data[i] / stride[i] (bytes) for each plane the
+ * format has (I420 3, NV12 2, the packed ones 1); the others unused.
+ * width and height even (2..8192). YUV is BT.601 limited range, as
+ * libyuv's and the camera's; RGB is converted with it. */
+struct bd_video_frame {
+    enum bd_pixel_format format;
+    int width, height;
+    uint8_t *data[3];
+    int stride[3];
+    int64_t pts_ns;   /* the stream's time (a looping background video
+                         follows it); any monotonic origin */
+};
+
+enum bd_filter_mode {
+    /* For live sources (cameras, live streams): the model runs on the
+     * filter's own thread, so bd_filter_process never waits for it;
+     * each frame takes the newest mask there is (one or two frames old
+     * when the model is slower than the frame rate). */
+    BD_FILTER_LIVE = 0,
+    /* For files and offline work: each frame's mask is made from that
+     * frame, inside bd_filter_process, on the caller's thread (no thread
+     * of the filter's own). Deterministic: the same frames and settings
+     * give byte-identical output run after run. */
+    BD_FILTER_EXACT = 1,
+};
+
+struct bd_filter;
+
+/*
+ * Makes a filter from a pipeline config (bd_settings_to_config, or
+ * zero-filled with fields set): every field but input, output, preview,
+ * pw_name, max_frames, on_demand, idle_timeout and pace (the mode sets
+ * the pacing) means what it means to the camera. width x height (0:
+ * 1280x720) is the frame size to prepare for; frames of another size are
+ * taken too (bd_filter_process). The model and the background are opened
+ * here, so a bad one fails create: BD_ERR_NOT_FOUND, BD_ERR_IO,
+ * BD_ERR_FORMAT, BD_ERR_UNSUPPORTED, BD_ERR_BACKEND, BD_ERR_INVALID_ARG,
+ * BD_ERR_NOMEM, with bd_last_error() naming the file and what to do.
+ * In BD_FILTER_LIVE its inference thread starts here. The config's strings
+ * are copied.
+ */
+enum bd_status bd_filter_create(const struct bd_pipeline_config *config,
+                                enum bd_filter_mode mode, struct bd_filter **out);
+
+/*
+ * Replaces the background of in and writes the result to out: the same
+ * format and size as in (BD_ERR_INVALID_ARG otherwise), and it may be in
+ * itself (in place). Frames are taken as consecutive frames of one stream
+ * (the mask is smoothed over time; bd_filter_reset after a seek). The
+ * live settings that bd_filter_set accepted since the last call apply from
+ * this frame on. A frame whose size differs from the last one's (or, for
+ * the first frame, from create's) makes the filter again for it, with the
+ * settings it has now: buffers, model buffers and a fitted background are
+ * allocated then, and only then; otherwise nothing is allocated, opened
+ * or started here. One thread at a time calls process, reset, mask and
+ * set_mode (the streaming thread). Errors: BD_ERR_INVALID_ARG (NULL, a
+ * format or stride that does not fit, formats or sizes that differ),
+ * BD_ERR_UNSUPPORTED (an odd or too large size), the errors of create for
+ * a remake (out is then untouched and the next frame tries again), and
+ * the model's (an inference failure, which stays).
+ */
+enum bd_status bd_filter_process(struct bd_filter *filter, const struct bd_video_frame *in,
+                                 struct bd_video_frame *out);
+
+/*
+ * Changes one live setting by its option name and value as text: exactly
+ * bd_pipeline_set's contract (the options table checks it, a file or
+ * model is prepared on the caller's thread, a refused value returns the
+ * error with bd_last_error() naming option, value and why, and the old
+ * value stays). Thread-safe, any thread, also while another thread is in
+ * bd_filter_process. The change applies from the next frame processed.
+ */
+enum bd_status bd_filter_set(struct bd_filter *filter, const char *name, const char *value);
+
+/* A setting's current value as text: bd_pipeline_get's contract ("size"
+ * is the frame size the filter is made for). Thread-safe. */
+enum bd_status bd_filter_get(struct bd_filter *filter, const char *name, char *buf,
+                             size_t size);
+
+/*
+ * The mask the last processed frame was composited with: *width x
+ * *height bytes at *stride (0 background .. 255 person; 0 outside the
+ * part of the frame the model sees), owned by the filter and valid until
+ * the next process, set_mode or destroy. Before the first frame, or with
+ * the effect off ("effect" none, "enabled" off), it is all 0 or the last
+ * one made. BD_ERR_INVALID_ARG for NULL arguments.
+ */
+enum bd_status bd_filter_mask(struct bd_filter *filter, const uint8_t **mask, int *stride,
+                              int *width, int *height);
+
+/* Forgets the temporal state (a seek or a flush): the next frame starts
+ * a new stream, as the first frame of a new filter does (in
+ * BD_FILTER_EXACT, from there on byte-identical to one). NULL: no-op. */
+void bd_filter_reset(struct bd_filter *filter);
+
+/* Switches the mode between frames (the inference thread is started or
+ * joined here); the temporal state stays. BD_OK, BD_ERR_INVALID_ARG or
+ * BD_ERR_NOMEM (no thread: the mode stays). */
+enum bd_status bd_filter_set_mode(struct bd_filter *filter, enum bd_filter_mode mode);
+
+/* The mode it is in. */
+enum bd_filter_mode bd_filter_get_mode(const struct bd_filter *filter);
+
+/*
+ * The counters of the pipeline it is (bd_pipeline_stats): frames_in,
+ * frames_out, inferences, model_runs, the per-stage CPU time per frame
+ * (convert is the model input's preparation; the filter's own format
+ * conversions are not counted), latency (process's own time). Since the
+ * last remake for a new size. Any thread.
+ */
+void bd_filter_get_stats(struct bd_filter *filter, struct bd_pipeline_stats *stats);
+
+/* Joins its thread and frees everything. NULL is a no-op. */
+void bd_filter_destroy(struct bd_filter *filter);
+
+/* ------------------------------------------------------------------------ */
 /* Options: the one table                                                    */
 
 enum bd_option_type {

@@ -290,8 +290,8 @@ static int check_config(const struct bd_pipeline_config *c)
     return BD_OK;
 }
 
-enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
-                                  struct bd_pipeline **out)
+static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
+                  enum bd_pace ext_pace, struct bd_pipeline **out)
 {
     if (!out)
         return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_create: NULL out");
@@ -305,6 +305,18 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
     if (!p)
         return bd_fail(BD_ERR_NOMEM, "out of memory");
     p->cfg = *config;
+    if (ext_w > 0) {
+        /* frames handed in, p->out taken back: no device, no file */
+        p->ext_width = ext_w;
+        p->ext_height = ext_h;
+        p->cfg.input = NULL;
+        p->cfg.output = "null";
+        p->cfg.preview = 0;
+        p->cfg.on_demand = 0;
+        p->cfg.max_frames = 0;
+        p->cfg.pace = ext_pace;
+        p->inline_infer = ext_pace == BD_PACE_OFFLINE;
+    }
     if (pthread_mutex_init(&p->lock, NULL) || pthread_mutex_init(&p->stats_lock, NULL) ||
         pthread_cond_init(&p->in_cond, NULL) || pthread_cond_init(&p->mask_cond, NULL)) {
         free(p);
@@ -319,12 +331,14 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
         p->infer_delay_ms = ms < 0 ? 0 : ms > 10000 ? 10000 : (int)ms;
     }
     r = BD_OK;
-    if (config->input)
-        r = copy_str(p->input_path, sizeof p->input_path, config->input, "--input");
-    p->cfg.input = config->input ? p->input_path : NULL;
-    if (r == BD_OK && config->output)
-        r = copy_str(p->output_path, sizeof p->output_path, config->output, "--output");
-    p->cfg.output = config->output ? p->output_path : NULL;
+    config = &p->cfg; /* the external pipeline's overrides */
+    const char *in = config->input, *outp = config->output;
+    if (in)
+        r = copy_str(p->input_path, sizeof p->input_path, in, "--input");
+    p->cfg.input = in ? p->input_path : NULL;
+    if (r == BD_OK && outp)
+        r = copy_str(p->output_path, sizeof p->output_path, outp, "--output");
+    p->cfg.output = outp ? p->output_path : NULL;
     if (r == BD_OK && config->background)
         r = copy_str(p->bg_path, sizeof p->bg_path, config->background, "--background");
     p->cfg.background = config->background ? p->bg_path : NULL;
@@ -391,6 +405,21 @@ enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
     }
     *out = p;
     return BD_OK;
+}
+
+enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
+                                  struct bd_pipeline **out)
+{
+    return (enum bd_status)create(config, 0, 0, BD_PACE_AUTO, out);
+}
+
+int bd_pipeline_create_external(const struct bd_pipeline_config *config, int width, int height,
+                                enum bd_pace pace, struct bd_pipeline **out)
+{
+    if (width < 2 || height < 2 || (width | height) & 1 || width > 8192 || height > 8192)
+        return bd_fail(BD_ERR_UNSUPPORTED, "frame size %dx%d: give even sizes from 2x2 to 8192x8192",
+                       width, height);
+    return create(config, width, height, pace, out);
 }
 
 void bd_pipeline_destroy(struct bd_pipeline *p)

@@ -622,3 +622,68 @@ enum bd_status bd_pipeline_get(struct bd_pipeline *p, const char *name, char *bu
 #undef OUT
     return BD_OK;
 }
+
+/* ---- a new pipeline with the settings of another ------------------------- */
+
+static struct bd_live live_now(struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&p->live_lock);
+    struct bd_live l = p->live_next;
+    pthread_mutex_unlock(&p->live_lock);
+    return l;
+}
+
+static int set_int(struct bd_pipeline *p, const char *name, int want, int have)
+{
+    if (want == have)
+        return BD_OK;
+    char v[16];
+    snprintf(v, sizeof v, "%d", want);
+    return bd_pipeline_set(p, name, v);
+}
+
+int bd_pipeline_live_copy(struct bd_pipeline *dst, struct bd_pipeline *src)
+{
+    const struct bd_live s = live_now(src);
+    struct bd_live d = live_now(dst);
+    int r = BD_OK;
+    /* fit before the background, which is fitted as it is prepared; both
+     * before the effect, since each of them makes itself the effect */
+    if (s.fit != d.fit)
+        r = bd_pipeline_set(dst, "fit", fit_names[s.fit]);
+    if (r == BD_OK && s.background[0] && strcmp(s.background, d.background) != 0)
+        r = bd_pipeline_set(dst, "background", s.background);
+    if (r == BD_OK && s.has_color && (!d.has_color || s.color != d.color)) {
+        char v[16];
+        snprintf(v, sizeof v, "#%06x", (unsigned)s.color);
+        r = bd_pipeline_set(dst, "color", v);
+    }
+    if (r == BD_OK)
+        r = set_int(dst, "blur", s.blur, d.blur);
+    if (r == BD_OK)
+        r = set_int(dst, "light-wrap", s.light_wrap, d.light_wrap);
+    if (r == BD_OK)
+        r = set_int(dst, "feather", s.feather, d.feather);
+    if (r == BD_OK)
+        r = set_int(dst, "grow", s.grow, d.grow);
+    /* mask-low stays below mask-high at every step */
+    if (r == BD_OK && s.mask_low >= d.mask_high) {
+        r = set_int(dst, "mask-high", s.mask_high, d.mask_high);
+        if (r == BD_OK)
+            r = set_int(dst, "mask-low", s.mask_low, d.mask_low);
+    } else if (r == BD_OK) {
+        r = set_int(dst, "mask-low", s.mask_low, d.mask_low);
+        if (r == BD_OK)
+            r = set_int(dst, "mask-high", s.mask_high, d.mask_high);
+    }
+    if (r == BD_OK && s.mirror != d.mirror)
+        r = bd_pipeline_set(dst, "mirror", onoff(s.mirror));
+    if (r == BD_OK && s.enabled != d.enabled)
+        r = bd_pipeline_set(dst, "enabled", onoff(s.enabled));
+    d = live_now(dst);
+    if (r == BD_OK && (s.effect != d.effect || s.hologram != d.hologram))
+        r = bd_pipeline_set(dst, "effect", effect_names[s.effect]);
+    if (r == BD_OK && s.hologram)
+        r = bd_pipeline_set(dst, "hologram", "on");
+    return r;
+}

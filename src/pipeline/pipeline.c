@@ -87,6 +87,75 @@ static int stopping(void *opaque)
     return q;
 }
 
+/* Runs the model on the pending input and publishes its map. Called with
+ * p->lock held (and an input pending); the lock is released during the
+ * run and held again on return. BD_OK, or the error, which is also kept in
+ * infer_status (quit is then set). The inference thread's loop, and the
+ * exact filter's frame itself (no thread: BD_FILTER_EXACT). */
+static int infer_pending(struct bd_pipeline *p)
+{
+    /* the pending input is m's: a model switch drops an older one */
+    struct bd_model_bundle *m = p->m;
+    p->infer_m = m;
+    uint8_t *t = m->rgb_work;
+    m->rgb_work = m->rgb_pending;
+    m->rgb_pending = t;
+    t = m->zrgb_work;
+    m->zrgb_work = m->zrgb_pending;
+    m->zrgb_pending = t;
+    const struct bd_rect zb = p->zbox_pending;
+    uint64_t seq = p->in_seq;
+    p->in_ready = 0;
+    pthread_mutex_unlock(&p->lock);
+
+    /* The runs this frame gets (model/stream.h, the bundle's stream):
+     * with the zoom pass, a second look at the box the frame thread
+     * cropped (zb), the first look when needed; none when the picture
+     * did not change. The box it gives is for the frames that follow. */
+    int64_t c0 = thread_cpu_ns();
+    struct bd_stream_look look;
+    int r = bd_stream_segment(m->stream, m->rgb_work, m->model_w * 3,
+                              p->zoom ? m->zrgb_work : NULL, m->zmodel_w * 3, &zb, stopping, p,
+                              m->prob_work, &look);
+    int64_t c1 = thread_cpu_ns();
+
+    pthread_mutex_lock(&p->lock);
+    /* BACKDROP_INFER_DELAY_MS: hold the result back, in short naps so
+     * that a stop is not delayed */
+    for (int64_t end = bd_now_ns() + (int64_t)p->infer_delay_ms * 1000000;
+         p->infer_delay_ms && !p->quit && bd_now_ns() < end;) {
+        pthread_mutex_unlock(&p->lock);
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+        pthread_mutex_lock(&p->lock);
+    }
+    /* off m: a setter may free it once it is replaced (mask_cond) */
+    p->infer_m = NULL;
+    if (r != BD_OK) {
+        snprintf(p->infer_error, sizeof p->infer_error, "inference failed: %s", bd_last_error());
+        p->infer_status = r;
+        p->quit = 1;
+        pthread_cond_broadcast(&p->mask_cond);
+        return r;
+    }
+    if (!look.skipped) {
+        float *f = m->prob_latest;
+        m->prob_latest = m->prob_work;
+        m->prob_work = f;
+        p->mask_m = m;
+        p->mask_new = 1;
+    }
+    if (p->zoom)
+        m->zbox_next = look.box;
+    p->mask_seq = seq;
+    p->acc.infer_ns += c1 - c0;
+    p->acc.inferences++;
+    p->acc.zoomed += look.fused;
+    p->acc.model_runs += (uint64_t)look.runs;
+    p->acc.unchanged += (uint64_t)look.skipped;
+    pthread_cond_broadcast(&p->mask_cond);
+    return BD_OK;
+}
+
 static void *inference_main(void *arg)
 {
     struct bd_pipeline *p = arg;
@@ -94,71 +163,52 @@ static void *inference_main(void *arg)
     for (;;) {
         while (!p->in_ready && !p->quit)
             pthread_cond_wait(&p->in_cond, &p->lock);
-        if (p->quit)
+        if (p->quit || infer_pending(p) != BD_OK)
             break;
-        /* the pending input is m's: a model switch drops an older one */
-        struct bd_model_bundle *m = p->m;
-        p->infer_m = m;
-        uint8_t *t = m->rgb_work;
-        m->rgb_work = m->rgb_pending;
-        m->rgb_pending = t;
-        t = m->zrgb_work;
-        m->zrgb_work = m->zrgb_pending;
-        m->zrgb_pending = t;
-        const struct bd_rect zb = p->zbox_pending;
-        uint64_t seq = p->in_seq;
-        p->in_ready = 0;
-        pthread_mutex_unlock(&p->lock);
-
-        /* The runs this frame gets (model/stream.h, the bundle's stream):
-         * with the zoom pass, a second look at the box the frame thread
-         * cropped (zb), the first look when needed; none when the picture
-         * did not change. The box it gives is for the frames that follow. */
-        int64_t c0 = thread_cpu_ns();
-        struct bd_stream_look look;
-        int r = bd_stream_segment(m->stream, m->rgb_work, m->model_w * 3,
-                                  p->zoom ? m->zrgb_work : NULL, m->zmodel_w * 3, &zb, stopping,
-                                  p, m->prob_work, &look);
-        int64_t c1 = thread_cpu_ns();
-
-        pthread_mutex_lock(&p->lock);
-        /* BACKDROP_INFER_DELAY_MS: hold the result back, in short naps so
-         * that a stop is not delayed */
-        for (int64_t end = bd_now_ns() + (int64_t)p->infer_delay_ms * 1000000;
-             p->infer_delay_ms && !p->quit && bd_now_ns() < end;) {
-            pthread_mutex_unlock(&p->lock);
-            nanosleep(&(struct timespec){0, 5000000}, NULL);
-            pthread_mutex_lock(&p->lock);
-        }
-        /* off m: a setter may free it once it is replaced (mask_cond) */
-        p->infer_m = NULL;
-        if (r != BD_OK) {
-            snprintf(p->infer_error, sizeof p->infer_error, "inference failed: %s",
-                     bd_last_error());
-            p->infer_status = r;
-            p->quit = 1;
-            pthread_cond_broadcast(&p->mask_cond);
-            break;
-        }
-        if (!look.skipped) {
-            float *f = m->prob_latest;
-            m->prob_latest = m->prob_work;
-            m->prob_work = f;
-            p->mask_m = m;
-            p->mask_new = 1;
-        }
-        if (p->zoom)
-            m->zbox_next = look.box;
-        p->mask_seq = seq;
-        p->acc.infer_ns += c1 - c0;
-        p->acc.inferences++;
-        p->acc.zoomed += look.fused;
-        p->acc.model_runs += (uint64_t)look.runs;
-        p->acc.unchanged += (uint64_t)look.skipped;
-        pthread_cond_broadcast(&p->mask_cond);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+int bd_pipeline_infer_start(struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->quit = 0;
+    p->infer_status = BD_OK;
+    pthread_mutex_unlock(&p->lock);
+    if (pthread_create(&p->thread, NULL, inference_main, p) != 0)
+        return bd_fail(BD_ERR_NOMEM, "cannot start the inference thread");
+    p->running = 1;
+    return BD_OK;
+}
+
+void bd_pipeline_infer_stop(struct bd_pipeline *p)
+{
+    if (!p->running)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->in_cond);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    p->running = 0;
+}
+
+void bd_pipeline_forget(struct bd_pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    /* a run in flight would publish the old scene's map after the reset */
+    p->in_ready = 0;
+    while (p->infer_m)
+        pthread_cond_wait(&p->mask_cond, &p->lock);
+    struct bd_model_bundle *m = p->m;
+    bd_stream_reset(m->stream);
+    bd_refiner_reset(m->refiner);
+    memset(&m->zbox_next, 0, sizeof m->zbox_next);
+    p->mask_new = 0;
+    p->have_mask = 0;
+    memset(p->mask, 0, (size_t)p->mask_stride * p->height);
+    pthread_mutex_unlock(&p->lock);
 }
 
 /* ---- per-frame stages -------------------------------------------------- */
@@ -275,9 +325,10 @@ static void record_latency(struct bd_pipeline *p, int64_t capture_ns)
     pthread_mutex_unlock(&p->stats_lock);
 }
 
-/* Composites (or passes through) the frame in p->frame into an output
- * frame and writes it to every sink. */
-static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_us)
+/* Composites (or passes through) the frame in p->frame_view into p->out
+ * and writes it to every sink: the one per-frame path, of the camera's
+ * loop and of bd_filter_process. */
+int bd_pipeline_step(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_us)
 {
     struct bd_i420_view f = p->frame_view;
     uint64_t seq = ++p->seq;
@@ -290,8 +341,13 @@ static int process_frame(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_
 
     if (effect && p->pace == BD_PACE_OFFLINE) {
         pthread_mutex_lock(&p->lock);
-        while (p->mask_seq < seq && !p->quit)
-            pthread_cond_wait(&p->mask_cond, &p->lock);
+        if (p->inline_infer) {
+            if (p->in_ready && !p->quit)
+                infer_pending(p);
+        } else {
+            while (p->mask_seq < seq && !p->quit)
+                pthread_cond_wait(&p->mask_cond, &p->lock);
+        }
         pthread_mutex_unlock(&p->lock);
     }
     int r = bd_pipeline_infer_status(p);
@@ -448,6 +504,11 @@ static void tick_status(struct bd_pipeline *p, bd_pipeline_status_fn fn, void *u
     }
 }
 
+void bd_pipeline_tick(struct bd_pipeline *p)
+{
+    tick_status(p, NULL, NULL, 0);
+}
+
 /* ---- the frame loop ---------------------------------------------------- */
 
 static int frame_limit_reached(struct bd_pipeline *p)
@@ -464,13 +525,11 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
     int r = bd_pipeline_source_start(p);
     if (r != BD_OK)
         return r;
-    p->quit = 0;
-    p->infer_status = BD_OK;
-    if (pthread_create(&p->thread, NULL, inference_main, p) != 0) {
+    r = bd_pipeline_infer_start(p);
+    if (r != BD_OK) {
         bd_pipeline_source_stop(p);
-        return bd_fail(BD_ERR_NOMEM, "cannot start the inference thread");
+        return r;
     }
-    p->running = 1;
     p->tick_ns = bd_now_ns();
     p->tick_cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
     p->start_ns = p->tick_ns;
@@ -527,7 +586,7 @@ enum bd_status bd_pipeline_run(struct bd_pipeline *p, bd_pipeline_status_fn stat
             p->input_lost = 0;
             pthread_mutex_unlock(&p->stats_lock);
         }
-        r = process_frame(p, capture_ns, pts_us);
+        r = bd_pipeline_step(p, capture_ns, pts_us);
         if (r < 0) {
             result = r;
             break;

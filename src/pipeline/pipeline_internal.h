@@ -33,7 +33,9 @@
 #define BD_PIPELINE_EOF 1   /* the file ended (no loop) */
 #define BD_PIPELINE_STALL 2 /* no frame within a frame interval */
 
-enum bd_source_kind { SRC_V4L2, SRC_FILE, SRC_Y4M };
+/* SRC_EXTERNAL: frames handed in by bd_filter_process (filter.c), of the
+ * size given at create; nothing is read. */
+enum bd_source_kind { SRC_V4L2, SRC_FILE, SRC_Y4M, SRC_EXTERNAL };
 enum bd_sink_kind { SINK_LOOPBACK, SINK_PIPEWIRE, SINK_Y4M, SINK_VIDEO, SINK_NULL };
 
 struct bd_source {
@@ -238,6 +240,9 @@ struct bd_pipeline {
     int mask_new;
     int quit;
     int infer_delay_ms;             /* BACKDROP_INFER_DELAY_MS: a slow machine */
+    int inline_infer;               /* offline: the model runs on the frame's
+                                       own thread (bd_filter's exact mode) */
+    int ext_width, ext_height;      /* SRC_EXTERNAL's frame size */
     int infer_status;
     char infer_error[512];
     atomic_uint requests;
@@ -264,6 +269,26 @@ struct bd_pipeline {
 };
 
 int64_t bd_now_ns(void);
+
+/* pipeline.c, for run's loop and for bd_filter (filter.c), so that both
+ * go through one per-frame path. step: p->frame_view → model input,
+ * mask, composite → p->out → sinks (the filter's is "null"); 0, 1
+ * (preview closed) or an error. infer_start/stop: the inference thread
+ * (stop joins it; no-op when none runs). forget: drops the temporal state
+ * (the stream's maps and box, the refiner's history, the mask) once no
+ * run is in flight. tick: the once-a-second rates of the stats. */
+int bd_pipeline_step(struct bd_pipeline *p, int64_t capture_ns, int64_t pts_us);
+int bd_pipeline_infer_start(struct bd_pipeline *p);
+void bd_pipeline_infer_stop(struct bd_pipeline *p);
+void bd_pipeline_forget(struct bd_pipeline *p);
+void bd_pipeline_tick(struct bd_pipeline *p);
+
+/* create.c: a pipeline whose frames are handed in (SRC_EXTERNAL, width x
+ * height, even) and whose output is p->out (sink "null"); config.input
+ * and config.output are ignored. pace LIVE: the inference thread (started
+ * by the caller); OFFLINE: the model runs inside step. */
+int bd_pipeline_create_external(const struct bd_pipeline_config *config, int width, int height,
+                                enum bd_pace pace, struct bd_pipeline **out);
 /* Sleeps until deadline (monotonic ns); 1 when a STOP request came. */
 int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns);
 /* BD_OK, or the inference thread's error (re-raised on this thread). */
@@ -324,6 +349,10 @@ int bd_pipeline_live_take(struct bd_pipeline *p);
 /* Frame thread: SIGUSR1's toggle, kept in the live settings ("enabled"). */
 void bd_pipeline_live_toggle(struct bd_pipeline *p);
 void bd_pipeline_live_free(struct bd_pipeline *p);
+/* Gives dst the live settings src has now (bd_pipeline_set on dst, in an
+ * order their meanings allow), each only where dst's differs: a filter
+ * made again for a new frame size keeps what was set on the old one. */
+int bd_pipeline_live_copy(struct bd_pipeline *dst, struct bd_pipeline *src);
 
 /* background.c */
 /* Opens path and decodes its first frame into b; a still is also fitted to

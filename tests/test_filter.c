@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bd_filter on real frames: the doctor clip (../shared/data/video/
+ * doctor_26732.mp4, 960x540) with the real built-in model.
+ *  - effect color #00ff00 in every pixel format: the top corners (the
+ *    wall) green, the doctor's face and coat not, and the mask says so;
+ *  - exact mode: two runs byte-identical, and equal to the camera
+ *    pipeline's own offline output of the same frames (one path);
+ *    bd_filter_reset gives a fresh filter's output;
+ *  - live mode with a model made 2 s slow (BACKDROP_INFER_DELAY_MS):
+ *    frames never wait for it;
+ *  - live settings: a new colour shows on the next frame; a bad value is
+ *    refused with a message naming it, and the old one stays;
+ *  - a new frame size and format mid-stream (and back), the settings kept;
+ *  - bad frames refused.
+ * Run under SAN=1 for ASan/LSan (make asan).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libyuv/convert.h>
+#include <libyuv/convert_argb.h>
+#include <libyuv/convert_from.h>
+#include <libyuv/convert_from_argb.h>
+#include <libyuv/planar_functions.h>
+#include <libyuv/scale.h>
+
+#include "backdrop.h"
+#include "capture/file_source.h"
+#include "check.h"
+#include "common/frame.h"
+#include "test_util.h"
+
+#define VIDEO "../shared/data/video/doctor_26732.mp4"
+#define W 960
+#define H 540
+#define N 24
+
+static uint8_t *clip_mem[N];
+static struct bd_i420 clip[N];
+
+static int load_clip(void)
+{
+    struct bd_file_source *src = NULL;
+    struct bd_file_source_options o = {.loop = false, .threads = 1};
+    if (bd_file_source_open(VIDEO, &o, &src) != BD_OK)
+        return -1;
+    const struct bd_file_source_info *fi = bd_file_source_info(src);
+    int ok = fi->width == W && fi->height == H;
+    for (int i = 0; ok && i < N; i++)
+        ok = bd_i420_alloc(W, H, &clip_mem[i], &clip[i]) == BD_OK &&
+             bd_file_source_read(src, &clip[i], NULL) == BD_OK;
+    bd_file_source_close(src);
+    return ok ? 0 : -1;
+}
+
+/* A frame of format fmt, w x h, with its own buffer. */
+struct img {
+    struct bd_video_frame v;
+    uint8_t *mem;
+};
+
+static void img_alloc(struct img *m, enum bd_pixel_format fmt, int w, int h)
+{
+    memset(m, 0, sizeof *m);
+    m->v.format = fmt;
+    m->v.width = w;
+    m->v.height = h;
+    const int cw = w / 2, ch = h / 2;
+    switch (fmt) {
+    case BD_PIX_I420:
+        m->mem = malloc((size_t)w * h + 2 * (size_t)cw * ch);
+        m->v.data[0] = m->mem;
+        m->v.data[1] = m->mem + (size_t)w * h;
+        m->v.data[2] = m->v.data[1] + (size_t)cw * ch;
+        m->v.stride[0] = w;
+        m->v.stride[1] = m->v.stride[2] = cw;
+        break;
+    case BD_PIX_NV12:
+        m->mem = malloc((size_t)w * h + (size_t)w * ch);
+        m->v.data[0] = m->mem;
+        m->v.data[1] = m->mem + (size_t)w * h;
+        m->v.stride[0] = m->v.stride[1] = w;
+        break;
+    case BD_PIX_YUY2:
+        m->mem = malloc((size_t)w * 2 * h);
+        m->v.data[0] = m->mem;
+        m->v.stride[0] = w * 2;
+        break;
+    case BD_PIX_RGBA:
+    case BD_PIX_BGRX:
+        /* a padded stride, as GStreamer may give */
+        m->mem = malloc((size_t)(w * 4 + 64) * h);
+        m->v.data[0] = m->mem;
+        m->v.stride[0] = w * 4 + 64;
+        break;
+    }
+}
+
+/* clip frame i (scaled to the image's size if need be) into m. */
+static void img_fill(struct img *m, int i)
+{
+    const struct bd_i420 *s = &clip[i];
+    const int w = m->v.width, h = m->v.height;
+    static uint8_t *tmp_mem;
+    static struct bd_i420 tmp;
+    if (w != W || h != H) {
+        if (tmp.width != w || tmp.height != h) {
+            free(tmp_mem);
+            bd_i420_alloc(w, h, &tmp_mem, &tmp);
+        }
+        I420Scale(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, W, H, tmp.y,
+                  tmp.stride_y, tmp.u, tmp.stride_u, tmp.v, tmp.stride_v, w, h, kFilterBilinear);
+        s = &tmp;
+    }
+    uint8_t **d = m->v.data;
+    int *st = m->v.stride;
+    switch (m->v.format) {
+    case BD_PIX_I420:
+        I420Copy(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, d[0], st[0], d[1],
+                 st[1], d[2], st[2], w, h);
+        break;
+    case BD_PIX_NV12:
+        I420ToNV12(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, d[0], st[0], d[1],
+                   st[1], w, h);
+        break;
+    case BD_PIX_YUY2:
+        I420ToYUY2(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, d[0], st[0], w, h);
+        break;
+    case BD_PIX_RGBA:
+        I420ToABGR(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, d[0], st[0], w, h);
+        break;
+    case BD_PIX_BGRX:
+        I420ToARGB(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, d[0], st[0], w, h);
+        break;
+    }
+    m->v.pts_ns = (int64_t)i * 33366667;
+}
+
+/* Mean R, G, B of a 32x32 block at (x, y) in the image's pixels, read back
+ * through libyuv (BGRA bytes). */
+static void rgb_at(const struct img *m, int x, int y, double rgb[3])
+{
+    const int w = m->v.width, h = m->v.height;
+    uint8_t *argb = malloc((size_t)w * 4 * h);
+    uint8_t *const *d = m->v.data;
+    const int *st = m->v.stride;
+    switch (m->v.format) {
+    case BD_PIX_I420:
+        I420ToARGB(d[0], st[0], d[1], st[1], d[2], st[2], argb, w * 4, w, h);
+        break;
+    case BD_PIX_NV12:
+        NV12ToARGB(d[0], st[0], d[1], st[1], argb, w * 4, w, h);
+        break;
+    case BD_PIX_YUY2:
+        YUY2ToARGB(d[0], st[0], argb, w * 4, w, h);
+        break;
+    case BD_PIX_RGBA:
+        ABGRToARGB(d[0], st[0], argb, w * 4, w, h);
+        break;
+    case BD_PIX_BGRX:
+        ARGBCopy(d[0], st[0], argb, w * 4, w, h);
+        break;
+    }
+    double s[3] = {0, 0, 0};
+    for (int yy = y; yy < y + 32; yy++)
+        for (int xx = x; xx < x + 32; xx++) {
+            const uint8_t *p = argb + (size_t)yy * w * 4 + (size_t)xx * 4;
+            s[0] += p[2];
+            s[1] += p[1];
+            s[2] += p[0];
+        }
+    for (int i = 0; i < 3; i++)
+        rgb[i] = s[i] / (32 * 32);
+    free(argb);
+}
+
+static int is_green(const double c[3])
+{
+    return c[1] > 200 && c[0] < 60 && c[2] < 60;
+}
+
+static int is_blue(const double c[3])
+{
+    return c[2] > 200 && c[0] < 60 && c[1] < 60;
+}
+
+/* Neither green nor blue: what the model leaves of the doctor. */
+static int is_plain(const double c[3])
+{
+    return !(c[1] > c[0] + 50 && c[1] > c[2] + 50) && !(c[2] > c[0] + 50 && c[2] > c[1] + 50);
+}
+
+/* The wall at the two top corners, the doctor's face and coat, in the
+ * frame's own pixels (scaled from 960x540). */
+static void check_regions(const struct img *m, int (*want)(const double *), const char *what)
+{
+    const int w = m->v.width, h = m->v.height;
+    double c[3];
+    rgb_at(m, 0, 0, c);
+    CHECK(want(c), "format %d %dx%d top left not %s: %.0f %.0f %.0f", (int)m->v.format, w, h,
+          what, c[0], c[1], c[2]);
+    rgb_at(m, w - 32, 0, c);
+    CHECK(want(c), "format %d %dx%d top right not %s: %.0f %.0f %.0f", (int)m->v.format, w, h,
+          what, c[0], c[1], c[2]);
+    rgb_at(m, 560 * w / W, 150 * h / H, c);
+    CHECK(is_plain(c), "format %d %dx%d the face is coloured: %.0f %.0f %.0f", (int)m->v.format,
+          w, h, c[0], c[1], c[2]);
+    rgb_at(m, 580 * w / W, 330 * h / H, c);
+    CHECK(is_plain(c), "format %d %dx%d the coat is coloured: %.0f %.0f %.0f", (int)m->v.format,
+          w, h, c[0], c[1], c[2]);
+}
+
+static struct bd_filter *make_filter(enum bd_filter_mode mode, const char *color)
+{
+    struct bd_pipeline_config c;
+    memset(&c, 0, sizeof c);
+    c.effect = BD_EFFECT_COLOR;
+    unsigned rgb = 0;
+    sscanf(color + 1, "%x", &rgb);
+    c.color = rgb;
+    c.width = W;
+    c.height = H;
+    struct bd_filter *f = NULL;
+    int r = bd_filter_create(&c, mode, &f);
+    CHECK(r == BD_OK, "bd_filter_create: %s", bd_last_error());
+    return f;
+}
+
+static double mask_mean(struct bd_filter *f, int x, int y)
+{
+    const uint8_t *m;
+    int st, w, h;
+    if (bd_filter_mask(f, &m, &st, &w, &h) != BD_OK)
+        return -1;
+    double s = 0;
+    for (int yy = y; yy < y + 32; yy++)
+        for (int xx = x; xx < x + 32; xx++)
+            s += m[(size_t)yy * st + xx];
+    return s / (32 * 32);
+}
+
+/* Every format, in place and into a second frame. */
+static void test_formats(void)
+{
+    static const char *names[] = {"I420", "NV12", "YUY2", "RGBA", "BGRx"};
+    for (int fmt = BD_PIX_I420; fmt <= BD_PIX_BGRX; fmt++) {
+        struct bd_filter *f = make_filter(BD_FILTER_EXACT, "#00ff00");
+        if (!f)
+            return;
+        struct img a, b;
+        img_alloc(&a, (enum bd_pixel_format)fmt, W, H);
+        img_alloc(&b, (enum bd_pixel_format)fmt, W, H);
+        int ok = 1;
+        double face_in[3] = {0, 0, 0};
+        for (int i = 0; i < N && ok; i++) {
+            img_fill(&a, i);
+            if (i == N - 1)
+                rgb_at(&a, 560, 150, face_in);
+            /* odd frames in place, even ones into b */
+            struct img *o = (i & 1) ? &a : &b;
+            ok = bd_filter_process(f, &a.v, &o->v) == BD_OK;
+            CHECK(ok, "%s frame %d: %s", names[fmt], i, bd_last_error());
+        }
+        /* the last frame (odd) went in place */
+        check_regions(&a, is_green, "green");
+        /* the person keeps their colours (R, G and B in their places) */
+        double face[3];
+        rgb_at(&a, 560, 150, face);
+        CHECK(fabs(face[0] - face_in[0]) < 6 && fabs(face[1] - face_in[1]) < 6 &&
+                  fabs(face[2] - face_in[2]) < 6 && face_in[0] > face_in[2] + 20,
+              "%s face %.0f %.0f %.0f, was %.0f %.0f %.0f", names[fmt], face[0], face[1], face[2],
+              face_in[0], face_in[1], face_in[2]);
+        double bg = mask_mean(f, 0, 0), person = mask_mean(f, 560, 150);
+        CHECK(bg < 10 && person > 245, "%s mask: wall %.0f, face %.0f", names[fmt], bg, person);
+        if (fmt == BD_PIX_RGBA)
+            CHECK(a.v.data[0][3] == 255 && a.v.data[0][(size_t)100 * a.v.stride[0] + 403] == 255,
+                  "RGBA alpha not opaque");
+        struct bd_pipeline_stats st;
+        bd_filter_get_stats(f, &st);
+        CHECK(st.frames_in == N && st.frames_out == N && st.inferences == N,
+              "%s stats: in %llu out %llu inferences %llu", names[fmt],
+              (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+              (unsigned long long)st.inferences);
+        printf("format %s: corners green, face and coat not (%d frames)\n", names[fmt], N);
+        free(a.mem);
+        free(b.mem);
+        bd_filter_destroy(f);
+    }
+}
+
+/* Runs frames [from, to) through f (I420), keeping every output. */
+static void run_exact(struct bd_filter *f, int from, int to, uint8_t *outs)
+{
+    struct img a;
+    img_alloc(&a, BD_PIX_I420, W, H);
+    const size_t fs = (size_t)W * H * 3 / 2;
+    for (int i = from; i < to; i++) {
+        img_fill(&a, i);
+        if (bd_filter_process(f, &a.v, &a.v) != BD_OK)
+            CHECK(0, "frame %d: %s", i, bd_last_error());
+        memcpy(outs + (size_t)(i - from) * fs, a.mem, fs);
+    }
+    free(a.mem);
+}
+
+static void test_exact(void)
+{
+    const size_t fs = (size_t)W * H * 3 / 2;
+    uint8_t *r1 = malloc(fs * N), *r2 = malloc(fs * N);
+    struct bd_filter *f1 = make_filter(BD_FILTER_EXACT, "#00ff00");
+    struct bd_filter *f2 = make_filter(BD_FILTER_EXACT, "#00ff00");
+    if (!f1 || !f2)
+        return;
+    CHECK(bd_filter_get_mode(f1) == BD_FILTER_EXACT, "mode");
+    run_exact(f1, 0, N, r1);
+    run_exact(f2, 0, N, r2);
+    int same = memcmp(r1, r2, fs * N) == 0;
+    CHECK(same, "two exact runs differ");
+    printf("exact: two runs of %d frames byte-identical: %s\n", N, same ? "yes" : "no");
+
+    /* the camera pipeline, offline, on the same file: the same bytes */
+    struct bd_pipeline_config c;
+    memset(&c, 0, sizeof c);
+    c.input = VIDEO;
+    const char *y4m = tmp_path("filter_cli.y4m");
+    c.output = y4m;
+    c.effect = BD_EFFECT_COLOR;
+    c.color = 0x00ff00;
+    c.max_frames = N;
+    c.pace = BD_PACE_OFFLINE;
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&c, &p);
+    if (r == BD_OK)
+        r = bd_pipeline_run(p, NULL, NULL);
+    bd_pipeline_destroy(p);
+    CHECK(r == BD_OK, "pipeline: %s", bd_last_error());
+    FILE *fp = fopen(y4m, "rb");
+    int frames_same = 0;
+    if (fp) {
+        char line[256];
+        if (fgets(line, sizeof line, fp)) {
+            uint8_t *buf = malloc(fs);
+            for (int i = 0; i < N; i++) {
+                if (!fgets(line, sizeof line, fp) || fread(buf, 1, fs, fp) != fs)
+                    break;
+                frames_same += memcmp(buf, r1 + i * fs, fs) == 0;
+            }
+            free(buf);
+        }
+        fclose(fp);
+    }
+    remove(y4m);
+    CHECK(frames_same == N, "the camera pipeline's output equals the filter's in %d of %d frames",
+          frames_same, N);
+    printf("exact: the camera pipeline (offline) gives the same bytes in %d of %d frames\n",
+           frames_same, N);
+
+    /* reset: frames 12.. after a reset are a fresh filter's */
+    bd_filter_reset(f1);
+    run_exact(f1, 12, N, r1);
+    struct bd_filter *f3 = make_filter(BD_FILTER_EXACT, "#00ff00");
+    run_exact(f3, 12, N, r2);
+    CHECK(memcmp(r1, r2, fs * (N - 12)) == 0, "after reset the output is not a fresh filter's");
+    bd_filter_destroy(f1);
+    bd_filter_destroy(f2);
+    bd_filter_destroy(f3);
+    free(r1);
+    free(r2);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The model made 2 s slow: in live mode frames go on without it. */
+static void test_live(void)
+{
+    setenv("BACKDROP_INFER_DELAY_MS", "2000", 1);
+    struct bd_filter *f = make_filter(BD_FILTER_LIVE, "#00ff00");
+    unsetenv("BACKDROP_INFER_DELAY_MS");
+    if (!f)
+        return;
+    CHECK(bd_filter_get_mode(f) == BD_FILTER_LIVE, "mode");
+    struct img a;
+    img_alloc(&a, BD_PIX_I420, W, H);
+    double t0 = now_s();
+    for (int i = 0; i < 10; i++) {
+        img_fill(&a, i);
+        CHECK(bd_filter_process(f, &a.v, &a.v) == BD_OK, "live frame %d: %s", i, bd_last_error());
+    }
+    double dt = now_s() - t0;
+    struct bd_pipeline_stats st;
+    bd_filter_get_stats(f, &st);
+    /* one model result takes 2 s: had a frame waited, ten would take 20 */
+    CHECK(dt < 1.5 && st.frames_out == 10 && st.inferences <= 1,
+          "live frames waited for the model: 10 frames in %.2f s, %llu out, %llu inferences", dt,
+          (unsigned long long)st.frames_out, (unsigned long long)st.inferences);
+    printf("live: 10 frames in %.3f s with a 2 s model (%llu inferences done)\n", dt,
+           (unsigned long long)st.inferences);
+    /* switching to exact joins the thread: each frame then waits */
+    CHECK(bd_filter_set_mode(f, BD_FILTER_EXACT) == BD_OK, "set_mode: %s", bd_last_error());
+    free(a.mem);
+    bd_filter_destroy(f);
+
+    /* and at normal speed, live mode converges on the right picture */
+    f = make_filter(BD_FILTER_LIVE, "#00ff00");
+    img_alloc(&a, BD_PIX_BGRX, W, H);
+    for (int i = 0; i < N; i++) {
+        img_fill(&a, i);
+        CHECK(bd_filter_process(f, &a.v, &a.v) == BD_OK, "live frame %d: %s", i, bd_last_error());
+        if (i == N / 2) { /* let a map come (slowly under ASan) */
+            struct bd_pipeline_stats ps;
+            double end = now_s() + 60;
+            do {
+                nanosleep(&(struct timespec){0, 20000000}, NULL);
+                bd_filter_get_stats(f, &ps);
+            } while (ps.inferences < 2 && now_s() < end);
+        }
+    }
+    check_regions(&a, is_green, "green");
+    free(a.mem);
+    bd_filter_destroy(f);
+}
+
+static void test_settings(void)
+{
+    struct bd_filter *f = make_filter(BD_FILTER_EXACT, "#00ff00");
+    if (!f)
+        return;
+    struct img a;
+    img_alloc(&a, BD_PIX_NV12, W, H);
+    for (int i = 0; i < 8; i++) {
+        img_fill(&a, i);
+        bd_filter_process(f, &a.v, &a.v);
+    }
+    check_regions(&a, is_green, "green");
+    /* a new colour: on the next frame */
+    CHECK(bd_filter_set(f, "color", "#0000ff") == BD_OK, "color: %s", bd_last_error());
+    img_fill(&a, 8);
+    bd_filter_process(f, &a.v, &a.v);
+    check_regions(&a, is_blue, "blue");
+    /* refused values: the error names them, the old value stays */
+    char v[64];
+    CHECK(bd_filter_set(f, "blur", "999") == BD_ERR_INVALID_ARG, "blur 999 accepted");
+    CHECK(strstr(bd_last_error(), "blur") && strstr(bd_last_error(), "999"), "message: %s",
+          bd_last_error());
+    CHECK(bd_filter_get(f, "blur", v, sizeof v) == BD_OK && !strcmp(v, "12"), "blur now %s", v);
+    CHECK(bd_filter_set(f, "background", "/nonexistent/x.jpg") != BD_OK, "a missing file taken");
+    CHECK(strstr(bd_last_error(), "/nonexistent/x.jpg") != NULL, "message: %s", bd_last_error());
+    CHECK(bd_filter_set(f, "model", "/nonexistent/m.tflite") != BD_OK, "a missing model taken");
+    CHECK(bd_filter_set(f, "effect", "sparkles") == BD_ERR_INVALID_ARG, "effect sparkles taken");
+    CHECK(bd_filter_set(f, "nonsense", "1") == BD_ERR_NOT_FOUND, "unknown option taken");
+    CHECK(bd_filter_set(f, "threads", "2") == BD_ERR_UNSUPPORTED, "a create-only option taken");
+    CHECK(bd_filter_get(f, "effect", v, sizeof v) == BD_OK && !strcmp(v, "color"), "effect %s", v);
+    CHECK(bd_filter_get(f, "color", v, sizeof v) == BD_OK && !strcmp(v, "#0000ff"), "color %s",
+          v);
+    img_fill(&a, 9);
+    bd_filter_process(f, &a.v, &a.v);
+    check_regions(&a, is_blue, "still blue");
+
+    /* a new size and format mid-stream, and back: the colour stays */
+    struct img s;
+    img_alloc(&s, BD_PIX_YUY2, 640, 360);
+    for (int i = 10; i < 18; i++) {
+        img_fill(&s, i);
+        CHECK(bd_filter_process(f, &s.v, &s.v) == BD_OK, "640x360: %s", bd_last_error());
+    }
+    check_regions(&s, is_blue, "blue");
+    CHECK(bd_filter_get(f, "size", v, sizeof v) == BD_OK && !strcmp(v, "640x360"), "size %s", v);
+    CHECK(bd_filter_set(f, "color", "#00ff00") == BD_OK, "color: %s", bd_last_error());
+    for (int i = 18; i < N; i++) {
+        img_fill(&a, i);
+        CHECK(bd_filter_process(f, &a.v, &a.v) == BD_OK, "960x540: %s", bd_last_error());
+    }
+    check_regions(&a, is_green, "green");
+    printf("settings: colour changes on the next frame, bad values refused, kept across 960x540 "
+           "-> 640x360 -> 960x540\n");
+
+    /* bad frames */
+    struct img odd;
+    img_alloc(&odd, BD_PIX_I420, 320, 180);
+    odd.v.width = 319;
+    CHECK(bd_filter_process(f, &odd.v, &odd.v) == BD_ERR_UNSUPPORTED, "odd width taken");
+    odd.v.width = 320;
+    struct img other;
+    img_alloc(&other, BD_PIX_NV12, 320, 180);
+    CHECK(bd_filter_process(f, &odd.v, &other.v) == BD_ERR_INVALID_ARG, "formats differ: taken");
+    odd.v.stride[1] = 10;
+    CHECK(bd_filter_process(f, &odd.v, &odd.v) == BD_ERR_INVALID_ARG, "short stride taken");
+    CHECK(bd_filter_process(NULL, &odd.v, &odd.v) == BD_ERR_INVALID_ARG, "NULL filter taken");
+    free(odd.mem);
+    free(other.mem);
+    free(s.mem);
+    free(a.mem);
+    bd_filter_destroy(f);
+
+    /* a bad background or model fails create, naming the file */
+    struct bd_pipeline_config c;
+    memset(&c, 0, sizeof c);
+    c.effect = BD_EFFECT_IMAGE;
+    c.background = "/nonexistent/bg.png";
+    CHECK(bd_filter_create(&c, BD_FILTER_EXACT, &f) != BD_OK && !f &&
+              strstr(bd_last_error(), "/nonexistent/bg.png"),
+          "bad background: %s", bd_last_error());
+    memset(&c, 0, sizeof c);
+    c.model = "/nonexistent/m.tflite";
+    CHECK(bd_filter_create(&c, BD_FILTER_LIVE, &f) != BD_OK && !f &&
+              strstr(bd_last_error(), "/nonexistent/m.tflite"),
+          "bad model: %s", bd_last_error());
+    bd_filter_destroy(NULL);
+}
+
+int main(void)
+{
+    if (load_clip() != 0) {
+        SKIP_PROVIDED("%s is missing", VIDEO);
+        return check_report();
+    }
+    test_formats();
+    test_exact();
+    test_live();
+    test_settings();
+    for (int i = 0; i < N; i++)
+        free(clip_mem[i]);
+    return check_report();
+}
