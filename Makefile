@@ -410,3 +410,5 @@ $(BUILD)/pw_feed: tests/pw_feed.c $(BUILD)/libbackdrop.a
 # make install, uninstall, deb and their tests (mk/package.mk).
 include mk/package.mk
 include mk/web.mk
+# The OBS filter, its tests and bench (mk/obs.mk).
+include mk/obs.mk

@@ -911,6 +911,9 @@ enum bd_option_type {
 #define BD_OPTION_LIVE 1u  /* bd_pipeline_set can change it while running */
 #define BD_OPTION_STILL 2u /* the still-image segmenter takes it too (bd_still;
                               `backdrop mask`, `cutout` and `bench`) */
+#define BD_OPTION_FILTER 4u /* a frame filter (the OBS filter, the GStreamer
+                               element) takes it: it is about the picture, not
+                               the devices, files or process around it */
 
 /*
  * One option of the camera: the single table that drives the command line,
@@ -925,7 +928,7 @@ struct bd_option {
     const char *def;           /* the default as text, NULL for none */
     long min, max;             /* BD_OPTION_INT */
     const char *const *choices; /* BD_OPTION_CHOICE: NULL-terminated */
-    unsigned flags;            /* BD_OPTION_LIVE, BD_OPTION_STILL */
+    unsigned flags;            /* BD_OPTION_LIVE, BD_OPTION_STILL, BD_OPTION_FILTER */
 };
 
 /* The options, in --help order; the array ends with an entry whose name is

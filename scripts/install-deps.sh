@@ -10,6 +10,8 @@ pkgs="$pkgs libglib2.0-dev"
 # backdrop-settings, the GTK 4 window (src/settings/): GTK, libadwaita, and
 # GStreamer for its preview (pipewiresrc/v4l2src -> appsink)
 pkgs="$pkgs libgtk-4-dev libadwaita-1-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev"
+# the OBS filter (plugins/obs/), built against Debian's OBS 29
+pkgs="$pkgs libobs-dev"
 if [ "$mode" = test ]; then
     pkgs="$pkgs clang libclang-rt-14-dev ffmpeg python3"
     # tests/pipewire/run.sh: a private PipeWire daemon and a GStreamer consumer
@@ -22,6 +24,9 @@ if [ "$mode" = test ]; then
     # make web / web-test: the WebAssembly build (Debian's emscripten), the
     # demo page in headless Chromium and Firefox ESR
     pkgs="$pkgs emscripten chromium firefox-esr"
+    # tests/obs/run.sh: libobs headless under Xvfb (libobs-opengl on Mesa's
+    # llvmpipe), obs-studio's obs-ffmpeg module for the media source
+    pkgs="$pkgs obs-studio libx11-dev libgl1-mesa-dri libegl-mesa0"
 fi
 # make e2e: the tests in the VM (tests/vm/e2e.sh) play video with ffmpeg and
 # open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.
@@ -31,7 +36,7 @@ fi
 # make deb: dpkg-buildpackage with debhelper, and lintian; make package-test
 # also debootstraps a Debian root to install the packages into.
 if [ "$mode" = deb ] || [ "$mode" = package ]; then
-    pkgs="$pkgs debhelper dpkg-dev lintian libglib2.0-dev"
+    pkgs="$pkgs debhelper dpkg-dev lintian libglib2.0-dev libobs-dev"
 fi
 if [ "$mode" = package ]; then
     pkgs="$pkgs debootstrap ffmpeg procps"

@@ -31,6 +31,7 @@ enum { EFFECT_HOLOGRAM = 4 };
 
 #define LIVE BD_OPTION_LIVE
 #define STILL BD_OPTION_STILL
+#define FILTER BD_OPTION_FILTER
 static const struct bd_option table[] = {
     {"input", 'i', BD_OPTION_STRING,
      "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first camera)",
@@ -46,19 +47,19 @@ static const struct bd_option table[] = {
     {"effect", 0, BD_OPTION_CHOICE,
      "the effect: blur, background (the file), color, hologram (the person, over the file, the "
      "colour or the blur) or none; --background, --color, --hologram pick it too",
-     "blur", 0, 0, effect_choices, LIVE},
+     "blur", 0, 0, effect_choices, LIVE | FILTER},
     {"blur", 'b', BD_OPTION_INT, "blur the background with this strength (the default effect)", "12",
-     1, 64, NULL, LIVE},
+     1, 64, NULL, LIVE | FILTER},
     {"background", 'B', BD_OPTION_STRING,
-     "replace the background with an image or a looped video", NULL, 0, 0, NULL, LIVE},
+     "replace the background with an image or a looped video", NULL, 0, 0, NULL, LIVE | FILTER},
     {"fit", 0, BD_OPTION_CHOICE, "how --background fills the frame", "cover", 0, 0, fit_choices,
-     LIVE},
+     LIVE | FILTER},
     {"color", 'c', BD_OPTION_STRING, "replace the background with a colour, '#RRGGBB'", NULL, 0, 0,
-     NULL, LIVE},
-    {"mirror", 0, BD_OPTION_FLAG, "flip the picture horizontally", NULL, 0, 0, NULL, LIVE},
+     NULL, LIVE | FILTER},
+    {"mirror", 0, BD_OPTION_FLAG, "flip the picture horizontally", NULL, 0, 0, NULL, LIVE | FILTER},
     {"enabled", 0, BD_OPTION_CHOICE,
      "apply the effect (off: the camera as is; SIGUSR1 toggles it)", "on", 0, 0, onoff_choices,
-     LIVE},
+     LIVE | FILTER},
     {"output-format", 0, BD_OPTION_CHOICE, "pixel format for a v4l2loopback output", "yuyv", 0, 0,
      format_choices, 0},
     {"on-demand", 0, BD_OPTION_CHOICE,
@@ -71,46 +72,46 @@ static const struct bd_option table[] = {
     {"model", 'm', BD_OPTION_STRING,
      "auto (general, or landscape for wide frames; general for photos), a built-in model name, "
      "or a .tflite path",
-     "auto", 0, 0, NULL, STILL | LIVE},
+     "auto", 0, 0, NULL, STILL | LIVE | FILTER},
     {"class", 0, BD_OPTION_STRING,
      "the class to segment, by name or index, for a multi-class model (backdrop models lists "
      "them; default: the model's person class)",
-     NULL, 0, 0, NULL, STILL},
-    {"backend", 0, BD_OPTION_CHOICE, "inference backend", "auto", 0, 0, backend_choices, STILL},
-    {"threads", 0, BD_OPTION_INT, "inference threads", "1", 1, 64, NULL, STILL},
+     NULL, 0, 0, NULL, STILL | FILTER},
+    {"backend", 0, BD_OPTION_CHOICE, "inference backend", "auto", 0, 0, backend_choices, STILL | FILTER},
+    {"threads", 0, BD_OPTION_INT, "inference threads", "1", 1, 64, NULL, STILL | FILTER},
     {"raw-mask", 0, BD_OPTION_FLAG, "the model's mask upsampled bilinearly, without refinement",
-     NULL, 0, 0, NULL, STILL},
+     NULL, 0, 0, NULL, STILL | FILTER},
     {"guide", 0, BD_OPTION_CHOICE,
      "edges the refined mask follows: color (default), or luma (cheaper, worse at hair)", "color",
-     0, 0, guide_choices, 0},
+     0, 0, guide_choices, FILTER},
     {"mask-low", 0, BD_OPTION_INT,
-     "coverage: probability (%) at and below which it is background", "40", 0, 99, NULL, LIVE | STILL},
+     "coverage: probability (%) at and below which it is background", "40", 0, 99, NULL, LIVE | STILL | FILTER},
     {"mask-high", 0, BD_OPTION_INT,
-     "coverage: probability (%) at and above which it is the person", "60", 1, 100, NULL, LIVE | STILL},
+     "coverage: probability (%) at and above which it is the person", "60", 1, 100, NULL, LIVE | STILL | FILTER},
     {"feather", 0, BD_OPTION_INT, "soften the mask's edge by this many pixels", "0", 0, 64, NULL,
-     LIVE | STILL},
+     LIVE | STILL | FILTER},
     {"grow", 0, BD_OPTION_INT, "grow (> 0) or shrink (< 0) the person by this many pixels", "0",
-     -64, 64, NULL, LIVE | STILL},
+     -64, 64, NULL, LIVE | STILL | FILTER},
     {"temporal", 0, BD_OPTION_CHOICE,
      "smooth the mask over time where the picture is still (no lag where it moves)", "on", 0, 0,
-     onoff_choices, 0},
+     onoff_choices, FILTER},
     {"mirror-average", 0, BD_OPTION_CHOICE,
      "also run the model on the mirror image and average the two (better edges, steadier; "
      "twice the inference)",
-     "on", 0, 0, onoff_choices, STILL},
+     "on", 0, 0, onoff_choices, STILL | FILTER},
     {"zoom", 0, BD_OPTION_CHOICE,
      "where the person fills less of the frame, look again at them alone (fewer objects taken "
      "for the person; one more model run)",
-     "on", 0, 0, onoff_choices, STILL},
+     "on", 0, 0, onoff_choices, STILL | FILTER},
     {"halo-free", 0, BD_OPTION_CHOICE,
      "keep the person's colours out of the blurred background (off: the plain blur)", "on", 0, 0,
-     onoff_choices, 0},
+     onoff_choices, FILTER},
     {"light-wrap", 0, BD_OPTION_INT,
      "let the background's light spill onto the person's edge, in % (0 = off)", "30", 0, 100,
-     NULL, LIVE},
+     NULL, LIVE | FILTER},
     {"hologram", 0, BD_OPTION_FLAG,
      "show the person as a hologram (blue-green, scan lines, ghost): --effect hologram", NULL, 0,
-     0, NULL, LIVE},
+     0, NULL, LIVE | FILTER},
     {"preview", 'p', BD_OPTION_FLAG, "also show the output in a window", NULL, 0, 0, NULL, 0},
     {"pipewire-name", 0, BD_OPTION_STRING, "node name of the PipeWire camera", "backdrop", 0, 0,
      NULL, 0},
@@ -133,6 +134,7 @@ static const struct bd_option table[] = {
 };
 #undef LIVE
 #undef STILL
+#undef FILTER
 
 #define N_OPTIONS ((int)(sizeof table / sizeof table[0]) - 1)
 

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The OBS filter in a real libobs (OBS 29, headless under Xvfb: see
+ * tests/obs/run.sh): a media source (obs-ffmpeg's ffmpeg_source) plays the
+ * doctor clip (960x540) as output channel 0, and every check reads the
+ * frames OBS outputs, through a raw video callback.
+ *
+ *  - the harness itself, with a filter of this file's own that paints the
+ *    top half black: the painted corners and the untouched coat come back;
+ *  - the module loads from its file with its locale; its properties are the
+ *    options table's filter options, each with a label and the table's help;
+ *  - effect color #00ff00: the wall corners come back green and the
+ *    doctor's coat does not;
+ *  - a background file that does not exist: frames pass through as the clip
+ *    is, and the filter's properties show the library's message naming the
+ *    file; a good setting then clears it and the effect is back;
+ *  - the filter removed and added again 50 times: libobs's own allocation
+ *    count comes back to where it was, and the heap does not grow.
+ *
+ * usage: test_obs PLUGIN.so PLUGIN-DATA-DIR CLIP
+ */
+#include <malloc.h>
+#include <math.h>
+
+#include "../check.h"
+#include "backdrop.h"
+#include "obs_headless.h"
+
+/* The clip's wall (never the doctor) and her white coat, in 960x540
+ * (the boxes tests/test_live.c and tests/test_pipeline.c use). */
+#define CORNER 32
+#define COAT_X 520
+#define COAT_Y 300
+#define COAT_W 80
+#define COAT_H 60
+#define FILTER_ID "backdrop_filter"
+
+struct look {
+    double tl[3], tr[3], coat[3]; /* B, G, R */
+};
+
+/* The regions of one output frame (all from the same frame). */
+static void look(struct look *l)
+{
+    static uint8_t *copy;
+    static size_t size;
+    pthread_mutex_lock(&grab.lock);
+    size_t n = (size_t)grab.width * grab.height * 4;
+    if (size != n) {
+        free(copy);
+        copy = malloc(n);
+        size = n;
+    }
+    memcpy(copy, grab.bgra, n);
+    pthread_mutex_unlock(&grab.lock);
+    struct {
+        int x, y, w, h;
+        double *out;
+    } box[] = {{0, 0, CORNER, CORNER, l->tl},
+               {(int)grab.width - CORNER, 0, CORNER, CORNER, l->tr},
+               {COAT_X, COAT_Y, COAT_W, COAT_H, l->coat}};
+    for (size_t b = 0; b < sizeof box / sizeof box[0]; b++) {
+        double s[3] = {0, 0, 0};
+        for (int y = box[b].y; y < box[b].y + box[b].h; y++)
+            for (int x = box[b].x; x < box[b].x + box[b].w; x++)
+                for (int c = 0; c < 3; c++)
+                    s[c] += copy[((size_t)y * grab.width + x) * 4 + c];
+        for (int c = 0; c < 3; c++)
+            box[b].out[c] = s[c] / (box[b].w * box[b].h);
+    }
+}
+
+static int is_green(const double bgr[3])
+{
+    return bgr[1] > 180 && bgr[0] < 90 && bgr[2] < 90;
+}
+
+static int is_black(const double bgr[3])
+{
+    return bgr[0] < 24 && bgr[1] < 24 && bgr[2] < 24;
+}
+
+/* the coat: bright and grey, not the green */
+static int is_coat(const double bgr[3])
+{
+    return bgr[0] > 140 && bgr[1] > 140 && bgr[2] > 140 &&
+           bgr[1] - (bgr[0] + bgr[2]) / 2 < 40;
+}
+
+static double dist(const double a[3], const double b[3])
+{
+    double m = 0;
+    for (int c = 0; c < 3; c++)
+        m = fmax(m, fabs(a[c] - b[c]));
+    return m;
+}
+
+static void show(const char *what, const struct look *l)
+{
+    printf("%s: top-left BGR %.0f %.0f %.0f, top-right %.0f %.0f %.0f, coat %.0f %.0f %.0f\n",
+           what, l->tl[0], l->tl[1], l->tl[2], l->tr[0], l->tr[1], l->tr[2], l->coat[0],
+           l->coat[1], l->coat[2]);
+}
+
+/* What malloc holds, all arenas, with the big blocks it maps on their own
+ * (frame and model buffers). */
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+/* ---- the harness's own filter ------------------------------------------- */
+
+static struct obs_source_frame *paint_video(void *data, struct obs_source_frame *f)
+{
+    (void)data;
+    if (f->format == VIDEO_FORMAT_I420) {
+        for (uint32_t y = 0; y < f->height / 2; y++)
+            memset(f->data[0] + (size_t)y * f->linesize[0], 16, f->width);
+        for (uint32_t y = 0; y < f->height / 4; y++) {
+            memset(f->data[1] + (size_t)y * f->linesize[1], 128, f->width / 2);
+            memset(f->data[2] + (size_t)y * f->linesize[2], 128, f->width / 2);
+        }
+    }
+    return f;
+}
+static const char *paint_name(void *u)
+{
+    (void)u;
+    return "paint";
+}
+static void *paint_create(obs_data_t *s, obs_source_t *src)
+{
+    (void)s;
+    return src;
+}
+static void paint_destroy(void *d)
+{
+    (void)d;
+}
+
+/* Waits up to ms for output frames that satisfy ok(); the last look in *l. */
+static int wait_look(struct look *l, int (*ok)(const struct look *), int ms)
+{
+    for (int t = 0; t < ms; t += 100) {
+        grab_wait(1, 1000);
+        look(l);
+        if (ok(l))
+            return 1;
+        sleep_ms(100);
+    }
+    return 0;
+}
+
+static int painted(const struct look *l)
+{
+    return is_black(l->tl) && is_black(l->tr);
+}
+static int greened(const struct look *l)
+{
+    return is_green(l->tl) && is_green(l->tr);
+}
+
+/* The named property of a source's properties, its description (or NULL). */
+static char *prop_text(obs_source_t *s, const char *name)
+{
+    obs_properties_t *props = obs_source_properties(s);
+    obs_property_t *p = props ? obs_properties_get(props, name) : NULL;
+    char *t = p ? bstrdup(obs_property_description(p)) : NULL;
+    obs_properties_destroy(props);
+    return t;
+}
+
+static obs_source_t *make_filter(const char *effect, const char *color_bgr_hex,
+                                 const char *background)
+{
+    obs_data_t *s = obs_data_create();
+    obs_data_set_string(s, "effect", effect);
+    if (color_bgr_hex)
+        obs_data_set_int(s, "color", strtoll(color_bgr_hex, NULL, 16));
+    if (background)
+        obs_data_set_string(s, "background", background);
+    obs_source_t *f = obs_source_create_private(FILTER_ID, "backdrop", s);
+    obs_data_release(s);
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: test_obs PLUGIN.so PLUGIN-DATA-DIR CLIP\n");
+        return 2;
+    }
+    const char *plugin = argv[1], *data = argv[2], *clip = argv[3];
+    if (!headless_start(960, 540, 30)) {
+        CHECK(0, "libobs headless did not start (see above)");
+        return check_report();
+    }
+    printf("libobs %s\n", obs_get_version_string());
+
+    /* --- the harness, with its own filter */
+    struct obs_source_info paint = {.id = "bdtest_paint", .type = OBS_SOURCE_TYPE_FILTER,
+                                    .output_flags = OBS_SOURCE_VIDEO | OBS_SOURCE_ASYNC,
+                                    .get_name = paint_name, .create = paint_create,
+                                    .destroy = paint_destroy, .filter_video = paint_video};
+    obs_register_source(&paint);
+    obs_source_t *src = headless_media(clip);
+    CHECK(src != NULL, "ffmpeg_source not created: is obs-ffmpeg loaded?");
+    if (!src)
+        return check_report();
+    obs_set_output_source(0, src);
+    CHECK(grab_wait(30, 20000), "no output frames from the media source in 20 s");
+    struct look plain, l;
+    look(&plain);
+    show("the clip, no filter", &plain);
+    CHECK(!is_black(plain.tl) && !is_green(plain.tl) && is_coat(plain.coat),
+          "the clip's corner and coat as expected without a filter");
+
+    obs_source_t *pf = obs_source_create_private("bdtest_paint", "paint", NULL);
+    obs_source_filter_add(src, pf);
+    CHECK(wait_look(&l, painted, 5000), "the harness's filter painted the top black");
+    show("the harness's paint filter", &l);
+    CHECK(is_coat(l.coat), "the paint filter left the coat alone");
+    obs_source_filter_remove(src, pf);
+    obs_source_release(pf);
+
+    /* --- the module */
+    int loaded = headless_load(plugin, data);
+    CHECK(loaded, "%s loads", plugin);
+    if (!loaded) {
+        obs_set_output_source(0, NULL);
+        obs_source_release(src);
+        headless_stop();
+        return check_report();
+    }
+    const char *name = obs_source_get_display_name(FILTER_ID);
+    CHECK(name && strcmp(name, "Background (backdrop)") == 0, "display name '%s'",
+          name ? name : "(none)");
+    obs_log_loaded_modules();
+
+    obs_properties_t *props = obs_get_source_properties(FILTER_ID);
+    int shown = 0, want = 0;
+    for (const struct bd_option *o = bd_options(); o->name; o++) {
+        obs_property_t *p = obs_properties_get(props, o->name);
+        if (!(o->flags & BD_OPTION_FILTER)) {
+            CHECK(p == NULL, "'%s' is not a filter option, yet a property", o->name);
+            continue;
+        }
+        want++;
+        CHECK(p != NULL, "no property for the filter option '%s'", o->name);
+        if (!p)
+            continue;
+        shown++;
+        const char *label = obs_property_description(p);
+        CHECK(label && strcmp(label, o->name) != 0, "'%s' has no label in the locale file",
+              o->name);
+        const char *help = obs_property_long_description(p);
+        CHECK(help && strcmp(help, o->help) == 0, "'%s''s tooltip is the table's help",
+              o->name);
+        if (o->type == BD_OPTION_CHOICE)
+            for (size_t i = 0; o->choices[i]; i++)
+                CHECK(i < obs_property_list_item_count(p) &&
+                          strcmp(obs_property_list_item_string(p, i), o->choices[i]) == 0,
+                      "'%s' choice %zu is '%s'", o->name, i, o->choices[i]);
+        if (o->type == BD_OPTION_INT)
+            CHECK(obs_property_int_min(p) == o->min && obs_property_int_max(p) == o->max,
+                  "'%s' range", o->name);
+    }
+    printf("properties: %d of the table's %d filter options\n", shown, want);
+    obs_properties_destroy(props);
+    obs_data_t *defs = obs_get_source_defaults(FILTER_ID);
+    CHECK(strcmp(obs_data_get_string(defs, "effect"), "blur") == 0 &&
+              obs_data_get_int(defs, "blur") == 12,
+          "defaults from the table (effect blur, blur 12)");
+    obs_data_release(defs);
+
+    /* --- effect color: the wall green, the doctor not */
+    obs_source_t *bf = make_filter("color", "ff00ff00", NULL);
+    CHECK(bf != NULL, "the filter is created");
+    obs_source_filter_add(src, bf);
+    int green = wait_look(&l, greened, 20000);
+    show("effect color #00ff00", &l);
+    CHECK(green, "the wall corners turn green");
+    CHECK(is_coat(l.coat), "the doctor's coat stays (BGR %.0f %.0f %.0f)", l.coat[0],
+          l.coat[1], l.coat[2]);
+    char *err = prop_text(bf, "backdrop-error");
+    CHECK(err == NULL, "no error shown with good settings: %s", err ? err : "");
+    bfree(err);
+    obs_source_filter_remove(src, bf);
+    obs_source_release(bf);
+
+    /* --- a background file that is not there */
+    const char *missing = "/nonexistent/backdrop-test-background.jpg";
+    bf = make_filter("background", NULL, missing);
+    obs_source_filter_add(src, bf);
+    grab_wait(20, 5000);
+    look(&l);
+    show("background missing", &l);
+    CHECK(dist(l.tl, plain.tl) < 24 && dist(l.tr, plain.tr) < 24 && is_coat(l.coat),
+          "frames pass through as the clip is (corner %.0f %.0f %.0f, clip's %.0f %.0f %.0f)",
+          l.tl[0], l.tl[1], l.tl[2], plain.tl[0], plain.tl[1], plain.tl[2]);
+    err = prop_text(bf, "backdrop-error");
+    printf("error shown: %s\n", err ? err : "(none)");
+    CHECK(err && strstr(err, missing), "the properties show the library's message naming "
+          "the file");
+    bfree(err);
+    /* the user picks a colour instead: the error goes, the effect comes */
+    obs_data_t *fix = obs_data_create();
+    obs_data_set_string(fix, "effect", "color");
+    obs_data_set_string(fix, "background", "");
+    obs_data_set_int(fix, "color", 0xff00ff00);
+    obs_source_update(bf, fix);
+    obs_data_release(fix);
+    err = prop_text(bf, "backdrop-error");
+    CHECK(err == NULL, "a good setting clears the error: %s", err ? err : "");
+    bfree(err);
+    CHECK(wait_look(&l, greened, 20000), "and the effect is back");
+    obs_source_filter_remove(src, bf);
+    obs_source_release(bf);
+
+    /* --- removed and added again 50 times */
+    long allocs0 = 0;
+    size_t heap0 = 0;
+    int frames_ok = 1;
+    for (int i = 0; i < 50; i++) {
+        if (i == 5) {
+            allocs0 = bnum_allocs();
+            heap0 = heap_in_use();
+        }
+        bf = make_filter("color", "ff00ff00", NULL);
+        obs_source_filter_add(src, bf);
+        frames_ok &= grab_wait(3, 5000);
+        obs_source_filter_remove(src, bf);
+        obs_source_release(bf);
+    }
+    grab_wait(5, 5000);
+    long allocs1 = bnum_allocs();
+    size_t heap1 = heap_in_use();
+    printf("50 add/remove: libobs allocations %ld -> %ld, heap %zu -> %zu KiB\n", allocs0,
+           allocs1, heap0 / 1024, heap1 / 1024);
+    CHECK(frames_ok, "frames flowed while the filter came and went");
+    CHECK(allocs1 <= allocs0 + 16, "libobs's allocations come back (%ld -> %ld)", allocs0,
+          allocs1);
+    CHECK(heap1 < heap0 + 4 * 1024 * 1024, "the heap does not grow (%zu -> %zu KiB)",
+          heap0 / 1024, heap1 / 1024);
+
+    obs_set_output_source(0, NULL);
+    obs_source_release(src);
+    headless_stop();
+    return check_report();
+}
