@@ -27,6 +27,8 @@ OBS_MODULE_USE_DEFAULT_LOCALE("obs-backdrop", "en-US")
 #define FILTER_ID "backdrop_filter"
 #define ERROR_KEY "backdrop-error"
 
+struct values;
+
 /* How many options of the table the filter keeps a copy of (checked at load). */
 #define MAX_OPTIONS 64
 
@@ -40,8 +42,15 @@ struct filter {
     int bypass;             /* a setting was refused: frames pass through */
     char error[512];        /* what the library said, "" when all is well */
     int warned_format;      /* a frame format the library does not take, logged once */
-    /* the settings as last given to bd (text, table order), to send only changes */
+    /* the settings as last given to bd (text, table order), to send only
+     * changes; the settings thread's alone */
     char *applied[MAX_OPTIONS];
+    /* the settings thread and the newest values it has yet to apply */
+    pthread_t worker;
+    pthread_mutex_t wlock;
+    pthread_cond_t wake;
+    struct values *pending;
+    int busy, quit;
 };
 
 static const char *filter_name(void *unused)
@@ -268,17 +277,13 @@ static int changed(const struct filter *f, const struct values *v, int i)
     return v->set[i] ? !old || strcmp(old, v->text[i]) != 0 : old != NULL;
 }
 
-/* OBS's settings changed (the properties window, a scene load): on OBS's UI
- * thread. Live options go to the running filter with bd_filter_set (a file
- * is read here, not on the video thread); any other change, or a filter
- * that could not be made before, makes a new one here and swaps it in. */
-static void filter_update(void *data, obs_data_t *s)
+/* Applies one set of values (the settings thread): live options go to the
+ * running filter with bd_filter_set, which reads a file or a model on this
+ * thread; any other change, or a filter that could not be made before,
+ * makes a new one here and swaps it in between two frames. */
+static void apply(struct filter *f, const struct values *v)
 {
-    struct filter *f = data;
-    struct values *v = bzalloc(sizeof *v);
     char err[sizeof f->error] = "";
-    read_values(s, v);
-
     int remake = f->bd == NULL;
     for (int i = 0; i < v->n && !remake; i++)
         if (changed(f, v, i) && (!(v->opt[i]->flags & BD_OPTION_LIVE) || !v->set[i]))
@@ -321,9 +326,48 @@ static void filter_update(void *data, obs_data_t *s)
     }
     if (*err)
         blog(LOG_WARNING, "[backdrop] '%s': %s", obs_source_get_name(f->self), err);
-    bfree(v);
     /* the properties window shows the error (or stops showing it) */
     obs_source_update_properties(f->self);
+}
+
+/* The filter's settings thread: OBS defers a video filter's update to its
+ * video tick, on the graphics thread, so update only hands the values over
+ * and this thread does the slow part (a model, a background video opened
+ * and decoded). Only the newest values wait; older ones are dropped. */
+static void *settings_thread(void *data)
+{
+    struct filter *f = data;
+    pthread_mutex_lock(&f->wlock);
+    for (;;) {
+        while (!f->pending && !f->quit)
+            pthread_cond_wait(&f->wake, &f->wlock);
+        if (f->quit)
+            break;
+        struct values *v = f->pending;
+        f->pending = NULL;
+        f->busy = 1;
+        pthread_mutex_unlock(&f->wlock);
+        apply(f, v);
+        bfree(v);
+        pthread_mutex_lock(&f->wlock);
+        f->busy = 0;
+    }
+    pthread_mutex_unlock(&f->wlock);
+    return NULL;
+}
+
+/* OBS's settings changed (the properties window, a scene load): on OBS's
+ * graphics thread (a deferred update) or the UI thread (create). */
+static void filter_update(void *data, obs_data_t *s)
+{
+    struct filter *f = data;
+    struct values *v = bzalloc(sizeof *v);
+    read_values(s, v);
+    pthread_mutex_lock(&f->wlock);
+    bfree(f->pending);
+    f->pending = v;
+    pthread_cond_signal(&f->wake);
+    pthread_mutex_unlock(&f->wlock);
 }
 
 /* ---- life ---------------------------------------------------------------- */
@@ -333,6 +377,17 @@ static void *filter_create(obs_data_t *settings, obs_source_t *self)
     struct filter *f = bzalloc(sizeof *f);
     f->self = self;
     pthread_mutex_init(&f->lock, NULL);
+    pthread_mutex_init(&f->wlock, NULL);
+    pthread_cond_init(&f->wake, NULL);
+    if (pthread_create(&f->worker, NULL, settings_thread, f) != 0) {
+        blog(LOG_ERROR, "[backdrop] '%s': no thread for its settings",
+             obs_source_get_name(self));
+        pthread_cond_destroy(&f->wake);
+        pthread_mutex_destroy(&f->wlock);
+        pthread_mutex_destroy(&f->lock);
+        bfree(f);
+        return NULL;
+    }
     filter_update(f, settings);
     return f;
 }
@@ -340,9 +395,17 @@ static void *filter_create(obs_data_t *settings, obs_source_t *self)
 static void filter_destroy(void *data)
 {
     struct filter *f = data;
+    pthread_mutex_lock(&f->wlock);
+    f->quit = 1;
+    pthread_cond_signal(&f->wake);
+    pthread_mutex_unlock(&f->wlock);
+    pthread_join(f->worker, NULL);
+    bfree(f->pending);
     bd_filter_destroy(f->bd);
     for (int i = 0; i < MAX_OPTIONS; i++)
         bfree(f->applied[i]);
+    pthread_cond_destroy(&f->wake);
+    pthread_mutex_destroy(&f->wlock);
     pthread_mutex_destroy(&f->lock);
     bfree(f);
 }

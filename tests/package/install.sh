@@ -47,6 +47,13 @@ usr/share/bash-completion/completions/backdrop
 usr/share/doc/backdrop/examples/backdrop.conf
 usr/share/man/man1/backdrop.1
 usr/share/man/man5/backdrop.conf.5"
+# the OBS filter, in Debian's OBS folders (mk/obs.mk), when libobs-dev is there
+if pkg-config --exists libobs; then
+    multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+    want="$want
+usr/lib/$multiarch/obs-plugins/obs-backdrop.so
+usr/share/obs/obs-plugins/obs-backdrop/locale/en-US.ini"
+fi
 for f in data/dbus/*; do
     [ -e "$f" ] || continue
     n=$(basename "$f" .in)
