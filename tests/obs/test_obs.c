@@ -359,9 +359,36 @@ int main(int argc, char **argv)
               obs_data_get_int(defs, "blur") == 12,
           "defaults from the table (effect blur, blur 12)");
     obs_data_release(defs);
+    /* the list, and none of the camera's own */
+    props = obs_get_source_properties(FILTER_ID);
+    const char *named[] = {"effect", "blur", "background", "color", "model", "mirror",
+                           "light-wrap", "feather"};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        CHECK(obs_properties_get(props, named[i]) != NULL, "a property '%s'", named[i]);
+    const char *camera[] = {"input", "output", "fps", "size", "on-demand", "pace", "dbus"};
+    for (size_t i = 0; i < sizeof camera / sizeof camera[0]; i++)
+        CHECK(obs_properties_get(props, camera[i]) == NULL, "no property '%s'", camera[i]);
+    obs_properties_destroy(props);
+
+    /* --- the defaults (blur 12): every frame changed, the wall not green
+     * (the colour OBS's picker always holds must not pick the effect) */
+    obs_source_t *bf = obs_source_create_private(FILTER_ID, "backdrop", NULL);
+    chain_add(src, bf);
+    grab_wait(30, 10000);
+    probe_reset();
+    grab_wait(20, 5000);
+    look(&l);
+    show("defaults (blur 12)", &l);
+    pthread_mutex_lock(&probe_lock);
+    CHECK(probe_changed >= 5 && probe_same == 0, "the defaults filter every frame (%d changed, "
+          "%d not)", probe_changed, probe_same);
+    pthread_mutex_unlock(&probe_lock);
+    CHECK(!is_green(l.tl) && !is_green(l.tr), "the default effect is the blur, not the colour");
+    chain_remove(src, bf);
+    obs_source_release(bf);
 
     /* --- effect color: the wall green, the doctor not */
-    obs_source_t *bf = make_filter("color", "ff00ff00", NULL);
+    bf = make_filter("color", "ff00ff00", NULL);
     CHECK(bf != NULL, "the filter is created");
     chain_add(src, bf);
     int green = wait_look(&l, greened, 20000);
@@ -415,6 +442,27 @@ int main(int argc, char **argv)
     CHECK(err == NULL, "a good setting clears the error: %s", err ? err : "");
     bfree(err);
     CHECK(wait_look(&l, greened, 20000), "and the effect is back");
+
+    /* the path changed to a missing file while it runs: the library keeps
+     * its colour, but the user asked for the file: pass through, say why */
+    fix = obs_data_create();
+    obs_data_set_string(fix, "effect", "background");
+    obs_data_set_string(fix, "background", missing);
+    obs_source_update(bf, fix);
+    obs_data_release(fix);
+    err = wait_error(bf, 1, 10000);
+    CHECK(err && strstr(err, missing), "a missing file set live: the error is shown (%s)",
+          err ? err : "none");
+    bfree(err);
+    probe_reset();
+    grab_wait(20, 5000);
+    look(&l);
+    pthread_mutex_lock(&probe_lock);
+    CHECK(probe_same >= 10 && probe_changed == 0,
+          "set live, frames pass through byte for byte (%d as they were, %d changed)",
+          probe_same, probe_changed);
+    pthread_mutex_unlock(&probe_lock);
+    CHECK(!is_green(l.tl), "and the wall is not green any more");
     chain_remove(src, bf);
     obs_source_release(bf);
 
