@@ -54,7 +54,42 @@ if [ "$bench" = 1 ]; then
     "$prog" "$plugin" "$data" "$in720"
     exit
 fi
-"$prog" "$plugin" "$data" "$clip"
-rc=$?
+"$prog" "$plugin" "$data" "$clip" 2>&1 | tee "$T/test.log"
+rc=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$T/test.log" | tail -n 1)
+read -r p _ f _ k _ <<<"$(echo "$line" | tr -d ,)"
+passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${k:-0}))
+[ -n "$line" ] && [ "$rc" -eq 0 ] || fail "$prog exited $rc"
+
+section "OBS Studio itself loads the module (its own log)"
+# The obs program, as a user runs it, with the module in the per-user
+# plugin folder OBS 29 searches (~/.config/obs-studio/plugins/NAME/bin/64bit
+# and .../data): its log must list it among the loaded modules.
+if command -v obs >/dev/null; then
+    u=$HOME/.config/obs-studio/plugins/obs-backdrop
+    mkdir -p "$u/bin/64bit" "$u/data/locale"
+    cp "$plugin" "$u/bin/64bit/"
+    cp "$data/locale/en-US.ini" "$u/data/locale/"
+    obs --disable-updater --minimize-to-tray >"$T/obs.out" 2>&1 &
+    opid=$!
+    logs=$HOME/.config/obs-studio/logs
+    for _ in $(seq 300); do
+        grep -qs "Loaded Modules:" "$logs"/*.txt && break
+        sleep 0.1
+    done
+    sleep 1
+    kill "$opid" 2>/dev/null
+    wait "$opid" 2>/dev/null
+    grep -hE "backdrop|Loaded Modules|OBS [0-9]+\.[0-9]+" "$logs"/*.txt 2>/dev/null | head -n 8
+    if grep -qsE "^[0-9:.]+:     obs-backdrop\.so$" "$logs"/*.txt &&
+        grep -qs "filter 'backdrop_filter' registered" "$logs"/*.txt; then
+        pass "OBS's log lists obs-backdrop.so among its loaded modules"
+    else
+        fail "OBS's log does not show obs-backdrop.so loaded: $(tail -n 20 "$T/obs.out")"
+    fi
+else
+    skip_provided "the obs program (obs-studio)"
+fi
 echo "obs-test: $(($(date +%s) - t0)) s"
-exit $rc
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

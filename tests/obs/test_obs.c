@@ -195,6 +195,19 @@ static void probe_reset(void)
     pthread_mutex_unlock(&probe_lock);
 }
 
+/* Waits up to ms for n frames through the probes since probe_reset. */
+static void wait_probe(int n, int ms)
+{
+    for (int t = 0; t < ms; t += 20) {
+        pthread_mutex_lock(&probe_lock);
+        int seen = probe_same + probe_changed;
+        pthread_mutex_unlock(&probe_lock);
+        if (seen >= n)
+            return;
+        sleep_ms(20);
+    }
+}
+
 /* The source's chain: probe, backdrop, probe. */
 static obs_source_t *probe_a, *probe_b;
 static void chain_add(obs_source_t *src, obs_source_t *bf)
@@ -376,7 +389,7 @@ int main(int argc, char **argv)
     chain_add(src, bf);
     grab_wait(30, 10000);
     probe_reset();
-    grab_wait(20, 5000);
+    wait_probe(12, 10000);
     look(&l);
     show("defaults (blur 12)", &l);
     pthread_mutex_lock(&probe_lock);
@@ -397,7 +410,7 @@ int main(int argc, char **argv)
     CHECK(is_coat(l.coat), "the doctor's coat stays (BGR %.0f %.0f %.0f)", l.coat[0],
           l.coat[1], l.coat[2]);
     probe_reset();
-    grab_wait(20, 5000);
+    wait_probe(12, 10000);
     pthread_mutex_lock(&probe_lock);
     printf("effect color: backdrop changed %d frames, left %d as they were\n", probe_changed,
            probe_same);
@@ -420,7 +433,7 @@ int main(int argc, char **argv)
           "the file");
     bfree(err);
     probe_reset();
-    grab_wait(20, 5000);
+    wait_probe(12, 10000);
     look(&l);
     show("background missing", &l);
     pthread_mutex_lock(&probe_lock);
@@ -455,7 +468,7 @@ int main(int argc, char **argv)
           err ? err : "none");
     bfree(err);
     probe_reset();
-    grab_wait(20, 5000);
+    wait_probe(12, 10000);
     look(&l);
     pthread_mutex_lock(&probe_lock);
     CHECK(probe_same >= 10 && probe_changed == 0,
