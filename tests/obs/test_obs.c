@@ -260,6 +260,12 @@ static int greened(const struct look *l)
 {
     return is_green(l->tl) && is_green(l->tr);
 }
+/* the first frames come before the first mask (all background): the
+ * frames after it have the person */
+static int greened_person(const struct look *l)
+{
+    return greened(l) && is_coat(l->coat);
+}
 
 static obs_source_t *make_filter(const char *effect, const char *color_bgr_hex,
                                  const char *background)
@@ -404,7 +410,7 @@ int main(int argc, char **argv)
     bf = make_filter("color", "ff00ff00", NULL);
     CHECK(bf != NULL, "the filter is created");
     chain_add(src, bf);
-    int green = wait_look(&l, greened, 20000);
+    int green = wait_look(&l, greened_person, 20000);
     show("effect color #00ff00", &l);
     CHECK(green, "the wall corners turn green");
     CHECK(is_coat(l.coat), "the doctor's coat stays (BGR %.0f %.0f %.0f)", l.coat[0],
@@ -482,27 +488,44 @@ int main(int argc, char **argv)
     /* --- removed and added again 50 times */
     long allocs0 = 0;
     size_t heap0 = 0;
-    int frames_ok = 1;
+    int working = 0;
     for (int i = 0; i < 50; i++) {
         if (i == 5) {
+            /* (OBS destroys a released filter on a task thread of its own) */
+            sleep_ms(1500);
             allocs0 = bnum_allocs();
             heap0 = heap_in_use();
         }
         bf = make_filter("color", "ff00ff00", NULL);
-        obs_source_filter_add(src, bf);
-        frames_ok &= grab_wait(3, 5000);
-        obs_source_filter_remove(src, bf);
+        chain_add(src, bf);
+        /* until it has made its library filter and changed frames */
+        probe_reset();
+        for (int t = 0; t < 10000; t += 20) {
+            pthread_mutex_lock(&probe_lock);
+            int done = probe_changed >= 2;
+            pthread_mutex_unlock(&probe_lock);
+            if (done)
+                break;
+            sleep_ms(20);
+        }
+        pthread_mutex_lock(&probe_lock);
+        working += probe_changed >= 2;
+        pthread_mutex_unlock(&probe_lock);
+        chain_remove(src, bf);
         obs_source_release(bf);
     }
-    grab_wait(5, 5000);
+    sleep_ms(1500);
     long allocs1 = bnum_allocs();
     size_t heap1 = heap_in_use();
     printf("50 add/remove: libobs allocations %ld -> %ld, heap %zu -> %zu KiB\n", allocs0,
            allocs1, heap0 / 1024, heap1 / 1024);
-    CHECK(frames_ok, "frames flowed while the filter came and went");
+    CHECK(working == 50, "each of the 50 filters changed frames before it went (%d did)",
+          working);
     CHECK(allocs1 <= allocs0 + 16, "libobs's allocations come back (%ld -> %ld)", allocs0,
           allocs1);
-    CHECK(heap1 < heap0 + 4 * 1024 * 1024, "the heap does not grow (%zu -> %zu KiB)",
+    /* libobs's frame cache moves it by a few frames (0.8 MB each) either
+     * way; one library filter is about 30 MB, one leaked frame 0.8 MB a time */
+    CHECK(heap1 < heap0 + 8 * 1024 * 1024, "the heap does not grow (%zu -> %zu KiB)",
           heap0 / 1024, heap1 / 1024);
 
     obs_set_output_source(0, NULL);
