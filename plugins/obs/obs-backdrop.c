@@ -8,10 +8,11 @@
  * in live mode: the model runs on the library's own inference thread and a
  * frame only takes the newest mask, refinement and compositing, never a
  * model run. Properties are the library's options table (the ones a frame
- * filter takes, bd_option_for_filter), their labels in data/locale. A
- * setting the library refuses (a missing background file) leaves the frames
- * as they were (the old setting, or untouched when there is none) and shows
- * the library's message in the filter's properties.
+ * filter takes, BD_OPTION_FILTER), their labels in data/locale. A setting
+ * the library refuses (a missing background file) makes the filter pass
+ * frames through untouched until the settings are good again, and shows the
+ * library's message in the filter's properties. Settings are applied on a
+ * thread of the filter's own (see settings_thread).
  */
 #include <obs/obs-module.h>
 #include <pthread.h>
@@ -35,8 +36,8 @@ struct values;
 struct filter {
     obs_source_t *self;
     /* The frame lock: the video thread holds it around bd_filter_process;
-     * update takes it only to swap in a remade filter or flip bypass, so
-     * a slow set-up (a model, a background video) never holds it. */
+     * the settings thread takes it only to swap in a remade filter or flip
+     * bypass, so a slow set-up (a model, a background video) never holds it. */
     pthread_mutex_t lock;
     struct bd_filter *bd;   /* NULL while the settings cannot make one */
     int bypass;             /* a setting was refused: frames pass through */
@@ -50,7 +51,7 @@ struct filter {
     pthread_mutex_t wlock;
     pthread_cond_t wake;
     struct values *pending;
-    int busy, quit;
+    int quit;
 };
 
 static const char *filter_name(void *unused)
@@ -345,12 +346,10 @@ static void *settings_thread(void *data)
             break;
         struct values *v = f->pending;
         f->pending = NULL;
-        f->busy = 1;
         pthread_mutex_unlock(&f->wlock);
         apply(f, v);
         bfree(v);
         pthread_mutex_lock(&f->wlock);
-        f->busy = 0;
     }
     pthread_mutex_unlock(&f->wlock);
     return NULL;
