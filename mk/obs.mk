@@ -49,8 +49,9 @@ $(BUILD)/bench/bench_obs: bench/bench_obs.c tests/obs/obs_headless.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(OBS_CFLAGS) -Itests $(LDFLAGS) -o $@ $(filter %.c,$^) $(OBS_LIBS) -lX11 -lpthread -lm
 
+# BENCH_OBS="ROUNDS SECONDS" (default 3 rounds of 8 s each way)
 bench-obs: $(OBS_PLUGIN) $(BUILD)/bench/bench_obs models
-	@bash tests/obs/run.sh --bench $(BUILD)/bench/bench_obs $(OBS_PLUGIN) plugins/obs/data
+	@bash tests/obs/run.sh --bench $(BUILD)/bench/bench_obs $(OBS_PLUGIN) plugins/obs/data $(BENCH_OBS)
 
 # make install / uninstall add the module and its data when it is built.
 ifneq ($(OBS_LIBS),)

@@ -5,11 +5,12 @@
 # is libobs-opengl, which needs an X (EGL) display; under Xvfb Mesa gives it
 # llvmpipe, GL on the CPU. The program's own output (with OBS's log lines)
 # is shown, and its closing "N passed, M failed, K skipped" line counts.
-# usage: tests/obs/run.sh [--bench] PROGRAM PLUGIN.so PLUGIN-DATA-DIR
+# usage: tests/obs/run.sh [--bench] PROGRAM PLUGIN.so PLUGIN-DATA-DIR [BENCH-ARGS...]
 set -u
 bench=0
 [ "${1:-}" = --bench ] && { bench=1; shift; }
 prog=$1 plugin=$2 data=$3
+shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../vm/lib.sh
 . "$here/../vm/lib.sh"
@@ -51,7 +52,7 @@ if [ "$bench" = 1 ]; then
     in720=$T/doctor_720p.mp4
     ffmpeg -v error -y -i "$clip" -t 25 -vf scale=1280:720 -an -c:v libx264 -preset veryfast \
         -crf 18 -pix_fmt yuv420p "$in720" || { echo "ffmpeg failed"; exit 1; }
-    "$prog" "$plugin" "$data" "$in720"
+    "$prog" "$plugin" "$data" "$in720" "$@"
     exit
 fi
 "$prog" "$plugin" "$data" "$clip" 2>&1 | tee "$T/test.log"
