@@ -184,11 +184,11 @@ check: all models-test
 	@scripts/check.sh BUILD=$(BUILD)
 
 unit: $(TESTS) $(BUILD)/backdrop
-	@scripts/run-tests.sh $(BUILD) $(TESTS)
+	@BD_TEST_MODELS=$(NPM)/selfie_segmentation/package scripts/run-tests.sh $(BUILD) $(TESTS)
 
 # The camera command on files, pipes, config files and signals.
 camera-cli: $(BUILD)/backdrop $(BUILD)/tests/test_hostile models
-	@tests/camera_cli.sh $(BUILD)/backdrop
+	@BD_TEST_MODELS=$(NPM)/selfie_segmentation/package tests/camera_cli.sh $(BUILD)/backdrop
 
 # Live control (tests/dbus/run.sh): the D-Bus service and `backdrop ctl`
 # against a private dbus-daemon, backdrop streaming the sample clip.
@@ -209,7 +209,7 @@ settings-soak:
 	@$(MAKE) --no-print-directory settings-test SETTINGS_SOAK=300
 
 hostile: $(BUILD)/backdrop $(BUILD)/tests/test_hostile
-	@tests/hostile_models.sh $(BUILD)/backdrop
+	@BD_TEST_MODELS=$(NPM)/selfie_segmentation/package tests/hostile_models.sh $(BUILD)/backdrop
 
 # Mutation testing (scripts/mutate.py): each mutant of tests/mutants/*.txt in
 # a scratch copy of the tree (BUILD/mutate), its suites must fail; MUTANTS=a,b
@@ -301,7 +301,7 @@ fuzz-smoke: fuzz-build models
 	@scripts/fuzz.sh $(BUILD) 40 tflite image y4m options background
 
 bench: all models-test
-	@bench/run.sh $(BUILD) $(HMS)
+	@NPM=$(NPM) bench/run.sh $(BUILD) $(HMS)
 	@bench/run_pipeline.sh $(BUILD)
 
 $(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(BUILD)/libbackdrop.a

@@ -11,7 +11,7 @@ mkdir -p "$build/bench"
 $cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude -Isrc bench/bench_engine.c "$build/libbackdrop.a" \
     $LIBS -o "$build/bench/bench_engine"
 
-models=build/npm/selfie_segmentation/package
+models=${NPM:-$build/npm}/selfie_segmentation/package
 printf '%-10s %8s %8s %8s %8s %8s %9s %9s %9s %9s\n' model bare_ms xnn_ms ref_ms wasm_ms load+build \
     xnn/bare wasm/xnn ref/xnn
 for m in general landscape; do
