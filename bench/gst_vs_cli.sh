@@ -26,10 +26,10 @@ gst_run() { # element
         rawvideoparse width=1280 height=720 format=i420 framerate=30/1 ! "$@" ! fakesink sync=false
 }
 cpu() { # command... : prints user+system seconds of it
-    local t0 t1
-    t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    local t0 t1 me=$BASHPID # this shell's: the command's time is in its cutime
+    t0=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$me/stat")
     "$@" >/dev/null
-    t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    t1=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$me/stat")
     echo "$t0 $t1" | awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($2 - $1) / hz}'
 }
 out=$build/bench/gst_vs_cli.txt
