@@ -191,6 +191,16 @@ static void gst_backdrop_set_property(GObject *obj, guint id, const GValue *v, G
     char *text = value_text(o, v);
     g_mutex_lock(&self->lock);
     enum bd_status r = BD_OK;
+    /* A controller sets its properties before every frame: an unchanged
+     * number, switch or choice is no change (a new refiner for the mask
+     * options each frame, otherwise). A path or colour given again is
+     * (the file read again). */
+    const char *cur = bd_settings_get(self->settings, o->name);
+    if (o->type != BD_OPTION_STRING && cur && !strcmp(cur, text)) {
+        g_mutex_unlock(&self->lock);
+        g_free(text);
+        return;
+    }
     if (self->filter && (o->flags & BD_OPTION_LIVE))
         r = bd_filter_set(self->filter, o->name, text); /* checked and prepared here */
     if (r == BD_OK)
