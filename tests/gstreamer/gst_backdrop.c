@@ -7,10 +7,9 @@
  *    color=#00ff00: the top corners (the wall) green, the face and the
  *    coat not;
  *  - live: videotestsrc is-live=true at 1280x720, 30 fps, with the model
- *    made 400 ms slow (BACKDROP_INFER_DELAY_MS): fakesink sync=true
- *    (frames over 200 ms late dropped) renders every frame and drops none
- *    (auto mode chose live); mode=exact, where each frame waits for its
- *    model run, drops frames;
+ *    made 400 ms slow (BACKDROP_INFER_DELAY_MS) into fakesink sync=true:
+ *    no frame spends that long in the element (auto mode chose live; the
+ *    rate the sink got is printed); with mode=exact every frame does;
  *  - properties changed while playing: a new colour within a few frames; a
  *    bad colour, a missing background and a missing model refused with a
  *    warning on the bus naming them, the old values kept;
@@ -173,21 +172,53 @@ static void test_formats(void)
     }
 }
 
-/* Frames rendered and dropped by fakesink sync=true behind backdrop. */
+/* How long each buffer spends inside backdrop: the streaming thread
+ * passes the sink pad, then the source pad (in place, one thread). */
+static gint64 t_in, dt_max, dt_min;
+static int dt_count;
+
+static GstPadProbeReturn probe_in(GstPad *pad, GstPadProbeInfo *info, gpointer u)
+{
+    (void)pad, (void)info, (void)u;
+    t_in = g_get_monotonic_time();
+    return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn probe_out(GstPad *pad, GstPadProbeInfo *info, gpointer u)
+{
+    (void)pad, (void)info, (void)u;
+    gint64 dt = g_get_monotonic_time() - t_in;
+    dt_max = dt > dt_max ? dt : dt_max;
+    dt_min = dt_count == 0 || dt < dt_min ? dt : dt_min;
+    dt_count++;
+    return GST_PAD_PROBE_OK;
+}
+
+/* Frames rendered and dropped by fakesink sync=true behind backdrop, and
+ * the longest and shortest time a frame spent in it. */
 static void live_run(const char *mode, int frames, guint64 *rendered, guint64 *dropped,
                      double *secs)
 {
     char desc[1024];
     snprintf(desc, sizeof desc,
              "videotestsrc is-live=true num-buffers=%d ! "
-             "video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ! backdrop %s ! "
+             "video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ! backdrop name=b %s ! "
              "fakesink name=k sync=true qos=true max-lateness=200000000",
              frames, mode);
     GstElement *p = launch(desc);
     *rendered = *dropped = 0;
+    dt_max = dt_min = 0;
+    dt_count = 0;
     if (!p)
         return;
     GstElement *k = gst_bin_get_by_name(GST_BIN(p), "k");
+    GstElement *b = gst_bin_get_by_name(GST_BIN(p), "b");
+    GstPad *sp = gst_element_get_static_pad(b, "sink"), *op = gst_element_get_static_pad(b, "src");
+    gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, probe_in, NULL, NULL);
+    gst_pad_add_probe(op, GST_PAD_PROBE_TYPE_BUFFER, probe_out, NULL, NULL);
+    gst_object_unref(sp);
+    gst_object_unref(op);
+    gst_object_unref(b);
     double t0 = now_s();
     gst_element_set_state(p, GST_STATE_PLAYING);
     GstBus *bus = gst_element_get_bus(p);
@@ -217,19 +248,22 @@ static void test_live(void)
     guint64 r, d;
     double secs;
     live_run("", 45, &r, &d, &secs);
-    /* all of them on a quiet machine; a shared one may make a few late by
-     * itself, so 90% (waiting for the model, as exact mode does, renders
-     * next to none) */
-    CHECK(r >= 41, "auto mode on a live source: %llu of 45 rendered, %llu dropped",
-          (unsigned long long)r, (unsigned long long)d);
-    printf("gst live (auto): 45 frames at 1280x720, 30 fps, model 400 ms slow: %llu rendered, "
-           "%llu dropped, %.2f s (%.1f fps)\n",
-           (unsigned long long)r, (unsigned long long)d, secs, r / secs);
+    /* Frames never wait for the model: none spends its 400 ms in the
+     * element. (The rate the sink sees is printed; a shared machine can
+     * make frames late by itself, so it is not what is asserted.) */
+    CHECK(dt_count >= 10 && dt_max < 300000,
+          "auto mode on a live source: %d frames through, the longest %.0f ms", dt_count,
+          dt_max / 1e3);
+    printf("gst live (auto): 45 frames at 1280x720, 30 fps, model 400 ms slow: %d through "
+           "backdrop (longest %.1f ms in it), %llu rendered, %llu dropped by fakesink sync=true, "
+           "%.2f s (%.1f fps)\n",
+           dt_count, dt_max / 1e3, (unsigned long long)r, (unsigned long long)d, secs, r / secs);
     live_run("mode=exact", 8, &r, &d, &secs);
-    CHECK(d > 0 && r < 4, "exact mode with a 400 ms model: %llu rendered, %llu dropped",
-          (unsigned long long)r, (unsigned long long)d);
-    printf("gst live (mode=exact, the contrast): %llu rendered, %llu dropped\n",
-           (unsigned long long)r, (unsigned long long)d);
+    CHECK(dt_count > 0 && dt_min >= 400000, "exact mode: %d frames, the shortest %.0f ms",
+          dt_count, dt_min / 1e3);
+    printf("gst live (mode=exact, the contrast): %d through, each %.0f ms or more in backdrop, "
+           "%llu rendered, %llu dropped\n",
+           dt_count, dt_min / 1e3, (unsigned long long)r, (unsigned long long)d);
     g_unsetenv("BACKDROP_INFER_DELAY_MS");
 }
 
