@@ -138,6 +138,7 @@ $(BUILD)/tests/gst_backdrop: tests/gstreamer/gst_backdrop.c $(GST_PLUGIN) tests/
 gst-test: $(BUILD)/tests/gst_backdrop
 	@start=$$(date +%s); \
 	 LSAN_OPTIONS="suppressions=$(CURDIR)/tests/gstreamer/lsan.supp $${LSAN_OPTIONS:-}" \
+	 ASAN_OPTIONS="fast_unwind_on_malloc=0 $${ASAN_OPTIONS:-}" \
 	 $(BUILD)/tests/gst_backdrop $(GST_PLUGIN) $(if $(filter 1,$(SAN)),cycles,all); rc=$$?; \
 	 echo "gst-test: $$(( $$(date +%s) - start )) s"; exit $$rc
 

@@ -436,4 +436,4 @@ static gboolean plugin_init(GstPlugin *plugin)
 #define PACKAGE "backdrop"
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, backdrop,
                   "backdrop: background blur and replacement (person segmentation)", plugin_init,
-                  BACKDROP_VERSION, "GPL", "backdrop", "https://github.com/backdrop")
+                  BACKDROP_VERSION, "GPL", "backdrop", "Unknown package origin")
