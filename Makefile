@@ -444,3 +444,4 @@ $(BUILD)/pw_feed: tests/pw_feed.c $(BUILD)/libbackdrop.a
 
 # make install, uninstall, deb and their tests (mk/package.mk).
 include mk/package.mk
+include mk/web.mk

@@ -22,6 +22,9 @@ if [ "$mode" = test ]; then
     # tests/settings/run.sh: the window under Xvfb; appstreamcli and
     # desktop-file-validate check its metadata (install-test)
     pkgs="$pkgs xvfb xauth appstream desktop-file-utils"
+    # make web / web-test: the WebAssembly build (Debian's emscripten), the
+    # demo page in headless Chromium and Firefox ESR
+    pkgs="$pkgs emscripten chromium firefox-esr"
 fi
 # make e2e: the tests in the VM (tests/vm/e2e.sh) play video with ffmpeg and
 # open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.

@@ -445,15 +445,13 @@ void bd_upscale_row_v(const uint8_t *small, int small_stride, int sw, int sh, in
     bd_upscale_row_v_with(&kernels_c, small, small_stride, sw, sh, k, y, v);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 static int have_avx2(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
 }
+#endif
 
 const struct bd_composite_kernels *bd_composite_kernels_for(const char *isa)
 {

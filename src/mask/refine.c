@@ -432,6 +432,10 @@ const struct bd_refine_kernels *bd_refine_kernels_for(const char *isa)
     if (strcmp(isa, "avx2") == 0 && have_avx2())
         return &bd_refine_kernels_avx2;
 #endif
+#if defined(__wasm_simd128__)
+    if (strcmp(isa, "simd128") == 0)
+        return &bd_refine_kernels_simd128;
+#endif
     return NULL;
 }
 
@@ -444,6 +448,8 @@ const struct bd_refine_kernels *bd_refine_kernels_default(void)
             return k;
     }
     const struct bd_refine_kernels *k = bd_refine_kernels_for("avx2");
+    if (!k)
+        k = bd_refine_kernels_for("simd128");
     return k ? k : &kernels_c;
 }
 

@@ -216,5 +216,7 @@ static inline int bd_refine_c7(const struct bd_refine_row *row, int q4)
 }
 
 extern const struct bd_refine_kernels bd_refine_kernels_avx2;
+/* The browser build's (src/mask/wasm/, WebAssembly SIMD). */
+extern const struct bd_refine_kernels bd_refine_kernels_simd128;
 
 #endif

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# make web: the library's model, mask and composite stages, its options and
+# web/backdrop_web.c compiled to WebAssembly (Debian's emscripten, WASM
+# SIMD), with the ES module, its Worker and the demo page, into build/web/.
+# Which code goes in is chosen here by folder and file, never by #ifdef:
+# no capture, output, pipeline, image-file or XNNPACK code; libyuv is
+# Debian's source package compiled for wasm (scripts/fetch-libyuv.sh).
+
+WEB      := $(BUILD)/web
+EMCC     ?= emcc
+EMXX     ?= em++
+# Debian's emscripten looks for its JS tools (acorn, ...) there; the
+# machine's node may not be Debian's.
+EMENV    := NODE_PATH=/usr/share/nodejs
+WEB_CFLAGS := -O2 -msimd128 -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Iinclude -Isrc -Iweb \
+              -I$(WEB)/libyuv/include
+WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c \
+              src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c) \
+            $(filter-out src/model/xnnpack.c,$(wildcard src/model/*.c)) web/backdrop_web.c
+WEB_OBJ  := $(WEB_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/models.o
+YUV_SRC  := $(addprefix source/,compare.cc compare_common.cc convert.cc convert_argb.cc \
+              convert_from.cc convert_from_argb.cc convert_to_argb.cc convert_to_i420.cc cpu_id.cc \
+              planar_functions.cc rotate.cc rotate_any.cc rotate_argb.cc rotate_common.cc \
+              row_any.cc row_common.cc scale.cc scale_any.cc scale_argb.cc scale_common.cc \
+              scale_rgb.cc scale_uv.cc video_common.cc)
+YUV_OBJ  := $(YUV_SRC:source/%.cc=$(WEB)/obj/libyuv/%.o)
+WEB_STAMP := $(WEB)/libyuv/.verified
+# libyuv's C rows round as its x86 SIMD rows do when built for x86 (these
+# three macros, row_common.cc): asked for here too, so that the wasm build
+# converts RGB to YUV exactly as Debian's x86 libyuv, and masks match the
+# native library's byte for byte (tests/web/equal.sh).
+YUV_X86_ROUNDING := -DLIBYUV_ARGBTOUV_PAVGB=1 -DLIBYUV_RGBTOU_TRUNCATE=1 -DLIBYUV_ATTENUATE_DUP=1
+WEB_EXPORTS := _bdw_create,_bdw_destroy,_bdw_set,_bdw_set_background,_bdw_process,_bdw_output,_bdw_mask,_bdw_stat,_bdw_last_error,_malloc,_free
+WEB_PAGE := $(addprefix $(WEB)/,backdrop.js backdrop-worker.js index.html demo.js)
+
+.PHONY: web
+web: $(WEB)/backdrop_wasm.js $(WEB_PAGE)
+
+$(WEB_STAMP):
+	@scripts/fetch-libyuv.sh $(WEB)/libyuv
+
+$(YUV_SRC:%=$(WEB)/libyuv/%): $(WEB_STAMP) ;
+
+# (rebuilt when this file changes: YUV_X86_ROUNDING decides their bytes)
+$(WEB)/obj/libyuv/%.o: $(WEB)/libyuv/source/%.cc mk/web.mk | $(WEB_STAMP)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMXX) -O2 -msimd128 -I$(WEB)/libyuv/include -DLIBYUV_DISABLE_X86 -DLIBYUV_DISABLE_NEON $(YUV_X86_ROUNDING) -c $< -o $@
+
+$(WEB)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h src/*/*.inc web/*.h) | $(WEB_STAMP)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -c $< -o $@
+
+# The default models, embedded as natively (embed.S) but in wasm's assembly
+# dialect: data sections need a name and symbols a size.
+$(WEB)/obj/models.o: web/embed_wasm.S $(MODEL_GENERAL) $(MODEL_LANDSCAPE)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) -c $< -o $@ -DBD_MODEL_GENERAL='"$(MODEL_GENERAL)"' -DBD_MODEL_LANDSCAPE='"$(MODEL_LANDSCAPE)"' \
+	  -DBD_GENERAL_SIZE=$$(stat -c %s $(MODEL_GENERAL)) -DBD_LANDSCAPE_SIZE=$$(stat -c %s $(MODEL_LANDSCAPE))
+
+# ES module factory (createBackdrop), usable in a Worker and under node
+# (tests/web/equal.mjs); memory grows with the frame size.
+$(WEB)/backdrop_wasm.js: $(WEB_OBJ) $(YUV_OBJ)
+	$(EMENV) $(EMCC) -O2 -msimd128 -o $@ $^ -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createBackdrop \
+	  -sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB \
+	  -sEXPORTED_FUNCTIONS=$(WEB_EXPORTS) -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
+
+$(WEB)/%.js: web/%.js
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(WEB)/index.html: web/index.html
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# ---- tests (make web-test, a suite of scripts/check.sh) --------------------
+WEB_CLIP := ../shared/data/video/doctor_26732.mp4
+
+# native_masks: the wasm module's C against the native library as built.
+$(BUILD)/tests/web/native_masks: tests/web/native_masks.c web/backdrop_web.c web/backdrop_web.h $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iweb $(LDFLAGS) -o $@ tests/web/native_masks.c web/backdrop_web.c $(BUILD)/libbackdrop.a $(LDLIBS)
+
+# The clip as the fake camera Chromium reads (y4m), and raw RGBA frames.
+$(WEB)/doctor.y4m: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -t 6 -vf scale=640:360,fps=30 -pix_fmt yuv420p $@
+$(WEB)/doctor-720p.y4m: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -t 4 -vf scale=1280:720,fps=30 -pix_fmt yuv420p $@
+$(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@
+
+.PHONY: web-test
+web-test: web $(WEB)/tests/test_refine_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
+	@tests/web/run.sh $(BUILD)
+
+# Speed against MediaPipe's own wasm (a benchmark: never part of make test).
+.PHONY: bench-web
+bench-web: web models $(WEB)/doctor-720p.y4m
+	@bench/web/run.sh $(BUILD) $(NPM)
+
+# The wasm SIMD kernels against their C twins, under node.
+$(WEB)/tests/test_refine_simd128.js: tests/web/test_refine_simd128.c tests/check.h $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -Itests -o $@ tests/web/test_refine_simd128.c $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB

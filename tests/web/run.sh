@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# make web-test: the WebAssembly build in real browsers and against the
+# native library.
+#  - Chromium (headless, its fake camera playing the doctor clip): the demo
+#    page with a colour, a blur and an uploaded background, probed after
+#    3 s; a corrupt upload leaves an error on the page and the old
+#    background in place. The colour run's output canvas is saved as
+#    build/web/screenshot.png.
+#  - Firefox ESR (headless, its fake camera): the page loads, processes,
+#    fps > 0 (a smoke test).
+#  - equality: masks of the wasm module (under node) and of the same C
+#    built natively, byte for byte, with the library's C kernels.
+# usage: tests/web/run.sh BUILD
+set -u
+build=${1:-build}
+web=$build/web
+out=$web/test-out
+pass=0 fail=0 skip=0
+t0=$(date +%s)
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+skip() {
+    if [ "${CI:-}" = true ]; then nok "$* (missing under CI)"; else echo "skip - $*"; skip=$((skip + 1)); fi
+}
+
+rm -rf "$out" "$web/test"
+mkdir -p "$out" "$web/test"
+# The uploads: a plain blue picture, and a "JPEG" that is not one.
+ffmpeg -loglevel error -y -f lavfi -i color=c=0x0000ff:s=640x360 -frames:v 1 "$web/test/blue.png"
+head -c 4000 /dev/urandom > "$web/test/corrupt.jpg"
+
+python3 tests/web/server.py "$web" "$out" > "$out/port" &
+server=$!
+trap 'kill $server 2>/dev/null; [ -z "${browser:-}" ] || kill $browser 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$out/port" ] && break; sleep 0.1; done
+port=$(cat "$out/port")
+base="http://127.0.0.1:$port/index.html"
+
+# waits for N report lines in $out/NAME.jsonl (at most T seconds)
+await() {
+    local name=$1 n=$2 t=$3
+    for _ in $(seq $((t * 10))); do
+        [ -f "$out/$name.jsonl" ] && [ "$(wc -l < "$out/$name.jsonl")" -ge "$n" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+chromium_run() { # NAME QUERY REPORTS
+    local name=$1 query=$2 n=$3 prof
+    prof=$(mktemp -d)
+    chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$prof" \
+        --use-fake-ui-for-media-stream --use-fake-device-for-media-stream \
+        --use-file-for-fake-video-capture="$web/doctor.y4m" \
+        --autoplay-policy=no-user-gesture-required \
+        "$base?$query&report=/report/$name" > "$out/$name.log" 2>&1 &
+    browser=$!
+    await "$name" "$n" 60
+    local rc=$?
+    kill $browser 2>/dev/null
+    wait $browser 2>/dev/null
+    browser=
+    rm -rf "$prof"
+    return $rc
+}
+
+# CHECK NAME PYTHON-EXPRESSION over r (the list of reports): prints why on failure
+check() {
+    local name=$1 what=$2 expr=$3
+    if python3 - "$out/$name.jsonl" "$expr" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+def green(p): return p[1] > 200 and p[0] < 80 and p[2] < 80
+def blue(p): return p[2] > 200 and p[0] < 80 and p[1] < 80
+def light(p): return min(p[:3]) > 150 and max(p[:3]) - min(p[:3]) < 50
+ok = eval(sys.argv[2])
+if not ok:
+    print('  reports:', json.dumps(r), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+    then ok "$what"; else nok "$what"; fi
+}
+
+have_chromium=1
+command -v chromium >/dev/null || have_chromium=0
+[ -f "$web/doctor.y4m" ] || have_chromium=0
+if [ $have_chromium = 1 ]; then
+    if chromium_run color "effect=color&color=00ff00&model=general&screenshot" 1; then
+        check color "chromium colour: corners green, the person's centre not, after 3 s" \
+            'all(green(p) for p in r[0]["probes"][:2]) and not any(green(p) for p in r[0]["probes"][2:]) and r[0]["stats"]["frames"] > 0 and not r[0]["error"]'
+        [ -f "$out/color.png" ] && cp "$out/color.png" "$web/screenshot.png"
+        [ -s "$web/screenshot.png" ] && ok "chromium screenshot of the output: $web/screenshot.png" || nok "chromium screenshot"
+        python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).readline())["stats"]; print("  chromium stats: %.1f fps, inference %.1f ms, refine %.1f ms, composite %.1f ms, %d frames" % (s["fps"], s["inference_ms"], s["refine_ms"], s["composite_ms"], s["frames"]))' "$out/color.jsonl"
+    else
+        nok "chromium colour: no report in 60 s ($(tail -c 300 "$out/color.log" | tr '\n' ' '))"
+    fi
+    if chromium_run blur "effect=blur&blur=12" 1; then
+        check blur "chromium blur: corners the light blurred room (not black, not green), the person's centre the white coat" \
+            'all(light(p) for p in r[0]["probes"][:2]) and light(r[0]["probes"][2]) and r[0]["stats"]["frames"] > 0 and not r[0]["error"]'
+    else
+        nok "chromium blur: no report in 60 s"
+    fi
+    if chromium_run upload "background=test/blue.png&background=test/corrupt.jpg" 2; then
+        check upload "chromium uploaded background: corners blue, the person's centre not" \
+            'all(blue(p) for p in r[0]["probes"][:2]) and not any(blue(p) for p in r[0]["probes"][2:]) and not r[0]["error"]'
+        check upload "chromium corrupt upload: an error on the page, the old background continues" \
+            '"background" in r[1]["error"] and all(blue(p) for p in r[1]["probes"][:2]) and r[1]["stats"]["frames"] > r[0]["stats"]["frames"]'
+    else
+        nok "chromium upload: no reports in 60 s"
+    fi
+else
+    skip "chromium tests: chromium or $web/doctor.y4m missing (make deps-test; make web)"
+fi
+
+if command -v firefox-esr >/dev/null; then
+    prof=$(mktemp -d)
+    cat > "$prof/user.js" <<'JS'
+user_pref("media.navigator.streams.fake", true);
+user_pref("media.navigator.permission.disabled", true);
+user_pref("media.autoplay.default", 0);
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+JS
+    firefox-esr --headless --no-remote --profile "$prof" "$base?effect=color&color=00ff00&report=/report/firefox" \
+        > "$out/firefox.log" 2>&1 &
+    browser=$!
+    if await firefox 1 90; then
+        check firefox "firefox-esr smoke: loads, processes its fake camera, fps > 0" \
+            'r[0]["stats"]["frames"] > 0 and r[0]["stats"]["fps"] > 0 and not r[0]["error"]'
+        python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).readline())["stats"]; print("  firefox stats: %.1f fps, inference %.1f ms, %d frames" % (s["fps"], s["inference_ms"], s["frames"]))' "$out/firefox.jsonl"
+    else
+        nok "firefox-esr smoke: no report in 90 s ($(tail -c 300 "$out/firefox.log" | tr '\n' ' '))"
+    fi
+    kill $browser 2>/dev/null
+    wait $browser 2>/dev/null
+    browser=
+    rm -rf "$prof"
+else
+    skip "firefox-esr smoke: firefox-esr missing (make deps-test)"
+fi
+
+# Equality: the library's C kernels natively (its AVX2/FMA twins round
+# differently by design), the same frames and settings.
+frames=$web/doctor-640x360.rgba
+for settings in "" "model=landscape mask-low=30 mask-high=70"; do
+    BACKDROP_REF_ISA=base BACKDROP_MASK_ISA=base "$build/tests/web/native_masks" "$frames" 640 360 "$out/native.mask" $settings &&
+        node tests/web/masks.mjs "$web" "$frames" 640 360 "$out/wasm.mask" $settings > "$out/node.log" 2>&1
+    if [ $? -eq 0 ] && [ -s "$out/native.mask" ] && cmp -s "$out/native.mask" "$out/wasm.mask"; then
+        ok "equality: wasm masks = native masks byte for byte, 6 frames 640x360${settings:+, $settings}"
+    else
+        nok "equality${settings:+ ($settings)}: $(cmp "$out/native.mask" "$out/wasm.mask" 2>&1 | head -1; tail -c 200 "$out/node.log")"
+    fi
+done
+
+# The wasm SIMD kernels against their C twins (node; this emscripten's
+# loader fetch()es its .wasm unless node's fetch is off).
+if node --no-experimental-fetch "$web/tests/test_refine_simd128.js" > "$out/twins.log" 2>&1; then
+    ok "simd128 refine kernels = their C twins ($(tail -1 "$out/twins.log"))"
+else
+    sed 's/^/  /' "$out/twins.log" | tail -20
+    nok "simd128 refine kernels = their C twins"
+fi
+
+echo "web-test: $(($(date +%s) - t0)) s"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The C side of the WebAssembly module (backdrop_web.c): the functions
+ * backdrop-worker.js calls, also linked natively by tests/web. */
+#ifndef BACKDROP_WEB_H
+#define BACKDROP_WEB_H
+
+#include <stdint.h>
+
+/* bdw_stat: the last frame's milliseconds per stage */
+enum { BDW_STAT_INFER, BDW_STAT_REFINE, BDW_STAT_COMPOSITE, BDW_STAT_COUNT };
+
+struct bdw;
+
+/* A processor with the options table's defaults (general model, blur);
+ * NULL on error (bdw_last_error says why). */
+struct bdw *bdw_create(void);
+/* NULL is a no-op. */
+void bdw_destroy(struct bdw *b);
+/* The library's message for the last error on this thread. */
+const char *bdw_last_error(void);
+/* One setting by the options table's name (model, blur, color, light-wrap,
+ * effect blur|color|image|none, ...); the old value stays on error. */
+int bdw_set(struct bdw *b, const char *name, const char *value);
+/* The background image (RGBA, copied; the effect becomes image). */
+int bdw_set_background(struct bdw *b, const uint8_t *rgba, int width, int height);
+/* One frame (RGBA, width*4 bytes a row), any size from 2x2 to 8192x8192;
+ * then bdw_output (RGBA, unless mask_only) and bdw_mask (width bytes a
+ * row) hold the results until the next call. */
+int bdw_process(struct bdw *b, const uint8_t *rgba, int width, int height, int mask_only);
+const uint8_t *bdw_output(const struct bdw *b);
+const uint8_t *bdw_mask(const struct bdw *b);
+double bdw_stat(const struct bdw *b, int which);
+
+#endif
