@@ -54,12 +54,19 @@ SETTINGS_LIBS   := $(shell pkg-config --libs $(SETTINGS_PKGS) 2>/dev/null)
 SETTINGS_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/settings/*.c))
 $(SETTINGS_OBJ): CFLAGS += $(SETTINGS_CFLAGS)
 
+# The GStreamer element (plugins/gstreamer/, libgstbackdrop.so): the library
+# is linked into it statically, so the plugin needs no libbackdrop.so.
+GST_PKGS   := gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0
+GST_CFLAGS := $(shell pkg-config --cflags $(GST_PKGS) 2>/dev/null)
+GST_LIBS   := $(shell pkg-config --libs $(GST_PKGS) 2>/dev/null)
+GST_PLUGIN := $(BUILD)/gstreamer/libgstbackdrop.so
+
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test run test check unit golden hostile \
         asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline quality
 
-all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings
+all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings $(GST_PLUGIN)
 
 deps:
 	@scripts/install-deps.sh build
@@ -112,6 +119,28 @@ $(BUILD)/backdrop: $(CLI_OBJ) $(BUILD)/libbackdrop.a
 $(BUILD)/backdrop-settings: $(SETTINGS_OBJ) $(BUILD)/libbackdrop.a
 	@pkg-config --exists $(SETTINGS_PKGS) || { echo "backdrop-settings needs $(SETTINGS_PKGS): run make deps" >&2; exit 1; }
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SETTINGS_LIBS)
+
+$(GST_PLUGIN): plugins/gstreamer/gstbackdrop.c $(BUILD)/libbackdrop.a include/backdrop.h Makefile
+	@pkg-config --exists $(GST_PKGS) || { echo "the GStreamer element needs $(GST_PKGS): run make deps" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(GST_CFLAGS) -DBACKDROP_VERSION='"$(VERSION)"' -shared -Wl,-z,defs $(LDFLAGS) \
+	    -o $@ $< $(BUILD)/libbackdrop.a $(LDLIBS) $(GST_LIBS)
+
+# The element's suite (tests/gstreamer/): pipelines through it on the
+# doctor clip and test sources. Under `make asan` it runs too, there the
+# start/stop cycles only (ASan's leak check on them).
+$(BUILD)/tests/gst_backdrop: tests/gstreamer/gst_backdrop.c $(GST_PLUGIN) tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(GST_PKGS) gstreamer-app-1.0) $(LDFLAGS) -o $@ $< \
+	    $(shell pkg-config --libs $(GST_PKGS) gstreamer-app-1.0)
+
+.PHONY: gst-test
+gst-test: $(BUILD)/tests/gst_backdrop
+	@start=$$(date +%s); \
+	 LSAN_OPTIONS="suppressions=$(CURDIR)/tests/gstreamer/lsan.supp $${LSAN_OPTIONS:-}" \
+	 ASAN_OPTIONS="fast_unwind_on_malloc=0 $${ASAN_OPTIONS:-}" \
+	 $(BUILD)/tests/gst_backdrop $(GST_PLUGIN) $(if $(filter 1,$(SAN)),cycles,all); rc=$$?; \
+	 echo "gst-test: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libbackdrop.a $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
@@ -222,7 +251,7 @@ soak-short:
 
 # Unit and hostile-file tests again under ASan+UBSan, in their own tree.
 asan:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 NPM=$(NPM) unit hostile camera-cli
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 NPM=$(NPM) unit hostile camera-cli gst-test
 
 # The live settings' hand-offs between threads (tests/test_live.c) under
 # ThreadSanitizer, in their own tree.
@@ -283,6 +312,12 @@ $(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(BUILD)/libbackdrop.a
 
 bench-pipeline: all models
 	@bench/run_pipeline.sh $(BUILD)
+
+# The GStreamer element's CPU per frame against the CLI's at 720p, in one
+# interleaved run (bench/gst_vs_cli.sh; ROUNDS rounds).
+.PHONY: bench-gst
+bench-gst: all models
+	@bench/gst_vs_cli.sh $(BUILD) $(or $(ROUNDS),3)
 
 # The compositing stage alone, C kernels vs dispatched (bench/bench_composite.c).
 $(BUILD)/bench/bench_composite: bench/bench_composite.c $(BUILD)/libbackdrop.a

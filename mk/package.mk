@@ -23,6 +23,10 @@ MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 APPDIR         ?= $(DATADIR)/applications
 ICONDIR        ?= $(DATADIR)/icons/hicolor/scalable/apps
 METAINFODIR    ?= $(DATADIR)/metainfo
+# The GStreamer element: Debian's GStreamer looks in LIBDIR/gstreamer-1.0
+# with LIBDIR /usr/lib/<multiarch> (the package's); another PREFIX needs
+# GST_PLUGIN_PATH=$(GSTPLUGINDIR) (README).
+GSTPLUGINDIR   ?= $(LIBDIR)/gstreamer-1.0
 INSTALL        ?= install
 
 # ---- files generated from the options table and the paths ------------------
@@ -86,13 +90,14 @@ INSTALLED := $(BINDIR)/backdrop $(LIBDIR)/$(notdir $(LIBSO)) $(LIBDIR)/libbackdr
     $(addprefix $(DBUSDIR)/services/,$(notdir $(DBUS_SERVICES))) \
     $(addprefix $(DBUSDIR)/interfaces/,$(notdir $(DBUS_INTERFACES))) \
     $(BINDIR)/backdrop-settings $(MANDIR)/man1/backdrop-settings.1 $(APPDIR)/$(SETTINGS_ID).desktop $(ICONDIR)/$(SETTINGS_ID).svg \
-    $(METAINFODIR)/$(SETTINGS_ID).metainfo.xml
+    $(METAINFODIR)/$(SETTINGS_ID).metainfo.xml $(GSTPLUGINDIR)/libgstbackdrop.so
 
 install: all $(MAN_PAGES) $(DATA_GEN) $(DBUS_GEN)
 	$(INSTALL) -d $(addprefix $(DESTDIR),$(BINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) \
 	    $(MANDIR)/man1 $(MANDIR)/man5 $(UNITDIR) $(MODPROBEDIR) $(MODULESLOADDIR) \
 	    $(BASHCOMPDIR) $(DOCDIR)/examples $(DBUSDIR)/services $(DBUSDIR)/interfaces \
-	    $(APPDIR) $(ICONDIR) $(METAINFODIR))
+	    $(APPDIR) $(ICONDIR) $(METAINFODIR) $(GSTPLUGINDIR))
+	$(INSTALL) -m 644 $(GST_PLUGIN) $(DESTDIR)$(GSTPLUGINDIR)/libgstbackdrop.so
 	$(INSTALL) -m 755 $(BUILD)/backdrop $(DESTDIR)$(BINDIR)/backdrop
 	$(INSTALL) -m 755 $(BUILD)/backdrop-settings $(DESTDIR)$(BINDIR)/backdrop-settings
 	$(INSTALL) -m 644 data/$(SETTINGS_ID).desktop $(DESTDIR)$(APPDIR)/
@@ -119,6 +124,7 @@ install: all $(MAN_PAGES) $(DATA_GEN) $(DBUS_GEN)
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(GSTPLUGINDIR) 2>/dev/null
 
 # ---- Debian packages --------------------------------------------------------
 

@@ -16,6 +16,9 @@ if [ "$mode" = test ]; then
     pkgs="$pkgs clang libclang-rt-14-dev ffmpeg python3"
     # tests/pipewire/run.sh: a private PipeWire daemon and a GStreamer consumer
     pkgs="$pkgs pipewire wireplumber dbus gstreamer1.0-tools gstreamer1.0-pipewire gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
+    # tests/gstreamer (make gst-test): the doctor clip (H.264) decoded by
+    # decodebin needs avdec_h264
+    pkgs="$pkgs gstreamer1.0-libav"
     # tests/dbus/run.sh: a private dbus-daemon (dbus, above), gdbus as an independent client
     pkgs="$pkgs libglib2.0-bin"
     # tests/settings/run.sh: the window under Xvfb; appstreamcli and

@@ -36,6 +36,7 @@ usr/share/icons/hicolor/scalable/apps/io.github.backdrop.Settings.svg
 usr/share/metainfo/io.github.backdrop.Settings.metainfo.xml
 usr/include/backdrop.h
 usr/lib/libbackdrop.a
+usr/lib/gstreamer-1.0/libgstbackdrop.so
 usr/lib/libbackdrop.so
 usr/lib/libbackdrop.so.0
 usr/lib/libbackdrop.so.$ver
@@ -66,6 +67,12 @@ got=$(cd "$d" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort)
 want=$(echo "$want" | sort)
 if [ "$got" = "$want" ]; then pass "the installed files are exactly the list ($(echo "$got" | wc -l))"
 else fail "installed files differ from the list:"; diff <(echo "$want") <(echo "$got"); fi
+
+section "the GStreamer element"
+out=$(GST_REGISTRY="$tmp/gst-registry.bin" GST_PLUGIN_SYSTEM_PATH="$d/usr/lib/gstreamer-1.0" \
+      gst-inspect-1.0 backdrop 2>&1)
+check "gst-inspect-1.0 finds the element backdrop in the installed plugin folder (Filter/Effect/Video)" \
+    bash -c "grep -q 'Filter/Effect/Video' <<<\"\$0\" && grep -q 'libgstbackdrop.so' <<<\"\$0\"" "$out"
 
 section "the library"
 lib=$d/usr/lib
