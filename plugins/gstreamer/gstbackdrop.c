@@ -50,22 +50,15 @@ static GstStaticPadTemplate sink_template =
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(CAPS));
 
-/* The options of the camera that a filter has no use for: where frames
- * come from and go to, and the command's own. */
-static const char *const not_here[] = {"input", "output", "size", "fps", "loop", "output-format",
-                                       "on-demand", "idle-timeout", "preview", "pipewire-name",
-                                       "frames", "pace", "quiet", "dbus", "config", NULL};
-
 /* Property ids: 1 is "mode"; an option's is 2 + its index in bd_options(). */
 #define PROP_MODE 1
 #define PROP_OPTION0 2
 
+/* The table marks the options a frame filter takes (BD_OPTION_FILTER): the
+ * picture's, not the camera's devices, files or process. */
 static int wanted(const struct bd_option *o)
 {
-    for (int i = 0; not_here[i]; i++)
-        if (!strcmp(o->name, not_here[i]))
-            return 0;
-    return 1;
+    return (o->flags & BD_OPTION_FILTER) != 0;
 }
 
 static int is_onoff(const struct bd_option *o)
