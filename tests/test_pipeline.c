@@ -227,6 +227,77 @@ static void test_color(void)
  * alone); the background is the colour and the coat is shown; --zoom off
  * gives no second look and other pixels.
  */
+/* Runs the default blur on a y4m file; returns the stats' status. */
+static int run_y4m(const char *in, struct bd_pipeline_stats *st)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.effect = BD_EFFECT_BLUR;
+    cfg.input = in;
+    cfg.output = "null";
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&cfg, &p);
+    if (r == BD_OK)
+        r = bd_pipeline_run(p, NULL, NULL);
+    if (r != BD_OK)
+        printf("  %s: %s\n", in, bd_last_error());
+    bd_pipeline_get_stats(p, st);
+    bd_pipeline_destroy(p);
+    return r;
+}
+
+/*
+ * The policy's hold is a time (model/stream.h, bd_stream_policy_rate):
+ * the same 30 frames of the clip, once marked 30000/1001 fps and once 60,
+ * through the defaults: at 60 the map stands two frames more instead of
+ * one, so more frames are held and the model runs fewer times.
+ */
+static void test_policy_rate(void)
+{
+    struct bd_pipeline_config cfg = {0};
+    cfg.effect = BD_EFFECT_NONE;
+    cfg.max_frames = 30;
+    const char *at30 = tmp_path("rate30.y4m"), *at60 = tmp_path("rate60.y4m");
+    int r = run_file(at30, &cfg, NULL);
+    CHECK(r == BD_OK, "the clip as y4m: %s", bd_last_error());
+    /* the same file with the header's rate replaced */
+    FILE *a = fopen(at30, "rb"), *b = fopen(at60, "wb");
+    char line[256];
+    int ok = a && b && fgets(line, sizeof line, a) && strstr(line, " F30000:1001 ");
+    CHECK(ok, "%s: no 'F30000:1001' in its header", at30);
+    if (ok) {
+        char *f = strstr(line, " F30000:1001 ");
+        fprintf(b, "%.*s F60:1 %s", (int)(f - line), line, f + strlen(" F30000:1001 "));
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, a)) > 0)
+            fwrite(buf, 1, n, b);
+    }
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+    struct bd_pipeline_stats s30 = {0}, s60 = {0};
+    if (ok && run_y4m(at30, &s30) == BD_OK && run_y4m(at60, &s60) == BD_OK) {
+        printf("policy: 30 fps: %llu model runs, %llu held; 60 fps: %llu runs, %llu held "
+               "(30 frames)\n",
+               (unsigned long long)s30.model_runs, (unsigned long long)s30.unchanged,
+               (unsigned long long)s60.model_runs, (unsigned long long)s60.unchanged);
+        CHECK(s30.fps > 29 && s30.fps < 31 && s60.fps == 60, "rates read %g and %g", s30.fps,
+              s60.fps);
+        /* hold 1: about every other frame held; hold 2: about two of three
+         * (first looks at the start and on the pan's changes come on top:
+         * 39 and 31 runs) */
+        CHECK(s30.unchanged >= 10 && s30.unchanged <= 16 && s60.unchanged >= 17 &&
+                  s60.unchanged >= s30.unchanged + 3 && s60.model_runs < s30.model_runs,
+              "held %llu at 30 fps (want 10..16), %llu at 60 (want >= 17 and 3 more); model "
+              "runs %llu and %llu (want fewer at 60)",
+              (unsigned long long)s30.unchanged, (unsigned long long)s60.unchanged,
+              (unsigned long long)s30.model_runs, (unsigned long long)s60.model_runs);
+    }
+    remove(at30);
+    remove(at60);
+}
+
 /*
  * The camera's inference policy (model/stream.c) on the doctor clip with
  * the defaults (landscape's first look, general's second): the first look
@@ -294,6 +365,7 @@ static void test_policy(void)
     CHECK(r == BD_OK && same_file(out, off), "raw mask: not the plain runs' masks");
     remove(out);
     remove(off);
+    test_policy_rate();
 }
 
 static void test_zoom(void)

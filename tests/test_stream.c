@@ -186,6 +186,37 @@ static void test_mix_psnr(void)
     b[7] += 10; /* MSE 1: 48.13 dB */
     CHECK(fabs(bd_stream_psnr(a, b, 100) - 48.1308) < 1e-3, "PSNR %g, want 48.13",
           bd_stream_psnr(a, b, 100));
+    /* the vectorised sum (16 lanes, 16384-byte chunks) against a plain
+     * one on random bytes: odd lengths around both, unaligned starts,
+     * and the largest differences (0 against 255) */
+    const size_t big = 3 * 16384 + 50;
+    uint8_t *x = xmalloc(big + 8), *y = xmalloc(big + 8);
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < big + 8; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (uint8_t)(seed >> 24);
+        y[i] = (uint8_t)(seed >> 16);
+    }
+    const size_t lens[] = {1, 15, 16, 17, 255, 16383, 16384, 16385, 2 * 16384 + 31, big};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+        for (int off = 0; off < 3; off++) {
+            const size_t n = lens[li];
+            double ssd = 0;
+            for (size_t i = 0; i < n; i++) {
+                const double d = (double)x[off + i] - (double)y[2 * off + i];
+                ssd += d * d;
+            }
+            const double want = 10.0 * log10(65025.0 * (double)n / ssd);
+            const double got = bd_stream_psnr(x + off, y + 2 * off, n);
+            CHECK(fabs(got - want) < 1e-9, "PSNR of %zu random bytes at +%d: %.12g, want %.12g",
+                  n, off, got, want);
+        }
+    memset(x, 0, big);
+    memset(y, 255, big);
+    CHECK(fabs(bd_stream_psnr(x, y, big)) < 1e-9, "0 against 255: PSNR %g, want 0",
+          bd_stream_psnr(x, y, big));
+    free(x);
+    free(y);
 }
 
 /* ---- the policy on frames ----------------------------------------------- */
@@ -483,6 +514,16 @@ static void test_parse(void)
           p.hold, p.cut_psnr);
     CHECK(bd_stream_policy_parse("mirror=sideways", &p) == -1 && p.mirror == BD_STREAM_MIRROR_BOTH,
           "a bad mirror value was taken");
+    /* hold is a time (frames at 30 fps) */
+    const double rates[] = {60, 59.94, 50, 30, 29.97, 25, 15, 10, 0};
+    const int holds[] = {2, 2, 2, 1, 1, 1, 1, 0, 1};
+    for (int i = 0; i < 9; i++) {
+        struct bd_stream_policy q;
+        bd_stream_policy_default(&q);
+        bd_stream_policy_rate(&q, rates[i]);
+        CHECK(q.hold == holds[i], "hold 1 at %g fps: %d frames, want %d", rates[i], q.hold,
+              holds[i]);
+    }
     CHECK(bd_stream_policy_parse("first=0", &p) == -1 && bd_stream_policy_parse("x=1", &p) == -1 &&
               bd_stream_policy_parse("skip", &p) == -1,
           "bad policy text accepted");

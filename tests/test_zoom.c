@@ -113,6 +113,51 @@ static void test_settle(void)
           "widened box %d,%d %dx%d not clamped to the frame", r.x, r.y, r.w, r.h);
 }
 
+/* bd_zoom_fuse's contract computed cell by cell, for test_fuse_wide */
+static float fuse_ref(const float *z, int zw, int zh, const struct bd_rect *b, double cx, double cy)
+{
+    double v = (cx - b->x) * zw / b->w - 0.5, u = (cy - b->y) * zh / b->h - 0.5;
+    v = v < 0 ? 0 : v > zw - 1 ? zw - 1 : v;
+    u = u < 0 ? 0 : u > zh - 1 ? zh - 1 : u;
+    const int x0 = (int)v, x1 = x0 + 1 < zw ? x0 + 1 : x0, y0 = (int)u, y1 = y0 + 1 < zh ? y0 + 1 : y0;
+    const double wx = v - x0, wy = u - y0;
+    const double a = z[y0 * zw + x0] + (z[y0 * zw + x1] - z[y0 * zw + x0]) * wx;
+    const double c = z[y1 * zw + x0] + (z[y1 * zw + x1] - z[y1 * zw + x0]) * wx;
+    return (float)(a + (c - a) * wy);
+}
+
+/* A map wider than the columns' tap block (512 cells): random zoomed
+ * values, a box across the block's edge; every cell against the contract,
+ * those outside the box untouched. */
+static void test_fuse_wide(void)
+{
+    enum { PW = 1100, PH = 5, FW = 2200, FH = 10, ZW = 37, ZH = 7 };
+    float *p = xmalloc(sizeof(float) * PW * PH), *z = xmalloc(sizeof(float) * ZW * ZH);
+    uint32_t seed = 7;
+    for (int i = 0; i < ZW * ZH; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        z[i] = (float)(seed >> 8) / 16777216.f;
+    }
+    z[3] = 0.9f;
+    for (int i = 0; i < PW * PH; i++)
+        p[i] = -1.f;
+    const struct bd_rect box = {301, 2, 1523, 7}; /* cells 150 .. 911: across 512 */
+    CHECK(bd_zoom_fuse(p, PW, PH, FW, FH, &box, z, ZW, ZH) == 1, "wide: refused");
+    int bad = 0, inside = 0;
+    for (int y = 0; y < PH; y++)
+        for (int x = 0; x < PW; x++) {
+            const double cx = (x + 0.5) * 2, cy = (y + 0.5) * 2;
+            const int in = cx >= box.x && cx < box.x + box.w && cy >= box.y && cy < box.y + box.h;
+            inside += in;
+            const float want = in ? fuse_ref(z, ZW, ZH, &box, cx, cy) : -1.f;
+            if (fabsf(p[y * PW + x] - want) > 1e-5f && bad++ < 3)
+                printf("  wide fuse cell %d,%d: %g, want %g\n", x, y, p[y * PW + x], want);
+        }
+    CHECK(bad == 0 && inside == 762 * 3, "wide: %d cells off the contract (%d inside)", bad, inside);
+    free(p);
+    free(z);
+}
+
 static void test_fuse(void)
 {
     enum { PW = 32, PH = 18, FW = 640, FH = 360, ZW = 16, ZH = 16 };
@@ -489,6 +534,7 @@ int main(void)
     test_find();
     test_settle();
     test_fuse();
+    test_fuse_wide();
     test_real();
     test_zoom_engine();
     test_still_zoom_engine();

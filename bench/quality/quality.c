@@ -898,6 +898,13 @@ static void to_model(const uint8_t *rgb, int stride, int w, int h, int mw, int m
     free(pl);
 }
 
+/* the temporal set's frame rate (--temporal-fps; 30 by default): the motion
+ * script is in seconds, so another rate gives the same motion in more or
+ * fewer frames */
+static double g_tfps = 30.0;
+#define T_FPS g_tfps
+#define T_FRAMES ((int)lround(10 * g_tfps))
+
 /* The camera's policy (model/stream.h): full = every frame its three runs,
  * as before the policy (bd_stream_policy_full); else the defaults, or
  * BACKDROP_STREAM's; mirror 0: plain runs only; zoom 0: no second look. */
@@ -910,6 +917,7 @@ static struct bd_stream *stream_for(struct mctx *m, int w, int h, int full, int 
         die("BACKDROP_STREAM='%s' not understood", env);
     if (full)
         bd_stream_policy_full(&pol);
+    bd_stream_policy_rate(&pol, T_FPS); /* as the camera's pipeline does */
     if (!mirror)
         pol.mirror = BD_STREAM_MIRROR_OFF;
     struct bd_stream *s;
@@ -1093,8 +1101,6 @@ static void print_table(const struct mctx *m, enum framing fr, const struct acc 
 /* ------------------------------------------------------------------------ */
 /* Temporal set                                                              */
 
-#define T_FRAMES 300
-#define T_FPS 30.0
 #define LAG_K 8
 
 /*
@@ -1931,6 +1937,11 @@ int main(int argc, char **argv)
             ensemble = argv[++i];
         else if (!strcmp(argv[i], "--no-temporal"))
             do_temporal = 0;
+        else if (!strcmp(argv[i], "--temporal-fps") && i + 1 < argc) {
+            g_tfps = atof(argv[++i]);
+            if (g_tfps < 10 || g_tfps > 120)
+                die("--temporal-fps %s: give 10 to 120", argv[i]);
+        }
         else if (!strcmp(argv[i], "--no-dev"))
             do_dev = 0;
         else if (!strcmp(argv[i], "--no-real"))
@@ -1940,7 +1951,7 @@ int main(int argc, char **argv)
         else if (argv[i][0] == '-')
             die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
                 "[--models a,b] [--temporal-models a,b] [--ensemble MODEL] [--set NAME=VALUE]... "
-                "[--no-dev] [--no-real] [--no-temporal] BACKGROUND...",
+                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] BACKGROUND...",
                 argv[i]);
         else if (nb < MAX_BGS)
             bg_paths[nb++] = argv[i];

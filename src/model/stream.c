@@ -42,6 +42,12 @@ void bd_stream_policy_full(struct bd_stream_policy *p)
     *p = (struct bd_stream_policy){.mirror = BD_STREAM_MIRROR_BOTH, .first_every = 1};
 }
 
+void bd_stream_policy_rate(struct bd_stream_policy *p, double fps)
+{
+    if (fps > 0)
+        p->hold = (int)lround(p->hold * fps / 30.0);
+}
+
 int bd_stream_policy_parse(const char *text, struct bd_stream_policy *p)
 {
     struct bd_stream_policy q = *p;
@@ -160,18 +166,38 @@ void bd_stream_reset(struct bd_stream *s)
     s->box = s->last_zb = (struct bd_rect){0, 0, 0, 0};
 }
 
+/* The sum of squared differences of n bytes, n <= PSNR_CHUNK (16384 *
+ * 255^2 fits 32 bits). The one-accumulator loop stayed scalar at -O2:
+ * 2.3% of the camera's CPU at 720p in perf, on every frame. */
+#define PSNR_CHUNK 16384
+static uint32_t ssd_chunk(const uint8_t *p, const uint8_t *q, int n)
+{
+    /* 16 lanes of a fixed count: what GCC's -O2 vectoriser takes */
+    uint32_t lane[16] = {0};
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int k = 0; k < 16; k++) {
+            const int d = (int)p[x + k] - (int)q[x + k];
+            lane[k] += (uint32_t)(d * d);
+        }
+    uint32_t rs = 0;
+    for (; x < n; x++) {
+        const int d = (int)p[x] - (int)q[x];
+        rs += (uint32_t)(d * d);
+    }
+    for (int k = 0; k < 16; k++)
+        rs += lane[k];
+    return rs;
+}
+
 /* The PSNR of two images of h rows of n bytes. */
 static double psnr_2d(const uint8_t *a, int as, const uint8_t *b, int bs, int n, int h)
 {
     uint64_t sum = 0;
     for (int y = 0; y < h; y++) {
         const uint8_t *p = a + (size_t)y * as, *q = b + (size_t)y * bs;
-        uint64_t rs = 0;
-        for (int x = 0; x < n; x++) {
-            const int d = (int)p[x] - (int)q[x];
-            rs += (uint64_t)(d * d);
-        }
-        sum += rs;
+        for (int x = 0; x < n; x += PSNR_CHUNK)
+            sum += ssd_chunk(p + x, q + x, n - x < PSNR_CHUNK ? n - x : PSNR_CHUNK);
     }
     if (!sum)
         return INFINITY;

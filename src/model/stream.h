@@ -49,7 +49,8 @@ struct bd_stream_policy {
     int first_every; /* with a steady box, a first look at least every this
                         many runs; 1: every run */
     double skip_psnr; /* dB; 0: a run for every frame */
-    int hold;         /* a run's map may stand for this many frames more ... */
+    int hold;         /* a run's map may stand for this many frames more
+                         (frames at 30 fps: bd_stream_policy_rate) ... */
     double cut_psnr;  /* ... unless the picture changed beyond this (dB) */
 };
 
@@ -63,6 +64,14 @@ void bd_stream_policy_default(struct bd_stream_policy *p);
 /* Before this policy existed: both mirror runs in each frame, the first
  * look every frame, no skip (for comparisons: bench, bench/quality). */
 void bd_stream_policy_full(struct bd_stream_policy *p);
+
+/* hold counts frames at 30 fps, the rate bench/quality's temporal set
+ * measured it at: a held map is as old in time at any rate. At fps it
+ * becomes the frames spanning that time, rounded to nearest (60 fps: 2,
+ * 25: 1, 10: 0): at 60 fps, hold 1 ran the model on every other frame,
+ * twice as often a second as at 30 for the same lag
+ * (bench/cpu-defaults.md). fps <= 0 (unknown): unchanged. */
+void bd_stream_policy_rate(struct bd_stream_policy *p, double fps);
 
 /* Overrides from BACKDROP_STREAM ("mirror=both|alt|off,first=N,skip=DB",
  * any subset), a benchmark knob. Returns 0, or -1 (p untouched) when the

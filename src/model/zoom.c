@@ -156,21 +156,33 @@ int bd_zoom_fuse(float *prob, int pw, int ph, int fw, int fh, const struct bd_re
         top = zp[i] > top ? zp[i] : top;
     if (top < 0.5f)
         return 0;
-    for (int y = 0; y < ph; y++) {
-        int v0, v1;
-        float wv;
-        if (!tap(y, sy, box->y, box->h, zh, zy, &v0, &v1, &wv))
-            continue;
-        const float *r0 = zp + (size_t)v0 * (size_t)zw, *r1 = zp + (size_t)v1 * (size_t)zw;
-        float *out = prob + (size_t)y * (size_t)pw;
-        for (int x = 0; x < pw; x++) {
-            int u0, u1;
-            float wu;
-            if (!tap(x, sx, box->x, box->w, zw, zx, &u0, &u1, &wu))
+    /* the columns' taps once per block of columns, not once per cell: in
+     * the camera this ran on every model run, 2% of its CPU at 720p */
+    enum { TAPS = 512 };
+    int cu0[TAPS], cu1[TAPS];
+    float cwu[TAPS];
+    unsigned char cin[TAPS];
+    for (int xb = 0; xb < pw; xb += TAPS) {
+        const int xn = pw - xb < TAPS ? pw - xb : TAPS;
+        for (int x = 0; x < xn; x++)
+            cin[x] = (unsigned char)tap(xb + x, sx, box->x, box->w, zw, zx, &cu0[x], &cu1[x],
+                                        &cwu[x]);
+        for (int y = 0; y < ph; y++) {
+            int v0, v1;
+            float wv;
+            if (!tap(y, sy, box->y, box->h, zh, zy, &v0, &v1, &wv))
                 continue;
-            const float a = r0[u0] + (r0[u1] - r0[u0]) * wu;
-            const float c = r1[u0] + (r1[u1] - r1[u0]) * wu;
-            out[x] = a + (c - a) * wv;
+            const float *r0 = zp + (size_t)v0 * (size_t)zw, *r1 = zp + (size_t)v1 * (size_t)zw;
+            float *out = prob + (size_t)y * (size_t)pw + xb;
+            for (int x = 0; x < xn; x++) {
+                if (!cin[x])
+                    continue;
+                const int u0 = cu0[x], u1 = cu1[x];
+                const float wu = cwu[x];
+                const float a = r0[u0] + (r0[u1] - r0[u0]) * wu;
+                const float c = r1[u0] + (r1[u1] - r1[u0]) * wu;
+                out[x] = a + (c - a) * wv;
+            }
         }
     }
     return 1;

@@ -144,7 +144,8 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
     return BD_OK;
 }
 
-/* The inference policy (model/stream.h): the camera's defaults, plain runs
+/* The inference policy (model/stream.h): the camera's defaults (hold in
+ * time: at the input's rate), plain runs
  * for --mirror-average off, and for --raw-mask one plain run every frame;
  * BACKDROP_STREAM (read when a model is made) overrides the defaults for benchmarks. */
 static int open_stream(const struct bd_pipeline *p, struct bd_model_bundle *b)
@@ -157,6 +158,7 @@ static int open_stream(const struct bd_pipeline *p, struct bd_model_bundle *b)
                        "BACKDROP_STREAM='%s' is not understood: give any of "
                        "mirror=both|alt|off,first=N,skip=DB,hold=N,cut=DB",
                        env);
+    bd_stream_policy_rate(&pol, p->src.fps);
     if (p->cfg.no_mirror_average || p->cfg.raw_mask)
         pol.mirror = BD_STREAM_MIRROR_OFF;
     if (p->cfg.raw_mask) { /* the baseline: the model's own map, every frame */
