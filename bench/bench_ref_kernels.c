@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include "backdrop.h"
 #include "model/backend.h"
@@ -57,7 +60,9 @@ static void shape(const struct bd_tensor *t, char *buf, size_t n)
 }
 
 /* Shares memory between tensors whose lifetimes do not overlap, like the
- * engine's arena (largest first, first fit). */
+ * engine's arena (largest first, first fit; live from 8 ops before the
+ * producer, engine.c's FUSE_REACH, so that the plan fuses as it does in
+ * the engine). */
 static void plan_memory(const struct bd_graph *g, float **t)
 {
     int n = g->num_tensors;
@@ -70,7 +75,7 @@ static void plan_memory(const struct bd_graph *g, float **t)
         if (T->data || (i != g->input && T->producer < 0))
             continue;
         size[i] = (T->count * 4 + 64 + 63) / 64 * 64;
-        first[i] = i == g->input ? -1 : T->producer;
+        first[i] = i == g->input ? -1 : T->producer - 8;
         last[i] = T->last_use < 0 ? first[i] : T->last_use;
         int k = m++;
         while (k > 0 && size[order[k - 1]] < size[i]) {
@@ -156,6 +161,11 @@ int main(int argc, char **argv)
     printf("model=%s isa=%s ops=%d steps=%d\n", name, bd_ref_isa(), g->num_ops, r->nsteps);
 
     double *tot = calloc((size_t)r->nsteps, sizeof *tot);
+    /* BENCH_MIN=1: each step's minimum instead of its mean (steadier on a
+     * loaded machine) */
+    const int use_min = getenv("BENCH_MIN") != NULL;
+    for (int s = 0; s < r->nsteps && use_min; s++)
+        tot[s] = 1e30;
     double *whole = calloc((size_t)runs, sizeof *whole);
     for (int w = 0; w < 5; w++)
         bd_ref_run(r);
@@ -164,12 +174,25 @@ int main(int argc, char **argv)
         bd_ref_run(r);
         whole[k] = now_us() - t0;
     }
+    /* steps run on their own, outside bd_ref_run: with its FPU mode */
+#if defined(__x86_64__)
+    const unsigned csr = _mm_getcsr();
+    if (r->ftz)
+        _mm_setcsr(csr | 0x8040u);
+#endif
     for (int k = 0; k < runs; k++)
         for (int s = 0; s < r->nsteps; s++) {
             double t0 = now_us();
             r->exec(r, &r->steps[s]);
-            tot[s] += now_us() - t0;
+            const double dt = now_us() - t0;
+            if (use_min)
+                tot[s] = dt < tot[s] ? dt : tot[s];
+            else
+                tot[s] += dt;
         }
+#if defined(__x86_64__)
+    _mm_setcsr(csr);
+#endif
     qsort(whole, (size_t)runs, sizeof *whole, cmp_d);
     printf("bd_ref_run median %.3f ms  p10 %.3f ms\n", whole[runs / 2] / 1e3,
            whole[runs / 10] / 1e3);
@@ -178,13 +201,16 @@ int main(int argc, char **argv)
     double by_type[BD_OP_COUNT] = {0}, sum = 0;
     for (int s = 0; s < r->nsteps; s++) {
         rows[s].step = s;
-        rows[s].us = tot[s] / runs;
+        rows[s].us = use_min ? tot[s] : tot[s] / runs;
         by_type[g->ops[r->steps[s].op].type] += rows[s].us;
         sum += rows[s].us;
     }
-    qsort(rows, (size_t)r->nsteps, sizeof *rows, cmp_row);
+    /* BENCH_ORDER=1: steps in plan order (no sorting, all of them) */
+    const int in_order = getenv("BENCH_ORDER") != NULL;
+    if (!in_order)
+        qsort(rows, (size_t)r->nsteps, sizeof *rows, cmp_row);
     printf("\nsum of steps %.1f us; top steps:\n", sum);
-    for (int s = 0; s < r->nsteps && s < 30; s++) {
+    for (int s = 0; s < r->nsteps && (in_order || s < 30); s++) {
         const struct ref_step *st = &r->steps[rows[s].step];
         const struct bd_op *op = &g->ops[st->op];
         char in[48], out[48];
@@ -199,6 +225,13 @@ int main(int argc, char **argv)
                bd_op_type_name(op->type), extra, in, out,
                st->out != op->output ? " +fused" : "", st->epi.hswish ? " hswish" : "",
                r->prep[st->op].c4 ? " c4" : "");
+        if (st->band)
+            printf("%30s band: pre #%d dw #%d pw #%d post #%d, %d rows\n", "", st->band->pre_op,
+                   st->band->dw_op, st->band->pw_op, st->band->post_op, st->band->rows);
+        if (st->swap)
+            printf("%30s swap: resize #%d first\n", "", st->swap->resize_op);
+        if (st->pool)
+            printf("%30s pool: #%d\n", "", st->pool->pool_op);
     }
     printf("\nby type:\n");
     for (int k = 0; k < BD_OP_COUNT; k++)

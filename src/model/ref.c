@@ -23,6 +23,12 @@
 #include "../common/error.h"
 #include "ref_internal.h"
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <xmmintrin.h>
+/* MXCSR's flush-to-zero and denormals-are-zero bits */
+#define REF_MXCSR_FTZ_DAZ 0x8040u
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Kernel variant selection                                                  */
 
@@ -1142,6 +1148,7 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
      * not stay in registers, see ref_kernels.c): 32 output channels with
      * AVX-512, 16 with AVX2, 8 with 128-bit vectors. */
     const char *isa = bd_ref_isa();
+    r->ftz = bd_ref_isa_fma(isa);
     if (strcmp(isa, "avx512") == 0) {
         r->exec = bd_ref_exec_avx512;
         r->max_nr = 32;
@@ -1209,16 +1216,48 @@ fail:
     return st;
 }
 
+/*
+ * The FMA variants run with denormals flushed to zero (MXCSR FTZ and DAZ,
+ * the caller's MXCSR restored before returning). Their results already
+ * differ from TFLite's by the roundings FMA skips; flushing changes only
+ * values below FLT_MIN (1.2e-38). Without it the LOGISTIC polynomial, on
+ * the selfie models' confident logits (|x| from about 80), makes denormal
+ * intermediates whose microcode assists cost up to 5x its normal time
+ * (bench_engine.md). The baseline variant keeps TFLite-WASM's denormals.
+ */
+static unsigned ref_fpu_enter(const struct bd_ref *r)
+{
+#ifdef REF_MXCSR_FTZ_DAZ
+    if (r->ftz) {
+        const unsigned csr = _mm_getcsr();
+        _mm_setcsr(csr | REF_MXCSR_FTZ_DAZ);
+        return csr;
+    }
+#endif
+    (void)r;
+    return 0;
+}
+
+static void ref_fpu_leave(const struct bd_ref *r, unsigned csr)
+{
+#ifdef REF_MXCSR_FTZ_DAZ
+    if (r->ftz)
+        _mm_setcsr(csr);
+#endif
+    (void)r;
+    (void)csr;
+}
+
 int bd_ref_run(struct bd_ref *r)
 {
     if (!r)
         return bd_fail(BD_ERR_INVALID_ARG, "ref: NULL engine");
-    for (int s = 0; s < r->nsteps; s++) {
-        int st = r->exec(r, &r->steps[s]);
-        if (st)
-            return st;
-    }
-    return BD_OK;
+    const unsigned csr = ref_fpu_enter(r);
+    int st = BD_OK;
+    for (int s = 0; s < r->nsteps && st == BD_OK; s++)
+        st = r->exec(r, &r->steps[s]);
+    ref_fpu_leave(r, csr);
+    return st;
 }
 
 int bd_ref_run_op(struct bd_ref *r, int op_index)
@@ -1227,5 +1266,8 @@ int bd_ref_run_op(struct bd_ref *r, int op_index)
         return bd_fail(BD_ERR_INVALID_ARG, "ref: bad op index %d", op_index);
     const struct bd_op *op = &r->g->ops[op_index];
     struct ref_step s = {op_index, op->output, op_epi(op), op_index, NULL, NULL, NULL};
-    return r->exec(r, &s);
+    const unsigned csr = ref_fpu_enter(r);
+    const int st = r->exec(r, &s);
+    ref_fpu_leave(r, csr);
+    return st;
 }

@@ -173,6 +173,8 @@ struct bd_ref {
     int (*exec)(const struct bd_ref *r, const struct ref_step *s);
     int max_nr;                /* widest GEMM block for this ISA: 32, 16 or 8 */
     int simd;                  /* run the intrinsics twins (bd_ref_simd) */
+    int ftz;                   /* run with denormals flushed (ref.c's
+                                * ref_fpu_enter: the FMA variants) */
     /* allocations to free */
     void **allocs;
     int nallocs, capallocs;
