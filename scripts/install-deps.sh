@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [build|test|e2e|quality|deb|package]
 set -eu
 mode=${1:-build}
-pkgs="gcc make pkg-config libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
+pkgs="gcc make pkg-config libcjson-dev libxnnpack-dev libpthreadpool-dev libyuv-dev libjpeg62-turbo-dev libpng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsdl2-dev libpipewire-0.3-dev"
 # the D-Bus service and backdrop ctl (GDBus, gio-2.0)
 pkgs="$pkgs libglib2.0-dev"
 # backdrop-settings, the GTK 4 window (src/settings/): GTK, libadwaita, and

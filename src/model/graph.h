@@ -85,6 +85,12 @@ enum bd_op_type {
     BD_OP_SOFTMAX,          /* over the last axis */
     BD_OP_PAD,              /* zero padding of a 4-D NHWC tensor */
     BD_OP_RESHAPE,          /* same element count, data unchanged */
+    /* From the TF.js reader (tfjs.c) only: */
+    BD_OP_DIV,              /* binary, broadcast like ADD */
+    BD_OP_MINIMUM,          /* binary, broadcast like ADD */
+    BD_OP_MAXIMUM,          /* binary, broadcast like ADD */
+    BD_OP_SLICE,            /* a box of the input: p.slice.begin, out dims */
+    BD_OP_MEAN_C,           /* mean over the last axis, kept as size 1 */
     BD_OP_COUNT
 };
 
@@ -107,6 +113,8 @@ enum bd_op_type {
  * RESIZE_BILINEAR: in[1] size (decoded into out dims).
  * PAD:         in[1] paddings (decoded into pad[][]).
  * RESHAPE:     in[1] optional shape (decoded; output shape is the file's).
+ * SLICE:       out[i..] = in[begin + i..] per dim; input and output have the
+ *              same rank, begin[d] + out dims[d] <= in dims[d].
  */
 struct bd_conv_params {
     int kernel_h, kernel_w;
@@ -140,6 +148,7 @@ struct bd_op {
         struct { float beta; } softmax;
         struct { float alpha; } leaky;
         struct { int pad[BD_MAX_DIMS][2]; } pad;   /* before, after per dim */
+        struct { int begin[BD_MAX_DIMS]; } slice;
     } p;
 };
 
@@ -148,13 +157,24 @@ struct bd_graph {
     struct bd_tensor *tensors;
     int num_ops;
     struct bd_op *ops;
-    int input;                  /* the model's (single) input tensor */
+    int input;                  /* the model's image input tensor */
+    /* Further inputs the caller fills before each run (the recurrent
+     * state of the TF.js reader's graphs; 0 for TFLite models). Each is a
+     * float32 activation no op writes. */
+    int num_state_inputs;
+    int state_inputs[4];
     int num_outputs;
-    int outputs[4];             /* the model's outputs; outputs[0] is decoded */
+    int outputs[8];             /* the model's outputs; outputs[0] is decoded */
     size_t weight_bytes;
     /* Single allocation blocks freed by bd_graph_free. */
     void *pool;
 };
+
+/* A new empty graph owning a pool (for readers), or NULL. */
+struct bd_graph *bd_graph_new(void);
+/* Zeroed, 64-byte aligned memory with 64 bytes of slack after size, owned
+ * by g and freed by bd_graph_free; NULL when out of memory. */
+void *bd_graph_alloc(struct bd_graph *g, size_t size);
 
 /* Frees everything the graph owns (and the graph itself). NULL is a no-op. */
 void bd_graph_free(struct bd_graph *g);

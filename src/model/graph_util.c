@@ -51,6 +51,11 @@ const char *bd_op_type_name(enum bd_op_type type)
     case BD_OP_SOFTMAX: return "SOFTMAX";
     case BD_OP_PAD: return "PAD";
     case BD_OP_RESHAPE: return "RESHAPE";
+    case BD_OP_DIV: return "DIV";
+    case BD_OP_MINIMUM: return "MINIMUM";
+    case BD_OP_MAXIMUM: return "MAXIMUM";
+    case BD_OP_SLICE: return "SLICE";
+    case BD_OP_MEAN_C: return "MEAN_C";
     case BD_OP_COUNT: break;
     }
     return "UNKNOWN";

@@ -575,6 +575,9 @@ static int prep_op(struct bd_ref *r, int i, struct needs *nd)
     case BD_OP_SUB:
     case BD_OP_MUL:
     case BD_OP_PRELU:
+    case BD_OP_DIV:
+    case BD_OP_MINIMUM:
+    case BD_OP_MAXIMUM:
         if (op->num_inputs < 2 || op->inputs[1] < 0)
             return unsupported(i, op, "missing second input");
         if (g->tensors[op->inputs[0]].ndim > 4 || g->tensors[op->inputs[1]].ndim > 4 ||
@@ -602,6 +605,24 @@ static int prep_op(struct bd_ref *r, int i, struct needs *nd)
         if (g->tensors[op->inputs[0]].ndim != g->tensors[op->output].ndim)
             return unsupported(i, op, "input and output ranks differ");
         return BD_OK;
+    case BD_OP_SLICE: {
+        const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+        const struct bd_tensor *to = &g->tensors[op->output];
+        if (ti->ndim != to->ndim)
+            return unsupported(i, op, "input and output ranks differ");
+        for (int d = 0; d < to->ndim; d++)
+            if (op->p.slice.begin[d] < 0 || op->p.slice.begin[d] + to->dims[d] > ti->dims[d])
+                return unsupported(i, op, "the box leaves the input");
+        return BD_OK;
+    }
+    case BD_OP_MEAN_C: {
+        const struct bd_tensor *ti = &g->tensors[op->inputs[0]];
+        const struct bd_tensor *to = &g->tensors[op->output];
+        if (ti->ndim != to->ndim || to->dims[to->ndim - 1] != 1 ||
+            to->count * (size_t)ti->dims[ti->ndim - 1] != ti->count)
+            return unsupported(i, op, "only the mean over the last axis, kept, is supported");
+        return BD_OK;
+    }
     case BD_OP_SOFTMAX:
     case BD_OP_RESHAPE:
     case BD_OP_HARD_SWISH:

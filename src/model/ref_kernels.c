@@ -92,7 +92,7 @@
 #define REF_NOINLINE __attribute__((noinline))
 
 /* Kinds of elementwise binary op. */
-enum { REF_BADD, REF_BSUB, REF_BMUL, REF_BPRELU };
+enum { REF_BADD, REF_BSUB, REF_BMUL, REF_BPRELU, REF_BDIV, REF_BMIN, REF_BMAX };
 
 static inline const float *ref_tensor(const struct bd_ref *R, int idx)
 {

@@ -122,6 +122,24 @@ static void *pool_alloc(struct graph_pool *p, size_t size)
     return pool_add(p, mem);
 }
 
+struct bd_graph *bd_graph_new(void)
+{
+    struct bd_graph *g = calloc(1, sizeof *g);
+    struct graph_pool *pool = calloc(1, sizeof *pool);
+    if (!g || !pool) {
+        free(g);
+        free(pool);
+        return NULL;
+    }
+    g->pool = pool;
+    return g;
+}
+
+void *bd_graph_alloc(struct bd_graph *g, size_t size)
+{
+    return pool_alloc(g->pool, size);
+}
+
 void bd_graph_free(struct bd_graph *g)
 {
     if (!g)
