@@ -284,6 +284,12 @@ $(BUILD)/fuzz/fuzz_tflite: fuzz/fuzz_tflite.c src/model/tflite.c src/common/erro
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
+# The TF.js reader, and the ref backend on what it accepts.
+$(BUILD)/fuzz/fuzz_tfjs: fuzz/fuzz_tfjs.c fuzz/fuzz_common.h src/model/tfjs.c src/model/tflite.c src/common/error.c \
+                         src/model/graph_util.c src/model/ref.c src/model/ref_kernels.c $(wildcard include/*.h src/*/*.h src/model/*.inc)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lcjson -lm
+
 # More targets (fuzz/fuzz_*.c): still images, the y4m reader, the camera's
 # options and config file. fuzz_options links the library (uninstrumented)
 # for the symbols camera.c names; only the parsing it runs is instrumented.
@@ -307,7 +313,7 @@ $(BUILD)/fuzz/fuzz_background: fuzz/fuzz_background.c fuzz/fuzz_common.h src/cap
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lavformat -lavcodec -lavutil -lswscale -lyuv -lm
 
-FUZZ_TARGETS := tflite image y4m options background
+FUZZ_TARGETS := tflite tfjs image y4m options background
 fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
 FUZZ_SECONDS ?= 600
@@ -315,7 +321,7 @@ fuzz: fuzz-build models
 	@scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 fuzz-smoke: fuzz-build models
-	@scripts/fuzz.sh $(BUILD) 40 tflite image y4m options background
+	@scripts/fuzz.sh $(BUILD) 40 tflite tfjs image y4m options background
 
 bench: all models-test
 	@NPM=$(NPM) bench/run.sh $(BUILD) $(HMS)

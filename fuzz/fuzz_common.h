@@ -39,7 +39,7 @@ static void fuzz_broken(const char *who, const char *fmt, ...)
 
 /* One memfd per process, rewritten for each input. Returns its fd and
  * writes its path to path (at least 32 bytes), or aborts. */
-static int fuzz_memfile(const char *who, const uint8_t *data, size_t size, char *path)
+static inline int fuzz_memfile(const char *who, const uint8_t *data, size_t size, char *path)
 {
     static int fd = -1;
     if (fd < 0) {

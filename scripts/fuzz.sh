@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Fuzzes backdrop's parsers with libFuzzer, one target after another.
 # Usage: scripts/fuzz.sh BUILD SECONDS [TARGET...]   (make fuzz / make fuzz-smoke)
-# TARGET: tflite (the model reader), image (still images), y4m (the
+# TARGET: tflite (the model reader), tfjs (the TF.js graph-model reader;
+# seeds from fuzz/make_tfjs_seeds.py and RVM when it is in the cache), image (still images), y4m (the
 # YUV4MPEG2 reader), options (the camera's options and config file),
 # background (FFmpeg-backed files, as --background and --input read them);
 # all five when none is named. SECONDS is per target; 0 replays the corpus
@@ -39,7 +40,7 @@ build=$1
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tflite image y4m options background)
+[ ${#targets[@]} -gt 0 ] || targets=(tflite tfjs image y4m options background)
 here=$(cd "$(dirname "$0")/.." && pwd)
 artifacts=$build/fuzz/artifacts
 mkdir -p "$artifacts"
@@ -156,6 +157,32 @@ fuzz_background() {
             echo "fuzz: warning: ffmpeg could not make seed $name" >&2
     done
     fuzz_run -max_len=16384 -close_fd_mask=1
+}
+
+fuzz_tfjs() {
+    target_regressions
+    python3 "$here/fuzz/make_tfjs_seeds.py" "$corpus"
+    # Each synthetic seed must load, or it seeds nothing useful.
+    local f
+    for f in "$corpus"/seed_*; do
+        local log
+        log=$(FUZZ_TFJS_VERBOSE=1 "$fuzzer" "${common[@]}" "$f" 2>&1) || true
+        if ! grep -q '^fuzz_tfjs: status 0$' <<<"$log"; then
+            echo "fuzz: tfjs seed $(basename "$f") does not load:" >&2
+            grep -E '^fuzz_tfjs:|ERROR|SUMMARY' <<<"$log" >&2 || true
+            exit 1
+        fi
+    done
+    # RVM itself, when fetched (make models-rvm), in the target's layout
+    local rvm=${BACKDROP_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backdrop}/rvm-3.0.4
+    if [ -f "$rvm/rvm.json" ] && [ ! -s "$corpus/model_rvm" ]; then
+        python3 - "$rvm" "$corpus/model_rvm" <<'PY'
+import struct, sys
+j = open(sys.argv[1] + '/rvm.json', 'rb').read().replace(b'"rvm.bin"', b'"w.bin"')
+open(sys.argv[2], 'wb').write(struct.pack('<I', len(j)) + j + open(sys.argv[1] + '/rvm.bin', 'rb').read())
+PY
+    fi
+    fuzz_run -max_len=65536 -close_fd_mask=1
 }
 
 fuzz_tflite() {

@@ -435,7 +435,8 @@ static int new_const(struct loader *L, struct val *v, enum cdt dt, int ndim, con
     v->kind = VK_CONST;
     v->dt = dt;
     v->ndim = ndim;
-    memcpy(v->dims, dims, (size_t)ndim * sizeof *dims);
+    if (ndim)
+        memcpy(v->dims, dims, (size_t)ndim * sizeof *dims);
     v->count = count;
     v->tensor = -1;
     v->data = tmp_alloc(L, count * 4);
@@ -848,7 +849,7 @@ static int broadcast(const int *ad, int an, const int *bd, int bn, int *od, int 
         int da = ia >= 0 ? ad[ia] : 1, db = ib >= 0 ? bd[ib] : 1;
         if (da != db && da != 1 && db != 1)
             return -1;
-        od[i] = da > db ? da : db;
+        od[i] = da == 1 ? db : da; /* numpy: 1 with 0 gives 0 */
     }
     *on = n;
     return 0;
