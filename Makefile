@@ -190,7 +190,7 @@ test: deps deps-test
 check: all models-test
 	@scripts/check.sh BUILD=$(BUILD)
 
-unit: $(TESTS) $(BUILD)/backdrop
+unit: $(TESTS) $(BUILD)/backdrop models-rvm
 	@BD_TEST_MODELS=$(NPM)/selfie_segmentation/package scripts/run-tests.sh $(BUILD) $(TESTS)
 
 # The camera command on files, pipes, config files and signals.

@@ -116,6 +116,25 @@ enum bd_status bd_model_open(const char *name_or_path, struct bd_model **out);
 enum bd_status bd_model_open_memory(const void *data, size_t size,
                                     const char *name, struct bd_model **out);
 
+/*
+ * Opens a TensorFlow.js graph model (model.json at json_path, its weight
+ * files beside it), specialised for width x height RGB input and the
+ * model's "downsample_ratio" (0 < ratio <= 1): Robust Video Matting
+ * (rvm.json, fetched by scripts/fetch-models.sh DIR rvm) and graphs built
+ * the same way (an image input "src", an alpha output "pha", optional
+ * recurrent state r1i..r4i fed from r1o..r4o). The graph is folded for that
+ * size at open; another size needs another model. Input RGB in [0,1];
+ * output pha, width x height x 1, a probability. Engines of a model with
+ * recurrent state keep it per engine (see bd_engine_reset_state) and run
+ * on the ref backend (xnnpack refuses them).
+ * Errors: BD_ERR_INVALID_ARG (size or ratio out of range), BD_ERR_IO,
+ * BD_ERR_FORMAT (corrupt JSON or weights, a missing weight file; the detail
+ * names the file or node), BD_ERR_UNSUPPORTED (an op the engine lacks; the
+ * detail names the node and its op), BD_ERR_NOMEM.
+ */
+enum bd_status bd_model_open_tfjs(const char *json_path, int width, int height,
+                                  float downsample_ratio, struct bd_model **out);
+
 /* Frees a model. All engines created from it must be destroyed first. */
 void bd_model_destroy(struct bd_model *model);
 
@@ -191,8 +210,22 @@ float *bd_engine_input(struct bd_engine *engine);
 /* The model's first output tensor, float32 NHWC; valid after a run. */
 const float *bd_engine_output(const struct bd_engine *engine);
 
-/* Runs the model on the input tensor. No allocation, no I/O. */
+/*
+ * Runs the model on the input tensor. No allocation, no I/O.
+ * A model with recurrent state (bd_model_open_tfjs) reads the state the
+ * engine's previous successful run left, or zeros on the engine's first
+ * run, after bd_engine_reset_state, and after a failed run.
+ */
 enum bd_status bd_engine_run(struct bd_engine *engine);
+
+/*
+ * Makes the next bd_engine_run start from zero recurrent state, as on a
+ * new engine's first frame. Call it when the frames stop following each
+ * other: a new input format or size, a seek, a loop back to the start of a
+ * file, a new file. A no-op for models without state. Cheap (no memory is
+ * touched until the next run); same thread rules as bd_engine_run.
+ */
+void bd_engine_reset_state(struct bd_engine *engine);
 
 /* ------------------------------------------------------------------------ */
 /* Segmentation of 8-bit images                                              */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * RVM golden test: backdrop's TF.js reader + ref backend against real
+ * RVM golden test: backdrop's TF.js reader + engine (ref backend, the
+ * state carried by bd_engine_run) against real
  * TensorFlow.js (tools/rvmref/run.js, the WebAssembly backend) on
  * consecutive real video frames, the recurrent state fed back on both
  * sides, at two input sizes. Compares pha and r1o..r4o on every frame.
@@ -21,9 +22,10 @@
 #include "backdrop.h"
 #include "check.h"
 #include "common/error.h"
-#include "model/backend.h"
 #include "model/graph.h"
-#include "model/tfjs.h"
+#include "model/model.h"
+
+const float *bd_engine_output_k(const struct bd_engine *e, int k);
 
 #define FRAMES 5
 
@@ -101,34 +103,35 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
     }
     double ref_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-    struct bd_tfjs_spec spec = {H, W, ratio};
-    struct bd_graph *g = NULL;
-    rc = bd_tfjs_load_file(json, &spec, &g);
-    CHECK(rc == BD_OK, "load: %s", bd_last_error());
+    /* Through the public path: the model opened for this size, an engine
+     * (its arena aliases tensors), the state carried by the engine. */
+    struct bd_model *m = NULL;
+    rc = bd_model_open_tfjs(json, W, H, ratio, &m);
+    CHECK(rc == BD_OK, "open: %s", bd_last_error());
     if (rc) {
         free(src);
         return;
     }
-    float **t = calloc((size_t)g->num_tensors, sizeof *t);
-    for (int i = 0; i < g->num_tensors; i++) {
-        const struct bd_tensor *T = &g->tensors[i];
-        t[i] = T->data ? T->data : aligned_alloc(64, (T->count * 4 + 127) / 64 * 64);
-        if (!T->data)
-            memset(t[i], 0, (T->count * 4 + 127) / 64 * 64);
+    struct bd_engine *e = NULL;
+    rc = bd_engine_create(m, NULL, &e);
+    CHECK(rc == BD_OK && bd_engine_backend(e) == BD_BACKEND_REF, "engine: %s", bd_last_error());
+    if (rc) {
+        bd_model_destroy(m);
+        free(src);
+        return;
     }
-    struct bd_ref *ref = NULL;
-    rc = bd_ref_create(g, t, &ref);
-    CHECK(rc == BD_OK, "ref create: %s", bd_last_error());
     double ours_s = 0;
     for (int fr = 0; rc == BD_OK && fr < FRAMES; fr++) {
-        memcpy(t[g->input], src + per * fr, per * 4);
+        memcpy(bd_engine_input(e), src + per * fr, per * 4);
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = bd_ref_run(ref);
+        rc = bd_engine_run(e);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         ours_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         CHECK(rc == BD_OK, "run: %s", bd_last_error());
         for (int k = 0; k < 5; k++) {
+            const struct bd_graph *g = m->graph;
             const struct bd_tensor *o = &g->tensors[g->outputs[k]];
+            const float *ours = bd_engine_output_k(e, k);
             char p[1200];
             snprintf(p, sizeof p, "%s.%d.%s.f32", prefix, fr, names[k]);
             float *want = read_f32(p, o->count);
@@ -137,7 +140,7 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
                 continue;
             double maxd = 0, sum = 0;
             for (size_t i = 0; i < o->count; i++) {
-                double d = fabs((double)t[g->outputs[k]][i] - want[i]);
+                double d = fabs((double)ours[i] - want[i]);
                 if (!(d <= maxd))
                     maxd = isnan(d) ? INFINITY : d;
                 sum += d;
@@ -160,18 +163,11 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
                 CHECK(maxd <= STATE_MAX_ABS, "%dx%d frame %d %s: max %.2e", W, H, fr, names[k], maxd);
             free(want);
         }
-        /* the state fed back, as run.js does */
-        for (int k = 0; k < g->num_state_inputs; k++)
-            memcpy(t[g->state_inputs[k]], t[g->outputs[1 + k]], g->tensors[g->state_inputs[k]].count * 4);
     }
     printf("%dx%d ratio %.3f: TF.js wasm process %.2f s for %d frames (load included); ours (ref) %.1f ms/frame\n",
            W, H, (double)ratio, ref_s, FRAMES, ours_s * 1000 / FRAMES);
-    bd_ref_destroy(ref);
-    for (int i = 0; i < g->num_tensors; i++)
-        if (!g->tensors[i].data)
-            free(t[i]);
-    free(t);
-    bd_graph_free(g);
+    bd_engine_destroy(e);
+    bd_model_destroy(m);
     free(src);
 }
 

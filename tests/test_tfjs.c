@@ -215,6 +215,77 @@ static void test_run(const char *json, size_t jlen, const struct bd_tfjs_shard *
     bd_graph_free(g);
 }
 
+/* ---- the engine: recurrent state per engine ----------------------------- */
+
+static void test_engine(const char *json_path)
+{
+    struct bd_model *m = NULL;
+    int r = bd_model_open_tfjs(json_path, 128, 96, 0.5f, &m);
+    CHECK(r == BD_OK, "bd_model_open_tfjs: %s", bd_last_error());
+    if (r)
+        return;
+    struct bd_model_info info;
+    bd_model_get_info(m, &info);
+    CHECK(info.in_width == 128 && info.in_height == 96 && info.out_width == 128 && info.out_height == 96 &&
+              info.out_channels == 1 && info.output_kind == BD_OUTPUT_PROBABILITY && strcmp(info.name, "rvm") == 0,
+          "info: %s %dx%d -> %dx%dx%d", info.name, info.in_width, info.in_height, info.out_width, info.out_height,
+          info.out_channels);
+    struct bd_engine *e = NULL;
+    struct bd_engine_options xo = {BD_BACKEND_XNNPACK, 1};
+    r = bd_engine_create(m, &xo, &e);
+    CHECK(r == BD_ERR_BACKEND && e == NULL && strstr(bd_last_error(), "recurrent state"),
+          "xnnpack refused cleanly: %d %s", r, bd_last_error());
+    r = bd_engine_create(m, NULL, &e);
+    CHECK(r == BD_OK && bd_engine_backend(e) == BD_BACKEND_REF, "auto runs ref: %d %s", r, bd_last_error());
+    if (r) {
+        bd_model_destroy(m);
+        return;
+    }
+    struct bd_image img = {0};
+    if (bd_image_load("../shared/data/video/doctor-5871743_640.jpg", 0, &img) != BD_OK) {
+        SKIP_PROVIDED("../shared/data/video/doctor-5871743_640.jpg: %s", bd_last_error());
+    } else {
+        float *in = bd_engine_input(e);
+        for (int y = 0; y < 96; y++)
+            for (int x = 0; x < 128; x++)
+                for (int c = 0; c < 3; c++)
+                    in[(y * 128 + x) * 3 + c] =
+                        img.data[(size_t)(y * img.height / 96) * (size_t)img.stride + (size_t)(x * img.width / 128) * 3 + (size_t)c] / 255.0f;
+        bd_image_free(&img);
+        const size_t n = 128 * 96;
+        float *f0 = malloc(n * 4), *f1 = malloc(n * 4);
+        /* garbage in the state buffers must not matter on the first run */
+        r = bd_engine_run(e);
+        CHECK(r == BD_OK, "run 1");
+        memcpy(f0, bd_engine_output(e), n * 4);
+        r = bd_engine_run(e);
+        memcpy(f1, bd_engine_output(e), n * 4);
+        CHECK(r == BD_OK && memcmp(f0, f1, n * 4) != 0, "run 2 reads run 1's state (differs from run 1)");
+        bd_engine_reset_state(e);
+        r = bd_engine_run(e);
+        CHECK(r == BD_OK && memcmp(f0, bd_engine_output(e), n * 4) == 0,
+              "after bd_engine_reset_state the run equals the first, bit for bit");
+        r = bd_engine_run(e);
+        CHECK(r == BD_OK && memcmp(f1, bd_engine_output(e), n * 4) == 0, "and the next equals the second");
+        /* a second engine of the same model has its own state */
+        struct bd_engine *e2 = NULL;
+        r = bd_engine_create(m, NULL, &e2);
+        CHECK(r == BD_OK, "second engine");
+        if (r == BD_OK) {
+            memcpy(bd_engine_input(e2), bd_engine_input(e), n * 3 * 4);
+            r = bd_engine_run(e2);
+            CHECK(r == BD_OK && memcmp(f0, bd_engine_output(e2), n * 4) == 0,
+                  "a new engine starts from zero state, whatever the other engine ran");
+            bd_engine_destroy(e2);
+        }
+        free(f0);
+        free(f1);
+    }
+    bd_engine_reset_state(NULL);
+    bd_engine_destroy(e);
+    bd_model_destroy(m);
+}
+
 /* ---- hostile files ------------------------------------------------------ */
 
 static int load_with(const char *json, size_t jlen, const uint8_t *bin, size_t blen, const char *path)
@@ -480,6 +551,7 @@ int main(void)
         test_shapes(json, jlen, &sh, 97, 131, 0.25f);
         test_run(json, jlen, &sh);
         test_hostile(json, jlen, (const uint8_t *)bin, blen);
+        test_engine(jp);
         /* the file API: model.json beside its shard */
         struct bd_tfjs_spec spec = {64, 64, 0.5f};
         struct bd_graph *g = NULL;

@@ -36,7 +36,16 @@ struct bd_engine {
     size_t planes_cap;
     float *mirror_prob;   /* the mirrored run's output (mirror_average) */
     float *zoom_prob;     /* the zoom pass's output (bd_segment_options.zoom) */
+    int state_valid;      /* the state outputs hold the last run's state */
 };
+
+static int is_state_input(const struct bd_graph *g, int t)
+{
+    for (int k = 0; k < g->num_state_inputs; k++)
+        if (g->state_inputs[k] == t)
+            return 1;
+    return 0;
+}
 
 const struct bd_model *bd_engine_model(const struct bd_engine *e)
 {
@@ -93,7 +102,8 @@ static int plan_arena(struct bd_engine *e, int alias)
         const struct bd_tensor *T = &g->tensors[t];
         if (T->data)
             continue;
-        if (t != g->input && T->producer < 0)
+        const int is_input = t == g->input || is_state_input(g, t);
+        if (!is_input && T->producer < 0)
             continue; /* not used by the pruned graph */
         s[n].tensor = t;
         s[n].size = ((T->count * 4 + ARENA_SLACK) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -101,7 +111,7 @@ static int plan_arena(struct bd_engine *e, int alias)
          * with the activations and ADD after it and runs inverted-residual
          * chains as bands, writing a chain's last output while its first
          * op still reads; that output must not sit on those inputs. */
-        s[n].first = t == g->input ? -1 : T->producer - FUSE_REACH;
+        s[n].first = is_input ? -1 : T->producer - FUSE_REACH;
         s[n].last = T->last_use < 0 ? s[n].first : T->last_use;
         n++;
     }
@@ -187,6 +197,15 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
     o.backend = env_backend(o.backend);
     if (o.backend == BD_BACKEND_AUTO)
         o.backend = auto_backend(model, o.threads);
+    /* The XNNPACK backend binds only the image input as an external value;
+     * recurrent state inputs would be left unbound. */
+    if (model->graph->num_state_inputs > 0) {
+        if (o.backend == BD_BACKEND_XNNPACK)
+            return bd_fail(BD_ERR_BACKEND,
+                           "model '%s' carries recurrent state, which the xnnpack backend does not run yet; use --backend ref",
+                           model->name);
+        o.backend = BD_BACKEND_REF;
+    }
 
     struct bd_engine *e = calloc(1, sizeof *e);
     if (!e)
@@ -275,11 +294,42 @@ const float *bd_engine_output(const struct bd_engine *e)
 
 enum bd_status bd_engine_run(struct bd_engine *e)
 {
+    const struct bd_graph *g = e->g;
+    /* State in from the last run's outputs. Copied at the start, not the
+     * end: the planner may give a state input's memory to tensors written
+     * after its last reader, so it only holds the state until then. The
+     * outputs are untouched between runs; memmove because an output may
+     * share memory with its own state input when their lives do not meet. */
+    for (int k = 0; k < g->num_state_inputs; k++) {
+        const size_t bytes = bd_tensor_bytes(&g->tensors[g->state_inputs[k]]);
+        if (e->state_valid)
+            memmove(e->tensors[g->state_inputs[k]], e->tensors[g->state_outputs[k]], bytes);
+        else
+            memset(e->tensors[g->state_inputs[k]], 0, bytes);
+    }
+    enum bd_status r;
 #ifdef BD_HAVE_XNNPACK
     if (e->xnn)
-        return bd_xnn_run(e->xnn);
+        r = bd_xnn_run(e->xnn);
+    else
 #endif
-    return bd_ref_run(e->ref);
+        r = bd_ref_run(e->ref);
+    e->state_valid = r == BD_OK;
+    return r;
+}
+
+void bd_engine_reset_state(struct bd_engine *e)
+{
+    if (e)
+        e->state_valid = 0;
+}
+
+/* For tests/rvm_golden.c: graph output k (0 is bd_engine_output's), or
+ * NULL when there is no such output. */
+const float *bd_engine_output_k(const struct bd_engine *e, int k);
+const float *bd_engine_output_k(const struct bd_engine *e, int k)
+{
+    return k >= 0 && k < e->g->num_outputs ? e->tensors[e->g->outputs[k]] : NULL;
 }
 
 /* For bench/ only: the XNNPACK runtimes alone. */

@@ -160,9 +160,11 @@ struct bd_graph {
     int input;                  /* the model's image input tensor */
     /* Further inputs the caller fills before each run (the recurrent
      * state of the TF.js reader's graphs; 0 for TFLite models). Each is a
-     * float32 activation no op writes. */
+     * float32 activation no op writes; state_outputs[k] is the output of
+     * the same shape that the next run's state_inputs[k] takes. */
     int num_state_inputs;
     int state_inputs[4];
+    int state_outputs[4];
     int num_outputs;
     int outputs[8];             /* the model's outputs; outputs[0] is decoded */
     size_t weight_bytes;

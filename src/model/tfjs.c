@@ -2015,9 +2015,30 @@ static int set_outputs(struct loader *L)
     }
     if (g->num_outputs == 0 || L->t[g->outputs[0]].ndim != 4)
         return bd_fail(BD_ERR_UNSUPPORTED, "model '%s': no 4-D 'pha' output", L->name);
-    for (int s = 0; s < L->num_states; s++)
-        if (L->state_tensor[s] >= 0)
-            g->state_inputs[g->num_state_inputs++] = L->state_tensor[s];
+    /* State "rNi" is fed from output "rNo" of the run before. */
+    for (int s = 0; s < L->num_states; s++) {
+        if (L->state_tensor[s] < 0)
+            continue;
+        const char *sn = L->state_names[s];
+        size_t len = strlen(sn);
+        int found = -1;
+        for (int k = 0, j = 0; k < (int)(sizeof output_names / sizeof output_names[0]); k++) {
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(outs, output_names[k]);
+            if (!o)
+                continue;
+            if (len == 3 && strncmp(output_names[k], sn, 2) == 0 && sn[2] == 'i' && output_names[k][2] == 'o')
+                found = j;
+            j++;
+        }
+        if (found < 0)
+            return bd_fail(BD_ERR_UNSUPPORTED, "model '%s': state input '%s' has no matching output (r1i..r4i are fed from r1o..r4o)",
+                           L->name, sn);
+        const struct bd_tensor *ti = &L->t[L->state_tensor[s]], *to = &L->t[g->outputs[found]];
+        if (ti->ndim != to->ndim || memcmp(ti->dims, to->dims, (size_t)ti->ndim * sizeof(int)))
+            return bd_fail(BD_ERR_FORMAT, "model '%s': state input '%s' and its output differ in shape", L->name, sn);
+        g->state_inputs[g->num_state_inputs] = L->state_tensor[s];
+        g->state_outputs[g->num_state_inputs++] = g->outputs[found];
+    }
     return 0;
 }
 
