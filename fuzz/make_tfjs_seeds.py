@@ -102,5 +102,5 @@ nodes = [src, ratio, {'name': 'r1i', 'op': 'Placeholder', 'attr': {'dtype': {'ty
          node('add', 'AddV2', ['b2s', 'st']), node('sq', 'Square', ['add']), node('th', 'Tanh', ['sq']),
          node('spv', 'SplitV', ['th', 'sz', 'ax'], num_split={'i': '2'}),
          node('sl', 'Slice', ['spv:1', 'beg', 'siz']),
-         node('pha', 'Identity', ['spv']), node('r1o', 'Relu', ['sl'])]
+         node('pha', 'Relu', ['sl']), node('r1o', 'Identity', ['th'])]
 seed(os.path.join(out, 'seed_dilated_state'), nodes, w, {'pha': 'pha:0', 'r1o': 'r1o:0'})
