@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backdrop.h"
 #include "check.h"
@@ -560,6 +561,28 @@ int main(void)
         bd_graph_free(g);
         r = bd_tfjs_load_file("/nonexistent/model.json", &spec, &g);
         CHECK(r == BD_ERR_IO, "load_file of a missing file: %d", r);
+        /* beside model.json: a missing shard, and a manifest path leaving the folder */
+        char dir[] = "/tmp/test_tfjs.XXXXXX", p2[300];
+        if (mkdtemp(dir)) {
+            snprintf(p2, sizeof p2, "%s/rvm.json", dir);
+            FILE *f = fopen(p2, "wb");
+            fwrite(json, 1, jlen, f);
+            fclose(f);
+            r = bd_tfjs_load_file(p2, &spec, &g);
+            CHECK(r == BD_ERR_FORMAT && strstr(bd_last_error(), "'rvm.bin' is missing or unreadable"),
+                  "missing shard file: %d %s", r, bd_last_error());
+            size_t l2;
+            char *j2 = replace(json, jlen, "\"rvm.bin\"", "\"../rvm.bin\"", &l2);
+            f = fopen(p2, "wb");
+            fwrite(j2, 1, l2, f);
+            fclose(f);
+            free(j2);
+            r = bd_tfjs_load_file(p2, &spec, &g);
+            CHECK(r == BD_ERR_FORMAT && strstr(bd_last_error(), "leaves the model's folder"),
+                  "shard path with '..': %d %s", r, bd_last_error());
+            unlink(p2);
+            rmdir(dir);
+        }
         spec.ratio = 0.0f;
         r = bd_tfjs_load_file(jp, &spec, &g);
         CHECK(r == BD_ERR_INVALID_ARG && g == NULL, "ratio 0 refused: %d", r);
