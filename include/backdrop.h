@@ -125,8 +125,8 @@ enum bd_status bd_model_open_memory(const void *data, size_t size,
  * recurrent state r1i..r4i fed from r1o..r4o). The graph is folded for that
  * size at open; another size needs another model. Input RGB in [0,1];
  * output pha, width x height x 1, a probability. Engines of a model with
- * recurrent state keep it per engine (see bd_engine_reset_state) and run
- * on the ref backend (xnnpack refuses them).
+ * recurrent state keep it per engine (see bd_engine_reset_state); under
+ * xnnpack the ops it lacks run on the ref kernels in between.
  * Errors: BD_ERR_INVALID_ARG (size or ratio out of range), BD_ERR_IO,
  * BD_ERR_FORMAT (corrupt JSON or weights, a missing weight file; the detail
  * names the file or node), BD_ERR_UNSUPPORTED (an op the engine lacks; the

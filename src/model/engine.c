@@ -197,15 +197,6 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
     o.backend = env_backend(o.backend);
     if (o.backend == BD_BACKEND_AUTO)
         o.backend = auto_backend(model, o.threads);
-    /* The XNNPACK backend binds only the image input as an external value;
-     * recurrent state inputs would be left unbound. */
-    if (model->graph->num_state_inputs > 0) {
-        if (o.backend == BD_BACKEND_XNNPACK)
-            return bd_fail(BD_ERR_BACKEND,
-                           "model '%s' carries recurrent state, which the xnnpack backend does not run yet; use --backend ref",
-                           model->name);
-        o.backend = BD_BACKEND_REF;
-    }
 
     struct bd_engine *e = calloc(1, sizeof *e);
     if (!e)
