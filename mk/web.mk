@@ -3,7 +3,8 @@
 # web/backdrop_web.c compiled to WebAssembly (Debian's emscripten, WASM
 # SIMD), with the ES module, its Worker and the demo page, into build/web/.
 # Which code goes in is chosen here by folder and file, never by #ifdef:
-# no capture, output, pipeline, image-file or XNNPACK code; libyuv is
+# no capture, output, pipeline, image-file, XNNPACK or TF.js-reader (cJSON)
+# code; libyuv is
 # Debian's source package compiled for wasm (scripts/fetch-libyuv.sh).
 
 WEB      := $(BUILD)/web
@@ -16,7 +17,8 @@ WEB_CFLAGS := -O2 -msimd128 -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Iinc
               -I$(WEB)/libyuv/include
 WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c \
               src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c) \
-            $(filter-out src/model/xnnpack.c,$(wildcard src/model/*.c)) web/backdrop_web.c
+            $(filter-out src/model/xnnpack.c src/model/tfjs.c src/model/model_tfjs.c,$(wildcard src/model/*.c)) \
+            web/backdrop_web.c
 WEB_OBJ  := $(WEB_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/models.o
 YUV_SRC  := $(addprefix source/,compare.cc compare_common.cc convert.cc convert_argb.cc \
               convert_from.cc convert_from_argb.cc convert_to_argb.cc convert_to_i420.cc cpu_id.cc \
