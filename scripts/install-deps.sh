@@ -25,8 +25,9 @@ if [ "$mode" = test ]; then
     # desktop-file-validate check its metadata (install-test)
     pkgs="$pkgs xvfb xauth appstream desktop-file-utils"
     # make web / web-test: the WebAssembly build (Debian's emscripten), the
-    # demo page in headless Chromium and Firefox ESR
-    pkgs="$pkgs emscripten chromium firefox-esr"
+    # demo page in headless Chromium and Firefox ESR; curl fetches libyuv's
+    # Debian source for it (scripts/fetch-libyuv.sh)
+    pkgs="$pkgs emscripten chromium firefox-esr curl"
     # tests/obs/run.sh: libobs headless under Xvfb (libobs-opengl on Mesa's
     # llvmpipe), obs-studio's obs-ffmpeg module for the media source
     pkgs="$pkgs obs-studio libx11-dev libgl1-mesa-dri libegl-mesa0"
