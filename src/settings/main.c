@@ -56,6 +56,7 @@ struct app {
     GHashTable *gallery_paths;    /* path -> GtkFlowBoxChild (borrowed) */
     GSimpleAction *a_status, *a_error, *a_controls;
     char *user_list;              /* the user's own backgrounds, one path a line */
+    GtkFileChooserNative *chooser;/* the Add… dialog while it is open */
 };
 
 /* ---- the service --------------------------------------------------------- */
@@ -361,6 +362,7 @@ static void add_user_file(struct app *a, const char *path)
 static void on_chooser_response(GtkNativeDialog *d, int response, gpointer user)
 {
     struct app *a = user;
+    a->chooser = NULL;
     if (response == GTK_RESPONSE_ACCEPT) {
         GFile *f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
         char *path = f ? g_file_get_path(f) : NULL;
@@ -377,6 +379,8 @@ static void choose_file(struct app *a)
 {
     /* GtkFileChooserNative goes through the portal under Flatpak and
      * Wayland (GtkFileDialog needs GTK 4.10; Debian 12 has 4.8) */
+    if (a->chooser) /* one at a time: the open one comes forward */
+        return gtk_native_dialog_show(GTK_NATIVE_DIALOG(a->chooser));
     GtkFileChooserNative *d = gtk_file_chooser_native_new(
         "Choose a background", a->win, GTK_FILE_CHOOSER_ACTION_OPEN, "_Use", "_Cancel");
     GtkFileFilter *f = gtk_file_filter_new();
@@ -388,6 +392,7 @@ static void choose_file(struct app *a)
     gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), f);
     g_object_unref(f);
     g_signal_connect(d, "response", G_CALLBACK(on_chooser_response), a);
+    a->chooser = d;
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
 }
 
@@ -1217,6 +1222,14 @@ static void on_destroy(GtkWidget *w, gpointer user)
     struct app *a = user;
     a->gone = 1;
     sp_preview_stop(a->preview);
+    /* an open Add… dialog goes with the window (the app then ends) */
+    if (a->chooser) {
+        GtkFileChooserNative *d = a->chooser;
+        a->chooser = NULL;
+        g_signal_handlers_disconnect_by_data(d, a);
+        gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(d));
+        g_object_unref(d);
+    }
     if (a->tick_id)
         g_source_remove(a->tick_id);
     if (a->retry_id)

@@ -85,9 +85,10 @@ grab() { # FILE: 3 frames of the output
 }
 
 section "set-up: systemd --user, its session bus, the unit"
-red=$(v4l2-ctl -d $CAM1 -L 2>/dev/null | sed -n 's/^ *\([0-9]*\): 100% Red$/\1/p' | head -n 1)
+red=$(v4l2-ctl -d $CAM1 -L 2>/dev/null | sed -n 's/^[[:space:]]*\([0-9]*\): 100% Red[[:space:]]*$/\1/p' | head -n 1)
 if [ -z "$red" ] || ! v4l2-ctl -d $CAM1 --set-ctrl test_pattern="$red" 2>/dev/null; then
     fail "vivid's second camera $CAM1 with a red pattern (VM_VIVID_ARGS n_devs=2): $(ls /dev/video* | tr '\n' ' ')"
+    v4l2-ctl -d $CAM1 -L 2>&1 | grep -i -A12 pattern | sed 's/^/  | /'
     finish
 fi
 v4l2-ctl -d $CAM0 --set-parm=15 >/dev/null 2>&1
