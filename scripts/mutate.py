@@ -43,7 +43,8 @@ import tarfile
 import time
 
 KNOWN_TARGETS = {"hostile", "camera-cli", "golden", "pipewire-test", "soak-short", "e2e", "dbus-test", "install-test",
-                 "package-test", "settings-test", "ondemand-test", "gst-test", "web-test", "obs-test"}
+                 "package-test", "settings-test", "ondemand-test", "gst-test", "web-test", "obs-test",
+                 "settings-vm-test"}
 
 
 def say(msg):

@@ -1137,6 +1137,12 @@ static void act_set_camera(GSimpleAction *x, GVariant *p, gpointer user)
     show_error(a, "No such camera in the list.");
 }
 
+static void act_set_on_demand(GSimpleAction *x, GVariant *p, gpointer a)
+{
+    (void)x;
+    gtk_switch_set_active(((struct app *)a)->on_demand, g_variant_get_boolean(p));
+}
+
 static void act_set_autostart(GSimpleAction *x, GVariant *p, gpointer a)
 {
     (void)x;
@@ -1197,6 +1203,7 @@ static const GActionEntry actions[] = {
     {"set-background", act_set_background, "s", NULL, NULL, {0}},
     {"set-camera", act_set_camera, "s", NULL, NULL, {0}},
     {"set-autostart", act_set_autostart, "b", NULL, NULL, {0}},
+    {"set-on-demand", act_set_on_demand, "b", NULL, NULL, {0}},
     {"choose-background", act_choose_background, NULL, NULL, NULL, {0}},
     {"toggle", act_toggle, NULL, NULL, NULL, {0}},
     {"start", act_start, NULL, NULL, NULL, {0}},

@@ -235,6 +235,30 @@ if wait_for 10 is Model landscape && wait_for 5 says controls 'model=landscape';
     ok "model: Model = landscape, the chooser shows it"
 else bad "model: Model '$(prop Model)', controls '$(app_state controls)'"; fi
 
+# ---- 5c. mirror, light wrap, hologram, none, on demand --------------------------------------
+act set-mirror true
+wait_for 10 is Mirror true && wait_for 5 says controls 'mirror=on' &&
+    ok "mirror: Mirror = true, the switch on" || bad "mirror: Mirror '$(prop Mirror)'"
+act set-mirror false
+act set-light-wrap 55
+wait_for 10 is LightWrap 55 && wait_for 5 says controls 'light-wrap=55' &&
+    ok "light wrap: LightWrap = 55" || bad "light wrap: LightWrap '$(prop LightWrap)'"
+act set-effect "'hologram'"
+wait_for 10 is Effect hologram && ok "hologram: Effect = hologram" || bad "hologram: Effect '$(prop Effect)'"
+act set-effect "'none'"
+if wait_for 10 is Effect none; then ok "none: Effect = none"; else bad "none: Effect '$(prop Effect)'"; fi
+preview none
+near "$(px tr)" "$raw" 12 && ok "none: the preview is the camera as is (corner $(px tr))" ||
+    bad "none: corner $(px tr), want the input's $raw"
+act set-on-demand false
+if wait_for 10 is OnDemand false && grep -q '^on-demand = off$' "$XDG_CONFIG_HOME/backdrop/backdrop.conf"; then
+    ok "on demand off: OnDemand = false, saved"
+else bad "on demand off: OnDemand '$(prop OnDemand)'"; fi
+act set-on-demand true
+wait_for 10 is OnDemand true || bad "on demand on again: OnDemand '$(prop OnDemand)'"
+act set-color "'#00ff00'"
+wait_for 10 is Effect color || bad "colour again: Effect '$(prop Effect)'"
+
 # ---- 6. a corrupt file: an inline error, the old setting kept -------------------------------------
 act set-background "'$T/corrupt.jpg'"
 if wait_for 10 says error "corrupt.jpg"; then
