@@ -431,7 +431,7 @@ settings-vm-test:
 	@mkdir -p $(BUILD)/settings
 	@rm -rf $(BUILD)/settings/vm
 	@VM_DIR=$(BUILD)/vm VM_RUN_DIR=$(abspath $(BUILD)/settings/vm) VM_TIMEOUT=$${VM_TIMEOUT:-600} \
-	    VM_VIVID_ARGS="n_devs=2 node_types=0x1,0x1 num_inputs=1,1 input_types=0x0,0x0" \
+	    VM_VIVID_ARGS="n_devs=2 node_types=0x1,0x1 num_inputs=1,1 input_types=0x0,0x0" VM_ENV=SETTINGS_VM_PARTS \
 	    bash tests/vm/run.sh tests/vm/settings.sh $(BUILD)/backdrop $(BUILD)/backdrop-settings \
 	    $(BUILD)/od_consumer $(BUILD)/vm/vm.env
 

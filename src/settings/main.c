@@ -1042,6 +1042,8 @@ static void screenshot(struct app *a, const char *path)
             g_warning("screenshot: cannot write %s", path);
         g_object_unref(t);
     }
+    if (!node || !r)
+        g_message("screenshot %s: nothing drawn (%dx%d)", path, wd, ht);
     if (node)
         gsk_render_node_unref(node);
     g_object_unref(pt);
