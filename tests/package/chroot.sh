@@ -135,7 +135,7 @@ for f in /usr/bin/backdrop-settings /usr/share/applications/$sid.desktop \
     check "backdrop-settings installs $f" test -s "$root$f"
 done
 out=$(inroot 'ldd /usr/bin/backdrop-settings | grep -c "not found"; ldd /usr/bin/backdrop-settings | grep -o "libadwaita-1.so.0\|libgtk-4.so.1" | sort -u | tr "\n" " "' 2>&1)
-check "backdrop-settings links (GTK 4, libadwaita from Debian's packages, nothing missing): $out" \
+check "backdrop-settings links (GTK 4, libadwaita from Debian's packages, nothing missing): ${out//$'\n'/ }" \
     bash -c "[[ \"\$0\" == '0'*'libadwaita-1.so.0 libgtk-4.so.1 ' ]]" "$out"
 check "its .desktop: desktop-file-validate, Exec=backdrop-settings, Icon=$sid" \
     bash -c "desktop-file-validate '$root/usr/share/applications/$sid.desktop' &&
