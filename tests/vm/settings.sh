@@ -67,7 +67,10 @@ prop() {
 }
 is() { [ "$(prop "$1")" = "$2" ]; }
 bdpid() { rs_ctl show -p MainPID --value backdrop 2>/dev/null; }
-fds_on() { ls -l "/proc/$(bdpid)/fd" 2>/dev/null | grep -c -- "-> $1\$"; }
+# backdrop's pid, read once per start (systemctl can be slow to answer
+# on a loaded host: an empty pid would count 0 fds)
+BDPID=
+fds_on() { ls -l "/proc/$BDPID/fd" 2>/dev/null | grep -c -- "-> $1\$"; }
 # the mean Cr (V) of the last YUYV frame in FILE (640x360): vivid's 100%
 # red is about 225, its colour bars about 130
 mean_v() { # FILE
@@ -123,6 +126,8 @@ fi
 section "a. the camera switched live over D-Bus"
 rs_ctl start backdrop
 wait_for 60 is State idle || { fail "backdrop.service up, idle ($(rs_ctl is-active backdrop))"; tail -n 20 "$VM_OUT/backdrop-service.log"; finish; }
+wait_for 20 test -n "$(bdpid)" -a "$(bdpid)" != 0 && BDPID=$(bdpid)
+echo "  backdrop.service: pid $BDPID"
 OD_COLOUR_LOG=$W/colour.txt "$CONS" stall $OUT 25 >"$W/cons.txt" 2>&1 &
 cpid=$!
 if wait_for 30 is State active && wait_for 10 test "$(fds_on $CAM0)" = 1; then
