@@ -750,7 +750,8 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, c
  * even before the frame loop has applied it ("model" as given, a
  * built-in name or a path, "auto" as the built-in model it chose; the
  * stats' model_name names the model the frame loop uses now); the others
- * as create made them ("input", "output", "size" name the actual ones).
+ * as create made them ("output", "size" name the actual ones; "input" the
+ * camera or file read, or the camera set last).
  * BD_ERR_NOT_FOUND for an unknown name, or one the pipeline does not keep
  * ("quiet", "config").
  */
