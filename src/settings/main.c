@@ -1026,7 +1026,7 @@ static gboolean write_png(GdkTexture *t, const char *path, GError **err)
 }
 
 /* The window as drawn: its paintable rendered by its own renderer. */
-static void screenshot(struct app *a, const char *path)
+static gboolean screenshot(struct app *a, const char *path)
 {
     GtkWidget *w = GTK_WIDGET(a->win);
     GdkPaintable *pt = gtk_widget_paintable_new(w);
@@ -1042,11 +1042,32 @@ static void screenshot(struct app *a, const char *path)
             g_warning("screenshot: cannot write %s", path);
         g_object_unref(t);
     }
-    if (!node || !r)
-        g_message("screenshot %s: nothing drawn (%dx%d)", path, wd, ht);
+    const gboolean drawn = node && r;
     if (node)
         gsk_render_node_unref(node);
     g_object_unref(pt);
+    return drawn;
+}
+
+/* A window waiting for its next layout (the preview's frames keep asking
+ * for one; seen under a slow VM) snapshots as nothing: tried again a few
+ * times, a frame apart. */
+struct shot_retry {
+    struct app *a;
+    char *path;
+    int left;
+};
+
+static gboolean shot_again(gpointer user)
+{
+    struct shot_retry *t = user;
+    if (!t->a->gone && !screenshot(t->a, t->path) && --t->left > 0)
+        return G_SOURCE_CONTINUE;
+    if (t->left <= 0)
+        g_message("screenshot %s: nothing drawn", t->path);
+    g_free(t->path);
+    g_free(t);
+    return G_SOURCE_REMOVE;
 }
 
 static void act_set_blur(GSimpleAction *x, GVariant *p, gpointer a)
@@ -1173,7 +1194,13 @@ static void act_start(GSimpleAction *x, GVariant *p, gpointer a)
 static void act_screenshot(GSimpleAction *x, GVariant *p, gpointer a)
 {
     (void)x;
-    screenshot(a, g_variant_get_string(p, NULL));
+    if (screenshot(a, g_variant_get_string(p, NULL)))
+        return;
+    struct shot_retry *t = g_new0(struct shot_retry, 1);
+    t->a = a;
+    t->path = g_variant_dup_string(p, NULL);
+    t->left = 50;
+    g_timeout_add(100, shot_again, t);
 }
 
 static void act_save_preview(GSimpleAction *x, GVariant *p, gpointer user)
