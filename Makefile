@@ -448,6 +448,23 @@ ondemand-test:
 	@VM_DIR=$(BUILD)/vm VM_TIMEOUT=$${VM_TIMEOUT:-600} bash tests/vm/run.sh tests/vm/ondemand.sh \
 	    $(BUILD)/backdrop $(BUILD)/od_consumer $(BUILD)/v4l2tool $(BUILD)/vm/vm.env
 
+# The settings window's camera and start-up in the VM (tests/vm/settings.sh):
+# the camera switched live (D-Bus and the window's chooser) between vivid's
+# two cameras while a program streams, refusals keeping the camera in use,
+# the Start button through the bus and systemd --user, the loopback
+# preview, "Start when I log in". Screenshots in BUILD/settings/vm.
+.PHONY: settings-vm-test
+settings-vm-test:
+	@scripts/install-deps.sh e2e
+	@$(MAKE) --no-print-directory all $(BUILD)/od_consumer
+	@bash tests/vm/build.sh $(BUILD)/vm
+	@mkdir -p $(BUILD)/settings
+	@rm -rf $(BUILD)/settings/vm
+	@VM_DIR=$(BUILD)/vm VM_RUN_DIR=$(abspath $(BUILD)/settings/vm) VM_TIMEOUT=$${VM_TIMEOUT:-600} \
+	    VM_VIVID_ARGS="n_devs=2 node_types=0x1,0x1 num_inputs=1,1 input_types=0x0,0x0" VM_ENV=SETTINGS_VM_PARTS \
+	    bash tests/vm/run.sh tests/vm/settings.sh $(BUILD)/backdrop $(BUILD)/backdrop-settings \
+	    $(BUILD)/od_consumer $(BUILD)/vm/vm.env
+
 $(BUILD)/od_consumer: tests/vm/od_consumer.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<

@@ -766,6 +766,13 @@ void bd_pipeline_destroy(struct bd_pipeline *pipeline);
  * bad model changes nothing ("model '/x.tflite': cannot open: No such
  * file or directory; the model in use ('general') stays: give general,
  * landscape or a readable .tflite file").
+ * "input" /dev/videoN, while a camera is read: the camera is opened at
+ * the stream's size and started on the caller's thread, the frame loop
+ * switches to it within a few frames, and the call waits for that (a
+ * few frames at most) to close the old camera; missing, busy, not a
+ * camera, backdrop's own output or without that size: refused, naming
+ * it, the camera in use stays. On demand and idle, it opens only when a
+ * program streams. A file input cannot change (BD_ERR_UNSUPPORTED).
  */
 enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, const char *value);
 
@@ -776,7 +783,8 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *pipeline, const char *name, c
  * even before the frame loop has applied it ("model" as given, a
  * built-in name or a path, "auto" as the built-in model it chose; the
  * stats' model_name names the model the frame loop uses now); the others
- * as create made them ("input", "output", "size" name the actual ones).
+ * as create made them ("output", "size" name the actual ones; "input" the
+ * camera or file read, or the camera set last).
  * BD_ERR_NOT_FOUND for an unknown name, or one the pipeline does not keep
  * ("quiet", "config").
  */

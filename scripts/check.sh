@@ -4,7 +4,7 @@
 # ends with one line totalling them: "total: N passed, M failed, K skipped".
 # usage: scripts/check.sh MAKE-VARIABLES...
 set -u
-suites=(unit web-test hostile camera-cli gst-test install-test dbus-test pipewire-test settings-test obs-test e2e ondemand-test golden rvm-golden asan tsan-live soak-short fuzz-smoke package-test)
+suites=(unit web-test hostile camera-cli gst-test install-test dbus-test pipewire-test settings-test obs-test e2e ondemand-test settings-vm-test golden rvm-golden asan tsan-live soak-short fuzz-smoke package-test)
 passed=0 failed=0 skipped=0 broken=() skipping=() times=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

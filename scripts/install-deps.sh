@@ -23,7 +23,7 @@ if [ "$mode" = test ]; then
     pkgs="$pkgs libglib2.0-bin"
     # tests/settings/run.sh: the window under Xvfb; appstreamcli and
     # desktop-file-validate check its metadata (install-test)
-    pkgs="$pkgs xvfb xauth appstream desktop-file-utils"
+    pkgs="$pkgs xvfb xauth x11-utils appstream desktop-file-utils"
     # make web / web-test: the WebAssembly build (Debian's emscripten), the
     # demo page in headless Chromium and Firefox ESR; curl fetches libyuv's
     # Debian source for it (scripts/fetch-libyuv.sh)
@@ -36,6 +36,9 @@ fi
 # open the camera in Chromium; the VM's own packages come from tests/vm/build.sh.
 if [ "$mode" = e2e ]; then
     pkgs="$pkgs ffmpeg python3 chromium"
+    # make settings-vm-test: the session bus of systemd --user (dbus.socket),
+    # the window under Xvfb, its loopback preview (v4l2src)
+    pkgs="$pkgs dbus-user-session xvfb gstreamer1.0-plugins-good"
 fi
 # make deb: dpkg-buildpackage with debhelper, and lintian; make package-test
 # also debootstraps a Debian root to install the packages into.

@@ -44,7 +44,7 @@ import time
 
 KNOWN_TARGETS = {"hostile", "camera-cli", "golden", "pipewire-test", "soak-short", "e2e", "dbus-test", "install-test",
                  "package-test", "settings-test", "ondemand-test", "gst-test", "web-test", "obs-test",
-                 "rvm-golden"}
+                 "rvm-golden", "settings-vm-test"}
 
 
 def say(msg):

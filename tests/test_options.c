@@ -19,7 +19,7 @@
 static const char *const live_names[] = {
     "blur",     "background", "color",     "fit",   "mirror",   "hologram", "light-wrap",
     "mask-low", "mask-high",  "feather",   "grow",  "effect",   "enabled",  "on-demand",
-    "idle-timeout", "model", NULL,
+    "idle-timeout", "model", "input", NULL,
 };
 
 static int is_listed(const char *name, const char *const *list)

@@ -34,8 +34,9 @@ enum { EFFECT_HOLOGRAM = 4 };
 #define FILTER BD_OPTION_FILTER
 static const struct bd_option table[] = {
     {"input", 'i', BD_OPTION_STRING,
-     "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first camera)",
-     NULL, 0, 0, NULL, 0},
+     "camera device, video or image file, or - for YUV4MPEG2 on stdin (default: the first "
+     "camera); live: another camera while a camera is read",
+     NULL, 0, 0, NULL, LIVE},
     {"output", 'o', BD_OPTION_STRING,
      "v4l2loopback device, pipewire, a .mp4/.mkv/.y4m file, - for YUV4MPEG2 on stdout, or null "
      "(default: the first free v4l2loopback device)",

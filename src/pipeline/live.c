@@ -32,8 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/error.h"
+#include "common/v4l2_device.h"
 #include "options/options.h"
 
 /* effect choices of the options table (src/options/options.c) */
@@ -84,6 +86,7 @@ int bd_pipeline_live_init(struct bd_pipeline *p)
     if (p->cfg.background)
         snprintf(l->background, sizeof l->background, "%s", p->cfg.background);
     snprintf(l->model, sizeof l->model, "%s", p->m->arg);
+    snprintf(l->input, sizeof l->input, "%s", p->src.name);
     p->live_next = *l;
     atomic_init(&p->live_gen, 0u);
     p->live_seen = 0;
@@ -104,6 +107,9 @@ void bd_pipeline_live_free(struct bd_pipeline *p)
     bd_model_bundle_free(p->model_next);
     bd_model_bundle_free(p->model_old);
     p->model_next = p->model_old = p->model_newest = NULL;
+    bd_v4l2_capture_close(p->input_next);
+    bd_v4l2_capture_close(p->input_old);
+    p->input_next = p->input_old = NULL;
     pthread_mutex_destroy(&p->set_lock);
     pthread_mutex_destroy(&p->live_lock);
     p->live_ready = 0;
@@ -133,6 +139,33 @@ static int apply_background(struct bd_pipeline *p)
     }
 }
 
+/* The frame thread's side of a camera switch (src.cap is new_in now). */
+static void take_input(struct bd_pipeline *p, struct bd_v4l2_capture *new_in)
+{
+    struct bd_source *s = &p->src;
+    const struct bd_v4l2_format *f = bd_v4l2_capture_format(new_in);
+    if (f->interval.num && f->interval.den) {
+        s->fps_num = (int)f->interval.den;
+        s->fps_den = (int)f->interval.num;
+        s->interval_ns = (int64_t)(1e9 * s->fps_den / s->fps_num);
+    }
+    s->have_seq = 0;
+    s->last_frame_ns = bd_now_ns(); /* its first frame gets the usual grace */
+    s->stall_ns = 0;
+    s->next_retry_ns = 0;
+    pthread_mutex_lock(&p->stats_lock);
+    snprintf(s->name, sizeof s->name, "%s", bd_v4l2_capture_path(new_in));
+    if (s->fps_num > 0 && s->fps_den > 0)
+        s->fps = (double)s->fps_num / s->fps_den;
+    pthread_mutex_unlock(&p->stats_lock);
+    /* on demand and idle: the webcam stays off (as go_idle leaves it);
+     * it opens by its name when a program streams again */
+    if (p->od_enabled && p->cfg.on_demand && !p->od.active) {
+        bd_v4l2_capture_close(s->cap);
+        s->cap = NULL;
+    }
+}
+
 int bd_pipeline_live_take(struct bd_pipeline *p)
 {
     if (atomic_load_explicit(&p->live_gen, memory_order_acquire) == p->live_seen)
@@ -140,7 +173,16 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
     const struct bd_live old = p->live;
     int new_bg = 0;
     struct bd_model_bundle *new_m = NULL;
+    struct bd_v4l2_capture *new_in = NULL;
     pthread_mutex_lock(&p->live_lock);
+    /* another camera, streaming already: the next frame is its; the old
+     * one goes back to its setter, which waits for it and closes it */
+    if (p->input_next && !p->input_old) {
+        new_in = p->input_next;
+        p->input_next = NULL;
+        p->input_old = p->src.cap;
+        p->src.cap = new_in;
+    }
     p->live = p->live_next;
     p->live_seen = atomic_load_explicit(&p->live_gen, memory_order_relaxed);
     /* bg_old is empty here: each publication emptied it (set below) */
@@ -170,6 +212,8 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
         p->refiner_next = NULL;
     }
     pthread_mutex_unlock(&p->live_lock);
+    if (new_in)
+        take_input(p, new_in);
     if (new_m) {
         /* the old mask stays until the new model's first map */
         p->have_mask = 0;
@@ -240,6 +284,7 @@ struct prepared {
     struct bd_bg_bundle bg;
     struct bd_refiner *refiner;
     struct bd_model_bundle *model;
+    struct bd_v4l2_capture *input;  /* another camera, streaming */
     struct bd_bg_bundle *given;     /* the frame thread's last one, to reuse */
     int on_demand, idle_timeout;    /* for ondemand.c once published; -1 none */
 };
@@ -297,6 +342,50 @@ static int prepare_model(struct bd_pipeline *p, const char *v, const struct bd_l
                        named ? "" : head, named ? "" : ": ", msg, next->model);
     }
     out->model = b;
+    return BD_OK;
+}
+
+/* Another camera for a running camera stream: opened at the stream's size
+ * (the frame buffers, the model's and the consumers' format stay) and
+ * started here, so the frame thread only swaps it in. Anything wrong (no
+ * such device, not a camera, busy, no such size) leaves the one in use. */
+static int prepare_input(struct bd_pipeline *p, const char *v, const struct bd_live *next,
+                         struct prepared *out)
+{
+    const struct bd_source *s = &p->src;
+    if (s->kind != SRC_V4L2)
+        return bd_fail(BD_ERR_UNSUPPORTED,
+                       "input '%s': backdrop reads '%s', not a camera; another input is taken "
+                       "at start (restart with --input)", v, next->input);
+    if (strncmp(v, "/dev/", 5) != 0)
+        return bd_fail(BD_ERR_INVALID_ARG,
+                       "input '%s': not a camera device; give one that 'backdrop devices' lists "
+                       "(a file is taken at start, with --input); the camera in use ('%s') stays",
+                       v, next->input);
+    if (!strcmp(v, p->sink.name))
+        return bd_fail(BD_ERR_INVALID_ARG,
+                       "input '%s': that is backdrop's own virtual camera; the camera in use "
+                       "('%s') stays", v, next->input);
+    struct bd_v4l2_request req = s->req;
+    req.width = s->width;
+    req.height = s->height;
+    req.exact_size = true;
+    struct bd_v4l2_capture *cap = NULL;
+    int r = bd_v4l2_capture_open(v, &req, NULL, &cap);
+    if (r >= 0) {
+        r = bd_v4l2_capture_start(cap);
+        if (r < 0) {
+            bd_v4l2_capture_close(cap);
+            cap = NULL;
+        }
+    }
+    if (r < 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", bd_last_error());
+        return bd_fail(bd_v4l2_status(r), "input '%s': %s; the camera in use ('%s') stays", v,
+                       msg, next->input);
+    }
+    out->input = cap;
     return BD_OK;
 }
 
@@ -393,6 +482,13 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
         if (r != BD_OK)
             return r;
         snprintf(next->model, sizeof next->model, "%s", out->model->arg);
+    } else if (!strcmp(name, "input")) {
+        if (!strcmp(v, next->input))
+            return BD_OK; /* the camera in use */
+        int r = prepare_input(p, v, next, out);
+        if (r != BD_OK)
+            return r;
+        snprintf(next->input, sizeof next->input, "%s", v);
     } else if (!strcmp(name, "on-demand")) {
         next->on_demand = n == 0; /* on|off */
         out->on_demand = next->on_demand;
@@ -404,6 +500,31 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
                        v);
     }
     return BD_OK;
+}
+
+/* After a camera switch: waits (a few frames at most: the frame loop takes
+ * settings every turn, idle or stalled too) until the frame thread has
+ * taken the new camera, then closes the one it gave back, so the old
+ * webcam's light goes off now rather than at the next change. Not taken
+ * within 3 s: the next setter, or destroy, closes it. */
+static void close_old_input(struct bd_pipeline *p, const struct bd_v4l2_capture *mine)
+{
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&p->live_lock);
+        const int taken = p->input_next != mine;
+        struct bd_v4l2_capture *old = NULL;
+        if (taken) {
+            old = p->input_old;
+            p->input_old = NULL;
+        }
+        pthread_mutex_unlock(&p->live_lock);
+        if (taken) {
+            bd_v4l2_capture_close(old);
+            return;
+        }
+        const struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const char *value)
@@ -427,7 +548,10 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     struct bd_bg_bundle given_bg;
     struct bd_refiner *given_ref;
     struct bd_model_bundle *given_model;
+    struct bd_v4l2_capture *given_input;
     pthread_mutex_lock(&p->live_lock);
+    given_input = p->input_old;
+    p->input_old = NULL;
     given_bg = p->bg_old;
     given_ref = p->refiner_old;
     given_model = p->model_old;
@@ -438,6 +562,7 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     pthread_mutex_unlock(&p->live_lock);
     bd_refiner_destroy(given_ref);
     release_model(p, given_model);
+    bd_v4l2_capture_close(given_input);
     /* its fitted buffer becomes the spare for the next still: the buffers
      * go round instead of being made and dropped with each change */
     if (given_bg.fit_mem && !p->spare.fit_mem) {
@@ -456,6 +581,7 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
         bd_background_free(&prep.bg);
         bd_refiner_destroy(prep.refiner);
         bd_model_bundle_free(prep.model);
+        bd_v4l2_capture_close(prep.input);
         pthread_mutex_unlock(&p->set_lock);
         return (enum bd_status)r;
     }
@@ -464,14 +590,21 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     struct bd_bg_bundle drop_bg, drop_old;
     struct bd_refiner *drop_ref = NULL, *drop_ref_old;
     struct bd_model_bundle *drop_model = NULL, *drop_model_old;
+    struct bd_v4l2_capture *drop_input = NULL, *drop_input_old;
     memset(&drop_bg, 0, sizeof drop_bg);
     pthread_mutex_lock(&p->live_lock);
     drop_old = p->bg_old;
     drop_ref_old = p->refiner_old;
     drop_model_old = p->model_old;
+    drop_input_old = p->input_old;
     memset(&p->bg_old, 0, sizeof p->bg_old);
     p->refiner_old = NULL;
     p->model_old = NULL;
+    p->input_old = NULL;
+    if (prep.input) {
+        drop_input = p->input_next; /* never taken */
+        p->input_next = prep.input;
+    }
     if (prep.bg.valid) {
         drop_bg = p->bg_next;
         p->bg_next = prep.bg;
@@ -503,6 +636,10 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     bd_refiner_destroy(drop_ref_old);
     bd_model_bundle_free(drop_model);
     release_model(p, drop_model_old);
+    bd_v4l2_capture_close(drop_input);
+    bd_v4l2_capture_close(drop_input_old);
+    if (prep.input && p->running)
+        close_old_input(p, prep.input);
     /* on demand keeps its own atomic request (ondemand.c), taken by the
      * frame thread on its next turn */
     if (prep.on_demand >= 0 || prep.idle_timeout >= 0)
@@ -583,7 +720,7 @@ enum bd_status bd_pipeline_get(struct bd_pipeline *p, const char *name, char *bu
     else if (!strcmp(name, "idle-timeout"))
         OUT("%d", l.idle_timeout);
     else if (!strcmp(name, "input"))
-        OUT("%s", p->src.name);
+        OUT("%s", l.input);
     else if (!strcmp(name, "output"))
         OUT("%s", p->sink.name);
     else if (!strcmp(name, "size"))

@@ -427,8 +427,6 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     memset(s, 0, sizeof *s);
     s->width = p->width;
     s->height = p->height;
-    s->fps = p->src.fps;
-    snprintf(s->input_name, sizeof s->input_name, "%.127s", p->src.name);
     snprintf(s->output_name, sizeof s->output_name, "%.127s", p->sink.name);
     pthread_mutex_lock(&p->lock);
     uint64_t inferences = p->acc.inferences, zoomed = p->acc.zoomed;
@@ -437,6 +435,9 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     int64_t infer_ns = p->acc.infer_ns;
     pthread_mutex_unlock(&p->lock);
     pthread_mutex_lock(&p->stats_lock);
+    /* a live camera switch writes these under stats_lock (live.c) */
+    s->fps = p->src.fps;
+    snprintf(s->input_name, sizeof s->input_name, "%.127s", p->src.name);
     struct bd_accum a = p->acc;
     s->frames_in = a.frames_in;
     s->frames_out = a.frames_out;

@@ -93,6 +93,7 @@ struct bd_live {
     int on_demand, idle_timeout;    /* handed to ondemand.c's own request */
     char background[BD_PATH_MAX];   /* "" for none */
     char model[BD_PATH_MAX];        /* as given ("auto" resolved) */
+    char input[BD_PATH_MAX];        /* the camera (or file) read */
 };
 
 /* A background (background.c): made ready off the frame thread, then the
@@ -221,6 +222,9 @@ struct bd_pipeline {
     struct bd_bg_bundle bg_old;     /* frame thread → the next setter (or */
     struct bd_refiner *refiner_old; /*   destroy), which frees them */
     struct bd_model_bundle *model_old;
+    struct bd_v4l2_capture *input_next; /* setter → frame thread: a camera
+                                       streaming, of the stream's size */
+    struct bd_v4l2_capture *input_old;  /* frame thread → that setter */
     struct bd_bg_bundle spare;      /* set_lock: a fitted buffer for the next
                                        still (only fit_mem/fit used) */
     struct bd_model_bundle *model_newest; /* set_lock: the last one made (m

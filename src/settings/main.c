@@ -56,6 +56,7 @@ struct app {
     GHashTable *gallery_paths;    /* path -> GtkFlowBoxChild (borrowed) */
     GSimpleAction *a_status, *a_error, *a_controls;
     char *user_list;              /* the user's own backgrounds, one path a line */
+    GtkFileChooserNative *chooser;/* the Add… dialog while it is open */
 };
 
 /* ---- the service --------------------------------------------------------- */
@@ -361,6 +362,7 @@ static void add_user_file(struct app *a, const char *path)
 static void on_chooser_response(GtkNativeDialog *d, int response, gpointer user)
 {
     struct app *a = user;
+    a->chooser = NULL;
     if (response == GTK_RESPONSE_ACCEPT) {
         GFile *f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
         char *path = f ? g_file_get_path(f) : NULL;
@@ -373,12 +375,12 @@ static void on_chooser_response(GtkNativeDialog *d, int response, gpointer user)
     g_object_unref(d);
 }
 
-static void on_add_clicked(GtkButton *b, gpointer user)
+static void choose_file(struct app *a)
 {
-    (void)b;
-    struct app *a = user;
     /* GtkFileChooserNative goes through the portal under Flatpak and
      * Wayland (GtkFileDialog needs GTK 4.10; Debian 12 has 4.8) */
+    if (a->chooser) /* one at a time: the open one comes forward */
+        return gtk_native_dialog_show(GTK_NATIVE_DIALOG(a->chooser));
     GtkFileChooserNative *d = gtk_file_chooser_native_new(
         "Choose a background", a->win, GTK_FILE_CHOOSER_ACTION_OPEN, "_Use", "_Cancel");
     GtkFileFilter *f = gtk_file_filter_new();
@@ -390,6 +392,7 @@ static void on_add_clicked(GtkButton *b, gpointer user)
     gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), f);
     g_object_unref(f);
     g_signal_connect(d, "response", G_CALLBACK(on_chooser_response), a);
+    a->chooser = d;
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
 }
 
@@ -487,7 +490,7 @@ static void describe_controls(struct app *a)
     const char *bg = sel ? g_object_get_data(G_OBJECT(sel->data), "path") : "";
     guint mi = gtk_drop_down_get_selected(a->model), ci = gtk_drop_down_get_selected(a->camera);
     char *t = g_strdup_printf("effect=%s blur=%d color=#%02x%02x%02x mirror=%s enabled=%s "
-                              "light-wrap=%d model=%s camera=%s selected=%s",
+                              "light-wrap=%d model=%s camera=%s autostart=%s selected=%s",
                               eo && e != GTK_INVALID_LIST_POSITION ? eo->choices[e] : "",
                               (int)gtk_range_get_value(GTK_RANGE(a->blur)),
                               (int)(c.red * 255 + .5), (int)(c.green * 255 + .5),
@@ -499,7 +502,7 @@ static void describe_controls(struct app *a)
                                   ? gtk_string_list_get_string(a->models, mi) : "",
                               ci != GTK_INVALID_LIST_POSITION
                                   ? gtk_string_list_get_string(a->cameras, ci) : "",
-                              bg);
+                              gtk_switch_get_active(a->autostart) ? "on" : "off", bg);
     g_list_free(sel);
     g_simple_action_set_state(a->a_controls, g_variant_new_string(t));
     g_free(t);
@@ -514,7 +517,8 @@ static void sync_controls(struct app *a)
     int up = cam_running(a);
     GtkWidget *ctl[] = {GTK_WIDGET(a->effect), GTK_WIDGET(a->blur), GTK_WIDGET(a->light_wrap),
                         GTK_WIDGET(a->color), GTK_WIDGET(a->mirror), GTK_WIDGET(a->enabled),
-                        GTK_WIDGET(a->on_demand), GTK_WIDGET(a->gallery), GTK_WIDGET(a->model)};
+                        GTK_WIDGET(a->on_demand), GTK_WIDGET(a->gallery), GTK_WIDGET(a->model),
+                        GTK_WIDGET(a->camera)};
     for (size_t i = 0; i < G_N_ELEMENTS(ctl); i++)
         gtk_widget_set_sensitive(ctl[i], up);
     gtk_widget_set_visible(GTK_WIDGET(a->start), !up);
@@ -530,7 +534,7 @@ static void sync_controls(struct app *a)
         gtk_switch_set_active(a->on_demand, prop_int(a, "OnDemand", 0));
         /* the webcam it reads among those listed (a file, when that is
          * what it reads, joins the list) */
-        char *in = prop_text(a, "InputDevice");
+        char *in = prop_text(a, "Input");
         char *tag = g_strdup_printf("(%s)", in);
         guint nc = g_list_model_get_n_items(G_LIST_MODEL(a->cameras)), ci = nc;
         for (guint k = 0; k < nc; k++)
@@ -766,6 +770,27 @@ static void on_effect(GObject *o, GParamSpec *ps, gpointer user)
         cam_set(a, "Effect", g_variant_new_string(opt->choices[i]));
 }
 
+/* "card (/dev/videoN)" or a bare path (what it reads, when not listed) */
+static char *camera_path(const char *entry)
+{
+    const char *open = strrchr(entry, '(');
+    if (open && g_str_has_suffix(entry, ")"))
+        return g_strndup(open + 1, strlen(open + 1) - 1);
+    return g_strdup(entry);
+}
+
+static void on_camera(GObject *o, GParamSpec *ps, gpointer user)
+{
+    (void)ps;
+    struct app *a = user;
+    guint i = gtk_drop_down_get_selected(GTK_DROP_DOWN(o));
+    if (a->syncing || i == GTK_INVALID_LIST_POSITION)
+        return;
+    char *path = camera_path(gtk_string_list_get_string(a->cameras, i));
+    cam_set(a, "Input", g_variant_new_string(path));
+    g_free(path);
+}
+
 static void on_model(GObject *o, GParamSpec *ps, gpointer user)
 {
     (void)ps;
@@ -943,7 +968,7 @@ static void build_window(struct app *a)
     adw_preferences_group_set_title(g, "Pictures");
     adw_preferences_group_set_description(g, "Click one to put it behind you");
     GtkWidget *add = gtk_button_new_with_mnemonic("_Add…");
-    g_signal_connect(add, "clicked", G_CALLBACK(on_add_clicked), a);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(add), "app.choose-background");
     adw_preferences_group_set_header_suffix(g, add);
     adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), g);
     a->gallery = GTK_FLOW_BOX(gtk_flow_box_new());
@@ -968,9 +993,8 @@ static void build_window(struct app *a)
     adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), g);
     fill_cameras(a);
     a->camera = GTK_DROP_DOWN(gtk_drop_down_new(G_LIST_MODEL(a->cameras), NULL));
-    gtk_widget_set_sensitive(GTK_WIDGET(a->camera), FALSE);
-    row(g, "Webcam", "as `backdrop devices` lists them; another one is chosen in backdrop.conf",
-        GTK_WIDGET(a->camera));
+    g_signal_connect(a->camera, "notify::selected", G_CALLBACK(on_camera), a);
+    row(g, "Webcam", "as `backdrop devices` lists them", GTK_WIDGET(a->camera));
     /* the library's built-in models (and the table's default, "auto") */
     a->models = gtk_string_list_new(NULL);
     const struct bd_option *mo = bd_option_find("model");
@@ -1002,7 +1026,7 @@ static gboolean write_png(GdkTexture *t, const char *path, GError **err)
 }
 
 /* The window as drawn: its paintable rendered by its own renderer. */
-static void screenshot(struct app *a, const char *path)
+static gboolean screenshot(struct app *a, const char *path)
 {
     GtkWidget *w = GTK_WIDGET(a->win);
     GdkPaintable *pt = gtk_widget_paintable_new(w);
@@ -1018,9 +1042,32 @@ static void screenshot(struct app *a, const char *path)
             g_warning("screenshot: cannot write %s", path);
         g_object_unref(t);
     }
+    const gboolean drawn = node && r;
     if (node)
         gsk_render_node_unref(node);
     g_object_unref(pt);
+    return drawn;
+}
+
+/* A window waiting for its next layout (the preview's frames keep asking
+ * for one; seen under a slow VM) snapshots as nothing: tried again a few
+ * times, a frame apart. */
+struct shot_retry {
+    struct app *a;
+    char *path;
+    int left;
+};
+
+static gboolean shot_again(gpointer user)
+{
+    struct shot_retry *t = user;
+    if (!t->a->gone && !screenshot(t->a, t->path) && --t->left > 0)
+        return G_SOURCE_CONTINUE;
+    if (t->left <= 0)
+        g_message("screenshot %s: nothing drawn", t->path);
+    g_free(t->path);
+    g_free(t);
+    return G_SOURCE_REMOVE;
 }
 
 static void act_set_blur(GSimpleAction *x, GVariant *p, gpointer a)
@@ -1092,6 +1139,46 @@ static void act_set_background(GSimpleAction *x, GVariant *p, gpointer user)
         add_user_file(a, path);
 }
 
+static void act_set_camera(GSimpleAction *x, GVariant *p, gpointer user)
+{
+    (void)x;
+    struct app *a = user;
+    const char *want = g_variant_get_string(p, NULL);
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(a->cameras));
+    for (guint i = 0; i < n; i++) {
+        char *path = camera_path(gtk_string_list_get_string(a->cameras, i));
+        const int same = !strcmp(path, want);
+        g_free(path);
+        if (same) {
+            if (gtk_drop_down_get_selected(a->camera) == i)
+                on_camera(G_OBJECT(a->camera), NULL, a);
+            else
+                gtk_drop_down_set_selected(a->camera, i);
+            return;
+        }
+    }
+    show_error(a, "No such camera in the list.");
+}
+
+static void act_set_on_demand(GSimpleAction *x, GVariant *p, gpointer a)
+{
+    (void)x;
+    gtk_switch_set_active(((struct app *)a)->on_demand, g_variant_get_boolean(p));
+}
+
+static void act_set_autostart(GSimpleAction *x, GVariant *p, gpointer a)
+{
+    (void)x;
+    gtk_switch_set_active(((struct app *)a)->autostart, g_variant_get_boolean(p));
+}
+
+/* the Add… button's action */
+static void act_choose_background(GSimpleAction *x, GVariant *p, gpointer a)
+{
+    (void)x, (void)p;
+    choose_file(a);
+}
+
 static void act_toggle(GSimpleAction *x, GVariant *p, gpointer a)
 {
     (void)x, (void)p;
@@ -1107,7 +1194,13 @@ static void act_start(GSimpleAction *x, GVariant *p, gpointer a)
 static void act_screenshot(GSimpleAction *x, GVariant *p, gpointer a)
 {
     (void)x;
-    screenshot(a, g_variant_get_string(p, NULL));
+    if (screenshot(a, g_variant_get_string(p, NULL)))
+        return;
+    struct shot_retry *t = g_new0(struct shot_retry, 1);
+    t->a = a;
+    t->path = g_variant_dup_string(p, NULL);
+    t->left = 50;
+    g_timeout_add(100, shot_again, t);
 }
 
 static void act_save_preview(GSimpleAction *x, GVariant *p, gpointer user)
@@ -1137,6 +1230,10 @@ static const GActionEntry actions[] = {
     {"set-mirror", act_set_mirror, "b", NULL, NULL, {0}},
     {"set-model", act_set_model, "s", NULL, NULL, {0}},
     {"set-background", act_set_background, "s", NULL, NULL, {0}},
+    {"set-camera", act_set_camera, "s", NULL, NULL, {0}},
+    {"set-autostart", act_set_autostart, "b", NULL, NULL, {0}},
+    {"set-on-demand", act_set_on_demand, "b", NULL, NULL, {0}},
+    {"choose-background", act_choose_background, NULL, NULL, NULL, {0}},
     {"toggle", act_toggle, NULL, NULL, NULL, {0}},
     {"start", act_start, NULL, NULL, NULL, {0}},
     {"screenshot", act_screenshot, "s", NULL, NULL, {0}},
@@ -1161,6 +1258,14 @@ static void on_destroy(GtkWidget *w, gpointer user)
     struct app *a = user;
     a->gone = 1;
     sp_preview_stop(a->preview);
+    /* an open Add… dialog goes with the window (the app then ends) */
+    if (a->chooser) {
+        GtkFileChooserNative *d = a->chooser;
+        a->chooser = NULL;
+        g_signal_handlers_disconnect_by_data(d, a);
+        gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(d));
+        g_object_unref(d);
+    }
     if (a->tick_id)
         g_source_remove(a->tick_id);
     if (a->retry_id)

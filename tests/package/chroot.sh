@@ -41,9 +41,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 scripts/install-deps.sh package
 
-debs=$(ls "$debdir"/backdrop_*.deb "$debdir"/libbackdrop0_*.deb "$debdir"/libbackdrop-dev_*.deb 2>/dev/null)
-if [ "$(echo "$debs" | grep -c .)" -ne 3 ]; then
-    fail "three packages in $debdir (make deb)"
+debs=$(ls "$debdir"/backdrop_*.deb "$debdir"/libbackdrop0_*.deb "$debdir"/libbackdrop-dev_*.deb \
+          "$debdir"/backdrop-settings_*.deb 2>/dev/null)
+if [ "$(echo "$debs" | grep -c .)" -ne 4 ]; then
+    fail "four packages in $debdir (make deb)"
     finish
 fi
 
@@ -111,7 +112,7 @@ inroot() { # SCRIPT: runs SCRIPT (bash) in the root; its stdout and status
             DEBIAN_FRONTEND=noninteractive /bin/bash -c "$script"' _ "$root" "$(cd "$cache/archives" && pwd)" "$1"
 }
 
-section "apt-get install ./backdrop_*.deb ./libbackdrop0_*.deb ./libbackdrop-dev_*.deb"
+section "apt-get install ./backdrop_*.deb ./libbackdrop0_*.deb ./libbackdrop-dev_*.deb ./backdrop-settings_*.deb"
 t0=$(date +%s)
 if inroot 'cd /tmp/debs && (apt-get update -qq || true) &&
            apt-get install -y -qq --no-install-recommends ./*.deb' >"$build/pkgroot/install.log" 2>&1; then
@@ -125,6 +126,29 @@ check "backdrop Recommends v4l2loopback-dkms" \
     bash -c "dpkg-deb -f $debdir/backdrop_*.deb Recommends | grep -qw v4l2loopback-dkms"
 check "backdrop Depends on its libraries (dh_shlibdeps): $(dpkg-deb -f "$debdir"/backdrop_*.deb Depends | cut -c1-60)..." \
     bash -c "dpkg-deb -f $debdir/backdrop_*.deb Depends | grep -q libavcodec"
+
+section "the settings window's package"
+sid=io.github.backdrop.Settings
+for f in /usr/bin/backdrop-settings /usr/share/applications/$sid.desktop \
+         /usr/share/icons/hicolor/scalable/apps/$sid.svg /usr/share/metainfo/$sid.metainfo.xml \
+         /usr/share/man/man1/backdrop-settings.1.gz; do
+    check "backdrop-settings installs $f" test -s "$root$f"
+done
+out=$(inroot 'ldd /usr/bin/backdrop-settings | grep -c "not found"; ldd /usr/bin/backdrop-settings | grep -o "libadwaita-1.so.0\|libgtk-4.so.1" | sort -u | tr "\n" " "' 2>&1)
+check "backdrop-settings links (GTK 4, libadwaita from Debian's packages, nothing missing): ${out//$'\n'/ }" \
+    bash -c "[[ \"\$0\" == '0'*'libadwaita-1.so.0 libgtk-4.so.1 ' ]]" "$out"
+check "its .desktop: desktop-file-validate, Exec=backdrop-settings, Icon=$sid" \
+    bash -c "desktop-file-validate '$root/usr/share/applications/$sid.desktop' &&
+             grep -qx 'Exec=backdrop-settings' '$root/usr/share/applications/$sid.desktop' &&
+             grep -qx 'Icon=$sid' '$root/usr/share/applications/$sid.desktop'"
+check "its icon is an SVG" bash -c "head -c 400 '$root/usr/share/icons/hicolor/scalable/apps/$sid.svg' | grep -q '<svg'"
+out=$(appstreamcli validate --no-net --pedantic "$root/usr/share/metainfo/$sid.metainfo.xml" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  | /'
+check "appstreamcli validate accepts its AppStream file (status $rc)" test $rc -eq 0
+check "... which names the .desktop file and the id" \
+    bash -c "grep -q '<launchable type=\"desktop-id\">$sid.desktop</launchable>' '$root/usr/share/metainfo/$sid.metainfo.xml' &&
+             grep -q '<id>$sid</id>' '$root/usr/share/metainfo/$sid.metainfo.xml'"
 
 section "the command"
 ver=$(awk '/define BD_VERSION_(MAJOR|MINOR|PATCH) /{printf "%s%s", s, $3; s = "."}' include/backdrop.h)
@@ -260,8 +284,8 @@ else
 fi
 
 section "apt-get purge"
-files=$(inroot 'dpkg -L backdrop libbackdrop0 libbackdrop-dev | sort -u' 2>/dev/null)
-inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev' >"$build/pkgroot/purge.log" 2>&1
+files=$(inroot 'dpkg -L backdrop libbackdrop0 libbackdrop-dev backdrop-settings | sort -u' 2>/dev/null)
+inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev backdrop-settings' >"$build/pkgroot/purge.log" 2>&1
 left=""
 for f in $files; do
     [ -d "$root$f" ] && continue # a folder, maybe the system's (/lib)

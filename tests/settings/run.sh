@@ -31,7 +31,7 @@ skip_provided() {
         skipped=$((skipped + 1)); echo "SKIP: $*"; fi
 }
 for f in "$PERSON" "$PHOTO"; do [ -f "$f" ] || { skip_provided "$f missing (../shared)"; finish; }; done
-for t in Xvfb dbus-daemon gdbus pipewire wireplumber pw-cli ffmpeg ffprobe python3; do
+for t in Xvfb xwininfo dbus-daemon gdbus pipewire wireplumber pw-cli ffmpeg ffprobe python3; do
     command -v $t >/dev/null || { skip_provided "$t not installed (scripts/install-deps.sh test)"; finish; }
 done
 gst-inspect-1.0 pipewiresrc >/dev/null 2>&1 || { skip_provided "pipewiresrc missing (gstreamer1.0-pipewire)"; finish; }
@@ -235,6 +235,30 @@ if wait_for 10 is Model landscape && wait_for 5 says controls 'model=landscape';
     ok "model: Model = landscape, the chooser shows it"
 else bad "model: Model '$(prop Model)', controls '$(app_state controls)'"; fi
 
+# ---- 5c. mirror, light wrap, hologram, none, on demand --------------------------------------
+act set-mirror true
+wait_for 10 is Mirror true && wait_for 5 says controls 'mirror=on' &&
+    ok "mirror: Mirror = true, the switch on" || bad "mirror: Mirror '$(prop Mirror)'"
+act set-mirror false
+act set-light-wrap 55
+wait_for 10 is LightWrap 55 && wait_for 5 says controls 'light-wrap=55' &&
+    ok "light wrap: LightWrap = 55" || bad "light wrap: LightWrap '$(prop LightWrap)'"
+act set-effect "'hologram'"
+wait_for 10 is Effect hologram && ok "hologram: Effect = hologram" || bad "hologram: Effect '$(prop Effect)'"
+act set-effect "'none'"
+if wait_for 10 is Effect none; then ok "none: Effect = none"; else bad "none: Effect '$(prop Effect)'"; fi
+preview none
+near "$(px tr)" "$raw" 12 && ok "none: the preview is the camera as is (corner $(px tr))" ||
+    bad "none: corner $(px tr), want the input's $raw"
+act set-on-demand false
+if wait_for 10 is OnDemand false && grep -q '^on-demand = off$' "$XDG_CONFIG_HOME/backdrop/backdrop.conf"; then
+    ok "on demand off: OnDemand = false, saved"
+else bad "on demand off: OnDemand '$(prop OnDemand)'"; fi
+act set-on-demand true
+wait_for 10 is OnDemand true || bad "on demand on again: OnDemand '$(prop OnDemand)'"
+act set-color "'#00ff00'"
+wait_for 10 is Effect color || bad "colour again: Effect '$(prop Effect)'"
+
 # ---- 6. a corrupt file: an inline error, the old setting kept -------------------------------------
 act set-background "'$T/corrupt.jpg'"
 if wait_for 10 says error "corrupt.jpg"; then
@@ -254,6 +278,22 @@ if wait_for 10 says error broken.jpg && wait_for 5 says controls 'effect=color .
     ok "corrupt wallpaper clicked: refused, the controls back to the colour: $(app_state controls)"
 else bad "corrupt wallpaper clicked: error '$(app_state error)', controls '$(app_state controls)'"; fi
 is Effect color && is Color '#00ff00' || bad "corrupt wallpaper: Effect '$(prop Effect)' Color '$(prop Color)'"
+
+# ---- 6b. Add…: its action (the button's) opens the file dialog ----------------------
+# GtkFileChooserNative: the portal's dialog under Flatpak, GTK's own here
+# (X11, no portal). The file chosen in it goes through add_user_file, the
+# path set-background takes for a file outside the gallery (step 6):
+# choosing in the dialog itself would need input injection (no xdotool in
+# the test deps) or the accessibility bus (off: NO_AT_BRIDGE).
+dialog_up() { xwininfo -root -tree 2>/dev/null | grep -q '"Choose a background"'; }
+act choose-background
+if wait_for 10 dialog_up; then ok "Add…: the file dialog 'Choose a background' is open"
+else bad "Add…: no window 'Choose a background' ($(xwininfo -root -tree 2>/dev/null | grep -c '"'))"; fi
+act screenshot "'$OUT/settings-add-dialog.png'"
+act choose-background
+sleep 0.5
+n=$(xwininfo -root -tree 2>/dev/null | grep -c '"Choose a background"')
+[ "$n" = 1 ] && ok "Add… again: still one dialog" || bad "Add… again: $n dialogs"
 
 # ---- 7. the effect switched back to the picture; saved; the camera killed,
 # started again: the window recovers, the camera has what was chosen -----------
@@ -299,11 +339,16 @@ else bad "memory: RSS $r0 -> $r1 KiB over ${SOAK} s, $((f1 - f0)) frames (sample
 
 # ---- 9. closing the window lets the camera idle -----------------------------------------------------
 act quit
+dialog_open=0
+dialog_up && dialog_open=1
 if wait_for 5 sh -c "! kill -0 $app"; then
     wait "$app"
     rc=$?
     [ "$rc" -eq 0 ] && ok "closed: the app exited 0" || bad "closed: the app exited $rc: $(tail -3 "$T/app.log")"
 else bad "closed: the app still runs 5 s after app.quit"; fi
+if [ $dialog_open = 1 ]; then
+    dialog_up && bad "closed: the Add… dialog stayed" || ok "closed: the Add… dialog went with it"
+else echo "note: the Add… dialog was no longer open when the window closed"; fi
 if wait_for 6 is State idle; then ok "closed: the camera went idle"
 else bad "closed: the camera's State '$(prop State)' 6 s after the window closed"; fi
 ls "$OUT"/settings-*.png | sed 's/^/screenshot: /'

@@ -23,7 +23,11 @@
  *       more, or after SECONDS; prints "frames N real M errors E
  *       first_error WHAT gap_ms G real_after_gap R fmt_changes F fmt
  *       WxH/FOURCC" (G: the longest time without a frame; R: real frames
- *       after it)
+ *       after it). With OD_COLOUR_LOG=FILE set, it also appends
+ *       "MS CR" to FILE twice a second: the time and the mean Cr (V) of
+ *       the newest frame (YUYV), so a test sees which camera the producer
+ *       reads while this one stream goes on (a second consumer's
+ *       STREAMOFF upsets the first on v4l2loopback 0.12.x)
  *
  * Exit status 0, or 1 with one line "od_consumer: ..." on stderr.
  */
@@ -138,6 +142,27 @@ static int mean_luma(const struct stream *s, int i, size_t used)
     return n ? (int)(sum / n) : 0;
 }
 
+/* The mean Cr of a YUYV frame on a sparse grid (V at byte 3 of each
+ * pixel pair); -1 for other formats. */
+static int mean_cr(const struct stream *s, int i, size_t used)
+{
+    if (s->pix.pixelformat != V4L2_PIX_FMT_YUYV)
+        return -1;
+    const uint8_t *p = s->mem[i];
+    const size_t w = s->pix.width, h = s->pix.height;
+    const size_t stride = s->pix.bytesperline ? s->pix.bytesperline : 2 * w;
+    uint64_t sum = 0, n = 0;
+    for (size_t y = 0; y < h; y += 8)
+        for (size_t x = 0; x < w; x += 8) {
+            size_t o = y * stride + 2 * x + 3;
+            if (o < used) {
+                sum += p[o];
+                n++;
+            }
+        }
+    return n ? (int)(sum / n) : 0;
+}
+
 /* One frame: its mean luma, or -1 with errno. */
 static int next(struct stream *s, int timeout_ms)
 {
@@ -191,6 +216,9 @@ static int stall(const char *dev, int seconds)
     double last = t0, gap = 0;
     long frames = 0, real = 0, errors = 0, real_after = 0, fmt_changes = 0;
     char first_error[96] = "none";
+    const char *log_path = getenv("OD_COLOUR_LOG");
+    FILE *colour_log = log_path ? fopen(log_path, "a") : NULL;
+    double logged = 0;
     while (now_ms() - t0 < seconds * 1e3 && !(gap >= 1500 && real_after >= 10)) {
         const char *what = NULL;
         struct pollfd pf = {.fd = s.fd, .events = POLLIN};
@@ -224,6 +252,13 @@ static int stall(const char *dev, int seconds)
                 frames++;
                 real += m >= PLACEHOLDER_LUMA;
                 real_after += m >= PLACEHOLDER_LUMA;
+                if (colour_log && t - logged >= 500) {
+                    fprintf(colour_log, "%.0f %d\n", t - t0,
+                            mean_cr(&s, (int)b.index % s.n,
+                                    b.bytesused ? b.bytesused : s.len[b.index % s.n]));
+                    fflush(colour_log);
+                    logged = t;
+                }
                 if (xioctl(s.fd, VIDIOC_QBUF, &b) < 0)
                     what = "QBUF";
             }
@@ -246,6 +281,8 @@ static int stall(const char *dev, int seconds)
            frames, real, errors, first_error, gap, real_after, fmt_changes, fmt0.width,
            fmt0.height, fcc);
     stop(&s);
+    if (colour_log)
+        fclose(colour_log);
     return 0;
 }
 
