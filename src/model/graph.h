@@ -193,4 +193,8 @@ void bd_act_range(enum bd_act act, float *lo, float *hi);
 /* Names for messages. */
 const char *bd_op_type_name(enum bd_op_type type);
 
+/* An IEEE half-precision value (both model readers' float16 weights) as a
+ * float: subnormals, infinities and NaNs kept. */
+float bd_half_to_float(uint16_t h);
+
 #endif /* BD_MODEL_GRAPH_H */

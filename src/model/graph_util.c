@@ -3,6 +3,7 @@
 #include "graph.h"
 
 #include <math.h>
+#include <string.h>
 
 void bd_act_range(enum bd_act act, float *lo, float *hi)
 {
@@ -59,4 +60,33 @@ const char *bd_op_type_name(enum bd_op_type type)
     case BD_OP_COUNT: break;
     }
     return "UNKNOWN";
+}
+
+float bd_half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t man = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else {
+            /* subnormal: normalise */
+            int e = -1;
+            do {
+                e++;
+                man <<= 1;
+            } while (!(man & 0x400));
+            man &= 0x3ff;
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | (man << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
 }

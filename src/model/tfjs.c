@@ -464,31 +464,6 @@ static int const_ints(struct loader *L, const struct val *v, int *out, int max, 
 
 /* ---- weights ------------------------------------------------------------ */
 
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else {
-            int e = -1;
-            do {
-                e++;
-                man <<= 1;
-            } while (!(man & 0x400));
-            man &= 0x3ff;
-            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | (man << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 static int cmp_weight(const void *a, const void *b)
 {
     return strcmp(((const struct weight *)a)->name, ((const struct weight *)b)->name);
@@ -636,7 +611,7 @@ static int load_weights(struct loader *L, const struct bd_tfjs_shard *shards, in
                     switch (q) {
                     case Q_U8: f = (float)(src[i] * qscale + qmin); break;
                     case Q_U16: f = (float)((src[2 * i] | src[2 * i + 1] << 8) * qscale + qmin); break;
-                    case Q_F16: f = half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8)); break;
+                    case Q_F16: f = bd_half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8)); break;
                     default: memcpy(&f, src + 4 * i, 4); break;
                     }
                     if (!isfinite(f))

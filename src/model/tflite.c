@@ -181,35 +181,6 @@ static int unsupported(struct loader *L, const char *opname, const char *why)
                    L->name, opname, L->cur_op, why);
 }
 
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t man = h & 0x3ff;
-    uint32_t bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else {
-            /* subnormal: normalise */
-            int e = -1;
-            do {
-                e++;
-                man <<= 1;
-            } while (!(man & 0x400));
-            man &= 0x3ff;
-            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | (man << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 /* ---- tensors ------------------------------------------------------------ */
 
 static int load_tensor(struct loader *L, uint32_t i)
@@ -313,7 +284,7 @@ static int load_tensor(struct loader *L, uint32_t i)
         for (size_t k = 0; k < t->count; k++) {
             uint16_t h;
             memcpy(&h, src + 2 * k, 2);
-            f[k] = half_to_float(h);
+            f[k] = bd_half_to_float(h);
         }
         t->data = f;
         t->dtype = BD_DT_F32; /* fp16 weights are folded to fp32 at load */
