@@ -255,6 +255,14 @@ static void check_op_shapes(const struct bd_graph *g, int i)
         CHECK(op->num_inputs == 1 && a, "op #%d: RESHAPE has %d inputs", i, op->num_inputs);
         CHECK(o->count == a->count, "op #%d: RESHAPE changes the element count", i);
         break;
+    case BD_OP_DIV:
+    case BD_OP_MINIMUM:
+    case BD_OP_MAXIMUM:
+    case BD_OP_SLICE:
+    case BD_OP_MEAN_C:
+        /* the TF.js reader's ops: no TFLite operator maps to them */
+        CHECK(0, "op #%d: %s from a TFLite file", i, bd_op_type_name(op->type));
+        break;
     case BD_OP_COUNT:
         break;
     }
