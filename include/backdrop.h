@@ -135,6 +135,36 @@ enum bd_status bd_model_open_memory(const void *data, size_t size,
 enum bd_status bd_model_open_tfjs(const char *json_path, int width, int height,
                                   float downsample_ratio, struct bd_model **out);
 
+/*
+ * Robust Video Matting by name, as `--model rvm` opens it: rvm.json and
+ * rvm.bin from $BACKDROP_RVM_DIR, else $BACKDROP_MODEL_CACHE/rvm-3.0.4, else
+ * ${XDG_CACHE_HOME:-~/.cache}/backdrop/rvm-3.0.4 (where `make models-rvm`
+ * and scripts/fetch-models.sh DIR rvm put them). The model is made for a
+ * frame of width x height: its input is that size, scaled down to 1280 on
+ * the longer side when larger (bd_rvm_size); ratio 0 picks the downsample
+ * ratio from that size (bd_rvm_auto_ratio), else 0 < ratio <= 1. Errors:
+ * BD_ERR_NOT_FOUND (the files are missing: the message says how to fetch
+ * them), BD_ERR_INVALID_ARG, and bd_model_open_tfjs's.
+ */
+enum bd_status bd_model_open_rvm(int width, int height, float ratio, struct bd_model **out);
+
+/* 1 when name is the RVM model's ("rvm"), which bd_model_open does not
+ * open (it is made per frame size: bd_model_open_rvm). */
+int bd_model_is_rvm(const char *name);
+
+/* The path of rvm.json (see bd_model_open_rvm) into path (size bytes);
+ * BD_ERR_NOT_FOUND, naming it and how to fetch it, when either file is
+ * missing. */
+enum bd_status bd_rvm_path(char *path, size_t size);
+
+/* The downsample ratio chosen for a width x height input: 512 / the longer
+ * side (1 up to 512), as the issue's reference measurements used. */
+float bd_rvm_auto_ratio(int width, int height);
+
+/* The size RVM runs at for a width x height frame: the same up to 1280 on
+ * the longer side, else scaled to 1280 (even sizes). */
+void bd_rvm_size(int width, int height, int *model_width, int *model_height);
+
 /* Frees a model. All engines created from it must be destroyed first. */
 void bd_model_destroy(struct bd_model *model);
 
@@ -566,6 +596,8 @@ struct bd_pipeline_config {
     const char *model;         /* NULL/"auto": general, or landscape for
                                   frames at least 3:2 wide; a built-in name;
                                   or a .tflite path */
+    float rvm_ratio;           /* model "rvm": its downsample ratio (0 < r
+                                  <= 1); 0: bd_rvm_auto_ratio of the size */
     const char *model_class;   /* the class to segment, by name or index,
                                   for a multi-class model (DeepLab); NULL:
                                   the model's default (its person class) */

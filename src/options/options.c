@@ -72,8 +72,12 @@ static const struct bd_option table[] = {
      NULL, LIVE},
     {"model", 'm', BD_OPTION_STRING,
      "auto (general, or landscape for wide frames; general for photos), a built-in model name, "
-     "or a .tflite path",
+     "rvm (Robust Video Matting: make models-rvm fetches it), or a .tflite path",
      "auto", 0, 0, NULL, STILL | LIVE | FILTER},
+    {"rvm-ratio", 0, BD_OPTION_STRING,
+     "with --model rvm: the downsample ratio its backbone sees the frame at, from 0.05 to 1, "
+     "or auto (512 / the longer side)",
+     "auto", 0, 0, NULL, STILL | FILTER},
     {"class", 0, BD_OPTION_STRING,
      "the class to segment, by name or index, for a multi-class model (backdrop models lists "
      "them; default: the model's person class)",
@@ -480,6 +484,17 @@ enum bd_status bd_settings_to_config(struct bd_settings *s, struct bd_pipeline_c
     c.output_format = (enum bd_output_format)number_of(s, "output-format");
     c.model = value_of(s, "model");
     c.model_class = value_of(s, "class");
+    const char *rr = value_of(s, "rvm-ratio");
+    c.rvm_ratio = 0.f;
+    if (rr && strcmp(rr, "auto") != 0) {
+        char *end;
+        errno = 0;
+        double v = strtod(rr, &end);
+        if (errno || end == rr || *end || !(v >= 0.05 && v <= 1.0))
+            return bd_fail(BD_ERR_INVALID_ARG,
+                           "rvm-ratio '%s' is not auto or a number from 0.05 to 1", rr);
+        c.rvm_ratio = (float)v;
+    }
     c.backend = (enum bd_backend)number_of(s, "backend");
     c.threads = (int)number_of(s, "threads");
     c.raw_mask = (int)number_of(s, "raw-mask");

@@ -79,7 +79,12 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
     if (!b)
         return bd_fail(BD_ERR_NOMEM, "out of memory");
     snprintf(b->arg, sizeof b->arg, "%s", name);
-    int r = bd_model_open(name, &b->model);
+    /* RVM is made for the frame's size (bd_model_open_rvm), so it is opened
+     * once the source's size is known (create: as the automatic choice) */
+    b->rvm = bd_model_is_rvm(name);
+    b->zoom = p->zoom && !b->rvm;
+    int r = b->rvm ? bd_model_open_rvm(p->width, p->height, p->cfg.rvm_ratio, &b->model)
+                   : bd_model_open(name, &b->model);
     if (r != BD_OK) {
         bd_model_bundle_free(b);
         return r;
@@ -106,7 +111,7 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
     struct bd_engine_options eo = {.backend = p->cfg.backend,
                                    .threads = p->cfg.threads > 0 ? p->cfg.threads : 1};
     r = bd_engine_create(b->model, &eo, &b->engine);
-    if (r != BD_OK || !p->zoom) {
+    if (r != BD_OK || !b->zoom) {
         if (r != BD_OK)
             bd_model_bundle_free(b);
         else
@@ -159,13 +164,14 @@ static int open_stream(const struct bd_pipeline *p, struct bd_model_bundle *b)
                        "mirror=both|alt|off,first=N,skip=DB,hold=N,cut=DB",
                        env);
     bd_stream_policy_rate(&pol, p->src.fps);
-    if (p->cfg.no_mirror_average || p->cfg.raw_mask)
+    /* a mirror run would feed the mirror image's state to the next run */
+    if (p->cfg.no_mirror_average || p->cfg.raw_mask || b->rvm)
         pol.mirror = BD_STREAM_MIRROR_OFF;
     if (p->cfg.raw_mask) { /* the baseline: the model's own map, every frame */
         pol.skip_psnr = 0;
         pol.hold = 0;
     }
-    return bd_stream_create(b->engine, p->zoom ? b->zeng : NULL, b->crop.w, b->crop.h,
+    return bd_stream_create(b->engine, b->zoom ? b->zeng : NULL, b->crop.w, b->crop.h,
                             b->class_index, &pol, &b->stream);
 }
 
@@ -174,7 +180,7 @@ int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_op
 {
     b->crop = model_crop(p->width, p->height, b->model_w, b->model_h);
     int r = bd_i420_alloc(b->model_w, b->model_h, &b->small_mem, &b->small);
-    if (r == BD_OK && p->zoom)
+    if (r == BD_OK && b->zoom)
         r = bd_i420_alloc(b->zmodel_w, b->zmodel_h, &b->zsmall_mem, &b->zsmall);
     if (r != BD_OK)
         return r;
@@ -201,6 +207,10 @@ int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_op
      * general model's 256x256 map) has no detail to refine the map with:
      * it is scaled like the raw mask. */
     b->refine = !p->cfg.raw_mask && b->crop.w >= b->out_w && b->crop.h >= b->out_h;
+    /* RVM's alpha is a matte at (or near) the frame's size: the refiner's
+     * coverage smoothstep would make it hard again (bench/rvm-fusion.md) */
+    if (b->rvm)
+        b->refine = 0;
     r = open_stream(p, b);
     if (r != BD_OK)
         return r;
@@ -374,8 +384,13 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
      * model choice waits for the frame size; it is one of the built-in
      * models, which cannot be bad. */
     const int auto_model = !p->cfg.model || strcmp(p->cfg.model, "auto") == 0;
+    /* RVM waits for the frame size too; its files are checked first */
+    const int late_model = auto_model || bd_model_is_rvm(p->cfg.model);
+    char rvm_path[4096];
+    if (r == BD_OK && !auto_model && late_model)
+        r = bd_rvm_path(rvm_path, sizeof rvm_path);
     p->zoom = !p->cfg.raw_mask && !p->cfg.no_zoom;
-    if (r == BD_OK && !auto_model)
+    if (r == BD_OK && !late_model)
         r = bd_model_bundle_open(p, p->cfg.model, &p->m);
     if (r == BD_OK && p->cfg.effect == BD_EFFECT_IMAGE)
         r = bd_pipeline_background_load(p);
@@ -384,8 +399,8 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
     if (r == BD_OK) {
         p->width = p->src.width & ~1;
         p->height = p->src.height & ~1;
-        if (auto_model)
-            r = bd_model_bundle_open(p, bd_model_resolve(p, NULL), &p->m);
+        if (late_model)
+            r = bd_model_bundle_open(p, bd_model_resolve(p, p->cfg.model), &p->m);
     }
     if (r == BD_OK) {
         snprintf(p->model_name, sizeof p->model_name, "%s", p->m->name);

@@ -104,6 +104,8 @@ static int infer_pending(struct bd_pipeline *p)
     m->zrgb_work = m->zrgb_pending;
     m->zrgb_pending = t;
     const struct bd_rect zb = p->zbox_pending;
+    const int reset = p->in_reset;
+    p->in_reset = 0;
     uint64_t seq = p->in_seq;
     p->in_ready = 0;
     pthread_mutex_unlock(&p->lock);
@@ -113,9 +115,11 @@ static int infer_pending(struct bd_pipeline *p)
      * cropped (zb), the first look when needed; none when the picture
      * did not change. The box it gives is for the frames that follow. */
     int64_t c0 = thread_cpu_ns();
+    if (reset) /* a recurrent model's state belongs to the scene before */
+        bd_engine_reset_state(m->engine);
     struct bd_stream_look look;
     int r = bd_stream_segment(m->stream, m->rgb_work, m->model_w * 3,
-                              p->zoom ? m->zrgb_work : NULL, m->zmodel_w * 3, &zb, stopping, p,
+                              m->zoom ? m->zrgb_work : NULL, m->zmodel_w * 3, &zb, stopping, p,
                               m->prob_work, &look);
     int64_t c1 = thread_cpu_ns();
 
@@ -144,7 +148,7 @@ static int infer_pending(struct bd_pipeline *p)
         p->mask_m = m;
         p->mask_new = 1;
     }
-    if (p->zoom)
+    if (m->zoom)
         m->zbox_next = look.box;
     p->mask_seq = seq;
     p->acc.infer_ns += c1 - c0;
@@ -203,6 +207,9 @@ void bd_pipeline_forget(struct bd_pipeline *p)
         pthread_cond_wait(&p->mask_cond, &p->lock);
     struct bd_model_bundle *m = p->m;
     bd_stream_reset(m->stream);
+    bd_engine_reset_state(m->engine); /* no run is in flight (infer_m) */
+    p->in_reset = 0;
+    p->state_reset_next = 0;
     bd_refiner_reset(m->refiner);
     memset(&m->zbox_next, 0, sizeof m->zbox_next);
     p->mask_new = 0;
@@ -222,7 +229,7 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
     struct bd_model_bundle *m = p->m;
     const struct bd_rect *c = &m->crop;
     struct bd_rect zb = {0, 0, 0, 0};
-    if (p->zoom) {
+    if (m->zoom) {
         pthread_mutex_lock(&p->lock);
         zb = m->zbox_next;
         pthread_mutex_unlock(&p->lock);
@@ -250,6 +257,8 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
                   m->zsmall.stride_v, m->zrgb_pending, m->zmodel_w * 3, m->zmodel_w,
                   m->zmodel_h);
     p->zbox_pending = zb;
+    p->in_reset |= p->state_reset_next;
+    p->state_reset_next = 0;
     p->in_seq = seq;
     p->in_ready = 1;
     pthread_cond_signal(&p->in_cond);

@@ -120,6 +120,9 @@ struct bd_model_bundle {
     struct bd_model *model;
     struct bd_engine *engine;
     int class_index;                /* cfg.model_class's, -1: the model's default */
+    int rvm;                        /* Robust Video Matting (recurrent state): one
+                                       plain look a run (no zoom, no mirror) */
+    int zoom;                       /* the zoom pass runs for this model */
     int model_w, model_h;           /* input */
     int out_w, out_h;               /* output (probability map) */
     struct bd_rect crop;            /* the part of the frame the model sees */
@@ -193,6 +196,11 @@ struct bd_pipeline {
     char model_name[64];            /* stats_lock: m's model, for the stats */
     int zoom;                       /* on: refined masks without no_zoom */
     struct bd_rect zbox_pending;    /* lock: the zoom box of the pending input */
+    int state_reset_next;           /* frame thread: the input looped back to its
+                                       start; the next input starts a new stream */
+    int in_reset;                   /* lock: reset the model's recurrent state
+                                       before running the pending input */
+    uint64_t src_loops;             /* frame thread: the file's rewinds seen */
     uint8_t *mask;                  /* full size, 0 outside the crop */
     int mask_stride;
     int have_mask;                  /* m has made a mask (else mask is kept) */

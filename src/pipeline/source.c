@@ -280,6 +280,12 @@ int bd_pipeline_source_next(struct bd_pipeline *p, int64_t *capture_ns, int64_t 
         r = bd_file_source_read(s->file, &p->frame, pts_us);
         if (r == BD_FILE_SOURCE_EOF)
             return BD_PIPELINE_EOF;
+        struct bd_file_source_stats fs;
+        bd_file_source_stats(s->file, &fs);
+        if (fs.loops != p->src_loops) { /* back at the start: a new stream */
+            p->src_loops = fs.loops;
+            p->state_reset_next = 1;
+        }
         if (r == BD_OK && pace(p, *pts_us))
             return BD_PIPELINE_EOF;
         *capture_ns = bd_now_ns();

@@ -26,7 +26,18 @@ struct bd_still {
     struct bd_engine *zengine;
     struct bd_refine_options refine;
     struct bd_mask_options mo;
+    /* --model rvm: model/engine are RVM's, made for the last image's size
+     * (rw x rh: bd_rvm_size's) and made again for another */
+    int rvm;
+    float rvm_ratio;
+    int rw, rh;
+    struct bd_engine_options eo;
 };
+
+/* RVM's stills: three runs on the image with the state fed back, as the
+ * issue's reference measurements were taken (a still is a video of one
+ * frame; the first run alone starts from zero state and is softer). */
+enum { RVM_STILL_RUNS = 3 };
 
 static enum bd_status make_engine(const struct bd_pipeline_config *c, const struct bd_model *m,
                                   struct bd_engine **e)
@@ -47,7 +58,16 @@ enum bd_status bd_still_create(const struct bd_pipeline_config *c, struct bd_sti
      * general model, the better one on stills of every shape (bench/quality:
      * IoU 0.957 against landscape's 0.935 at the photos' own aspect). */
     const char *name = c->model && strcmp(c->model, "auto") ? c->model : "general";
-    enum bd_status r = bd_model_open(name, &s->model);
+    s->eo = (struct bd_engine_options){.backend = c->backend,
+                                       .threads = c->threads > 0 ? c->threads : 1};
+    s->rvm = bd_model_is_rvm(name);
+    s->rvm_ratio = c->rvm_ratio;
+    /* made at 1280x720 for tools that run the engine on their own tensors
+     * (backdrop bench, mask --tensor-in); each image makes its own size */
+    s->rw = 1280;
+    s->rh = 720;
+    enum bd_status r = s->rvm ? bd_model_open_rvm(s->rw, s->rh, s->rvm_ratio, &s->model)
+                              : bd_model_open(name, &s->model);
     struct bd_model_info info;
     if (r == BD_OK) {
         bd_model_get_info(s->model, &info);
@@ -68,7 +88,7 @@ enum bd_status bd_still_create(const struct bd_pipeline_config *c, struct bd_sti
     s->mo.no_zoom = c->no_zoom != 0;
     /* A wide model takes its second look through the general model, as
      * the camera does (bd_model_zoom_partner). */
-    const char *partner = r == BD_OK ? bd_model_zoom_partner(s->model) : NULL;
+    const char *partner = r == BD_OK && !s->rvm ? bd_model_zoom_partner(s->model) : NULL;
     if (partner && !s->mo.raw && !s->mo.no_zoom) {
         r = bd_model_open(partner, &s->zmodel);
         if (r == BD_OK)
@@ -117,11 +137,50 @@ static int bad_image(const struct bd_image *im)
            im->stride < 3 * im->width;
 }
 
+static enum bd_status rvm_mask(struct bd_still *s, const struct bd_image *im, uint8_t *mask,
+                               int mask_stride)
+{
+    int mw, mh;
+    bd_rvm_size(im->width, im->height, &mw, &mh);
+    enum bd_status r = BD_OK;
+    if (mw != s->rw || mh != s->rh) {
+        bd_engine_destroy(s->engine);
+        bd_model_destroy(s->model);
+        s->engine = NULL;
+        s->model = NULL;
+        r = bd_model_open_rvm(im->width, im->height, s->rvm_ratio, &s->model);
+        if (r == BD_OK)
+            r = bd_engine_create(s->model, &s->eo, &s->engine);
+        if (r != BD_OK) {
+            s->rw = s->rh = 0;
+            return r;
+        }
+        s->rw = mw;
+        s->rh = mh;
+    }
+    /* each image stands alone */
+    bd_engine_reset_state(s->engine);
+    float *prob = malloc((size_t)mw * (size_t)mh * sizeof *prob);
+    if (!prob)
+        return bd_fail(BD_ERR_NOMEM, "out of memory for RVM's alpha");
+    struct bd_segment_options so = {.class_index = -1};
+    for (int i = 0; r == BD_OK && i < RVM_STILL_RUNS - 1; i++)
+        r = bd_engine_segment_rgb(s->engine, im->data, im->stride, im->width, im->height, &so, prob);
+    free(prob);
+    struct bd_mask_options mo = {.raw = 1, .no_mirror_average = 1, .no_zoom = 1};
+    if (r == BD_OK)
+        r = bd_segment_image(s->engine, im->data, im->stride, im->width, im->height, &mo, mask,
+                             mask_stride);
+    return r;
+}
+
 enum bd_status bd_still_mask(struct bd_still *s, const struct bd_image *im, uint8_t *mask,
                              int mask_stride)
 {
     if (!s || bad_image(im) || !mask || mask_stride < im->width)
         return bd_fail(BD_ERR_INVALID_ARG, "bd_still_mask: bad arguments (an RGB image is needed)");
+    if (s->rvm)
+        return rvm_mask(s, im, mask, mask_stride);
     return bd_segment_image(s->engine, im->data, im->stride, im->width, im->height, &s->mo, mask,
                             mask_stride);
 }

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `--model rvm` through every client of the library, with the real Robust
+ * Video Matting model (make models-rvm) and real pictures:
+ *  - the names: the automatic downsample ratio and size, rvm-ratio in the
+ *    options table;
+ *  - missing files: bd_still, bd_pipeline and bd_filter refuse with one
+ *    message that says how to fetch them;
+ *  - stills (bd_still: mask, cutout): a real portrait's alpha against its
+ *    ground truth, soft at the edge, the model remade for each size;
+ *  - files (bd_pipeline): a looped clip starts its recurrent state again at
+ *    the loop (the first frame after the loop is byte-identical to the
+ *    first frame);
+ *  - bd_filter: reset starts the state again; without it, the state
+ *    carries over (the same frame gives another mask).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backdrop.h"
+#include "capture/file_source.h"
+#include "capture/y4m_reader.h"
+#include "check.h"
+#include "common/frame.h"
+
+#define VIDEO "../shared/data/video/doctor_26732.mp4"
+#define PORTRAIT "../shared/data/portraits-real/image/eg1800_00001.jpg"
+#define PORTRAIT_GT "../shared/data/portraits-real/mask/eg1800_00001.png"
+#define STILL2 "../shared/data/video/doctor-5871743_640.jpg"
+
+static void test_names(void)
+{
+    CHECK(bd_model_is_rvm("rvm") && !bd_model_is_rvm("general") && !bd_model_is_rvm(NULL),
+          "bd_model_is_rvm");
+    float r = bd_rvm_auto_ratio(1280, 720);
+    CHECK(r > 0.399f && r < 0.401f, "auto ratio 1280x720: %g", (double)r);
+    r = bd_rvm_auto_ratio(480, 640);
+    CHECK(r > 0.799f && r < 0.801f, "auto ratio 480x640: %g", (double)r);
+    CHECK(bd_rvm_auto_ratio(320, 240) == 1.f, "auto ratio 320x240: %g",
+          (double)bd_rvm_auto_ratio(320, 240));
+    int w, h;
+    bd_rvm_size(1920, 1080, &w, &h);
+    CHECK(w == 1280 && h == 720, "size 1920x1080 -> %dx%d", w, h);
+    bd_rvm_size(960, 540, &w, &h);
+    CHECK(w == 960 && h == 540, "size 960x540 -> %dx%d", w, h);
+
+    struct bd_settings *s = NULL;
+    struct bd_pipeline_config c;
+    CHECK(bd_settings_create(&s) == BD_OK && bd_settings_set(s, "model", "rvm") == BD_OK &&
+              bd_settings_to_config(s, &c) == BD_OK && c.rvm_ratio == 0.f &&
+              !strcmp(c.model, "rvm"),
+          "rvm-ratio auto: %g", (double)c.rvm_ratio);
+    CHECK(bd_settings_set(s, "rvm-ratio", "0.3") == BD_OK && bd_settings_to_config(s, &c) == BD_OK &&
+              c.rvm_ratio > 0.299f && c.rvm_ratio < 0.301f,
+          "rvm-ratio 0.3: %g", (double)c.rvm_ratio);
+    int bad = 0;
+    const char *no[] = {"0", "1.5", "0.01", "x", "0.3x", ""};
+    for (int i = 0; i < 6; i++) {
+        int e = bd_settings_set(s, "rvm-ratio", no[i]);
+        if (e == BD_OK)
+            e = bd_settings_to_config(s, &c);
+        bad += e == BD_ERR_INVALID_ARG && strstr(bd_last_error(), "rvm-ratio");
+    }
+    CHECK(bad == 6, "rvm-ratio: %d of 6 bad values refused (%s)", bad, bd_last_error());
+    bd_settings_destroy(s);
+}
+
+static void test_missing(void)
+{
+    const char *old = getenv("BACKDROP_RVM_DIR");
+    char keep[4096] = "";
+    if (old)
+        snprintf(keep, sizeof keep, "%s", old);
+    setenv("BACKDROP_RVM_DIR", "/nonexistent/rvm", 1);
+    struct bd_pipeline_config c = {.model = "rvm", .input = VIDEO, .output = "null"};
+    struct bd_still *st = NULL;
+    int r = bd_still_create(&c, &st);
+    CHECK(r == BD_ERR_NOT_FOUND && !st && strstr(bd_last_error(), "/nonexistent/rvm/rvm.json") &&
+              strstr(bd_last_error(), "make models-rvm"),
+          "still without RVM: %d %s", r, bd_last_error());
+    struct bd_pipeline *p = NULL;
+    r = bd_pipeline_create(&c, &p);
+    CHECK(r == BD_ERR_NOT_FOUND && !p && strstr(bd_last_error(), "make models-rvm"),
+          "pipeline without RVM: %d %s", r, bd_last_error());
+    /* files before devices: the model's files are checked before the
+     * input is opened (a camera's light stays off) */
+    c.input = "/nonexistent/in.mp4";
+    r = bd_pipeline_create(&c, &p);
+    CHECK(r == BD_ERR_NOT_FOUND && !p && strstr(bd_last_error(), "make models-rvm"),
+          "pipeline without RVM, bad input: %d %s", r, bd_last_error());
+    struct bd_filter *f = NULL;
+    r = bd_filter_create(&c, BD_FILTER_EXACT, &f);
+    CHECK(r == BD_ERR_NOT_FOUND && !f && strstr(bd_last_error(), "make models-rvm"),
+          "filter without RVM: %d %s", r, bd_last_error());
+    if (old)
+        setenv("BACKDROP_RVM_DIR", keep, 1);
+    else
+        unsetenv("BACKDROP_RVM_DIR");
+}
+
+static void test_still(void)
+{
+    struct bd_image im = {0}, gt = {0}, im2 = {0};
+    if (bd_image_load(PORTRAIT, 0, &im) != BD_OK || bd_image_load(PORTRAIT_GT, 0, &gt) != BD_OK ||
+        bd_image_load(STILL2, 0, &im2) != BD_OK) {
+        SKIP_PROVIDED("%s: %s", PORTRAIT, bd_last_error());
+        return;
+    }
+    struct bd_pipeline_config c = {.model = "rvm"};
+    struct bd_still *s = NULL;
+    int r = bd_still_create(&c, &s);
+    CHECK(r == BD_OK, "bd_still_create rvm: %s", bd_last_error());
+    if (r != BD_OK)
+        return;
+    uint8_t *m = malloc((size_t)im.width * im.height);
+    r = bd_still_mask(s, &im, m, im.width);
+    CHECK(r == BD_OK, "bd_still_mask: %s", bd_last_error());
+    long inter = 0, uni = 0, soft = 0;
+    for (int y = 0; y < im.height; y++)
+        for (int x = 0; x < im.width; x++) {
+            int a = m[(size_t)y * im.width + x] >= 128;
+            int b = gt.data[(size_t)y * gt.stride + (size_t)x * gt.channels] >= 128;
+            inter += a && b;
+            uni += a || b;
+            int v = m[(size_t)y * im.width + x];
+            soft += v > 16 && v < 240;
+        }
+    double iou = uni ? (double)inter / uni : 0;
+    CHECK(iou > 0.93, "portrait IoU %.3f", iou);
+    /* a matte: a soft edge a few pixels wide, not a hard cut */
+    CHECK(soft > im.width && soft < (long)im.width * im.height / 10, "soft pixels %ld", soft);
+    struct bd_model_info info;
+    bd_model_get_info(bd_still_model(s), &info);
+    CHECK(info.in_width == im.width && info.in_height == im.height && !strcmp(info.name, "rvm"),
+          "made for %dx%d: %s %dx%d", im.width, im.height, info.name, info.in_width,
+          info.in_height);
+    /* the same image again gives the same alpha (each still stands alone:
+     * the state starts from zero) */
+    uint8_t *m2 = malloc((size_t)im.width * im.height);
+    r = bd_still_mask(s, &im, m2, im.width);
+    CHECK(r == BD_OK && !memcmp(m, m2, (size_t)im.width * im.height), "same still, same alpha");
+    /* another size: remade */
+    uint8_t *m3 = malloc((size_t)im2.width * im2.height);
+    r = bd_still_mask(s, &im2, m3, im2.width);
+    bd_model_get_info(bd_still_model(s), &info);
+    CHECK(r == BD_OK && info.in_width == im2.width && info.in_height == im2.height,
+          "second size %dx%d: %d %dx%d", im2.width, im2.height, r, info.in_width, info.in_height);
+    /* cutout: the alpha channel is the mask */
+    uint8_t *rgba = malloc((size_t)im.width * im.height * 4);
+    r = bd_still_cutout(s, &im, rgba, im.width * 4);
+    long diff = 0;
+    for (size_t i = 0; r == BD_OK && i < (size_t)im.width * im.height; i++)
+        diff += rgba[4 * i + 3] != m[i];
+    CHECK(r == BD_OK && diff == 0, "cutout alpha = mask (%ld differ)", diff);
+    free(rgba);
+    free(m);
+    free(m2);
+    free(m3);
+    bd_still_destroy(s);
+    bd_image_free(&im);
+    bd_image_free(&im2);
+    bd_image_free(&gt);
+}
+
+/* A 4-frame clip of the video (its first frames) as a y4m file. */
+static int make_clip(const char *path, int n)
+{
+    struct bd_pipeline_config c = {.input = VIDEO, .output = path, .effect = BD_EFFECT_NONE,
+                                   .max_frames = n, .pace = BD_PACE_OFFLINE};
+    struct bd_pipeline *p = NULL;
+    if (bd_pipeline_create(&c, &p) != BD_OK)
+        return -1;
+    int r = bd_pipeline_run(p, NULL, NULL);
+    bd_pipeline_destroy(p);
+    return r;
+}
+
+static int read_frames(const char *path, uint8_t **y, int max, int *w, int *h)
+{
+    FILE *fp = fopen(path, "rb");
+    struct bd_y4m_reader *r = NULL;
+    if (!fp || bd_y4m_reader_open(fileno(fp), path, &r) != BD_OK) {
+        if (fp)
+            fclose(fp);
+        return 0;
+    }
+    *w = bd_y4m_reader_info(r)->width;
+    *h = bd_y4m_reader_info(r)->height;
+    int n = 0, cw = (*w + 1) / 2, ch = (*h + 1) / 2;
+    uint8_t *u = malloc((size_t)cw * ch), *v = malloc((size_t)cw * ch);
+    while (n < max) {
+        y[n] = malloc((size_t)*w * *h);
+        struct bd_i420 d = {y[n], u, v, *w, cw, cw, *w, *h};
+        if (bd_y4m_reader_read(r, &d) != BD_OK) {
+            free(y[n]);
+            break;
+        }
+        n++;
+    }
+    free(u);
+    free(v);
+    bd_y4m_reader_close(r);
+    fclose(fp);
+    return n;
+}
+
+static void test_pipeline_loop(void)
+{
+    char clip[] = "/tmp/bd_rvm_clipXXXXXX", out[64];
+    int fd = mkstemp(clip);
+    if (fd < 0)
+        return;
+    close(fd);
+    char clip2[80];
+    snprintf(clip2, sizeof clip2, "%s.y4m", clip);
+    rename(clip, clip2);
+    snprintf(out, sizeof out, "%s.out.y4m", clip);
+    if (make_clip(clip2, 4) != BD_OK) {
+        SKIP_PROVIDED("%s: %s", VIDEO, bd_last_error());
+        unlink(clip2);
+        return;
+    }
+    struct bd_pipeline_config c = {.input = clip2, .output = out, .model = "rvm", .loop = 1,
+                                   .effect = BD_EFFECT_COLOR, .color = 0x00ff00,
+                                   .max_frames = 8, .pace = BD_PACE_OFFLINE};
+    struct bd_pipeline *p = NULL;
+    int r = bd_pipeline_create(&c, &p);
+    CHECK(r == BD_OK, "pipeline rvm: %s", bd_last_error());
+    if (r == BD_OK) {
+        r = bd_pipeline_run(p, NULL, NULL);
+        struct bd_pipeline_stats st;
+        bd_pipeline_get_stats(p, &st);
+        CHECK(r == BD_OK && st.model_runs >= 4 && !strcmp(st.model_name, "rvm"),
+              "run: %d, %llu model runs, model %s", r, (unsigned long long)st.model_runs,
+              st.model_name);
+        bd_pipeline_destroy(p);
+        uint8_t *y[8];
+        int w = 0, h = 0, n = read_frames(out, y, 8, &w, &h);
+        CHECK(n == 8, "%d frames out", n);
+        if (n == 8) {
+            /* zero state at the loop: frame 4 is frame 0 again, byte for
+             * byte; frame 3 -> 4 is a cut, which the state would carry */
+            long d04 = 0, green = 0;
+            for (size_t i = 0; i < (size_t)w * h; i++) {
+                d04 += y[0][i] != y[4][i];
+                green += y[0][i] == y[0][0];
+            }
+            CHECK(d04 == 0, "frame 4 (after the loop) differs from frame 0 in %ld pixels", d04);
+            CHECK(green > (long)w * h / 10 && green < (long)w * h * 9 / 10,
+                  "frame 0 is part background, part person (%ld of %d)", green, w * h);
+        }
+        for (int i = 0; i < n; i++)
+            free(y[i]);
+    }
+    unlink(clip2);
+    unlink(out);
+}
+
+static void test_filter_reset(void)
+{
+    struct bd_file_source *src = NULL;
+    struct bd_file_source_options o = {.loop = false, .threads = 1};
+    if (bd_file_source_open(VIDEO, &o, &src) != BD_OK) {
+        SKIP_PROVIDED("%s: %s", VIDEO, bd_last_error());
+        return;
+    }
+    const int W = bd_file_source_info(src)->width, H = bd_file_source_info(src)->height;
+    uint8_t *mem[3];
+    struct bd_i420 fr[3];
+    for (int i = 0; i < 3; i++) {
+        bd_i420_alloc(W, H, &mem[i], &fr[i]);
+        bd_file_source_read(src, &fr[i], NULL);
+        for (int k = 0; k < 10; k++) /* frames a third of a second apart */
+            bd_file_source_read(src, &fr[i], NULL);
+    }
+    bd_file_source_close(src);
+    struct bd_pipeline_config c = {.model = "rvm", .width = W, .height = H,
+                                   .effect = BD_EFFECT_COLOR, .color = 0x00ff00};
+    struct bd_filter *f = NULL;
+    int r = bd_filter_create(&c, BD_FILTER_EXACT, &f);
+    CHECK(r == BD_OK, "filter rvm: %s", bd_last_error());
+    if (r != BD_OK)
+        return;
+    size_t n = (size_t)W * H;
+    uint8_t *first = malloc(n), *again = malloc(n), *carried = malloc(n);
+    uint8_t *outbuf = malloc(n * 3 / 2 + 64);
+    struct bd_video_frame out = {BD_PIX_I420, W, H, {outbuf, outbuf + n, outbuf + n + n / 4},
+                                 {W, W / 2, W / 2}, 0};
+    const uint8_t *mk;
+    int ms, mw, mh;
+    int ok = 1;
+    for (int step = 0; step < 6 && ok; step++) {
+        int k = step < 3 ? step : step == 3 ? 0 : step == 4 ? 1 : 0;
+        if (step == 3)
+            bd_filter_reset(f);
+        struct bd_video_frame in = {BD_PIX_I420, W, H, {fr[k].y, fr[k].u, fr[k].v},
+                                    {fr[k].stride_y, fr[k].stride_u, fr[k].stride_v}, step};
+        ok = bd_filter_process(f, &in, &out) == BD_OK &&
+             bd_filter_mask(f, &mk, &ms, &mw, &mh) == BD_OK;
+        uint8_t *dst = step == 0 ? first : step == 3 ? again : step == 5 ? carried : NULL;
+        for (int yy = 0; ok && dst && yy < H; yy++)
+            memcpy(dst + (size_t)yy * W, mk + (size_t)yy * ms, (size_t)W);
+    }
+    CHECK(ok, "filter process: %s", bd_last_error());
+    long dr = 0, dc = 0;
+    for (size_t i = 0; i < n; i++) {
+        dr += first[i] != again[i];
+        dc += first[i] != carried[i];
+    }
+    CHECK(dr == 0, "after reset the first frame's mask again (%ld differ)", dr);
+    CHECK(dc > 100, "without reset the state carries (%ld differ)", dc);
+    bd_filter_destroy(f);
+    free(first);
+    free(again);
+    free(carried);
+    free(outbuf);
+    for (int i = 0; i < 3; i++)
+        free(mem[i]);
+}
+
+int main(void)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    test_names();
+    char path[4096];
+    if (bd_rvm_path(path, sizeof path) != BD_OK) {
+        SKIP_PROVIDED("%s", bd_last_error());
+        return check_report();
+    }
+    test_missing();
+    test_still();
+    test_pipeline_loop();
+    test_filter_reset();
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("test_rvm: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return check_report();
+}
