@@ -384,6 +384,40 @@ enum bd_status bd_refiner_run(struct bd_refiner *r, const uint8_t *low, int low_
  * no-op. */
 void bd_refiner_reset(struct bd_refiner *r);
 
+/*
+ * A matte (RVM's alpha) fused with a person mask (the selfie model's
+ * refined mask), both width x height, 0 .. 255 = person (issue 18;
+ * bench/rvm-fusion.md measured each):
+ *  - BD_FUSE_MEAN: the plain mean;
+ *  - BD_FUSE_GATE: the alpha where the person mask (>= 128), dilated by
+ *    radius px (a square window), has the person; 0 elsewhere;
+ *  - BD_FUSE_BAND: the alpha within radius px of the person mask's
+ *    boundary (dilated and not eroded), the person mask elsewhere.
+ */
+enum bd_fuse_mode { BD_FUSE_MEAN = 0, BD_FUSE_GATE = 1, BD_FUSE_BAND = 2 };
+struct bd_fuse_options {
+    enum bd_fuse_mode mode;
+    int radius; /* px, 0..1024 */
+};
+
+/* The fusion `--model rvm` makes of a width x height frame (the one
+ * bench/rvm-fusion.md chose), into *o. */
+void bd_fuse_options_default(int width, int height, struct bd_fuse_options *o);
+
+/* Bytes of scratch bd_mask_fuse needs for a width x height mask. */
+size_t bd_mask_fuse_scratch(int width, int height);
+
+/*
+ * Writes the fusion of alpha and person into out (which may be alpha;
+ * person only for BD_FUSE_MEAN). scratch: bd_mask_fuse_scratch bytes, 4-aligned
+ * (NULL allowed for BD_FUSE_MEAN). Allocates nothing; O(width x height)
+ * whatever the radius. Errors: BD_ERR_INVALID_ARG.
+ */
+enum bd_status bd_mask_fuse(const uint8_t *alpha, int alpha_stride, const uint8_t *person,
+                            int person_stride, int width, int height,
+                            const struct bd_fuse_options *options, void *scratch, uint8_t *out,
+                            int out_stride);
+
 /* How bd_segment_image makes a still image's mask. Zero = defaults. */
 struct bd_mask_options {
     int use_class;      /* 0: the model's default class; 1: class_index */
@@ -596,6 +630,8 @@ struct bd_pipeline_config {
     const char *model;         /* NULL/"auto": general, or landscape for
                                   frames at least 3:2 wide; a built-in name;
                                   or a .tflite path */
+    int rvm_bare;              /* model "rvm": its bare alpha, not fused with
+                                  the general model's person mask */
     float rvm_ratio;           /* model "rvm": its downsample ratio (0 < r
                                   <= 1); 0: bd_rvm_auto_ratio of the size */
     const char *model_class;   /* the class to segment, by name or index,

@@ -54,8 +54,11 @@ static void test_names(void)
               !strcmp(c.model, "rvm"),
           "rvm-ratio auto: %g", (double)c.rvm_ratio);
     CHECK(bd_settings_set(s, "rvm-ratio", "0.3") == BD_OK && bd_settings_to_config(s, &c) == BD_OK &&
-              c.rvm_ratio > 0.299f && c.rvm_ratio < 0.301f,
+              c.rvm_ratio > 0.299f && c.rvm_ratio < 0.301f && !c.rvm_bare,
           "rvm-ratio 0.3: %g", (double)c.rvm_ratio);
+    CHECK(bd_settings_set(s, "rvm-fuse", "off") == BD_OK && bd_settings_to_config(s, &c) == BD_OK &&
+              c.rvm_bare == 1,
+          "rvm-fuse off: bare %d", c.rvm_bare);
     int bad = 0;
     const char *no[] = {"0", "1.5", "0.01", "x", "0.3x", ""};
     for (int i = 0; i < 6; i++) {
@@ -148,6 +151,34 @@ static void test_still(void)
     bd_model_get_info(bd_still_model(s), &info);
     CHECK(r == BD_OK && info.in_width == im2.width && info.in_height == im2.height,
           "second size %dx%d: %d %dx%d", im2.width, im2.height, r, info.in_width, info.in_height);
+    /* fused: bd_mask_fuse of the bare alpha and `backdrop mask`'s default */
+    {
+        struct bd_pipeline_config cb = {.model = "rvm", .rvm_bare = 1}, cg = {.model = "auto"};
+        struct bd_still *sb = NULL, *sg = NULL;
+        const size_t n = (size_t)im.width * im.height;
+        uint8_t *mb = malloc(n), *mg = malloc(n), *mf = malloc(n);
+        void *scr = malloc(bd_mask_fuse_scratch(im.width, im.height));
+        struct bd_fuse_options fo;
+        bd_fuse_options_default(im.width, im.height, &fo);
+        int ok = bd_still_create(&cb, &sb) == BD_OK && bd_still_create(&cg, &sg) == BD_OK &&
+                 bd_still_mask(sb, &im, mb, im.width) == BD_OK &&
+                 bd_still_mask(sg, &im, mg, im.width) == BD_OK &&
+                 bd_mask_fuse(mb, im.width, mg, im.width, im.width, im.height, &fo, scr, mf,
+                              im.width) == BD_OK;
+        long d = 0, db = 0;
+        for (size_t i = 0; ok && i < n; i++) {
+            d += mf[i] != m[i];
+            db += mb[i] != m[i];
+        }
+        CHECK(ok && d == 0 && db > 0, "still fused = fuse(bare, default): %ld differ (%ld from bare): %s",
+              d, db, bd_last_error());
+        bd_still_destroy(sb);
+        bd_still_destroy(sg);
+        free(mb);
+        free(mg);
+        free(mf);
+        free(scr);
+    }
     /* cutout: the alpha channel is the mask */
     uint8_t *rgba = malloc((size_t)im.width * im.height * 4);
     r = bd_still_cutout(s, &im, rgba, im.width * 4);
@@ -223,8 +254,10 @@ static void test_pipeline_loop(void)
         unlink(clip2);
         return;
     }
+    /* bare: the fused mask's person part (the camera's default model)
+     * keeps its own temporal state over a loop */
     struct bd_pipeline_config c = {.input = clip2, .output = out, .model = "rvm", .loop = 1,
-                                   .effect = BD_EFFECT_COLOR, .color = 0x00ff00,
+                                   .rvm_bare = 1, .effect = BD_EFFECT_COLOR, .color = 0x00ff00,
                                    .max_frames = 8, .pace = BD_PACE_OFFLINE};
     struct bd_pipeline *p = NULL;
     int r = bd_pipeline_create(&c, &p);
@@ -321,11 +354,138 @@ static void test_filter_reset(void)
         free(mem[i]);
 }
 
+
+/* bd_mask_fuse against naive code: every window scanned pixel by pixel. */
+static void test_fuse_naive(void)
+{
+    enum { W = 53, H = 41 };
+    static uint8_t a[W * H], pm[W * H], out[W * H];
+    static uint32_t scratch[2 * W * H];
+    uint32_t seed = 7;
+    for (int i = 0; i < W * H; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        a[i] = (uint8_t)(seed >> 24);
+    }
+    /* a blob with a ragged edge, and a lone pixel */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int dx = x - 25, dy = y - 20;
+            seed = seed * 1664525u + 1013904223u;
+            pm[y * W + x] = dx * dx + dy * dy < 150 + (int)(seed >> 28) * 8 ? 200 : 30;
+        }
+    pm[3 * W + 50] = 255;
+    CHECK(bd_mask_fuse_scratch(W, H) <= sizeof scratch, "scratch size %zu",
+          bd_mask_fuse_scratch(W, H));
+    int bad = 0;
+    for (int mode = BD_FUSE_MEAN; mode <= BD_FUSE_BAND; mode++)
+        for (int r = 0; r <= 6; r += 3) {
+            struct bd_fuse_options o = {(enum bd_fuse_mode)mode, r};
+            if (bd_mask_fuse(a, W, pm, W, W, H, &o, scratch, out, W) != BD_OK) {
+                bad++;
+                continue;
+            }
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++) {
+                    int any = 0, all = 1;
+                    for (int v = y - r; v <= y + r; v++)
+                        for (int u = x - r; u <= x + r; u++) {
+                            if (u < 0 || v < 0 || u >= W || v >= H)
+                                continue;
+                            int on = pm[v * W + u] >= 128;
+                            any |= on;
+                            all &= on;
+                        }
+                    const int i = y * W + x;
+                    int want = mode == BD_FUSE_MEAN   ? (a[i] + pm[i] + 1) / 2
+                               : mode == BD_FUSE_GATE ? (any ? a[i] : 0)
+                                                      : (any && !all ? a[i] : pm[i]);
+                    bad += out[i] != want;
+                }
+        }
+    CHECK(bad == 0, "bd_mask_fuse vs naive: %d pixels differ", bad);
+    struct bd_fuse_options o = {BD_FUSE_BAND, -1};
+    CHECK(bd_mask_fuse(a, W, pm, W, W, H, &o, scratch, out, W) == BD_ERR_INVALID_ARG,
+          "negative radius refused");
+    struct bd_fuse_options d;
+    bd_fuse_options_default(1280, 720, &d);
+    CHECK(d.mode == BD_FUSE_BAND && d.radius == 16, "default fusion at 720p: %d r %d", d.mode,
+          d.radius);
+}
+
+/* The fused mask of a filter is bd_mask_fuse of the bare alpha and the
+ * camera's default mask, byte for byte, frame after frame. */
+static void test_fused(void)
+{
+    struct bd_file_source *src = NULL;
+    struct bd_file_source_options o = {.loop = false, .threads = 1};
+    if (bd_file_source_open(VIDEO, &o, &src) != BD_OK) {
+        SKIP_PROVIDED("%s: %s", VIDEO, bd_last_error());
+        return;
+    }
+    const int W = bd_file_source_info(src)->width, H = bd_file_source_info(src)->height;
+    uint8_t *mem;
+    struct bd_i420 fr;
+    bd_i420_alloc(W, H, &mem, &fr);
+    struct bd_pipeline_config c = {.model = "rvm", .width = W, .height = H,
+                                   .effect = BD_EFFECT_COLOR, .color = 0x00ff00};
+    struct bd_filter *fl[3] = {NULL, NULL, NULL};
+    int ok = bd_filter_create(&c, BD_FILTER_EXACT, &fl[0]) == BD_OK;
+    c.rvm_bare = 1;
+    ok = ok && bd_filter_create(&c, BD_FILTER_EXACT, &fl[1]) == BD_OK;
+    c.rvm_bare = 0;
+    c.model = "auto";
+    ok = ok && bd_filter_create(&c, BD_FILTER_EXACT, &fl[2]) == BD_OK;
+    CHECK(ok, "filters: %s", bd_last_error());
+    const size_t n = (size_t)W * H;
+    uint8_t *mk[3], *fused = malloc(n), *outbuf = malloc(n * 3 / 2 + 64);
+    void *scratch = malloc(bd_mask_fuse_scratch(W, H));
+    for (int i = 0; i < 3; i++)
+        mk[i] = malloc(n);
+    long diff = 0, dbare = 0;
+    for (int k = 0; ok && k < 3; k++) {
+        for (int s = 0; s < 5; s++)
+            bd_file_source_read(src, &fr, NULL);
+        for (int i = 0; ok && i < 3; i++) {
+            struct bd_video_frame in = {BD_PIX_I420, W, H, {fr.y, fr.u, fr.v},
+                                        {fr.stride_y, fr.stride_u, fr.stride_v}, k};
+            struct bd_video_frame out = {BD_PIX_I420, W, H,
+                                         {outbuf, outbuf + n, outbuf + n + n / 4},
+                                         {W, W / 2, W / 2}, 0};
+            const uint8_t *m;
+            int ms, mw, mh;
+            ok = bd_filter_process(fl[i], &in, &out) == BD_OK &&
+                 bd_filter_mask(fl[i], &m, &ms, &mw, &mh) == BD_OK;
+            for (int y = 0; ok && y < H; y++)
+                memcpy(mk[i] + (size_t)y * W, m + (size_t)y * ms, (size_t)W);
+        }
+        struct bd_fuse_options fo;
+        bd_fuse_options_default(W, H, &fo);
+        ok = ok && bd_mask_fuse(mk[1], W, mk[2], W, W, H, &fo, scratch, fused, W) == BD_OK;
+        for (size_t i = 0; ok && i < n; i++) {
+            diff += fused[i] != mk[0][i];
+            dbare += mk[1][i] != mk[0][i];
+        }
+    }
+    CHECK(ok, "filter runs: %s", bd_last_error());
+    CHECK(diff == 0, "fused = bd_mask_fuse(bare alpha, default mask): %ld differ", diff);
+    CHECK(dbare > 100, "fused differs from the bare alpha (%ld pixels)", dbare);
+    for (int i = 0; i < 3; i++) {
+        bd_filter_destroy(fl[i]);
+        free(mk[i]);
+    }
+    free(fused);
+    free(outbuf);
+    free(scratch);
+    free(mem);
+    bd_file_source_close(src);
+}
+
 int main(void)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     test_names();
+    test_fuse_naive();
     char path[4096];
     if (bd_rvm_path(path, sizeof path) != BD_OK) {
         SKIP_PROVIDED("%s", bd_last_error());
@@ -335,6 +495,7 @@ int main(void)
     test_still();
     test_pipeline_loop();
     test_filter_reset();
+    test_fused();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("test_rvm: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     return check_report();

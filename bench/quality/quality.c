@@ -527,6 +527,17 @@ struct mctx {
     const char *name;
     const char *path; /* as given to --models */
     struct bd_still *still; /* g_set's still segmenter of this model, made on first use */
+    /* --model rvm (bd_model_is_rvm): no engine of its own here; its rows
+     * are bd_still's (stills, 3 runs with the state fed back) and
+     * bd_filter's (the temporal set), and the fusion study's (the general
+     * model's refined mask and RVM's bare alpha of the same frame, fused
+     * by bd_mask_fuse) */
+    int rvm;
+    struct bd_still *gen_still, *bare_still;
+    uint8_t *gen_mask, *alpha;
+    void *fscratch;
+    long fkey;
+    size_t fcap;
     struct bd_model *model;
     struct bd_engine *engine;
     struct bd_model_info info;
@@ -541,7 +552,7 @@ struct mctx {
      * dev set (original aspect, 720p) and the real set (as it is, 720p);
      * the temporal set's IoU, boundary F, flicker and edge lag */
     struct {
-        double dev[2][2], real[2][2], t[4];
+        double dev[2][3], real[2][2], t[4];
         int have_dev, have_real, have_t;
     } sum;
 };
@@ -1024,30 +1035,117 @@ static void method_ens_refined(struct mctx *m, struct frame *f, uint8_t *out, st
     run(m, f, G_SQUASH, g_partner ? P_ENSEMBLE : P_MODEL, 0, U_REFINE, NULL, out);
 }
 
+/* The fusion study's two masks of frame f, cached per frame serial. */
+static void rvm_pair(struct mctx *m, struct frame *f)
+{
+    if (m->fkey == f->serial)
+        return;
+    if (!m->gen_still) {
+        struct bd_pipeline_config c = g_set.cfg;
+        c.model = "general";
+        if (bd_still_create(&c, &m->gen_still) != BD_OK)
+            die("bd_still_create general: %s", bd_last_error());
+        c.model = m->path;
+        c.rvm_bare = 1;
+        if (bd_still_create(&c, &m->bare_still) != BD_OK)
+            die("bd_still_create %s: %s", m->path, bd_last_error());
+    }
+    const size_t n = (size_t)f->w * f->h;
+    if (n > m->fcap) {
+        free(m->gen_mask);
+        free(m->alpha);
+        free(m->fscratch);
+        m->gen_mask = xmalloc(n);
+        m->alpha = xmalloc(n);
+        m->fscratch = xmalloc(bd_mask_fuse_scratch(f->w, f->h));
+        m->fcap = n;
+    }
+    const struct bd_image im = {f->w, f->h, 3, 3 * f->w, f->rgb};
+    if (bd_still_mask(m->gen_still, &im, m->gen_mask, f->w) != BD_OK ||
+        bd_still_mask(m->bare_still, &im, m->alpha, f->w) != BD_OK)
+        die("bd_still_mask (fusion study): %s", bd_last_error());
+    m->fkey = f->serial;
+}
+
+/* radius in px at 1280 on the longer side, scaled to the frame */
+static void fuse_rows(struct mctx *m, struct frame *f, uint8_t *out, enum bd_fuse_mode mode,
+                      int r1280)
+{
+    rvm_pair(m, f);
+    const int l = f->w > f->h ? f->w : f->h;
+    struct bd_fuse_options o = {mode, (r1280 * l + 640) / 1280};
+    if (bd_mask_fuse(m->alpha, f->w, m->gen_mask, f->w, f->w, f->h, &o, m->fscratch, out, f->w) !=
+        BD_OK)
+        die("bd_mask_fuse: %s", bd_last_error());
+    m->up_ms = NAN;
+}
+
+static void method_rvm_bare(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    rvm_pair(m, f);
+    memcpy(out, m->alpha, (size_t)f->w * f->h);
+    m->up_ms = NAN;
+}
+
+static void method_rvm_general(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
+{
+    (void)tr;
+    rvm_pair(m, f);
+    memcpy(out, m->gen_mask, (size_t)f->w * f->h);
+    m->up_ms = NAN;
+}
+
+#define FUSE_ROW(fn, mode, r)                                                      \
+    static void fn(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr) \
+    {                                                                              \
+        (void)tr;                                                                  \
+        fuse_rows(m, f, out, mode, r);                                             \
+    }
+FUSE_ROW(method_fuse_mean, BD_FUSE_MEAN, 0)
+FUSE_ROW(method_fuse_gate8, BD_FUSE_GATE, 8)
+FUSE_ROW(method_fuse_gate16, BD_FUSE_GATE, 16)
+FUSE_ROW(method_fuse_gate32, BD_FUSE_GATE, 32)
+FUSE_ROW(method_fuse_band8, BD_FUSE_BAND, 8)
+FUSE_ROW(method_fuse_band16, BD_FUSE_BAND, 16)
+FUSE_ROW(method_fuse_band24, BD_FUSE_BAND, 24)
+FUSE_ROW(method_fuse_band32, BD_FUSE_BAND, 32)
+
 struct method {
     const char *name;
     method_fn fn;
     int refiner;  /* needs the refiner API */
     int ensemble; /* needs --ensemble */
     int real;     /* also a row of the real set (real_set) */
+    int rvm;      /* 0: rows of the other models; 1: every model's; 2: --model rvm's */
 };
 
 static const struct method methods[] = {
-    {"raw (squash)", method_raw, 0, 0, 1},
-    {"letterbox black", method_lbox_black, 0, 0, 0},
-    {"letterbox edge", method_lbox_edge, 0, 0, 0},
-    {"centre crop", method_crop, 0, 0, 0},
-    {"refined (defaults)", method_refined, 1, 0, 1},
-    {"refined, no zoom", method_refined_nozoom, 1, 0, 1},
-    {"refined, one model run", method_refined_one, 1, 0, 1},
-    {"refined, luma guide", method_refined_luma, 1, 0, 0},
-    {"refined letterbox edge", method_lbox_edge_refined, 1, 0, 0},
-    {"refined centre crop", method_crop_refined, 1, 0, 0},
-    {"bound: gt@model squash", method_oracle, 0, 0, 0},
-    {"bound: gt@model letterbox", method_oracle_lbox, 0, 0, 0},
-    {"bound: gt@model refined", method_oracle_refined, 1, 0, 0},
-    {"ensemble raw", method_ens_raw, 0, 1, 0},
-    {"ensemble refined", method_ens_refined, 1, 1, 0},
+    {"raw (squash)", method_raw, 0, 0, 1, 0},
+    {"letterbox black", method_lbox_black, 0, 0, 0, 0},
+    {"letterbox edge", method_lbox_edge, 0, 0, 0, 0},
+    {"centre crop", method_crop, 0, 0, 0, 0},
+    {"refined (defaults)", method_refined, 1, 0, 1, 1},
+    {"refined, no zoom", method_refined_nozoom, 1, 0, 1, 0},
+    {"refined, one model run", method_refined_one, 1, 0, 1, 0},
+    {"refined, luma guide", method_refined_luma, 1, 0, 0, 0},
+    {"refined letterbox edge", method_lbox_edge_refined, 1, 0, 0, 0},
+    {"refined centre crop", method_crop_refined, 1, 0, 0, 0},
+    {"bound: gt@model squash", method_oracle, 0, 0, 0, 0},
+    {"bound: gt@model letterbox", method_oracle_lbox, 0, 0, 0, 0},
+    {"bound: gt@model refined", method_oracle_refined, 1, 0, 0, 0},
+    {"ensemble raw", method_ens_raw, 0, 1, 0, 0},
+    {"ensemble refined", method_ens_refined, 1, 1, 0, 0},
+    {"fusion study: general", method_rvm_general, 0, 0, 1, 2},
+    {"fusion study: rvm bare", method_rvm_bare, 0, 0, 1, 2},
+    {"fuse: mean", method_fuse_mean, 0, 0, 1, 2},
+    {"fuse: gate 8", method_fuse_gate8, 0, 0, 1, 2},
+    {"fuse: gate 16", method_fuse_gate16, 0, 0, 1, 2},
+    {"fuse: gate 32", method_fuse_gate32, 0, 0, 1, 2},
+    {"fuse: band 8", method_fuse_band8, 0, 0, 1, 2},
+    {"fuse: band 16", method_fuse_band16, 0, 0, 1, 2},
+    {"fuse: band 24", method_fuse_band24, 0, 0, 1, 2},
+    {"fuse: band 32", method_fuse_band32, 0, 0, 1, 2},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
@@ -1060,6 +1158,18 @@ static const char *method_name(int i)
 static int method_enabled(int i)
 {
     return (!methods[i].refiner || BD_QUALITY_REFINER) && (!methods[i].ensemble || g_partner);
+}
+
+/* the fusion study's rows: --fusion (they cost two more masks a frame) */
+static int g_fusion;
+
+static int method_on(const struct mctx *m, int i)
+{
+    if (!method_enabled(i))
+        return 0;
+    if (m->rvm)
+        return methods[i].rvm == 1 || (methods[i].rvm == 2 && g_fusion);
+    return methods[i].rvm != 2;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1086,7 +1196,7 @@ static void print_table(const struct mctx *m, enum framing fr, const struct acc 
            m->info.in_height, nimg);
     printf("  %-27s %7s %7s %7s %8s %9s\n", "method", "IoU", "MAD", "bnd F", "trimap", "up ms");
     for (int i = 0; i < NMETHODS; i++) {
-        if (!method_enabled(i) || a[i].n == 0)
+        if (!method_on(m, i) || a[i].n == 0)
             continue;
         double n = a[i].n;
         printf("  %-27s %7.3f %7.1f %7.3f %8.1f", method_name(i), a[i].iou / n, a[i].mad / n,
@@ -1137,6 +1247,7 @@ struct tstate {
     int temporal; /* refiner with temporal smoothing */
     struct bd_rect zbox; /* the zoom pass's box for the next frame */
     struct bd_stream *stream; /* the camera's policy (stream rows) */
+    struct bd_filter *filt;   /* --model rvm: the library's filter (exact mode) */
     float *keep;              /* its map, kept over unchanged frames */
     long runs;                /* its model runs */
     double flick, flick_band, flick_still;
@@ -1145,6 +1256,24 @@ struct tstate {
     double nlag;
     struct acc sc;
 };
+
+/* One frame of the temporal set through bd_filter (I420, as a camera's). */
+static void rvm_filter_frame(struct bd_filter *flt, struct frame *f, uint8_t *out)
+{
+    const int W = f->w, H = f->h;
+    const size_t N = (size_t)W * H;
+    if (!f->yuv)
+        f->yuv = xmalloc(N * 3 / 2);
+    uint8_t *y = f->yuv, *u = y + N, *v = u + N / 4;
+    RAWToI420(f->rgb, 3 * W, y, W, u, W / 2, v, W / 2, W, H);
+    struct bd_video_frame in = {BD_PIX_I420, W, H, {y, u, v}, {W, W / 2, W / 2}, 0};
+    const uint8_t *mk;
+    int ms, mw, mh;
+    if (bd_filter_process(flt, &in, &in) != BD_OK || bd_filter_mask(flt, &mk, &ms, &mw, &mh) != BD_OK)
+        die("bd_filter (temporal set): %s", bd_last_error());
+    for (int r = 0; r < H; r++)
+        memcpy(out + (size_t)r * W, mk + (size_t)r * ms, (size_t)W);
+}
 
 static void temporal(const struct portrait *p, const struct background *b, struct mctx **ms, int nm,
                      const char *outdir)
@@ -1190,6 +1319,22 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             struct tstate *t = &st[mi * TM_COUNT + j];
             t->prev = xcalloc(N);
             t->cur = xcalloc(N);
+            if (ms[mi]->rvm) {
+                /* what --model rvm gives a video (bd_filter, as the camera
+                 * and files run it: the state fed back frame to frame),
+                 * and its bare alpha */
+                if (j != TM_REF && j != TM_REF_NOT)
+                    continue;
+                struct bd_pipeline_config c = g_set.cfg;
+                c.model = ms[mi]->path;
+                c.rvm_bare = j == TM_REF_NOT;
+                c.width = W;
+                c.height = H;
+                c.effect = BD_EFFECT_COLOR;
+                if (bd_filter_create(&c, BD_FILTER_EXACT, &t->filt) != BD_OK)
+                    die("bd_filter_create %s: %s", c.model, bd_last_error());
+                continue;
+            }
             t->temporal = j == TM_REF || j == TM_REF_LUMA || j == TM_REF_NOZOOM ||
                           j == TM_REF_ONE || j == TM_REF_FULL;
             if (j == TM_REF || j == TM_REF_NOT || j == TM_REF_LUMA || j == TM_REF_FULL) {
@@ -1247,7 +1392,12 @@ static void temporal(const struct portrait *p, const struct background *b, struc
         for (int mi = 0; mi < nm; mi++)
             for (int j = 0; j < ntm; j++) {
                 struct tstate *t = &st[mi * TM_COUNT + j];
-                if (j == TM_RAW) {
+                if (ms[mi]->rvm && !t->filt)
+                    continue;
+                if (t->filt) {
+                    rvm_filter_frame(t->filt, &f, t->cur);
+                    ms[mi]->up_ms = NAN;
+                } else if (j == TM_RAW) {
                     method_raw(ms[mi], &f, t->cur, NULL);
                     memcpy(late[mi][i % 3], t->cur, N);
                 } else if (j == TM_LATE) {
@@ -1357,6 +1507,8 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                "flickr", "fl.band", "fl.still", "lag", "MAD@0", "MAD@lag", "runs");
         for (int j = 0; j < ntm; j++) {
             struct tstate *t = &st[mi * TM_COUNT + j];
+            if (!t->sc.n)
+                continue; /* --model rvm: its two rows only */
             double L[LAG_K + 1];
             int best = 0;
             for (int k = 0; k <= LAG_K; k++) {
@@ -1386,7 +1538,10 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             char runs[16] = "-";
             if (t->stream)
                 snprintf(runs, sizeof runs, "%.2f", (double)t->runs / T_FRAMES);
-            printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f %6s\n", tm_name[j],
+            const char *name = !ms[mi]->rvm ? tm_name[j]
+                                : j == TM_REF ? "--model rvm (bd_filter)"
+                                              : "--model rvm, bare alpha";
+            printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f %6s\n", name,
                    t->sc.iou / n, t->sc.bf / n, t->sc.tmad / n,
                    t->nflick ? 1000 * t->flick / t->nflick : 0,
                    t->nflick_band ? 1000 * t->flick_band / t->nflick_band : 0,
@@ -1398,6 +1553,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
         free(st[q].prev);
         free(st[q].cur);
         free(st[q].keep);
+        bd_filter_destroy(st[q].filt);
         bd_stream_destroy(st[q].stream);
 #if BD_QUALITY_REFINER
         bd_refiner_destroy(st[q].r);
@@ -1688,7 +1844,7 @@ static void real_set(const struct portrait *rs, int nr, struct mctx *ms, int nm,
             uint8_t *mask = xmalloc((size_t)f.w * f.h), *scratch = xmalloc((size_t)f.w * f.h);
             for (int mi = 0; mi < nm; mi++)
                 for (int k = 0; k < NMETHODS; k++) {
-                    if (!methods[k].real || !method_enabled(k))
+                    if (!methods[k].real || !method_on(&ms[mi], k))
                         continue;
                     methods[k].fn(&ms[mi], &f, mask, NULL);
                     struct scores sc;
@@ -1780,6 +1936,15 @@ static void open_model(const char *name, struct mctx *m)
 {
     memset(m, 0, sizeof *m);
     m->name = m->path = name;
+    m->fkey = -1;
+    if (bd_model_is_rvm(name)) {
+        char path[4096];
+        if (bd_rvm_path(path, sizeof path) != BD_OK)
+            die("%s", bd_last_error());
+        m->rvm = 1;
+        m->info.in_width = 0; /* made per frame size */
+        return;
+    }
     if (bd_model_open(name, &m->model) != BD_OK)
         die("model %s: %s", name, bd_last_error());
     if (bd_engine_create(m->model, &g_set.engine, &m->engine) != BD_OK)
@@ -1802,6 +1967,11 @@ static void close_model(struct mctx *m)
         bd_refiner_destroy(m->refiners[i].r);
 #endif
     bd_still_destroy(m->still);
+    bd_still_destroy(m->gen_still);
+    bd_still_destroy(m->bare_still);
+    free(m->gen_mask);
+    free(m->alpha);
+    free(m->fscratch);
     for (int g = 0; g < G_COUNT; g++) {
         for (int k = 0; k < 4; k++)
             free(m->prob[k][g]);
@@ -1830,7 +2000,7 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
                 uint8_t *mask = xmalloc((size_t)f.w * f.h), *scratch = xmalloc((size_t)f.w * f.h);
                 for (int mi = 0; mi < nm; mi++)
                     for (int k = 0; k < NMETHODS; k++) {
-                        if (!method_enabled(k))
+                        if (!method_on(&ms[mi], k))
                             continue;
                         methods[k].fn(&ms[mi], &f, mask, NULL);
                         struct scores s;
@@ -1854,6 +2024,7 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
                 if (fr != F_OWN && methods[k].fn == method_refined && a[k].n) {
                     ms[mi].sum.dev[fr][0] = a[k].iou / a[k].n;
                     ms[mi].sum.dev[fr][1] = a[k].bf / a[k].n;
+                    ms[mi].sum.dev[fr][2] = a[k].tmad / a[k].n;
                     ms[mi].sum.have_dev = 1;
                 }
         }
@@ -1864,6 +2035,10 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
             printf("  %-10s %-21s", ms[mi].name, framing_name[fr]);
             for (int bi = 0; bi < nb; bi++) {
                 const struct acc *a = &bacc[(((size_t)mi * F_COUNT + fr) * MAX_BGS + bi) * 5];
+                if (!a[0].n) { /* --model rvm: no raw row */
+                    printf("  %s %.3f/%.2f", bs[bi].name, a[4].iou / a[4].n, a[4].bf / a[4].n);
+                    continue;
+                }
                 printf("  %s %.3f/%.2f", bs[bi].name, a[0].iou / a[0].n, a[0].bf / a[0].n);
                 if (a[4].n)
                     printf(" -> %.3f/%.2f", a[4].iou / a[4].n, a[4].bf / a[4].n);
@@ -1898,14 +2073,15 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
  */
 static void summary(const struct mctx *ms, int nm)
 {
-    printf("\nsummary, %s rows (IoU / boundary F; temporal: IoU / boundary F, flicker, lag)%s%s\n",
+    printf("\nsummary, %s rows (IoU / boundary F, dev also trimap MAD; temporal: IoU / boundary F, flicker, lag)%s%s\n",
            set_row(), g_set.n ? ": " : "", g_set.text);
     for (int mi = 0; mi < nm; mi++) {
         const struct mctx *m = &ms[mi];
         printf("  %-10s", m->name);
         if (m->sum.have_dev)
-            printf("  dev orig %.4f / %.4f  dev 720p %.4f / %.4f", m->sum.dev[0][0], m->sum.dev[0][1],
-                   m->sum.dev[1][0], m->sum.dev[1][1]);
+            printf("  dev orig %.4f / %.4f / %.1f  dev 720p %.4f / %.4f / %.1f", m->sum.dev[0][0],
+                   m->sum.dev[0][1], m->sum.dev[0][2], m->sum.dev[1][0], m->sum.dev[1][1],
+                   m->sum.dev[1][2]);
         if (m->sum.have_real)
             printf("  real as-is %.4f / %.4f  real 720p %.4f / %.4f", m->sum.real[0][0],
                    m->sum.real[0][1], m->sum.real[1][0], m->sum.real[1][1]);
@@ -1937,6 +2113,8 @@ int main(int argc, char **argv)
             ensemble = argv[++i];
         else if (!strcmp(argv[i], "--no-temporal"))
             do_temporal = 0;
+        else if (!strcmp(argv[i], "--fusion"))
+            g_fusion = 1;
         else if (!strcmp(argv[i], "--temporal-fps") && i + 1 < argc) {
             g_tfps = atof(argv[++i]);
             if (g_tfps < 10 || g_tfps > 120)
@@ -1951,7 +2129,7 @@ int main(int argc, char **argv)
         else if (argv[i][0] == '-')
             die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
                 "[--models a,b] [--temporal-models a,b] [--ensemble MODEL] [--set NAME=VALUE]... "
-                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] BACKGROUND...",
+                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] BACKGROUND...",
                 argv[i]);
         else if (nb < MAX_BGS)
             bg_paths[nb++] = argv[i];

@@ -78,6 +78,10 @@ static const struct bd_option table[] = {
      "with --model rvm: the downsample ratio its backbone sees the frame at, from 0.05 to 1, "
      "or auto (512 / the longer side)",
      "auto", 0, 0, NULL, STILL | FILTER},
+    {"rvm-fuse", 0, BD_OPTION_CHOICE,
+     "with --model rvm: fuse its alpha with the default model's person mask (its edges, our "
+     "sense of what the person is: bench/rvm-fusion.md); off: RVM's bare alpha",
+     "on", 0, 0, onoff_choices, STILL | FILTER},
     {"class", 0, BD_OPTION_STRING,
      "the class to segment, by name or index, for a multi-class model (backdrop models lists "
      "them; default: the model's person class)",
@@ -484,6 +488,7 @@ enum bd_status bd_settings_to_config(struct bd_settings *s, struct bd_pipeline_c
     c.output_format = (enum bd_output_format)number_of(s, "output-format");
     c.model = value_of(s, "model");
     c.model_class = value_of(s, "class");
+    c.rvm_bare = number_of(s, "rvm-fuse") == 1; /* onoff_choices: "on" first */
     const char *rr = value_of(s, "rvm-ratio");
     c.rvm_ratio = 0.f;
     if (rr && strcmp(rr, "auto") != 0) {

@@ -56,6 +56,10 @@ void bd_model_bundle_free(struct bd_model_bundle *b)
 {
     if (!b)
         return;
+    bd_model_bundle_free(b->person);
+    free(b->person_mask);
+    free(b->alpha);
+    free(b->fuse_scratch);
     bd_refiner_destroy(b->refiner);
     bd_stream_destroy(b->stream);
     bd_engine_destroy(b->engine);
@@ -111,6 +115,8 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
     struct bd_engine_options eo = {.backend = p->cfg.backend,
                                    .threads = p->cfg.threads > 0 ? p->cfg.threads : 1};
     r = bd_engine_create(b->model, &eo, &b->engine);
+    if (r == BD_OK && b->rvm && !p->cfg.rvm_bare)
+        r = bd_model_bundle_open(p, bd_model_resolve(p, NULL), &b->person);
     if (r != BD_OK || !b->zoom) {
         if (r != BD_OK)
             bd_model_bundle_free(b);
@@ -179,7 +185,19 @@ int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_op
                           struct bd_model_bundle *b)
 {
     b->crop = model_crop(p->width, p->height, b->model_w, b->model_h);
-    int r = bd_i420_alloc(b->model_w, b->model_h, &b->small_mem, &b->small);
+    int r = BD_OK;
+    if (b->person) {
+        r = bd_model_bundle_alloc(p, ro, b->person);
+        if (r != BD_OK)
+            return r;
+        const size_t n = (size_t)p->mask_stride * p->height;
+        b->person_mask = calloc(n, 1);
+        b->alpha = calloc(n, 1);
+        b->fuse_scratch = malloc(bd_mask_fuse_scratch(p->width, p->height));
+        if (!b->person_mask || !b->alpha || !b->fuse_scratch)
+            return bd_fail(BD_ERR_NOMEM, "out of memory for the fused mask");
+    }
+    r = bd_i420_alloc(b->model_w, b->model_h, &b->small_mem, &b->small);
     if (r == BD_OK && b->zoom)
         r = bd_i420_alloc(b->zmodel_w, b->zmodel_h, &b->zsmall_mem, &b->zsmall);
     if (r != BD_OK)

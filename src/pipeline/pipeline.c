@@ -97,12 +97,14 @@ static int infer_pending(struct bd_pipeline *p)
     /* the pending input is m's: a model switch drops an older one */
     struct bd_model_bundle *m = p->m;
     p->infer_m = m;
-    uint8_t *t = m->rgb_work;
-    m->rgb_work = m->rgb_pending;
-    m->rgb_pending = t;
-    t = m->zrgb_work;
-    m->zrgb_work = m->zrgb_pending;
-    m->zrgb_pending = t;
+    for (struct bd_model_bundle *b = m; b; b = b->person) {
+        uint8_t *t = b->rgb_work;
+        b->rgb_work = b->rgb_pending;
+        b->rgb_pending = t;
+        t = b->zrgb_work;
+        b->zrgb_work = b->zrgb_pending;
+        b->zrgb_pending = t;
+    }
     const struct bd_rect zb = p->zbox_pending;
     const int reset = p->in_reset;
     p->in_reset = 0;
@@ -121,6 +123,14 @@ static int infer_pending(struct bd_pipeline *p)
     int r = bd_stream_segment(m->stream, m->rgb_work, m->model_w * 3,
                               m->zoom ? m->zrgb_work : NULL, m->zmodel_w * 3, &zb, stopping, p,
                               m->prob_work, &look);
+    /* the fusion's person mask: the camera's default model on the same
+     * frame (its zoom box is the pending one: RVM takes none) */
+    struct bd_model_bundle *pm = m->person;
+    struct bd_stream_look plook = {0};
+    if (r == BD_OK && pm)
+        r = bd_stream_segment(pm->stream, pm->rgb_work, pm->model_w * 3,
+                              pm->zoom ? pm->zrgb_work : NULL, pm->zmodel_w * 3, &zb, stopping, p,
+                              pm->prob_work, &plook);
     int64_t c1 = thread_cpu_ns();
 
     pthread_mutex_lock(&p->lock);
@@ -148,13 +158,22 @@ static int infer_pending(struct bd_pipeline *p)
         p->mask_m = m;
         p->mask_new = 1;
     }
+    if (pm && !plook.skipped) {
+        float *f = pm->prob_latest;
+        pm->prob_latest = pm->prob_work;
+        pm->prob_work = f;
+        p->mask_m = m;
+        p->person_new = 1;
+    }
     if (m->zoom)
         m->zbox_next = look.box;
+    if (pm && pm->zoom)
+        pm->zbox_next = plook.box;
     p->mask_seq = seq;
     p->acc.infer_ns += c1 - c0;
     p->acc.inferences++;
-    p->acc.zoomed += look.fused;
-    p->acc.model_runs += (uint64_t)look.runs;
+    p->acc.zoomed += look.fused + plook.fused;
+    p->acc.model_runs += (uint64_t)look.runs + (uint64_t)plook.runs;
     p->acc.unchanged += (uint64_t)look.skipped;
     pthread_cond_broadcast(&p->mask_cond);
     return BD_OK;
@@ -212,6 +231,13 @@ void bd_pipeline_forget(struct bd_pipeline *p)
     p->state_reset_next = 0;
     bd_refiner_reset(m->refiner);
     memset(&m->zbox_next, 0, sizeof m->zbox_next);
+    if (m->person) {
+        bd_stream_reset(m->person->stream);
+        bd_refiner_reset(m->person->refiner);
+        memset(&m->person->zbox_next, 0, sizeof m->person->zbox_next);
+        p->person_new = 0;
+        m->have_alpha = m->person->have_alpha = 0;
+    }
     p->mask_new = 0;
     p->have_mask = 0;
     memset(p->mask, 0, (size_t)p->mask_stride * p->height);
@@ -224,38 +250,61 @@ void bd_pipeline_forget(struct bd_pipeline *p)
  * model size in I420, then to RGB (R first). Bilinear, not box: it is what
  * MediaPipe's own graph does (GPU texture sampling), and it reads two of
  * every five source rows at 720p instead of all of them. */
-static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view *f, uint64_t seq)
+/* b's inputs scaled (frame thread, no lock); zb: its zoom box or w = 0 */
+static void scale_input(struct bd_model_bundle *b, const struct bd_i420_view *f,
+                        const struct bd_rect *zb)
 {
-    struct bd_model_bundle *m = p->m;
-    const struct bd_rect *c = &m->crop;
-    struct bd_rect zb = {0, 0, 0, 0};
-    if (m->zoom) {
-        pthread_mutex_lock(&p->lock);
-        zb = m->zbox_next;
-        pthread_mutex_unlock(&p->lock);
-    }
-    if (zb.w > 0) {
+    const struct bd_rect *c = &b->crop;
+    if (zb->w > 0) {
         /* the zoom pass's crop (the box is in the crop's pixels, even) */
-        const int x = c->x + zb.x, y = c->y + zb.y;
+        const int x = c->x + zb->x, y = c->y + zb->y;
         I420Scale(f->y + (size_t)y * f->stride_y + x, f->stride_y,
                   f->u + (size_t)(y / 2) * f->stride_u + x / 2, f->stride_u,
-                  f->v + (size_t)(y / 2) * f->stride_v + x / 2, f->stride_v, zb.w, zb.h,
-                  m->zsmall.y, m->zsmall.stride_y, m->zsmall.u, m->zsmall.stride_u, m->zsmall.v,
-                  m->zsmall.stride_v, m->zmodel_w, m->zmodel_h, kFilterBilinear);
+                  f->v + (size_t)(y / 2) * f->stride_v + x / 2, f->stride_v, zb->w, zb->h,
+                  b->zsmall.y, b->zsmall.stride_y, b->zsmall.u, b->zsmall.stride_u, b->zsmall.v,
+                  b->zsmall.stride_v, b->zmodel_w, b->zmodel_h, kFilterBilinear);
     }
     I420Scale(f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
               f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2, f->stride_u,
               f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2, f->stride_v, c->w, c->h,
-              m->small.y, m->small.stride_y, m->small.u, m->small.stride_u, m->small.v,
-              m->small.stride_v, m->model_w, m->model_h, kFilterBilinear);
+              b->small.y, b->small.stride_y, b->small.u, b->small.stride_u, b->small.v,
+              b->small.stride_v, b->model_w, b->model_h, kFilterBilinear);
+}
+
+/* b's scaled inputs into its pending RGB buffers (under p->lock). libyuv's
+ * "RAW" is R, G, B in memory, which the engine takes. */
+static void post_input(struct bd_model_bundle *b, const struct bd_rect *zb)
+{
+    I420ToRAW(b->small.y, b->small.stride_y, b->small.u, b->small.stride_u, b->small.v,
+              b->small.stride_v, b->rgb_pending, b->model_w * 3, b->model_w, b->model_h);
+    if (zb->w > 0)
+        I420ToRAW(b->zsmall.y, b->zsmall.stride_y, b->zsmall.u, b->zsmall.stride_u, b->zsmall.v,
+                  b->zsmall.stride_v, b->zrgb_pending, b->zmodel_w * 3, b->zmodel_w,
+                  b->zmodel_h);
+}
+
+/* The model input: the centred crop with the model's aspect, scaled to the
+ * model size in I420, then to RGB (R first). Bilinear, not box: it is what
+ * MediaPipe's own graph does (GPU texture sampling), and it reads two of
+ * every five source rows at 720p instead of all of them. With a fused RVM
+ * the person bundle's input too (the zoom box is its: RVM takes none). */
+static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view *f, uint64_t seq)
+{
+    struct bd_model_bundle *m = p->m;
+    struct bd_model_bundle *zm = m->person ? m->person : m; /* whose zoom box */
+    struct bd_rect zb = {0, 0, 0, 0}, none = {0, 0, 0, 0};
+    if (zm->zoom) {
+        pthread_mutex_lock(&p->lock);
+        zb = zm->zbox_next;
+        pthread_mutex_unlock(&p->lock);
+    }
+    scale_input(m, f, m->person ? &none : &zb);
+    if (m->person)
+        scale_input(m->person, f, &zb);
     pthread_mutex_lock(&p->lock);
-    /* libyuv's "RAW" is R, G, B in memory, which the engine takes. */
-    I420ToRAW(m->small.y, m->small.stride_y, m->small.u, m->small.stride_u, m->small.v,
-              m->small.stride_v, m->rgb_pending, m->model_w * 3, m->model_w, m->model_h);
-    if (zb.w > 0)
-        I420ToRAW(m->zsmall.y, m->zsmall.stride_y, m->zsmall.u, m->zsmall.stride_u, m->zsmall.v,
-                  m->zsmall.stride_v, m->zrgb_pending, m->zmodel_w * 3, m->zmodel_w,
-                  m->zmodel_h);
+    post_input(m, m->person ? &none : &zb);
+    if (m->person)
+        post_input(m->person, &zb);
     p->zbox_pending = zb;
     p->in_reset |= p->state_reset_next;
     p->state_reset_next = 0;
@@ -265,47 +314,28 @@ static void prepare_model_input(struct bd_pipeline *p, const struct bd_i420_view
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Takes the newest probability map if there is one, and makes this
- * frame's full-size mask: refined (edge-aware, guided by this frame, and
- * smoothed over time, so it runs every frame even when the model has not
- * produced a new map), or with raw_mask upsampled bilinearly when a new map
- * came. */
-static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
+/* b's full-size mask into dst (the frame's geometry; 0 outside b's crop
+ * stays as it is): fresh, a new map came (prob_main). */
+static int render_mask(struct bd_pipeline *p, struct bd_model_bundle *b, const struct bd_i420_view *f,
+                       int fresh, uint8_t *dst0, int dst_stride)
 {
-    struct bd_model_bundle *m = p->m;
-    pthread_mutex_lock(&p->lock);
-    /* a map of the model before a switch is dropped */
-    int fresh = p->mask_new && p->mask_m == m;
     if (fresh) {
-        float *t = m->prob_main;
-        m->prob_main = m->prob_latest;
-        m->prob_latest = t;
-    }
-    p->mask_new = 0;
-    pthread_mutex_unlock(&p->lock);
-    if (fresh) {
-        const int n = m->out_w * m->out_h;
+        const int n = b->out_w * b->out_h;
         for (int i = 0; i < n; i++) {
-            float v = m->prob_main[i];
+            float v = b->prob_main[i];
             v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
-            m->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
+            b->mask_small[i] = (uint8_t)(v * 255.f + 0.5f);
         }
-        if (p->mask_reset) /* the last model's crop may reach further */
-            memset(p->mask, 0, (size_t)p->mask_stride * p->height);
-        p->mask_reset = 0;
-        p->have_mask = 1;
     }
-    if (!p->have_mask)
-        return BD_OK; /* the mask stays as it is: all background, or the last model's */
-    const struct bd_rect *c = &m->crop;
-    uint8_t *dst = p->mask + (size_t)c->y * p->mask_stride + c->x;
-    if (m->refiner) {
+    const struct bd_rect *c = &b->crop;
+    uint8_t *dst = dst0 + (size_t)c->y * dst_stride + c->x;
+    if (b->refiner) {
         const int color = !p->cfg.guide_luma;
-        return bd_refiner_run(m->refiner, m->mask_small, m->out_w,
+        return bd_refiner_run(b->refiner, b->mask_small, b->out_w,
                               f->y + (size_t)c->y * f->stride_y + c->x, f->stride_y,
                               color ? f->u + (size_t)(c->y / 2) * f->stride_u + c->x / 2 : NULL,
                               color ? f->v + (size_t)(c->y / 2) * f->stride_v + c->x / 2 : NULL,
-                              f->stride_u, dst, p->mask_stride);
+                              f->stride_u, dst, dst_stride);
     }
     if (!fresh)
         return BD_OK;
@@ -314,11 +344,66 @@ static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
      * path (ScalePlaneUp2_Bilinear, AVX2), which together cost half of
      * the generic path straight to full size. Outside the crop the mask
      * stays 0. */
-    ScalePlane(m->mask_small, m->out_w, m->out_w, m->out_h, m->mask_half, m->mask_half_stride,
+    ScalePlane(b->mask_small, b->out_w, b->out_w, b->out_h, b->mask_half, b->mask_half_stride,
                c->w / 2, c->h / 2, kFilterBilinear);
-    ScalePlane(m->mask_half, m->mask_half_stride, c->w / 2, c->h / 2, dst, p->mask_stride, c->w,
-               c->h, kFilterBilinear);
+    ScalePlane(b->mask_half, b->mask_half_stride, c->w / 2, c->h / 2, dst, dst_stride, c->w, c->h,
+               kFilterBilinear);
     return BD_OK;
+}
+
+/* Takes the newest probability map if there is one, and makes this
+ * frame's full-size mask: refined (edge-aware, guided by this frame, and
+ * smoothed over time, so it runs every frame even when the model has not
+ * produced a new map), or with raw_mask upsampled bilinearly when a new map
+ * came. A fused RVM: its alpha (upsampled when new) and the person
+ * bundle's mask (refined every frame), fused every frame. */
+static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
+{
+    struct bd_model_bundle *m = p->m, *pm = m->person;
+    pthread_mutex_lock(&p->lock);
+    /* a map of the model before a switch is dropped */
+    int fresh = p->mask_new && p->mask_m == m;
+    int pfresh = pm && p->person_new && p->mask_m == m;
+    if (fresh) {
+        float *t = m->prob_main;
+        m->prob_main = m->prob_latest;
+        m->prob_latest = t;
+    }
+    if (pfresh) {
+        float *t = pm->prob_main;
+        pm->prob_main = pm->prob_latest;
+        pm->prob_latest = t;
+    }
+    p->mask_new = 0;
+    if (pm)
+        p->person_new = 0;
+    pthread_mutex_unlock(&p->lock);
+    if (fresh || pfresh) {
+        if (p->mask_reset) /* the last model's crop may reach further */
+            memset(p->mask, 0, (size_t)p->mask_stride * p->height);
+        p->mask_reset = 0;
+        if (pm) { /* both maps are needed before the first fused mask */
+            m->have_alpha |= fresh;
+            pm->have_alpha |= pfresh;
+            if (m->have_alpha && pm->have_alpha)
+                p->have_mask = 1;
+        } else {
+            p->have_mask = 1;
+        }
+    }
+    if (!p->have_mask)
+        return BD_OK; /* the mask stays as it is: all background, or the last model's */
+    if (!pm)
+        return render_mask(p, m, f, fresh, p->mask, p->mask_stride);
+    int r = render_mask(p, m, f, fresh, m->alpha, p->mask_stride);
+    if (r == BD_OK)
+        r = render_mask(p, pm, f, pfresh, m->person_mask, p->mask_stride);
+    if (r != BD_OK)
+        return r;
+    struct bd_fuse_options fo;
+    bd_fuse_options_default(p->width, p->height, &fo);
+    return bd_mask_fuse(m->alpha, p->mask_stride, m->person_mask, p->mask_stride, p->width,
+                        p->height, &fo, m->fuse_scratch, p->mask, p->mask_stride);
 }
 
 static void record_latency(struct bd_pipeline *p, int64_t capture_ns)

@@ -123,6 +123,15 @@ struct bd_model_bundle {
     int rvm;                        /* Robust Video Matting (recurrent state): one
                                        plain look a run (no zoom, no mirror) */
     int zoom;                       /* the zoom pass runs for this model */
+    /* --model rvm, fused (not rvm_bare): the automatic model's bundle (the
+     * camera's default mask), run beside RVM on the same frames; its
+     * refined mask (person_mask, full frame) and RVM's alpha (alpha, full
+     * frame, 0 outside RVM's crop) are fused into the pipeline's mask each
+     * frame (bd_mask_fuse, bd_fuse_options_default) */
+    struct bd_model_bundle *person;
+    uint8_t *person_mask, *alpha;
+    void *fuse_scratch;
+    int have_alpha;                 /* frame thread: a map came (fused only) */
     int model_w, model_h;           /* input */
     int out_w, out_h;               /* output (probability map) */
     struct bd_rect crop;            /* the part of the frame the model sees */
@@ -198,6 +207,7 @@ struct bd_pipeline {
     struct bd_rect zbox_pending;    /* lock: the zoom box of the pending input */
     int state_reset_next;           /* frame thread: the input looped back to its
                                        start; the next input starts a new stream */
+    int person_new;                 /* lock: m->person has a new map (mask_m's) */
     int in_reset;                   /* lock: reset the model's recurrent state
                                        before running the pending input */
     uint64_t src_loops;             /* frame thread: the file's rewinds seen */

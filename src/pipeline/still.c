@@ -29,6 +29,9 @@ struct bd_still {
     /* --model rvm: model/engine are RVM's, made for the last image's size
      * (rw x rh: bd_rvm_size's) and made again for another */
     int rvm;
+    int rvm_bare;               /* RVM's alpha as it is, not fused */
+    struct bd_model *gmodel;    /* the fusion's person mask: the general */
+    struct bd_engine *gengine;  /* model with the still defaults */
     float rvm_ratio;
     int rw, rh;
     struct bd_engine_options eo;
@@ -62,6 +65,7 @@ enum bd_status bd_still_create(const struct bd_pipeline_config *c, struct bd_sti
                                        .threads = c->threads > 0 ? c->threads : 1};
     s->rvm = bd_model_is_rvm(name);
     s->rvm_ratio = c->rvm_ratio;
+    s->rvm_bare = c->rvm_bare != 0;
     /* made at 1280x720 for tools that run the engine on their own tensors
      * (backdrop bench, mask --tensor-in); each image makes its own size */
     s->rw = 1280;
@@ -95,6 +99,11 @@ enum bd_status bd_still_create(const struct bd_pipeline_config *c, struct bd_sti
             r = make_engine(c, s->zmodel, &s->zengine);
         s->mo.zoom_engine = s->zengine;
     }
+    if (r == BD_OK && s->rvm && !s->rvm_bare) {
+        r = bd_model_open("general", &s->gmodel);
+        if (r == BD_OK)
+            r = make_engine(c, s->gmodel, &s->gengine);
+    }
     if (c->refine)
         s->refine = *c->refine;
     else
@@ -114,6 +123,8 @@ void bd_still_destroy(struct bd_still *s)
 {
     if (!s)
         return;
+    bd_engine_destroy(s->gengine);
+    bd_model_destroy(s->gmodel);
     bd_engine_destroy(s->zengine);
     bd_model_destroy(s->zmodel);
     bd_engine_destroy(s->engine);
@@ -171,6 +182,23 @@ static enum bd_status rvm_mask(struct bd_still *s, const struct bd_image *im, ui
     if (r == BD_OK)
         r = bd_segment_image(s->engine, im->data, im->stride, im->width, im->height, &mo, mask,
                              mask_stride);
+    if (r != BD_OK || s->rvm_bare)
+        return r;
+    /* fused with the general model's mask, made as `backdrop mask` makes it */
+    const int w = im->width, h = im->height;
+    uint8_t *person = malloc((size_t)w * h);
+    void *scratch = malloc(bd_mask_fuse_scratch(w, h));
+    if (!person || !scratch)
+        r = bd_fail(BD_ERR_NOMEM, "out of memory for the fused mask");
+    if (r == BD_OK)
+        r = bd_segment_image(s->gengine, im->data, im->stride, w, h, &s->mo, person, w);
+    if (r == BD_OK) {
+        struct bd_fuse_options fo;
+        bd_fuse_options_default(w, h, &fo);
+        r = bd_mask_fuse(mask, mask_stride, person, w, w, h, &fo, scratch, mask, mask_stride);
+    }
+    free(person);
+    free(scratch);
     return r;
 }
 
