@@ -7,7 +7,10 @@
  * also measure the other users). The input is a fixed ramp: RVM's cost
  * does not depend on the pixels.
  *
- * usage: bench_rvm RVM.json ROUNDS WxH:RATIO...
+ * usage: bench_rvm RVM.json ROUNDS WxH:RATIO[:THREADS]...
+ *   RATIO auto: bd_rvm_auto_ratio (512 / the longer side, as --model rvm);
+ *   THREADS (default 1): the engine's threads (the CPU column is then the
+ *   calling thread's only: read the wall column)
  *   (make bench-rvm: 640x480:0.375 and 1280x720:0.375, 20 rounds)
  */
 #include <stdio.h>
@@ -43,15 +46,19 @@ int main(int argc, char **argv)
     struct bd_engine *e[8] = {0};
     double *wall[8], *cpu[8];
     for (int k = 0; k < n; k++) {
-        int w, h;
+        int w, h, threads = 1;
         float r;
-        if (sscanf(argv[3 + k], "%dx%d:%f", &w, &h, &r) != 3) {
+        char rs[16];
+        int got = sscanf(argv[3 + k], "%dx%d:%15[^:]:%d", &w, &h, rs, &threads);
+        if (got < 3 || threads < 1 || threads > 64) {
             fprintf(stderr, "bad size '%s'\n", argv[3 + k]);
             return 2;
         }
+        r = strcmp(rs, "auto") == 0 ? bd_rvm_auto_ratio(w, h) : strtof(rs, NULL);
+        struct bd_engine_options eo = {.backend = BD_BACKEND_AUTO, .threads = threads};
         double t0 = clock_ms(CLOCK_MONOTONIC);
         if (bd_model_open_tfjs(argv[1], w, h, r, &m[k]) != BD_OK ||
-            bd_engine_create(m[k], NULL, &e[k]) != BD_OK) {
+            bd_engine_create(m[k], &eo, &e[k]) != BD_OK) {
             fprintf(stderr, "%s: %s\n", argv[3 + k], bd_last_error());
             return 1;
         }

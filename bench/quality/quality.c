@@ -2061,6 +2061,10 @@ static void dev_set(const struct portrait *ps, int np, const struct background *
     snprintf(path, sizeof path, "%s/contact_sheet.png", outdir);
     printf("\ncontact sheet (%s; columns input | raw | refined | ground truth):\n",
            ms[gen >= 0 ? gen : 0].name);
+    if (ms[gen >= 0 ? gen : 0].rvm) { /* its raw column needs an engine of its own */
+        printf("  none for rvm\n");
+        return;
+    }
     contact_sheet(ps, np, bs, nb, &ms[gen >= 0 ? gen : 0], path);
     printf("  wrote %s\n", path);
 }
