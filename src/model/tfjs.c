@@ -808,9 +808,11 @@ static int data_inputs(const struct node *n, int *idx, int max)
     return m;
 }
 
+/* idx holds want_max entries (each op sizes it for its own arity), so only
+ * that many are written; a node naming more data inputs is refused. */
 static int need_inputs(struct loader *L, const struct node *n, int *idx, int want_min, int want_max)
 {
-    int m = data_inputs(n, idx, MAX_NODE_INPUTS);
+    int m = data_inputs(n, idx, want_max);
     if (m < want_min || m > want_max)
         return node_error(L, "wrong number of inputs");
     return m;
