@@ -37,7 +37,7 @@ struct bd_filter {
     pthread_mutex_t model_lock;
     char model_set[BD_PATH_MAX];
     int rate_set;  /* bd_filter_set_rate's whole fps (model_lock), 0 unknown */
-    int rate_made; /* the fps p was made with (lock) */
+    int rate_made; /* the fps p was made with (lock), as rate_of gives it */
 };
 
 static enum bd_pace pace_of(enum bd_filter_mode m)
@@ -55,6 +55,13 @@ static int copy_str(char *dst, size_t size, const char *src, const char **field,
     memcpy(dst, src, strlen(src) + 1);
     *field = dst;
     return BD_OK;
+}
+
+/* The rate a pipeline is made for: the set one, else the config's, else
+ * the external source's 30 (a set rate equal to it remakes nothing). */
+static int rate_of(const struct bd_filter *f, int set)
+{
+    return set > 0 ? set : f->cfg.fps > 0 ? f->cfg.fps : 30;
 }
 
 /* A pipeline for w x h frames with the create config, the model a set
@@ -85,7 +92,7 @@ static int make(struct bd_filter *f, int w, int h, struct bd_pipeline *old,
         return bd_fail(r, "%s", msg);
     }
     *out = p;
-    f->rate_made = rate;
+    f->rate_made = rate_of(f, rate);
     return BD_OK;
 }
 
@@ -445,7 +452,7 @@ static int remake(struct bd_filter *f, int w, int h)
     pthread_mutex_lock(&f->model_lock);
     const int rate = f->rate_set;
     pthread_mutex_unlock(&f->model_lock);
-    if (f->p->width != w || f->p->height != h || f->rate_made != rate) {
+    if (f->p->width != w || f->p->height != h || f->rate_made != rate_of(f, rate)) {
         struct bd_pipeline *p = NULL;
         r = make(f, w, h, f->p, &p);
         if (r == BD_OK) {
@@ -482,7 +489,8 @@ enum bd_status bd_filter_process(struct bd_filter *f, const struct bd_video_fram
     pthread_mutex_lock(&f->model_lock);
     const int rate = f->rate_set;
     pthread_mutex_unlock(&f->model_lock);
-    if (f->p->width != in->width || f->p->height != in->height || f->rate_made != rate)
+    if (f->p->width != in->width || f->p->height != in->height ||
+        f->rate_made != rate_of(f, rate))
         r = remake(f, in->width, in->height);
     struct bd_pipeline *p = f->p;
     if (r == BD_OK)
