@@ -116,9 +116,12 @@ void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b)
 
 const char *bd_background_reason(const char *msg, const char *path)
 {
-    size_t n = strlen(path);
-    if (!strncmp(msg, "video '", 7) && !strncmp(msg + 7, path, n) && !strncmp(msg + 7 + n, "': ", 3))
-        return msg + 10 + n;
+    static const char *const kinds[] = {"video '", "image '"};
+    const size_t n = strlen(path);
+    for (size_t i = 0; i < 2; i++)
+        if (!strncmp(msg, kinds[i], 7) && !strncmp(msg + 7, path, n) &&
+            !strncmp(msg + 7 + n, "': ", 3))
+            return msg + 10 + n;
     return msg;
 }
 

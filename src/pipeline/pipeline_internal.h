@@ -375,8 +375,8 @@ void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b);
  * compositor. */
 int bd_pipeline_background_load(struct bd_pipeline *p);
 
-/* msg (bd_background_prepare's error) without its "video 'path': "
- * prefix, for messages that name the setting and the path themselves:
+/* msg (bd_background_prepare's error) without its "video 'path': " or
+ * "image 'path': " prefix, for messages that name the setting and the path themselves:
  * "background 'path': why", the same at create and on a live set. */
 const char *bd_background_reason(const char *msg, const char *path);
 int bd_pipeline_background_apply(struct bd_pipeline *p);
