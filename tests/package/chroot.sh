@@ -4,8 +4,11 @@
 # apt-get install of the three .debs (their dependencies from Debian's
 # registry), backdrop --version, man backdrop, a 3-second file-to-file run
 # on the sample video, systemd-analyze verify on the unit, a C program built
-# with pkg-config that cuts a person out of a photo, and apt-get purge
-# leaving none of the packages' files.
+# with pkg-config that cuts a person out of a photo, the plugins' packages
+# (gst-inspect-1.0 and a gst-launch colour effect read back; obs-backdrop's
+# files where libobs looks, and Debian's libobs loading it under Xvfb:
+# tests/package/obs_load.c), and apt-get purge leaving none of the
+# packages' files.
 #
 # The root comes from debootstrap --variant=minbase with the tools the test
 # needs (systemd, man-db, gcc, pkgconf), from the Debian mirror of this
@@ -284,6 +287,7 @@ else
 fi
 
 section "the plugins' packages: gstreamer1.0-backdrop and obs-backdrop"
+plugpkgs=""
 plugdebs=$(ls "$debdir"/gstreamer1.0-backdrop_*.deb "$debdir"/obs-backdrop_*.deb 2>/dev/null)
 if [ "$(echo "$plugdebs" | grep -c .)" -ne 2 ]; then
     fail "gstreamer1.0-backdrop and obs-backdrop in $debdir (make deb)"
@@ -294,6 +298,7 @@ else
     # the tools a user of each has: gst-launch and the base elements; libobs
     # comes as obs-backdrop's own dependency; Xvfb because libobs 29 will not
     # start without an X display
+    plugpkgs="gstreamer1.0-backdrop obs-backdrop"
     if inroot 'cd /tmp/plugdebs && apt-get install -y -qq --no-install-recommends ./*.deb \
                    gstreamer1.0-tools gstreamer1.0-plugins-base xvfb xauth' >"$build/pkgroot/plugins.log" 2>&1; then
         pass "installed with their dependencies: $(($(date +%s) - t0)) s"
@@ -315,17 +320,18 @@ else
         # (the locale gives the filter's display name); the obs binary's own
         # log is tests/obs/run.sh's (obs-studio is a large install here)
         res=$(inroot "gcc -o /tmp/obs_load /tmp/obs_load.c -ldl && xvfb-run -a /tmp/obs_load $mdir/obs-plugins/obs-backdrop.so /usr/share/obs/obs-plugins/obs-backdrop 2>&1")
-        check "libobs loads the module and names its filter: $(tail -n 1 <<<"$res")" \
+        check "libobs loads the module and names its filter: $(grep -m1 -e '^display name' -e '\[backdrop\]' -e 'obs_' <<<"$res")" \
             grep -q '^display name: Background (backdrop)$' <<<"$res"
     else
         tail -n 30 "$build/pkgroot/plugins.log"
         fail "apt-get install of the plugins' packages"
+        plugpkgs=""
     fi
 fi
 
 section "apt-get purge"
-files=$(inroot 'dpkg -L backdrop libbackdrop0 libbackdrop-dev backdrop-settings | sort -u' 2>/dev/null)
-inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev backdrop-settings' >"$build/pkgroot/purge.log" 2>&1
+files=$(inroot "dpkg -L backdrop libbackdrop0 libbackdrop-dev backdrop-settings ${plugpkgs:-} | sort -u" 2>/dev/null)
+inroot "apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev backdrop-settings ${plugpkgs:-}" >"$build/pkgroot/purge.log" 2>&1
 left=""
 for f in $files; do
     [ -d "$root$f" ] && continue # a folder, maybe the system's (/lib)
