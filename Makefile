@@ -136,8 +136,8 @@ $(GST_PLUGIN): plugins/gstreamer/gstbackdrop.c $(BUILD)/libbackdrop.a include/ba
 # start/stop cycles only (ASan's leak check on them).
 $(BUILD)/tests/gst_backdrop: tests/gstreamer/gst_backdrop.c $(GST_PLUGIN) tests/check.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(GST_PKGS) gstreamer-app-1.0) $(LDFLAGS) -o $@ $< \
-	    $(shell pkg-config --libs $(GST_PKGS) gstreamer-app-1.0)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(GST_PKGS) gstreamer-app-1.0 gstreamer-controller-1.0) $(LDFLAGS) -o $@ $< \
+	    $(shell pkg-config --libs $(GST_PKGS) gstreamer-app-1.0 gstreamer-controller-1.0)
 
 .PHONY: gst-test
 gst-test: $(BUILD)/tests/gst_backdrop

@@ -114,14 +114,25 @@ void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b)
     *b = old;
 }
 
+const char *bd_background_reason(const char *msg, const char *path)
+{
+    static const char *const kinds[] = {"video '", "image '"};
+    const size_t n = strlen(path);
+    for (size_t i = 0; i < 2; i++)
+        if (!strncmp(msg, kinds[i], 7) && !strncmp(msg + 7, path, n) &&
+            !strncmp(msg + 7 + n, "': ", 3))
+            return msg + 10 + n;
+    return msg;
+}
+
 int bd_pipeline_background_load(struct bd_pipeline *p)
 {
     struct bd_bg_bundle b;
     int r = bd_background_prepare(p->bg_path, (int)p->cfg.fit, p->width, p->height, NULL, &b);
     if (r != BD_OK) {
         char msg[600]; /* bd_fail formats into the buffer bd_last_error() reads */
-        snprintf(msg, sizeof msg, "%s", bd_last_error());
-        return bd_fail(r, "--background: %s", msg);
+        snprintf(msg, sizeof msg, "%s", bd_background_reason(bd_last_error(), p->bg_path));
+        return bd_fail(r, "background '%s': %s", p->bg_path, msg);
     }
     /* The new background is good: drop the old one. */
     bd_pipeline_background_swap(p, &b);

@@ -336,19 +336,19 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
     config = &p->cfg; /* the external pipeline's overrides */
     const char *in = config->input, *outp = config->output;
     if (in)
-        r = copy_str(p->input_path, sizeof p->input_path, in, "--input");
+        r = copy_str(p->input_path, sizeof p->input_path, in, "input");
     p->cfg.input = in ? p->input_path : NULL;
     if (r == BD_OK && outp)
-        r = copy_str(p->output_path, sizeof p->output_path, outp, "--output");
+        r = copy_str(p->output_path, sizeof p->output_path, outp, "output");
     p->cfg.output = outp ? p->output_path : NULL;
     if (r == BD_OK && config->background)
-        r = copy_str(p->bg_path, sizeof p->bg_path, config->background, "--background");
+        r = copy_str(p->bg_path, sizeof p->bg_path, config->background, "background");
     p->cfg.background = config->background ? p->bg_path : NULL;
     if (r == BD_OK && config->model)
-        r = copy_str(p->model_arg, sizeof p->model_arg, config->model, "--model");
+        r = copy_str(p->model_arg, sizeof p->model_arg, config->model, "model");
     p->cfg.model = config->model ? p->model_arg : NULL;
     if (r == BD_OK && config->model_class)
-        r = copy_str(p->class_arg, sizeof p->class_arg, config->model_class, "--class");
+        r = copy_str(p->class_arg, sizeof p->class_arg, config->model_class, "class");
     p->cfg.model_class = config->model_class ? p->class_arg : NULL;
     if (r == BD_OK)
         r = copy_str(p->pw_name, sizeof p->pw_name, config->pw_name ? config->pw_name : "backdrop",

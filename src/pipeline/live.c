@@ -271,15 +271,6 @@ static void release_model(struct bd_pipeline *p, struct bd_model_bundle *b)
     bd_model_bundle_free(b);
 }
 
-/* "video 'PATH': why" → "why": the setter names the option and value */
-static const char *reason(const char *msg, const char *path)
-{
-    size_t n = strlen(path);
-    if (!strncmp(msg, "video '", 7) && !strncmp(msg + 7, path, n) && !strncmp(msg + 7 + n, "': ", 3))
-        return msg + 10 + n;
-    return msg;
-}
-
 struct prepared {
     struct bd_bg_bundle bg;
     struct bd_refiner *refiner;
@@ -295,7 +286,7 @@ static int prepare_background(struct bd_pipeline *p, const char *path, int fit,
     int r = bd_background_prepare(path, fit, p->width, p->height, out->given, &out->bg);
     if (r != BD_OK) {
         char msg[600];
-        snprintf(msg, sizeof msg, "%s", reason(bd_last_error(), path));
+        snprintf(msg, sizeof msg, "%s", bd_background_reason(bd_last_error(), path));
         return bd_fail(r, "background '%s': %s", path, msg);
     }
     return BD_OK;
@@ -356,11 +347,11 @@ static int prepare_input(struct bd_pipeline *p, const char *v, const struct bd_l
     if (s->kind != SRC_V4L2)
         return bd_fail(BD_ERR_UNSUPPORTED,
                        "input '%s': backdrop reads '%s', not a camera; another input is taken "
-                       "at start (restart with --input)", v, next->input);
+                       "at start (restart with it as the input)", v, next->input);
     if (strncmp(v, "/dev/", 5) != 0)
         return bd_fail(BD_ERR_INVALID_ARG,
                        "input '%s': not a camera device; give one that 'backdrop devices' lists "
-                       "(a file is taken at start, with --input); the camera in use ('%s') stays",
+                       "(a file is taken as the input at start); the camera in use ('%s') stays",
                        v, next->input);
     if (!strcmp(v, p->sink.name))
         return bd_fail(BD_ERR_INVALID_ARG,

@@ -374,6 +374,11 @@ void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b);
  * create calls it before any device is opened. apply: hands p->bg to the
  * compositor. */
 int bd_pipeline_background_load(struct bd_pipeline *p);
+
+/* msg (bd_background_prepare's error) without its "video 'path': " or
+ * "image 'path': " prefix, for messages that name the setting and the path themselves:
+ * "background 'path': why", the same at create and on a live set. */
+const char *bd_background_reason(const char *msg, const char *path);
 int bd_pipeline_background_apply(struct bd_pipeline *p);
 int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us);
 void bd_pipeline_background_close(struct bd_pipeline *p);
