@@ -92,6 +92,11 @@ if [ $have_chromium = 1 ]; then
         [ -f "$out/color.png" ] && cp "$out/color.png" "$web/screenshot.png"
         [ -s "$web/screenshot.png" ] && ok "chromium screenshot of the output: $web/screenshot.png" || nok "chromium screenshot"
         python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).readline())["stats"]; print("  chromium stats: %.1f fps, inference %.1f ms, refine %.1f ms, composite %.1f ms, %d frames" % (s["fps"], s["inference_ms"], s["refine_ms"], s["composite_ms"], s["frames"]))' "$out/color.jsonl"
+        # the page's ms-per-stage readout comes from the library's stats
+        # (bd_filter_get_stats), which a runtime without CPU clocks once
+        # left at 0
+        check color "chromium stage times: inference, refine and composite ms above 0" \
+            'all(r[0]["stats"][k] > 0 for k in ("inference_ms", "refine_ms", "composite_ms"))'
     else
         nok "chromium colour: no report in 60 s ($(tail -c 300 "$out/color.log" | tr '\n' ' '))"
     fi
