@@ -10,7 +10,9 @@
 #  - Firefox ESR (headless, its fake camera): the page loads, processes,
 #    fps > 0 (a smoke test).
 #  - equality: masks of the wasm module (under node) and of the same C
-#    built natively, byte for byte, with the library's C kernels.
+#    built natively, byte for byte, with the library's C kernels;
+#  - the wasm SIMD twins (refine, compositor) against their C twins, under
+#    node.
 # usage: tests/web/run.sh BUILD
 set -u
 build=${1:-build}
@@ -165,6 +167,12 @@ if node --no-experimental-fetch "$web/tests/test_refine_simd128.js" > "$out/twin
 else
     sed 's/^/  /' "$out/twins.log" | tail -20
     nok "simd128 refine kernels = their C twins"
+fi
+if node --no-experimental-fetch "$web/tests/test_composite_simd128.js" > "$out/twins-composite.log" 2>&1; then
+    ok "simd128 compositor kernels = their C twins ($(tail -1 "$out/twins-composite.log"))"
+else
+    sed 's/^/  /' "$out/twins-composite.log" | tail -20
+    nok "simd128 compositor kernels = their C twins"
 fi
 
 echo "web-test: $(($(date +%s) - t0)) s"
