@@ -160,6 +160,13 @@ for settings in "" "model=landscape mask-low=30 mask-high=70"; do
     fi
 done
 
+# An odd-sized frame (the filter takes even sizes): node, the module alone.
+if node --no-experimental-fetch tests/web/odd.mjs "$web" "$web/doctor-640x360.rgba" > "$out/odd.log" 2>&1; then
+    ok "odd size: $(tail -1 "$out/odd.log")"
+else
+    nok "odd size: $(tail -c 300 "$out/odd.log")"
+fi
+
 # The wasm SIMD kernels against their C twins (node; this emscripten's
 # loader fetch()es its .wasm unless node's fetch is off).
 if node --no-experimental-fetch "$web/tests/test_refine_simd128.js" > "$out/twins.log" 2>&1; then
