@@ -931,6 +931,22 @@ enum bd_status bd_filter_set(struct bd_filter *filter, const char *name, const c
  */
 enum bd_status bd_filter_set_rate(struct bd_filter *filter, double fps);
 
+/*
+ * The background from pixels the client decoded itself (a browser, OBS,
+ * GStreamer): image->channels 4 (RGBA bytes) or 3 (RGB), image->stride
+ * bytes a row, from 2x2 to 8192x8192. The pixels are copied (the caller
+ * keeps image); the effect becomes "background", fitted to the frame by
+ * the "fit" setting. As bd_filter_set: thread-safe, prepared on the
+ * caller's thread, applied from the next frame processed. The image stays
+ * the background through fit and effect changes and frame-size remakes,
+ * until a "background" file is set; bd_filter_get("background") is then
+ * "". Errors: BD_ERR_INVALID_ARG (NULL, channels not 3 or 4, a size out
+ * of range, a stride below width x channels), BD_ERR_NOMEM, with
+ * bd_last_error() saying which; the old background and effect stay.
+ */
+enum bd_status bd_filter_set_background_image(struct bd_filter *filter,
+                                              const struct bd_image *image);
+
 /* A setting's current value as text: bd_pipeline_get's contract ("size"
  * is the frame size the filter is made for). Thread-safe. */
 enum bd_status bd_filter_get(struct bd_filter *filter, const char *name, char *buf,

@@ -12,7 +12,11 @@
  *  - live settings: a new colour shows on the next frame; a bad value is
  *    refused with a message naming it, and the old one stays;
  *  - a new frame size and format mid-stream (and back), the settings kept;
- *  - bad frames refused.
+ *  - bad frames refused;
+ *  - a background handed in as pixels (bd_filter_set_background_image,
+ *    RGBA and RGB, odd sizes, padded rows): shown on the next frame, kept
+ *    through effect, fit and frame-size changes; bad images refused with
+ *    the old background kept; a file set afterwards replaces it.
  * Run under SAN=1 for ASan/LSan (make asan).
  */
 #include <math.h>
@@ -753,6 +757,115 @@ static void test_settings(void)
     bd_filter_destroy(NULL);
 }
 
+/* An image of one colour, w x h, channels 3 or 4, rows padded. */
+static struct bd_image solid(int w, int h, int channels, uint8_t r, uint8_t g, uint8_t b)
+{
+    struct bd_image im = {w, h, channels, w * channels + 12, NULL};
+    im.data = malloc((size_t)im.stride * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = im.data + (size_t)y * im.stride + (size_t)x * channels;
+            p[0] = r;
+            p[1] = g;
+            p[2] = b;
+            if (channels == 4)
+                p[3] = 255;
+        }
+    return im;
+}
+
+static int is_red(const double c[3])
+{
+    return c[0] > 200 && c[1] < 60 && c[2] < 60;
+}
+
+static void run_frames(struct bd_filter *f, struct img *a, int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        img_fill(a, i % N);
+        CHECK(bd_filter_process(f, &a->v, &a->v) == BD_OK, "process: %s", bd_last_error());
+    }
+}
+
+static void test_background_image(void)
+{
+    struct bd_filter *f = make_filter(BD_FILTER_EXACT, "#00ff00");
+    if (!f)
+        return;
+    struct img a;
+    img_alloc(&a, BD_PIX_RGBA, W, H);
+    run_frames(f, &a, 0, 6);
+    check_regions(&a, is_green, "green");
+    struct bd_image blue = solid(333, 211, 4, 0, 0, 255);
+    CHECK(bd_filter_set_background_image(f, &blue) == BD_OK, "blue: %s", bd_last_error());
+    /* the caller keeps its image: the filter has a copy */
+    memset(blue.data, 0, (size_t)blue.stride * blue.height);
+    run_frames(f, &a, 6, 1);
+    check_regions(&a, is_blue, "blue (next frame)");
+    char v[64];
+    CHECK(bd_filter_get(f, "effect", v, sizeof v) == BD_OK && !strcmp(v, "background"),
+          "effect %s", v);
+    CHECK(bd_filter_get(f, "background", v, sizeof v) == BD_OK && !strcmp(v, ""),
+          "background '%s'", v);
+
+    /* bad images: refused, saying why; the blue stays */
+    struct bd_image bad = solid(64, 64, 4, 255, 0, 0);
+    bad.channels = 2;
+    CHECK(bd_filter_set_background_image(f, &bad) == BD_ERR_INVALID_ARG, "2 channels taken");
+    CHECK(strstr(bd_last_error(), "channels") != NULL, "message: %s", bd_last_error());
+    bad.channels = 4;
+    bad.stride = 64 * 4 - 1;
+    CHECK(bd_filter_set_background_image(f, &bad) == BD_ERR_INVALID_ARG, "short stride taken");
+    CHECK(strstr(bd_last_error(), "stride") != NULL, "message: %s", bd_last_error());
+    bad.stride = 64 * 4;
+    bad.width = 1;
+    CHECK(bd_filter_set_background_image(f, &bad) == BD_ERR_INVALID_ARG, "1x64 taken");
+    CHECK(bd_filter_set_background_image(f, NULL) == BD_ERR_INVALID_ARG, "NULL taken");
+    CHECK(bd_filter_set_background_image(NULL, &bad) == BD_ERR_INVALID_ARG, "NULL filter taken");
+    run_frames(f, &a, 7, 1);
+    check_regions(&a, is_blue, "blue after refused images");
+
+    /* away and back, another fit, another frame size: still the image */
+    CHECK(bd_filter_set(f, "effect", "color") == BD_OK, "color: %s", bd_last_error());
+    run_frames(f, &a, 8, 1);
+    check_regions(&a, is_green, "green again");
+    CHECK(bd_filter_set(f, "effect", "background") == BD_OK, "back: %s", bd_last_error());
+    CHECK(bd_filter_set(f, "fit", "stretch") == BD_OK, "fit: %s", bd_last_error());
+    run_frames(f, &a, 9, 1);
+    check_regions(&a, is_blue, "blue, back and stretched");
+    struct img s;
+    img_alloc(&s, BD_PIX_I420, 640, 360);
+    CHECK(bd_filter_set(f, "fit", "cover") == BD_OK, "fit: %s", bd_last_error());
+    run_frames(f, &s, 10, 4);
+    check_regions(&s, is_blue, "blue at 640x360");
+
+    /* RGB, replacing it */
+    struct bd_image red = solid(97, 55, 3, 255, 0, 0);
+    CHECK(bd_filter_set_background_image(f, &red) == BD_OK, "red: %s", bd_last_error());
+    run_frames(f, &s, 14, 1);
+    check_regions(&s, is_red, "red (RGB)");
+    /* a file set afterwards replaces it, also when the effect comes back */
+    const char *photo = "../shared/data/video/girl-919048_1280.jpg";
+    CHECK(bd_filter_set(f, "background", photo) == BD_OK, "%s: %s", photo, bd_last_error());
+    CHECK(bd_filter_get(f, "background", v, sizeof v) == BD_OK && strstr(v, "girl-919048"),
+          "background '%s'", v);
+    CHECK(bd_filter_set(f, "effect", "color") == BD_OK, "color: %s", bd_last_error());
+    CHECK(bd_filter_set(f, "effect", "background") == BD_OK, "back: %s", bd_last_error());
+    run_frames(f, &s, 15, 1);
+    double c[3];
+    rgb_at(&s, 0, 0, c);
+    CHECK(!is_red(c) && !is_green(c), "the file's picture not shown: %.0f %.0f %.0f", c[0], c[1],
+          c[2]);
+    free(blue.data);
+    free(bad.data);
+    free(red.data);
+    free(s.mem);
+    free(a.mem);
+    bd_filter_destroy(f);
+    printf("background image: RGBA 333x211 and RGB 97x55 shown on the next frame, kept through "
+           "effect, fit and size changes, bad images refused\n");
+}
+
 int main(void)
 {
     if (load_clip() != 0) {
@@ -766,6 +879,7 @@ int main(void)
     test_exact();
     test_live();
     test_settings();
+    test_background_image();
     for (int i = 0; i < N; i++)
         free(clip_mem[i]);
     return check_report();

@@ -590,6 +590,16 @@ enum bd_status bd_filter_set_rate(struct bd_filter *f, double fps)
     return BD_OK;
 }
 
+enum bd_status bd_filter_set_background_image(struct bd_filter *f, const struct bd_image *image)
+{
+    if (!f)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_filter_set_background_image: NULL filter");
+    pthread_rwlock_rdlock(&f->lock);
+    enum bd_status r = (enum bd_status)bd_pipeline_set_background_image(f->p, image);
+    pthread_rwlock_unlock(&f->lock);
+    return r;
+}
+
 enum bd_status bd_filter_get(struct bd_filter *f, const char *name, char *buf, size_t size)
 {
     if (!f)
