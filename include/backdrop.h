@@ -890,12 +890,29 @@ enum bd_pixel_format {
     BD_PIX_YUY2 = 2,  /* one plane, Y0 U Y1 V per two pixels (YUYV) */
     BD_PIX_RGBA = 3,  /* one plane, bytes R, G, B, A; A is written 255 */
     BD_PIX_BGRX = 4,  /* one plane, bytes B, G, R, X; X is written 255 */
+    BD_PIX_UYVY = 5,  /* one plane, U Y0 V Y1 per two pixels */
+};
+
+/* The YUV colour space of a frame (GStreamer's colorimetry, OBS's
+ * color_matrix / full_range). 0 (BT.601, limited range) is what the
+ * library works in; a frame in another is converted on its way in and
+ * back on its way out, so a colour effect of #00ff00 reads back as
+ * exactly #00ff00 in the frame's own space. RGB frames ignore it. */
+enum bd_color_matrix {
+    BD_MATRIX_BT601 = 0,
+    BD_MATRIX_BT709 = 1,
+};
+
+enum bd_color_range {
+    BD_RANGE_LIMITED = 0, /* Y 16..235, U and V 16..240 */
+    BD_RANGE_FULL = 1,    /* 0..255 (JPEG; many webcams) */
 };
 
 /* One frame, caller-owned. data[i] / stride[i] (bytes) for each plane the
  * format has (I420 3, NV12 2, the packed ones 1); the others unused.
- * width and height even (2..8192). YUV is BT.601 limited range, as
- * libyuv's and the camera's; RGB is converted with it. */
+ * width and height even (2..8192). YUV is in matrix and range (zero-filled:
+ * BT.601 limited, as libyuv's and the camera's); RGB is converted with
+ * BT.601 limited. */
 struct bd_video_frame {
     enum bd_pixel_format format;
     int width, height;
@@ -903,6 +920,11 @@ struct bd_video_frame {
     int stride[3];
     int64_t pts_ns;   /* the stream's time (a looping background video
                          follows it); any monotonic origin */
+    enum bd_color_matrix matrix;
+    enum bd_color_range range;
+    /* 1: the rows are stored bottom-up (OBS's flip): the model sees the
+     * picture upright and the output is stored bottom-up too. */
+    int flip;
 };
 
 enum bd_filter_mode {
@@ -965,6 +987,33 @@ enum bd_status bd_filter_process(struct bd_filter *filter, const struct bd_video
  * bd_filter_process. The change applies from the next frame processed.
  */
 enum bd_status bd_filter_set(struct bd_filter *filter, const char *name, const char *value);
+
+/*
+ * The frames' rate in frames per second (GStreamer's caps framerate, OBS's
+ * frame timestamps), 0 for unknown (then 30, or the config's fps, is
+ * assumed). The inference policy's hold counts time, not frames
+ * (docs/ARCHITECTURE.md): at a new rate (rounded to a whole fps, 1..240)
+ * the next bd_filter_process makes the filter again, as for a new size,
+ * with its live settings; the same rate again changes nothing.
+ * Thread-safe. BD_ERR_INVALID_ARG for NULL or a rate outside 0..240.
+ */
+enum bd_status bd_filter_set_rate(struct bd_filter *filter, double fps);
+
+/*
+ * The background from pixels the client decoded itself (a browser, OBS,
+ * GStreamer): image->channels 4 (RGBA bytes) or 3 (RGB), image->stride
+ * bytes a row, from 2x2 to 8192x8192. The pixels are copied (the caller
+ * keeps image); the effect becomes "background", fitted to the frame by
+ * the "fit" setting. As bd_filter_set: thread-safe, prepared on the
+ * caller's thread, applied from the next frame processed. The image stays
+ * the background through fit and effect changes and frame-size remakes,
+ * until a "background" file is set; bd_filter_get("background") is then
+ * "". Errors: BD_ERR_INVALID_ARG (NULL, channels not 3 or 4, a size out
+ * of range, a stride below width x channels), BD_ERR_NOMEM, with
+ * bd_last_error() saying which; the old background and effect stay.
+ */
+enum bd_status bd_filter_set_background_image(struct bd_filter *filter,
+                                              const struct bd_image *image);
 
 /* A setting's current value as text: bd_pipeline_get's contract ("size"
  * is the frame size the filter is made for). Thread-safe. */

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # make web: the library's model, mask and composite stages, its options and
-# web/backdrop_web.c compiled to WebAssembly (Debian's emscripten, WASM
+# web/backdrop_web.c (a client of bd_filter) compiled to WebAssembly (Debian's emscripten, WASM
 # SIMD), with the ES module, its Worker and the demo page, into build/web/.
 # Which code goes in is chosen here by folder and file, never by #ifdef:
-# no capture, output, pipeline, image-file, XNNPACK or TF.js-reader (cJSON)
-# code; libyuv is
+# no capture, output, pipeline platform (source, sinks, on demand, files),
+# image-file, XNNPACK or TF.js-reader (cJSON) code; libyuv is
 # Debian's source package compiled for wasm (scripts/fetch-libyuv.sh).
 
 WEB      := $(BUILD)/web
@@ -15,9 +15,13 @@ EMXX     ?= em++
 EMENV    := NODE_PATH=/usr/share/nodejs
 WEB_CFLAGS := -O2 -msimd128 -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Iinclude -Isrc -Iweb \
               -I$(WEB)/libyuv/include
+# The pipeline's core (the per-frame step, live settings, bd_filter) is
+# in; its platform parts are not, and none/none.c stands in for them.
+WEB_PIPELINE := background create filter live pipeline
 WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c \
-              src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c) \
+              src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c src/composite/mark.c src/composite/wasm/*.c) \
             $(filter-out src/model/xnnpack.c src/model/tfjs.c src/model/model_tfjs.c,$(wildcard src/model/*.c)) \
+            $(WEB_PIPELINE:%=src/pipeline/%.c) src/pipeline/none/none.c \
             web/backdrop_web.c
 WEB_OBJ  := $(WEB_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/models.o
 YUV_SRC  := $(addprefix source/,compare.cc compare_common.cc convert.cc convert_argb.cc \
@@ -93,7 +97,7 @@ $(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
 	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@
 
 .PHONY: web-test
-web-test: web $(WEB)/tests/test_refine_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
+web-test: web $(WEB)/tests/test_refine_simd128.js $(WEB)/tests/test_composite_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
 	@tests/web/run.sh $(BUILD)
 
 # Speed against MediaPipe's own wasm (a benchmark: never part of make test).
@@ -101,7 +105,17 @@ web-test: web $(WEB)/tests/test_refine_simd128.js $(BUILD)/tests/web/native_mask
 bench-web: web models $(WEB)/doctor-720p.y4m
 	@bench/web/run.sh $(BUILD) $(NPM)
 
-# The wasm SIMD kernels against their C twins, under node.
-$(WEB)/tests/test_refine_simd128.js: tests/web/test_refine_simd128.c tests/check.h $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+# The compositor's wasm SIMD twins against their C twins, timed under node
+# (a benchmark: never part of make test).
+.PHONY: bench-web-kernels
+bench-web-kernels: $(WEB)/bench/bench_composite_simd128.js
+	node --no-experimental-fetch $<
+
+$(WEB)/bench/bench_composite_simd128.js: bench/web/bench_composite_simd128.c $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
 	@mkdir -p $(dir $@)
-	$(EMENV) $(EMCC) $(WEB_CFLAGS) -Itests -o $@ tests/web/test_refine_simd128.c $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -o $@ $< $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB
+
+# The wasm SIMD kernels against their C twins, under node.
+$(WEB)/tests/test_%_simd128.js: tests/web/test_%_simd128.c tests/check.h $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -Itests -o $@ $< $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB

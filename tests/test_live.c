@@ -593,7 +593,7 @@ int main(void)
     refused("colour", "#ff0000", BD_ERR_NOT_FOUND, "unknown setting 'colour'", NULL);
     refused("size", "640x480", BD_ERR_UNSUPPORTED, "size '640x480'", "restart with --size");
     /* the input is live between cameras only (tests/vm/settings.sh) */
-    refused("input", "/dev/video0", BD_ERR_UNSUPPORTED, "input '/dev/video0'", "restart with --input");
+    refused("input", "/dev/video0", BD_ERR_UNSUPPORTED, "input '/dev/video0'", "restart with it as the input");
     refused("mask-low", "80", BD_ERR_INVALID_ARG, "mask-low '80'", "below mask-high");
     CHECK(bd_pipeline_get(pipe_p, "blur", got, sizeof got) == BD_OK && !strcmp(got, "12"),
           "blur kept: '%s'", got);

@@ -328,9 +328,27 @@ static void test_thumbnail(void)
     unlink(bad);
 }
 
+/* The plugins show a filter option's help as it is (gst-inspect's blurb,
+ * OBS's tooltip): it names settings, never a command-line flag or a
+ * signal only the camera has. */
+static void test_neutral_help(void)
+{
+    int n = 0;
+    for (const struct bd_option *o = bd_options(); o->name; o++) {
+        if (!(o->flags & BD_OPTION_FILTER))
+            continue;
+        n++;
+        CHECK(!strstr(o->help, "--") && !strstr(o->help, "SIG"),
+              "'%s''s help speaks of the command line: %s", o->name, o->help);
+    }
+    CHECK(n > 10, "only %d filter options", n);
+    printf("help: %d filter options' help texts name no flag or signal\n", n);
+}
+
 int main(void)
 {
     test_table();
+    test_neutral_help();
     test_check();
     test_settings();
     test_file();

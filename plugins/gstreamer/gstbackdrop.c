@@ -39,11 +39,13 @@ struct _GstBackdrop {
     struct bd_filter *filter;    /* between start and stop */
     int mode;                    /* the property */
     gboolean mode_decided;       /* auto: upstream was asked */
+    enum bd_color_matrix matrix; /* the caps' colorimetry (set_info) */
+    enum bd_color_range range;
 };
 
 G_DEFINE_TYPE(GstBackdrop, gst_backdrop, GST_TYPE_VIDEO_FILTER)
 
-#define CAPS GST_VIDEO_CAPS_MAKE("{ I420, NV12, YUY2, RGBA, BGRx }")
+#define CAPS GST_VIDEO_CAPS_MAKE("{ I420, NV12, YUY2, UYVY, RGBA, BGRx }")
 
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(CAPS));
@@ -286,6 +288,19 @@ static gboolean gst_backdrop_set_info(GstVideoFilter *vf, GstCaps *incaps, GstVi
     }
     if (!self->mode_decided)
         decide_mode(self);
+    /* the caps' colorimetry: BT.709 and full range are converted by the
+     * library; any other matrix (BT.2020, SMPTE 240M) is taken as BT.601 */
+    self->matrix = in->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? BD_MATRIX_BT709
+                                                                         : BD_MATRIX_BT601;
+    self->range = in->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255 ? BD_RANGE_FULL
+                                                                       : BD_RANGE_LIMITED;
+    /* the inference policy's hold is in time: the caps' rate (0/1 for
+     * variable: unknown) */
+    const double fps = GST_VIDEO_INFO_FPS_D(in) > 0
+                           ? (double)GST_VIDEO_INFO_FPS_N(in) / GST_VIDEO_INFO_FPS_D(in)
+                           : 0;
+    if (self->filter && bd_filter_set_rate(self->filter, fps > 240 ? 240 : fps) != BD_OK)
+        GST_WARNING_OBJECT(self, "%s", bd_last_error());
     (void)incaps;
     (void)outcaps;
     (void)out;
@@ -299,6 +314,8 @@ static enum bd_pixel_format pixel_format(GstVideoFormat f)
         return BD_PIX_NV12;
     case GST_VIDEO_FORMAT_YUY2:
         return BD_PIX_YUY2;
+    case GST_VIDEO_FORMAT_UYVY:
+        return BD_PIX_UYVY;
     case GST_VIDEO_FORMAT_RGBA:
         return BD_PIX_RGBA;
     case GST_VIDEO_FORMAT_BGRx:
@@ -325,6 +342,8 @@ static GstFlowReturn gst_backdrop_transform_frame_ip(GstVideoFilter *vf, GstVide
     v.format = pixel_format(GST_VIDEO_FRAME_FORMAT(frame));
     v.width = GST_VIDEO_FRAME_WIDTH(frame);
     v.height = GST_VIDEO_FRAME_HEIGHT(frame);
+    v.matrix = self->matrix;
+    v.range = self->range;
     for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES(frame) && i < 3; i++) {
         v.data[i] = GST_VIDEO_FRAME_PLANE_DATA(frame, i);
         v.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE(frame, i);

@@ -14,6 +14,8 @@
  * library's message in the filter's properties. Settings are applied on a
  * thread of the filter's own (see settings_thread).
  */
+#include <math.h>
+#include <obs/media-io/video-io.h>
 #include <obs/obs-module.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -43,6 +45,13 @@ struct filter {
     int bypass;             /* a setting was refused: frames pass through */
     char error[512];        /* what the library said, "" when all is well */
     int warned_format;      /* a frame format the library does not take, logged once */
+    /* the frame rate read off the timestamps (video thread): the mean
+     * interval over RATE_FRAMES frames, given to bd when it moves by more
+     * than a tenth (each change remakes bd's pipeline: jitter must not) */
+    uint64_t rate_t0;
+    int rate_n;
+    double rate;
+    struct bd_filter *rate_bd; /* the bd that was given rate */
     /* the settings as last given to bd (text, table order), to send only
      * changes; the settings thread's alone */
     char *applied[MAX_OPTIONS];
@@ -417,11 +426,54 @@ static int frame_format(enum video_format from, enum bd_pixel_format *to)
     case VIDEO_FORMAT_I420: *to = BD_PIX_I420; return 1;
     case VIDEO_FORMAT_NV12: *to = BD_PIX_NV12; return 1;
     case VIDEO_FORMAT_YUY2: *to = BD_PIX_YUY2; return 1;
+    case VIDEO_FORMAT_UYVY: *to = BD_PIX_UYVY; return 1;
     case VIDEO_FORMAT_RGBA: *to = BD_PIX_RGBA; return 1;
     /* the alpha of a camera's BGRA is opaque: written 255 as X */
     case VIDEO_FORMAT_BGRX:
     case VIDEO_FORMAT_BGRA: *to = BD_PIX_BGRX; return 1;
     default: return 0;
+    }
+}
+
+/* The frame's colour space: OBS gives its YUV→RGB matrix, so compare it with
+ * BT.709's for the frame's range (sRGB's is BT.709's too); any other (601,
+ * or 2100's) is taken as BT.601. */
+static enum bd_color_matrix frame_matrix(const struct obs_source_frame *frame)
+{
+    float m709[16], lo[3], hi[3];
+    if (!video_format_get_parameters(VIDEO_CS_709,
+                                     frame->full_range ? VIDEO_RANGE_FULL : VIDEO_RANGE_PARTIAL,
+                                     m709, lo, hi))
+        return BD_MATRIX_BT601;
+    for (int i = 0; i < 12; i++)
+        if (fabsf(m709[i] - frame->color_matrix[i]) > 1e-3f)
+            return BD_MATRIX_BT601;
+    return BD_MATRIX_BT709;
+}
+
+#define RATE_FRAMES 30
+
+/* The rate of the source's frames from their timestamps (ns), given to
+ * the library's inference policy, whose hold counts time. */
+static void follow_rate(struct filter *f, uint64_t ts)
+{
+    if (!f->rate_n || ts <= f->rate_t0) {
+        f->rate_t0 = ts;
+        f->rate_n = 1;
+        return;
+    }
+    if (f->rate_n++ < RATE_FRAMES)
+        return;
+    const double fps = (f->rate_n - 1) * 1e9 / (double)(ts - f->rate_t0);
+    f->rate_t0 = ts;
+    f->rate_n = 1;
+    if (fps < 1 || fps > 240)
+        return;
+    if (f->rate_bd == f->bd && fabs(fps - f->rate) <= f->rate / 10)
+        return;
+    if (bd_filter_set_rate(f->bd, fps) == BD_OK) {
+        f->rate = fps;
+        f->rate_bd = f->bd;
     }
 }
 
@@ -432,12 +484,15 @@ static struct obs_source_frame *filter_video(void *data, struct obs_source_frame
 {
     struct filter *f = data;
     struct bd_video_frame v = {.width = (int)frame->width, .height = (int)frame->height,
-                               .pts_ns = (int64_t)frame->timestamp};
+                               .pts_ns = (int64_t)frame->timestamp,
+                               .range = frame->full_range ? BD_RANGE_FULL : BD_RANGE_LIMITED,
+                               .matrix = frame_matrix(frame),
+                               .flip = frame->flip};
     if (!frame_format(frame->format, &v.format)) {
         if (!f->warned_format) {
             f->warned_format = 1;
             blog(LOG_WARNING, "[backdrop] '%s': frames in %s pass through untouched (backdrop "
-                 "takes I420, NV12, YUY2, RGBA, BGRX and BGRA)", obs_source_get_name(f->self),
+                 "takes I420, NV12, YUY2, UYVY, RGBA, BGRX and BGRA)", obs_source_get_name(f->self),
                  get_video_format_name(frame->format));
         }
         return frame;
@@ -447,6 +502,8 @@ static struct obs_source_frame *filter_video(void *data, struct obs_source_frame
         v.stride[i] = (int)frame->linesize[i];
     }
     pthread_mutex_lock(&f->lock);
+    if (f->bd && !f->bypass)
+        follow_rate(f, frame->timestamp);
     if (f->bd && !f->bypass && bd_filter_process(f->bd, &v, &v) != BD_OK) {
         snprintf(f->error, sizeof f->error, "%s", bd_last_error());
         f->bypass = 1;

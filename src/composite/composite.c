@@ -461,6 +461,10 @@ const struct bd_composite_kernels *bd_composite_kernels_for(const char *isa)
     if (strcmp(isa, "avx2") == 0 && have_avx2())
         return &bd_composite_kernels_avx2;
 #endif
+#if defined(__wasm_simd128__)
+    if (strcmp(isa, "simd128") == 0)
+        return &bd_composite_kernels_simd128;
+#endif
     return NULL;
 }
 
@@ -474,6 +478,8 @@ const struct bd_composite_kernels *bd_composite_kernels_default(void)
             return k;
     }
     const struct bd_composite_kernels *k = bd_composite_kernels_for("avx2");
+    if (!k)
+        k = bd_composite_kernels_for("simd128");
     return k ? k : &kernels_c;
 }
 

@@ -7,7 +7,8 @@
  *
  * BACKDROP_COMPOSITE_ISA=base forces the C table (like BACKDROP_REF_ISA for
  * the model's kernels); =avx2 asks for AVX2 (granted when the CPU has it).
- * Unset: AVX2 when the CPU has it, else C.
+ * Unset: AVX2 when the CPU has it, simd128 in the WebAssembly build, else
+ * C.
  */
 #ifndef BD_COMPOSITE_KERNELS_H
 #define BD_COMPOSITE_KERNELS_H
@@ -16,7 +17,7 @@
 #include <stdint.h>
 
 struct bd_composite_kernels {
-    const char *name; /* "base" or "avx2" */
+    const char *name; /* "base", "avx2" or "simd128" */
 
     /* d[x] = blend(f[x], b[x], m[x]) for x < n, the formula of
      * bd_blend_plane. d may be f or b (same pointer), no other overlap. */
@@ -189,5 +190,7 @@ void bd_box_v_c(const uint8_t *s, int ss, uint8_t *d, int ds, int w, int h, int 
 uint32_t bd_box_mul(int radius);
 
 extern const struct bd_composite_kernels bd_composite_kernels_avx2;
+/* The browser build's (src/composite/wasm/): "simd128", its default. */
+extern const struct bd_composite_kernels bd_composite_kernels_simd128;
 
 #endif

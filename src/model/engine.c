@@ -231,7 +231,7 @@ enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_en
         }
 #else
         if (o.backend == BD_BACKEND_XNNPACK) {
-            r = bd_fail(BD_ERR_BACKEND, "this build of backdrop has no XNNPACK; install libxnnpack-dev and rebuild, or use --backend ref");
+            r = bd_fail(BD_ERR_BACKEND, "this build of backdrop has no XNNPACK; install libxnnpack-dev and rebuild, or set the backend to ref");
             goto fail;
         }
 #endif

@@ -197,4 +197,10 @@ const char *bd_op_type_name(enum bd_op_type type);
  * float: subnormals, infinities and NaNs kept. */
 float bd_half_to_float(uint16_t h);
 
+/* Output size and explicit padding of a conv/pool along one axis (both
+ * readers): same = TF/TFLite SAME (the odd pixel of padding after), else
+ * VALID. Returns 0, or -1 for sizes out of range or a window wider than a
+ * VALID input. */
+int bd_conv_axis(int in, int k, int stride, int dil, int same, int *out, int *before, int *after);
+
 #endif /* BD_MODEL_GRAPH_H */

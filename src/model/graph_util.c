@@ -90,3 +90,25 @@ float bd_half_to_float(uint16_t h)
     memcpy(&f, &bits, 4);
     return f;
 }
+
+int bd_conv_axis(int in, int k, int stride, int dil, int same, int *out, int *before, int *after)
+{
+    if (k < 1 || stride < 1 || dil < 1 || k > 4096 || stride > 4096 || dil > 4096)
+        return -1;
+    int64_t eff = (int64_t)(k - 1) * dil + 1;
+    int64_t o;
+    if (same) {
+        o = ((int64_t)in + stride - 1) / stride;
+    } else {
+        if (eff > in)
+            return -1;
+        o = ((int64_t)in - eff + stride) / stride;
+    }
+    int64_t total = (o - 1) * stride + eff - in;
+    if (total < 0)
+        total = 0;
+    *out = (int)o;
+    *before = (int)(total / 2);
+    *after = (int)(total - total / 2);
+    return 0;
+}

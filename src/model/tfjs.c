@@ -808,9 +808,11 @@ static int data_inputs(const struct node *n, int *idx, int max)
     return m;
 }
 
+/* idx holds want_max entries (each op sizes it for its own arity), so only
+ * that many are written; a node naming more data inputs is refused. */
 static int need_inputs(struct loader *L, const struct node *n, int *idx, int want_min, int want_max)
 {
-    int m = data_inputs(n, idx, MAX_NODE_INPUTS);
+    int m = data_inputs(n, idx, want_max);
     if (m < want_min || m > want_max)
         return node_error(L, "wrong number of inputs");
     return m;
@@ -961,28 +963,6 @@ static int op_unary(struct loader *L, struct node *n, enum bd_op_type t)
         return emit(L, t, ins, 2, a->ndim, a->dims, &n->out[0], NULL);
     }
     return emit(L, t, &in, 1, a->ndim, a->dims, &n->out[0], NULL);
-}
-
-/* Conv output size along one axis with TF's SAME or VALID padding. */
-static int conv_axis(int in, int k, int stride, int dil, int same, int *out, int *before, int *after)
-{
-    if (k < 1 || stride < 1 || dil < 1 || k > 4096 || stride > 4096 || dil > 4096)
-        return -1;
-    int64_t eff = (int64_t)(k - 1) * dil + 1, o;
-    if (same) {
-        o = ((int64_t)in + stride - 1) / stride;
-    } else {
-        if (eff > in)
-            return -1;
-        o = ((int64_t)in - eff + stride) / stride;
-    }
-    int64_t total = (o - 1) * stride + eff - in;
-    if (total < 0)
-        total = 0;
-    *out = (int)o;
-    *before = (int)(total / 2);
-    *after = (int)(total - total / 2);
-    return 0;
 }
 
 /* strides/dilations [1,h,w,1], padding SAME|VALID, NHWC. */
@@ -1167,8 +1147,8 @@ static int op_conv(struct loader *L, struct node *n, int depthwise, int fused)
         return 0;
     }
     int oh, ow;
-    if (conv_axis(x->dims[1], kh, sh, dh, same, &oh, &p.pad_top, &p.pad_bottom) ||
-        conv_axis(x->dims[2], kw, sw, dw, same, &ow, &p.pad_left, &p.pad_right))
+    if (bd_conv_axis(x->dims[1], kh, sh, dh, same, &oh, &p.pad_top, &p.pad_bottom) ||
+        bd_conv_axis(x->dims[2], kw, sw, dw, same, &ow, &p.pad_left, &p.pad_right))
         return node_error(L, "the filter does not fit the input");
     int od[4] = {1, oh, ow, co};
     int ins[3] = {x->tensor, filt, bias};
@@ -1307,8 +1287,8 @@ static int op_avgpool(struct loader *L, struct node *n)
         return unsupported(L, "ksize must be [1,h,w,1] with 1 <= h,w <= 256");
     struct bd_pool_params p = {.filter_h = (int)k[1], .filter_w = (int)k[2], .stride_h = sh, .stride_w = sw};
     int oh, ow;
-    if (conv_axis(x->dims[1], p.filter_h, sh, 1, same, &oh, &p.pad_top, &p.pad_bottom) ||
-        conv_axis(x->dims[2], p.filter_w, sw, 1, same, &ow, &p.pad_left, &p.pad_right))
+    if (bd_conv_axis(x->dims[1], p.filter_h, sh, 1, same, &oh, &p.pad_top, &p.pad_bottom) ||
+        bd_conv_axis(x->dims[2], p.filter_w, sw, 1, same, &ow, &p.pad_left, &p.pad_right))
         return node_error(L, "the window does not fit the input");
     int od[4] = {1, oh, ow, x->dims[3]};
     struct bd_op *op;

@@ -418,30 +418,6 @@ static int opt_f32(struct opctx *c, int field, float def, float *out)
     return 0;
 }
 
-/* Output size and explicit padding of a conv/pool along one axis.
- * same: TFLite SAME (extra padding after); otherwise VALID. */
-static int conv_axis(int in, int k, int stride, int dil, int same, int *out, int *before, int *after)
-{
-    if (k < 1 || stride < 1 || dil < 1 || k > 4096 || stride > 4096 || dil > 4096)
-        return -1;
-    int64_t eff = (int64_t)(k - 1) * dil + 1;
-    int64_t o;
-    if (same) {
-        o = ((int64_t)in + stride - 1) / stride;
-    } else {
-        if (eff > in)
-            return -1;
-        o = ((int64_t)in - eff + stride) / stride;
-    }
-    int64_t total = (o - 1) * stride + eff - in;
-    if (total < 0)
-        total = 0;
-    *out = (int)o;
-    *before = (int)(total / 2);
-    *after = (int)(total - total / 2);
-    return 0;
-}
-
 static int padding_is_same(struct opctx *c, int field, int *same)
 {
     uint8_t p;
@@ -507,8 +483,8 @@ static int parse_conv(struct opctx *c, int depthwise)
     p->dilation_h = dh;
     p->dilation_w = dw;
     int oh, ow;
-    if (conv_axis(in->dims[1], p->kernel_h, sh, dh, same, &oh, &p->pad_top, &p->pad_bottom) ||
-        conv_axis(in->dims[2], p->kernel_w, sw, dw, same, &ow, &p->pad_left, &p->pad_right))
+    if (bd_conv_axis(in->dims[1], p->kernel_h, sh, dh, same, &oh, &p->pad_top, &p->pad_bottom) ||
+        bd_conv_axis(in->dims[2], p->kernel_w, sw, dw, same, &ow, &p->pad_left, &p->pad_right))
         return shape_error(c, "invalid kernel, stride or dilation");
     int od[4] = {1, oh, ow, co};
     return check_out(c, 4, od);
@@ -581,7 +557,7 @@ static int parse_tconv(struct opctx *c, int mediapipe)
     int before[2], after[2], adj[2];
     for (int a = 0; a < 2; a++) {
         int fwd, pb, pa;
-        if (axes_out[a] < 1 || conv_axis(axes_out[a], ks[a], ss[a], 1, same, &fwd, &pb, &pa))
+        if (axes_out[a] < 1 || bd_conv_axis(axes_out[a], ks[a], ss[a], 1, same, &fwd, &pb, &pa))
             return shape_error(c, "invalid kernel or stride");
         int64_t natural = (int64_t)(axes_in[a] - 1) * ss[a] + ks[a];
         int64_t rest = natural - pb - axes_out[a];
@@ -629,8 +605,8 @@ static int parse_pool(struct opctx *c)
     p->stride_h = sh;
     p->stride_w = sw;
     int oh, ow;
-    if (conv_axis(in->dims[1], fh, sh, 1, same, &oh, &p->pad_top, &p->pad_bottom) ||
-        conv_axis(in->dims[2], fw, sw, 1, same, &ow, &p->pad_left, &p->pad_right))
+    if (bd_conv_axis(in->dims[1], fh, sh, 1, same, &oh, &p->pad_top, &p->pad_bottom) ||
+        bd_conv_axis(in->dims[2], fw, sw, 1, same, &ow, &p->pad_left, &p->pad_right))
         return shape_error(c, "invalid filter or stride");
     int od[4] = {1, oh, ow, in->dims[3]};
     return check_out(c, 4, od);

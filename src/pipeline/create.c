@@ -320,8 +320,21 @@ static int check_config(const struct bd_pipeline_config *c)
     return BD_OK;
 }
 
-static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
-                  enum bd_pace ext_pace, struct bd_pipeline **out)
+/* Frames handed in (bd_filter), p->out taken back: no source to read. */
+static void external_source(struct bd_pipeline *p)
+{
+    struct bd_source *s = &p->src;
+    s->kind = SRC_EXTERNAL;
+    snprintf(s->name, sizeof s->name, "frames handed in");
+    s->width = p->ext_width;
+    s->height = p->ext_height;
+    s->fps_num = p->cfg.fps > 0 ? p->cfg.fps : 30;
+    s->fps_den = 1;
+}
+
+int bd_pipeline_create_io(const struct bd_pipeline_config *config, int ext_w, int ext_h,
+                          enum bd_pace ext_pace, const struct bd_pipeline_io *io,
+                          struct bd_pipeline **out)
 {
     if (!out)
         return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_create: NULL out");
@@ -335,6 +348,7 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
     if (!p)
         return bd_fail(BD_ERR_NOMEM, "out of memory");
     p->cfg = *config;
+    p->io = io;
     if (ext_w > 0) {
         /* frames handed in, p->out taken back: no device, no file */
         p->ext_width = ext_w;
@@ -364,19 +378,19 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
     config = &p->cfg; /* the external pipeline's overrides */
     const char *in = config->input, *outp = config->output;
     if (in)
-        r = copy_str(p->input_path, sizeof p->input_path, in, "--input");
+        r = copy_str(p->input_path, sizeof p->input_path, in, "input");
     p->cfg.input = in ? p->input_path : NULL;
     if (r == BD_OK && outp)
-        r = copy_str(p->output_path, sizeof p->output_path, outp, "--output");
+        r = copy_str(p->output_path, sizeof p->output_path, outp, "output");
     p->cfg.output = outp ? p->output_path : NULL;
     if (r == BD_OK && config->background)
-        r = copy_str(p->bg_path, sizeof p->bg_path, config->background, "--background");
+        r = copy_str(p->bg_path, sizeof p->bg_path, config->background, "background");
     p->cfg.background = config->background ? p->bg_path : NULL;
     if (r == BD_OK && config->model)
-        r = copy_str(p->model_arg, sizeof p->model_arg, config->model, "--model");
+        r = copy_str(p->model_arg, sizeof p->model_arg, config->model, "model");
     p->cfg.model = config->model ? p->model_arg : NULL;
     if (r == BD_OK && config->model_class)
-        r = copy_str(p->class_arg, sizeof p->class_arg, config->model_class, "--class");
+        r = copy_str(p->class_arg, sizeof p->class_arg, config->model_class, "class");
     p->cfg.model_class = config->model_class ? p->class_arg : NULL;
     if (r == BD_OK)
         r = copy_str(p->pw_name, sizeof p->pw_name, config->pw_name ? config->pw_name : "backdrop",
@@ -412,8 +426,10 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
         r = bd_model_bundle_open(p, p->cfg.model, &p->m);
     if (r == BD_OK && p->cfg.effect == BD_EFFECT_IMAGE)
         r = bd_pipeline_background_load(p);
-    if (r == BD_OK)
-        r = bd_pipeline_source_open(p);
+    if (r == BD_OK && io)
+        r = io->open_input(p);
+    else if (r == BD_OK)
+        external_source(p);
     if (r == BD_OK) {
         p->width = p->src.width & ~1;
         p->height = p->src.height & ~1;
@@ -428,10 +444,13 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
         r = setup_effect(p);
     if (r == BD_OK)
         r = bd_pipeline_live_init(p);
-    if (r == BD_OK)
-        r = bd_pipeline_sinks_open(p);
-    if (r == BD_OK)
-        r = bd_pipeline_ondemand_open(p);
+    if (r == BD_OK && io) {
+        r = io->open_output(p);
+        p->sink_write = io->write;
+    } else {
+        p->sink.kind = SINK_NULL;
+        snprintf(p->sink.name, sizeof p->sink.name, "null");
+    }
     if (r != BD_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", bd_last_error());
@@ -442,19 +461,13 @@ static int create(const struct bd_pipeline_config *config, int ext_w, int ext_h,
     return BD_OK;
 }
 
-enum bd_status bd_pipeline_create(const struct bd_pipeline_config *config,
-                                  struct bd_pipeline **out)
-{
-    return (enum bd_status)create(config, 0, 0, BD_PACE_AUTO, out);
-}
-
 int bd_pipeline_create_external(const struct bd_pipeline_config *config, int width, int height,
                                 enum bd_pace pace, struct bd_pipeline **out)
 {
     if (width < 2 || height < 2 || (width | height) & 1 || width > 8192 || height > 8192)
         return bd_fail(BD_ERR_UNSUPPORTED, "frame size %dx%d: give even sizes from 2x2 to 8192x8192",
                        width, height);
-    return create(config, width, height, pace, out);
+    return bd_pipeline_create_io(config, width, height, pace, NULL, out);
 }
 
 void bd_pipeline_destroy(struct bd_pipeline *p)
@@ -469,9 +482,8 @@ void bd_pipeline_destroy(struct bd_pipeline *p)
         pthread_cond_broadcast(&p->in_cond);
         pthread_mutex_unlock(&p->lock);
     }
-    bd_pipeline_ondemand_close(p);
-    bd_pipeline_sinks_close(p);
-    bd_pipeline_source_close(p);
+    if (p->io)
+        p->io->close(p);
     bd_pipeline_background_close(p);
     bd_pipeline_live_free(p);
     bd_compositor_destroy(p->comp);

@@ -14,6 +14,7 @@
  */
 #include "pipeline/pipeline_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ struct bd_filter {
     /* the model a set chose: a remake opens it instead of cfg.model */
     pthread_mutex_t model_lock;
     char model_set[BD_PATH_MAX];
+    int rate_set;  /* bd_filter_set_rate's whole fps (model_lock), 0 unknown */
+    int rate_made; /* the fps p was made with (lock), as rate_of gives it */
 };
 
 static enum bd_pace pace_of(enum bd_filter_mode m)
@@ -54,6 +57,13 @@ static int copy_str(char *dst, size_t size, const char *src, const char **field,
     return BD_OK;
 }
 
+/* The rate a pipeline is made for: the set one, else the config's, else
+ * the external source's 30 (a set rate equal to it remakes nothing). */
+static int rate_of(const struct bd_filter *f, int set)
+{
+    return set > 0 ? set : f->cfg.fps > 0 ? f->cfg.fps : 30;
+}
+
 /* A pipeline for w x h frames with the create config, the model a set
  * chose, and (from old, when there is one) every live setting. */
 static int make(struct bd_filter *f, int w, int h, struct bd_pipeline *old,
@@ -63,9 +73,12 @@ static int make(struct bd_filter *f, int w, int h, struct bd_pipeline *old,
     pthread_mutex_lock(&f->model_lock);
     char model[BD_PATH_MAX];
     snprintf(model, sizeof model, "%s", f->model_set);
+    const int rate = f->rate_set;
     pthread_mutex_unlock(&f->model_lock);
     if (model[0])
         c.model = model;
+    if (rate > 0)
+        c.fps = rate;
     struct bd_pipeline *p = NULL;
     int r = bd_pipeline_create_external(&c, w, h, pace_of(f->mode), &p);
     if (r == BD_OK && old)
@@ -79,6 +92,7 @@ static int make(struct bd_filter *f, int w, int h, struct bd_pipeline *old,
         return bd_fail(r, "%s", msg);
     }
     *out = p;
+    f->rate_made = rate_of(f, rate);
     return BD_OK;
 }
 
@@ -164,11 +178,17 @@ static int planes_of(enum bd_pixel_format fmt)
     case BD_PIX_NV12:
         return 2;
     case BD_PIX_YUY2:
+    case BD_PIX_UYVY:
     case BD_PIX_RGBA:
     case BD_PIX_BGRX:
         return 1;
     }
     return 0;
+}
+
+static int is_rgb(enum bd_pixel_format fmt)
+{
+    return fmt == BD_PIX_RGBA || fmt == BD_PIX_BGRX;
 }
 
 /* The narrowest stride each plane may have. */
@@ -180,6 +200,7 @@ static int min_stride(enum bd_pixel_format fmt, int plane, int w)
     case BD_PIX_NV12:
         return plane ? (w + 1) / 2 * 2 : w;
     case BD_PIX_YUY2:
+    case BD_PIX_UYVY:
         return (w + 1) / 2 * 4;
     case BD_PIX_RGBA:
     case BD_PIX_BGRX:
@@ -194,6 +215,11 @@ static int check_frame(const struct bd_video_frame *v, const char *which)
     if (!n)
         return bd_fail(BD_ERR_INVALID_ARG, "bd_filter_process: %s frame: unknown format %d",
                        which, (int)v->format);
+    if ((v->matrix != BD_MATRIX_BT601 && v->matrix != BD_MATRIX_BT709) ||
+        (v->range != BD_RANGE_LIMITED && v->range != BD_RANGE_FULL))
+        return bd_fail(BD_ERR_INVALID_ARG,
+                       "bd_filter_process: %s frame: unknown colour matrix %d or range %d",
+                       which, (int)v->matrix, (int)v->range);
     if (v->width < 2 || v->height < 2 || v->width > 8192 || v->height > 8192 ||
         (v->width | v->height) & 1)
         return bd_fail(BD_ERR_UNSUPPORTED,
@@ -209,34 +235,167 @@ static int check_frame(const struct bd_video_frame *v, const char *which)
     return BD_OK;
 }
 
-/* in → the pipeline's frame view: I420 is looked at where it is, the
- * others are converted into the pipeline's own frame buffer. */
+/* ---- colour spaces ------------------------------------------------------ */
+/*
+ * A YUV frame in another space than the pipeline's (BT.601 limited) is
+ * converted YUV to YUV, in place, with no RGB in between: libyuv has the
+ * matrix variants only towards RGB (no BT.709 from RGB), and gray stays
+ * gray across these spaces, so the map is
+ *   Y' = oy + ky Y + ay (U - 128) + by (V - 128)
+ *   U' = 128 + uu (U - 128) + uv (V - 128),  V' likewise
+ * (chroma never depends on Y): luma takes its chroma site's U and V, the
+ * approximation libyuv's own conversions make. Coefficients in 1/65536.
+ */
+struct space_map {
+    int32_t oy, ky, ay, by, uu, uv, vu, vv;
+};
+
+/* R'G'B' in 0..1 of Y, U, V (0..255 code values) in a space, and back. */
+static void to_rgb(int matrix, int range, const double yuv[3], double rgb[3])
+{
+    const double kr = matrix == BD_MATRIX_BT709 ? 0.2126 : 0.299;
+    const double kb = matrix == BD_MATRIX_BT709 ? 0.0722 : 0.114;
+    const double ey = range == BD_RANGE_FULL ? yuv[0] / 255.0 : (yuv[0] - 16) / 219.0;
+    const double cs = range == BD_RANGE_FULL ? 255.0 : 224.0;
+    const double pb = (yuv[1] - 128) / cs, pr = (yuv[2] - 128) / cs;
+    rgb[0] = ey + 2 * (1 - kr) * pr;
+    rgb[2] = ey + 2 * (1 - kb) * pb;
+    rgb[1] = (ey - kr * rgb[0] - kb * rgb[2]) / (1 - kr - kb);
+}
+
+static void from_rgb(int matrix, int range, const double rgb[3], double yuv[3])
+{
+    const double kr = matrix == BD_MATRIX_BT709 ? 0.2126 : 0.299;
+    const double kb = matrix == BD_MATRIX_BT709 ? 0.0722 : 0.114;
+    const double ey = kr * rgb[0] + (1 - kr - kb) * rgb[1] + kb * rgb[2];
+    const double pb = (rgb[2] - ey) / (2 * (1 - kb)), pr = (rgb[0] - ey) / (2 * (1 - kr));
+    const double cs = range == BD_RANGE_FULL ? 255.0 : 224.0;
+    yuv[0] = range == BD_RANGE_FULL ? ey * 255.0 : 16 + ey * 219.0;
+    yuv[1] = 128 + pb * cs;
+    yuv[2] = 128 + pr * cs;
+}
+
+/* The map from (m1, r1) to (m2, r2): the affine map's coefficients read
+ * off its values at a point and one step along each axis. */
+static void space_map_of(int m1, int r1, int m2, int r2, struct space_map *s)
+{
+    double at[4][3];
+    static const double pts[4][3] = {{0, 128, 128}, {1, 128, 128}, {0, 129, 128}, {0, 128, 129}};
+    for (int i = 0; i < 4; i++) {
+        double rgb[3];
+        to_rgb(m1, r1, pts[i], rgb);
+        from_rgb(m2, r2, rgb, at[i]);
+    }
+    const double k = 65536.0;
+    s->oy = (int32_t)lround(at[0][0] * k + k / 2); /* + 1/2: rounds below */
+    s->ky = (int32_t)lround((at[1][0] - at[0][0]) * k);
+    s->ay = (int32_t)lround((at[2][0] - at[0][0]) * k);
+    s->by = (int32_t)lround((at[3][0] - at[0][0]) * k);
+    s->uu = (int32_t)lround((at[2][1] - at[0][1]) * k);
+    s->uv = (int32_t)lround((at[3][1] - at[0][1]) * k);
+    s->vu = (int32_t)lround((at[2][2] - at[0][2]) * k);
+    s->vv = (int32_t)lround((at[3][2] - at[0][2]) * k);
+}
+
+static inline uint8_t clamp8(int32_t v)
+{
+    v >>= 16;
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* Where a frame's samples are: luma every ystep bytes; a chroma site per
+ * two pixels, every cstep bytes, for vsub rows (2: 4:2:0, 1: 4:2:2). */
+struct yuv_layout {
+    uint8_t *y, *u, *v;
+    int ys, us, vs; /* strides */
+    int ystep, cstep, vsub;
+};
+
+static struct yuv_layout layout_of(const struct bd_video_frame *f)
+{
+    uint8_t *const *d = f->data;
+    const int *st = f->stride;
+    switch (f->format) {
+    case BD_PIX_NV12:
+        return (struct yuv_layout){d[0], d[1], d[1] + 1, st[0], st[1], st[1], 1, 2, 2};
+    case BD_PIX_YUY2:
+        return (struct yuv_layout){d[0], d[0] + 1, d[0] + 3, st[0], st[0], st[0], 2, 4, 1};
+    case BD_PIX_UYVY:
+        return (struct yuv_layout){d[0] + 1, d[0], d[0] + 2, st[0], st[0], st[0], 2, 4, 1};
+    default:
+        return (struct yuv_layout){d[0], d[1], d[2], st[0], st[1], st[2], 1, 1, 2};
+    }
+}
+
+static void space_apply(const struct space_map *s, const struct yuv_layout *l, int w, int h)
+{
+    const int cw = w / 2, chh = h / l->vsub;
+    for (int cy = 0; cy < chh; cy++) {
+        uint8_t *u = l->u + (size_t)cy * l->us, *v = l->v + (size_t)cy * l->vs;
+        for (int cx = 0; cx < cw; cx++) {
+            const int32_t cu = u[cx * l->cstep] - 128, cv = v[cx * l->cstep] - 128;
+            const int32_t dy = s->oy + s->ay * cu + s->by * cv;
+            for (int r = 0; r < l->vsub; r++) {
+                uint8_t *y = l->y + (size_t)(cy * l->vsub + r) * l->ys + (size_t)cx * 2 * l->ystep;
+                y[0] = clamp8(dy + s->ky * y[0]);
+                y[l->ystep] = clamp8(dy + s->ky * y[l->ystep]);
+            }
+            u[cx * l->cstep] = clamp8((128 << 16) + (1 << 15) + s->uu * cu + s->uv * cv);
+            v[cx * l->cstep] = clamp8((128 << 16) + (1 << 15) + s->vu * cu + s->vv * cv);
+        }
+    }
+}
+
+static int own_space(const struct bd_video_frame *v)
+{
+    return is_rgb(v->format) || (v->matrix == BD_MATRIX_BT601 && v->range == BD_RANGE_LIMITED);
+}
+
+/* in → the pipeline's frame view: I420 in the pipeline's space, upright,
+ * is looked at where it is; the others are converted into the pipeline's
+ * own frame buffer (a negative height: libyuv reads bottom-up). */
 static void frame_in(struct bd_pipeline *p, const struct bd_video_frame *in)
 {
-    const int w = in->width, h = in->height;
+    const int w = in->width, h = in->height, hh = in->flip ? -h : h;
     struct bd_i420 *d = &p->frame;
     switch (in->format) {
     case BD_PIX_I420:
-        p->frame_view = (struct bd_i420_view){in->data[0], in->data[1], in->data[2],
-                                              in->stride[0], in->stride[1], in->stride[2],
-                                              w, h};
-        return;
+        if (own_space(in) && !in->flip) {
+            p->frame_view = (struct bd_i420_view){in->data[0], in->data[1], in->data[2],
+                                                  in->stride[0], in->stride[1], in->stride[2],
+                                                  w, h};
+            return;
+        }
+        I420Copy(in->data[0], in->stride[0], in->data[1], in->stride[1], in->data[2],
+                 in->stride[2], d->y, d->stride_y, d->u, d->stride_u, d->v, d->stride_v, w, hh);
+        break;
     case BD_PIX_NV12:
         NV12ToI420(in->data[0], in->stride[0], in->data[1], in->stride[1], d->y, d->stride_y,
-                   d->u, d->stride_u, d->v, d->stride_v, w, h);
+                   d->u, d->stride_u, d->v, d->stride_v, w, hh);
         break;
     case BD_PIX_YUY2:
         YUY2ToI420(in->data[0], in->stride[0], d->y, d->stride_y, d->u, d->stride_u, d->v,
-                   d->stride_v, w, h);
+                   d->stride_v, w, hh);
+        break;
+    case BD_PIX_UYVY:
+        UYVYToI420(in->data[0], in->stride[0], d->y, d->stride_y, d->u, d->stride_u, d->v,
+                   d->stride_v, w, hh);
         break;
     case BD_PIX_RGBA: /* libyuv names formats by the 32-bit word: ABGR */
         ABGRToI420(in->data[0], in->stride[0], d->y, d->stride_y, d->u, d->stride_u, d->v,
-                   d->stride_v, w, h);
+                   d->stride_v, w, hh);
         break;
     case BD_PIX_BGRX:
         ARGBToI420(in->data[0], in->stride[0], d->y, d->stride_y, d->u, d->stride_u, d->v,
-                   d->stride_v, w, h);
+                   d->stride_v, w, hh);
         break;
+    }
+    if (!own_space(in)) {
+        struct space_map s;
+        space_map_of(in->matrix, in->range, BD_MATRIX_BT601, BD_RANGE_LIMITED, &s);
+        const struct yuv_layout l = {d->y, d->u, d->v, d->stride_y, d->stride_u, d->stride_v,
+                                     1, 1, 2};
+        space_apply(&s, &l, w, h);
     }
     p->frame_view = bd_i420_view_of(d);
     p->frame_view.width = w;
@@ -245,7 +404,7 @@ static void frame_in(struct bd_pipeline *p, const struct bd_video_frame *in)
 
 static void frame_out(const struct bd_i420 *s, struct bd_video_frame *out)
 {
-    const int w = out->width, h = out->height;
+    const int w = out->width, h = out->flip ? -out->height : out->height;
     switch (out->format) {
     case BD_PIX_I420:
         I420Copy(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, out->data[0],
@@ -259,6 +418,10 @@ static void frame_out(const struct bd_i420 *s, struct bd_video_frame *out)
         I420ToYUY2(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, out->data[0],
                    out->stride[0], w, h);
         break;
+    case BD_PIX_UYVY:
+        I420ToUYVY(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, out->data[0],
+                   out->stride[0], w, h);
+        break;
     case BD_PIX_RGBA:
         I420ToABGR(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, out->data[0],
                    out->stride[0], w, h);
@@ -267,6 +430,12 @@ static void frame_out(const struct bd_i420 *s, struct bd_video_frame *out)
         I420ToARGB(s->y, s->stride_y, s->u, s->stride_u, s->v, s->stride_v, out->data[0],
                    out->stride[0], w, h);
         break;
+    }
+    if (!own_space(out)) {
+        struct space_map m;
+        space_map_of(BD_MATRIX_BT601, BD_RANGE_LIMITED, out->matrix, out->range, &m);
+        const struct yuv_layout l = layout_of(out);
+        space_apply(&m, &l, out->width, out->height);
     }
 }
 
@@ -280,7 +449,10 @@ static int remake(struct bd_filter *f, int w, int h)
     pthread_rwlock_unlock(&f->lock);
     pthread_rwlock_wrlock(&f->lock);
     int r = BD_OK;
-    if (f->p->width != w || f->p->height != h) {
+    pthread_mutex_lock(&f->model_lock);
+    const int rate = f->rate_set;
+    pthread_mutex_unlock(&f->model_lock);
+    if (f->p->width != w || f->p->height != h || f->rate_made != rate_of(f, rate)) {
         struct bd_pipeline *p = NULL;
         r = make(f, w, h, f->p, &p);
         if (r == BD_OK) {
@@ -303,15 +475,22 @@ enum bd_status bd_filter_process(struct bd_filter *f, const struct bd_video_fram
         r = check_frame(out, "output");
     if (r != BD_OK)
         return (enum bd_status)r;
-    if (in->format != out->format || in->width != out->width || in->height != out->height)
+    if (in->format != out->format || in->width != out->width || in->height != out->height ||
+        (!is_rgb(in->format) && (in->matrix != out->matrix || in->range != out->range)) ||
+        !in->flip != !out->flip)
         return bd_fail(BD_ERR_INVALID_ARG,
-                       "bd_filter_process: the output frame (format %d, %dx%d) must be the "
-                       "input's (format %d, %dx%d)",
-                       (int)out->format, out->width, out->height, (int)in->format, in->width,
-                       in->height);
+                       "bd_filter_process: the output frame (format %d, %dx%d, colour %d/%d, "
+                       "flip %d) must be the input's (format %d, %dx%d, colour %d/%d, flip %d)",
+                       (int)out->format, out->width, out->height, (int)out->matrix,
+                       (int)out->range, !!out->flip, (int)in->format, in->width, in->height,
+                       (int)in->matrix, (int)in->range, !!in->flip);
     const int64_t t0 = bd_now_ns();
     pthread_rwlock_rdlock(&f->lock);
-    if (f->p->width != in->width || f->p->height != in->height)
+    pthread_mutex_lock(&f->model_lock);
+    const int rate = f->rate_set;
+    pthread_mutex_unlock(&f->model_lock);
+    if (f->p->width != in->width || f->p->height != in->height ||
+        f->rate_made != rate_of(f, rate))
         r = remake(f, in->width, in->height);
     struct bd_pipeline *p = f->p;
     if (r == BD_OK)
@@ -395,6 +574,28 @@ enum bd_status bd_filter_set(struct bd_filter *f, const char *name, const char *
         snprintf(f->model_set, sizeof f->model_set, "%s", value);
         pthread_mutex_unlock(&f->model_lock);
     }
+    pthread_rwlock_unlock(&f->lock);
+    return r;
+}
+
+enum bd_status bd_filter_set_rate(struct bd_filter *f, double fps)
+{
+    if (!f || !(fps >= 0 && fps <= 240.5))
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_filter_set_rate: NULL filter or a rate of %g "
+                       "fps outside 0..240", fps);
+    long r = lround(fps);
+    pthread_mutex_lock(&f->model_lock);
+    f->rate_set = fps > 0 && r < 1 ? 1 : (int)r;
+    pthread_mutex_unlock(&f->model_lock);
+    return BD_OK;
+}
+
+enum bd_status bd_filter_set_background_image(struct bd_filter *f, const struct bd_image *image)
+{
+    if (!f)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_filter_set_background_image: NULL filter");
+    pthread_rwlock_rdlock(&f->lock);
+    enum bd_status r = (enum bd_status)bd_pipeline_set_background_image(f->p, image);
     pthread_rwlock_unlock(&f->lock);
     return r;
 }

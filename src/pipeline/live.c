@@ -34,8 +34,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <libyuv/planar_functions.h>
+
 #include "common/error.h"
-#include "common/v4l2_device.h"
 #include "options/options.h"
 
 /* effect choices of the options table (src/options/options.c) */
@@ -100,6 +101,8 @@ void bd_pipeline_live_free(struct bd_pipeline *p)
     bd_background_free(&p->bg_next);
     bd_background_free(&p->bg_old);
     bd_background_free(&p->spare);
+    free(p->given_mem);
+    p->given_mem = NULL;
     bd_refiner_destroy(p->refiner_next);
     bd_refiner_destroy(p->refiner_old);
     p->refiner_next = p->refiner_old = NULL;
@@ -107,8 +110,8 @@ void bd_pipeline_live_free(struct bd_pipeline *p)
     bd_model_bundle_free(p->model_next);
     bd_model_bundle_free(p->model_old);
     p->model_next = p->model_old = p->model_newest = NULL;
-    bd_v4l2_capture_close(p->input_next);
-    bd_v4l2_capture_close(p->input_old);
+    bd_pipeline_input_close(p->input_next);
+    bd_pipeline_input_close(p->input_old);
     p->input_next = p->input_old = NULL;
     pthread_mutex_destroy(&p->set_lock);
     pthread_mutex_destroy(&p->live_lock);
@@ -136,33 +139,6 @@ static int apply_background(struct bd_pipeline *p)
         return p->bg.mem ? bd_pipeline_background_apply(p) : BD_OK;
     default:
         return BD_OK; /* the blur is made per frame */
-    }
-}
-
-/* The frame thread's side of a camera switch (src.cap is new_in now). */
-static void take_input(struct bd_pipeline *p, struct bd_v4l2_capture *new_in)
-{
-    struct bd_source *s = &p->src;
-    const struct bd_v4l2_format *f = bd_v4l2_capture_format(new_in);
-    if (f->interval.num && f->interval.den) {
-        s->fps_num = (int)f->interval.den;
-        s->fps_den = (int)f->interval.num;
-        s->interval_ns = (int64_t)(1e9 * s->fps_den / s->fps_num);
-    }
-    s->have_seq = 0;
-    s->last_frame_ns = bd_now_ns(); /* its first frame gets the usual grace */
-    s->stall_ns = 0;
-    s->next_retry_ns = 0;
-    pthread_mutex_lock(&p->stats_lock);
-    snprintf(s->name, sizeof s->name, "%s", bd_v4l2_capture_path(new_in));
-    if (s->fps_num > 0 && s->fps_den > 0)
-        s->fps = (double)s->fps_num / s->fps_den;
-    pthread_mutex_unlock(&p->stats_lock);
-    /* on demand and idle: the webcam stays off (as go_idle leaves it);
-     * it opens by its name when a program streams again */
-    if (p->od_enabled && p->cfg.on_demand && !p->od.active) {
-        bd_v4l2_capture_close(s->cap);
-        s->cap = NULL;
     }
 }
 
@@ -213,7 +189,7 @@ int bd_pipeline_live_take(struct bd_pipeline *p)
     }
     pthread_mutex_unlock(&p->live_lock);
     if (new_in)
-        take_input(p, new_in);
+        bd_pipeline_input_take(p, new_in);
     if (new_m) {
         /* the old mask stays until the new model's first map */
         p->have_mask = 0;
@@ -271,21 +247,13 @@ static void release_model(struct bd_pipeline *p, struct bd_model_bundle *b)
     bd_model_bundle_free(b);
 }
 
-/* "video 'PATH': why" → "why": the setter names the option and value */
-static const char *reason(const char *msg, const char *path)
-{
-    size_t n = strlen(path);
-    if (!strncmp(msg, "video '", 7) && !strncmp(msg + 7, path, n) && !strncmp(msg + 7 + n, "': ", 3))
-        return msg + 10 + n;
-    return msg;
-}
-
 struct prepared {
     struct bd_bg_bundle bg;
     struct bd_refiner *refiner;
     struct bd_model_bundle *model;
     struct bd_v4l2_capture *input;  /* another camera, streaming */
     struct bd_bg_bundle *given;     /* the frame thread's last one, to reuse */
+    const struct bd_i420 *image;    /* "background" from pixels, not a file */
     int on_demand, idle_timeout;    /* for ondemand.c once published; -1 none */
 };
 
@@ -295,10 +263,21 @@ static int prepare_background(struct bd_pipeline *p, const char *path, int fit,
     int r = bd_background_prepare(path, fit, p->width, p->height, out->given, &out->bg);
     if (r != BD_OK) {
         char msg[600];
-        snprintf(msg, sizeof msg, "%s", reason(bd_last_error(), path));
+        snprintf(msg, sizeof msg, "%s", bd_background_reason(bd_last_error(), path));
         return bd_fail(r, "background '%s': %s", path, msg);
     }
     return BD_OK;
+}
+
+/* The background of next again (for another fit, or the effect back to
+ * it): from its file, or from the image handed in. */
+static int prepare_held(struct bd_pipeline *p, const struct bd_live *next, int fit,
+                        struct prepared *out)
+{
+    if (next->background_given)
+        return bd_background_from_i420(&p->given, fit, p->width, p->height, out->given,
+                                       &out->bg);
+    return prepare_background(p, next->background, fit, out);
 }
 
 /* The mask options of l, over create's others (nothing changes those). */
@@ -345,50 +324,6 @@ static int prepare_model(struct bd_pipeline *p, const char *v, const struct bd_l
     return BD_OK;
 }
 
-/* Another camera for a running camera stream: opened at the stream's size
- * (the frame buffers, the model's and the consumers' format stay) and
- * started here, so the frame thread only swaps it in. Anything wrong (no
- * such device, not a camera, busy, no such size) leaves the one in use. */
-static int prepare_input(struct bd_pipeline *p, const char *v, const struct bd_live *next,
-                         struct prepared *out)
-{
-    const struct bd_source *s = &p->src;
-    if (s->kind != SRC_V4L2)
-        return bd_fail(BD_ERR_UNSUPPORTED,
-                       "input '%s': backdrop reads '%s', not a camera; another input is taken "
-                       "at start (restart with --input)", v, next->input);
-    if (strncmp(v, "/dev/", 5) != 0)
-        return bd_fail(BD_ERR_INVALID_ARG,
-                       "input '%s': not a camera device; give one that 'backdrop devices' lists "
-                       "(a file is taken at start, with --input); the camera in use ('%s') stays",
-                       v, next->input);
-    if (!strcmp(v, p->sink.name))
-        return bd_fail(BD_ERR_INVALID_ARG,
-                       "input '%s': that is backdrop's own virtual camera; the camera in use "
-                       "('%s') stays", v, next->input);
-    struct bd_v4l2_request req = s->req;
-    req.width = s->width;
-    req.height = s->height;
-    req.exact_size = true;
-    struct bd_v4l2_capture *cap = NULL;
-    int r = bd_v4l2_capture_open(v, &req, NULL, &cap);
-    if (r >= 0) {
-        r = bd_v4l2_capture_start(cap);
-        if (r < 0) {
-            bd_v4l2_capture_close(cap);
-            cap = NULL;
-        }
-    }
-    if (r < 0) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s", bd_last_error());
-        return bd_fail(bd_v4l2_status(r), "input '%s': %s; the camera in use ('%s') stays", v,
-                       msg, next->input);
-    }
-    out->input = cap;
-    return BD_OK;
-}
-
 /* The change of one option to next (a copy of the newest settings), with
  * whatever it needs prepared into out. */
 static int change(struct bd_pipeline *p, const struct bd_option *o, const char *v, long n,
@@ -414,6 +349,14 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
         next->color = c;
         next->has_color = 1;
         next->effect = BD_EFFECT_COLOR;
+    } else if (!strcmp(name, "background") && out->image) {
+        int r = bd_background_from_i420(out->image, next->fit, p->width, p->height, out->given,
+                                         &out->bg);
+        if (r != BD_OK)
+            return r;
+        next->background[0] = 0;
+        next->background_given = 1;
+        next->effect = BD_EFFECT_IMAGE;
     } else if (!strcmp(name, "background")) {
         if (!*v)
             return bd_fail(BD_ERR_INVALID_ARG, "background '': no file named");
@@ -421,11 +364,13 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
         if (r != BD_OK)
             return r;
         snprintf(next->background, sizeof next->background, "%s", v);
+        next->background_given = 0;
         next->effect = BD_EFFECT_IMAGE;
     } else if (!strcmp(name, "fit")) {
         /* a still is fitted ahead: again, from its file */
-        if (next->effect == BD_EFFECT_IMAGE && next->fit != (int)n && next->background[0]) {
-            int r = prepare_background(p, next->background, (int)n, out);
+        if (next->effect == BD_EFFECT_IMAGE && next->fit != (int)n &&
+            (next->background[0] || next->background_given)) {
+            int r = prepare_held(p, next, (int)n, out);
             if (r != BD_OK)
                 return r;
         }
@@ -438,10 +383,10 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
             return BD_OK;
         }
         if (n == BD_EFFECT_IMAGE) {
-            if (!next->background[0])
+            if (!next->background[0] && !next->background_given)
                 return bd_fail(BD_ERR_INVALID_ARG,
                                "effect 'background': no background file is set (set background)");
-            int r = prepare_background(p, next->background, next->fit, out);
+            int r = prepare_held(p, next, next->fit, out);
             if (r != BD_OK)
                 return r;
         }
@@ -485,7 +430,7 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
     } else if (!strcmp(name, "input")) {
         if (!strcmp(v, next->input))
             return BD_OK; /* the camera in use */
-        int r = prepare_input(p, v, next, out);
+        int r = bd_pipeline_input_prepare(p, v, next->input, &out->input);
         if (r != BD_OK)
             return r;
         snprintf(next->input, sizeof next->input, "%s", v);
@@ -502,47 +447,15 @@ static int change(struct bd_pipeline *p, const struct bd_option *o, const char *
     return BD_OK;
 }
 
-/* After a camera switch: waits (a few frames at most: the frame loop takes
- * settings every turn, idle or stalled too) until the frame thread has
- * taken the new camera, then closes the one it gave back, so the old
- * webcam's light goes off now rather than at the next change. Not taken
- * within 3 s: the next setter, or destroy, closes it. */
-static void close_old_input(struct bd_pipeline *p, const struct bd_v4l2_capture *mine)
+/* One change, prepared and published. image (with "background"): the
+ * background from these pixels, whose buffer (*image_mem) the pipeline
+ * keeps on success (*image_mem NULL then). */
+static enum bd_status set_one(struct bd_pipeline *p, const struct bd_option *o,
+                              const char *value, long n, uint8_t **image_mem,
+                              const struct bd_i420 *image)
 {
-    for (int i = 0; i < 300; i++) {
-        pthread_mutex_lock(&p->live_lock);
-        const int taken = p->input_next != mine;
-        struct bd_v4l2_capture *old = NULL;
-        if (taken) {
-            old = p->input_old;
-            p->input_old = NULL;
-        }
-        pthread_mutex_unlock(&p->live_lock);
-        if (taken) {
-            bd_v4l2_capture_close(old);
-            return;
-        }
-        const struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-}
-
-enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const char *value)
-{
-    if (!p || !name || !value)
-        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_set: NULL argument");
-    const struct bd_option *o = bd_option_find(name);
-    if (!o || !strcmp(name, "config"))
-        return bd_fail(BD_ERR_NOT_FOUND, "unknown setting '%s'", name);
-    if (!(o->flags & BD_OPTION_LIVE))
-        return bd_fail(BD_ERR_UNSUPPORTED,
-                       "%s '%s': cannot be changed while running (restart with --%s)", name,
-                       value, name);
-    long n;
-    int r = bd_option_parse(o, value, &n);
-    if (r != BD_OK)
-        return (enum bd_status)r;
-
+    const char *name = o->name;
+    int r;
     pthread_mutex_lock(&p->set_lock);
     /* what the frame thread gave back since the last call */
     struct bd_bg_bundle given_bg;
@@ -562,7 +475,7 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     pthread_mutex_unlock(&p->live_lock);
     bd_refiner_destroy(given_ref);
     release_model(p, given_model);
-    bd_v4l2_capture_close(given_input);
+    bd_pipeline_input_close(given_input);
     /* its fitted buffer becomes the spare for the next still: the buffers
      * go round instead of being made and dropped with each change */
     if (given_bg.fit_mem && !p->spare.fit_mem) {
@@ -576,12 +489,13 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     memset(&prep, 0, sizeof prep);
     prep.given = &p->spare;
     prep.on_demand = prep.idle_timeout = -1;
+    prep.image = image;
     r = change(p, o, value, n, &next, &prep);
     if (r != BD_OK) {
         bd_background_free(&prep.bg);
         bd_refiner_destroy(prep.refiner);
         bd_model_bundle_free(prep.model);
-        bd_v4l2_capture_close(prep.input);
+        bd_pipeline_input_close(prep.input);
         pthread_mutex_unlock(&p->set_lock);
         return (enum bd_status)r;
     }
@@ -636,16 +550,56 @@ enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const ch
     bd_refiner_destroy(drop_ref_old);
     bd_model_bundle_free(drop_model);
     release_model(p, drop_model_old);
-    bd_v4l2_capture_close(drop_input);
-    bd_v4l2_capture_close(drop_input_old);
+    bd_pipeline_input_close(drop_input);
+    bd_pipeline_input_close(drop_input_old);
     if (prep.input && p->running)
-        close_old_input(p, prep.input);
+        bd_pipeline_input_wait_closed(p, prep.input);
     /* on demand keeps its own atomic request (ondemand.c), taken by the
      * frame thread on its next turn */
     if (prep.on_demand >= 0 || prep.idle_timeout >= 0)
         bd_pipeline_ondemand_request(p, prep.on_demand, prep.idle_timeout);
+    if (image) { /* kept for a later fit, effect or frame size */
+        free(p->given_mem);
+        p->given_mem = *image_mem;
+        p->given = *image;
+        *image_mem = NULL;
+    }
     pthread_mutex_unlock(&p->set_lock);
     return BD_OK;
+}
+
+enum bd_status bd_pipeline_set(struct bd_pipeline *p, const char *name, const char *value)
+{
+    if (!p || !name || !value)
+        return bd_fail(BD_ERR_INVALID_ARG, "bd_pipeline_set: NULL argument");
+    const struct bd_option *o = bd_option_find(name);
+    if (!o || !strcmp(name, "config"))
+        return bd_fail(BD_ERR_NOT_FOUND, "unknown setting '%s'", name);
+    if (!(o->flags & BD_OPTION_LIVE))
+        return bd_fail(BD_ERR_UNSUPPORTED,
+                       "%s '%s': cannot be changed while running (restart with --%s)", name,
+                       value, name);
+    long n;
+    int r = bd_option_parse(o, value, &n);
+    if (r != BD_OK)
+        return (enum bd_status)r;
+    return set_one(p, o, value, n, NULL, NULL);
+}
+
+/* Takes mem (an I420 image) whatever happens. */
+static int set_given(struct bd_pipeline *p, uint8_t *mem, const struct bd_i420 *img)
+{
+    int r = set_one(p, bd_option_find("background"), "", 0, &mem, img);
+    free(mem);
+    return r;
+}
+
+int bd_pipeline_set_background_image(struct bd_pipeline *p, const struct bd_image *im)
+{
+    uint8_t *mem;
+    struct bd_i420 img;
+    int r = bd_background_image_to_i420(im, &mem, &img);
+    return r == BD_OK ? set_given(p, mem, &img) : r;
 }
 
 enum bd_status bd_pipeline_reload_background(struct bd_pipeline *p)
@@ -790,6 +744,19 @@ int bd_pipeline_live_copy(struct bd_pipeline *dst, struct bd_pipeline *src)
         r = bd_pipeline_set(dst, "fit", fit_names[s.fit]);
     if (r == BD_OK && s.background[0] && strcmp(s.background, d.background) != 0)
         r = bd_pipeline_set(dst, "background", s.background);
+    if (r == BD_OK && s.background_given) { /* a copy of src's image */
+        uint8_t *mem = NULL;
+        struct bd_i420 img;
+        pthread_mutex_lock(&src->set_lock);
+        r = bd_i420_alloc(src->given.width, src->given.height, &mem, &img);
+        if (r == BD_OK)
+            I420Copy(src->given.y, src->given.stride_y, src->given.u, src->given.stride_u,
+                     src->given.v, src->given.stride_v, img.y, img.stride_y, img.u,
+                     img.stride_u, img.v, img.stride_v, img.width, img.height);
+        pthread_mutex_unlock(&src->set_lock);
+        if (r == BD_OK)
+            r = set_given(dst, mem, &img);
+    }
     if (r == BD_OK && s.has_color && (!d.has_color || s.color != d.color)) {
         char v[16];
         snprintf(v, sizeof v, "#%06x", (unsigned)s.color);

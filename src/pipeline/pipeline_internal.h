@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Inside the pipeline: the struct shared by pipeline.c (threads and the
- * frame loop), create.c (set-up and tear-down), source.c (camera, file,
- * y4m), sink.c (loopback, PipeWire, files, preview) and background.c.
- * Not part of the public API.
+ * Inside the pipeline: the struct shared by its files. Not part of the
+ * public API. Two kinds of file (docs/ARCHITECTURE.md):
+ *  - the core, with no platform dependency, which every build has
+ *    (WebAssembly too): pipeline.c (the per-frame step, the inference
+ *    thread, stats), create.c (model bundle, buffers, compositor),
+ *    live.c (live settings), background.c (the background held, and one
+ *    handed in as pixels), filter.c (bd_filter);
+ *  - the platform parts: run.c (bd_pipeline_create and run's frame loop),
+ *    source.c (camera, file, y4m), sink.c (loopback, PipeWire, files,
+ *    preview), ondemand.c, background_file.c (image and video files) and
+ *    live_input.c (a live camera switch). The WebAssembly build leaves
+ *    them out by file (mk/web.mk) and links none/none.c instead, whose
+ *    functions say that this build reads no file and opens no device.
  */
 #ifndef BD_PIPELINE_INTERNAL_H
 #define BD_PIPELINE_INTERNAL_H
@@ -11,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "backdrop.h"
 #include "capture/file_source.h"
@@ -92,14 +102,21 @@ struct bd_live {
     int mask_low, mask_high, feather, grow;
     int on_demand, idle_timeout;    /* handed to ondemand.c's own request */
     char background[BD_PATH_MAX];   /* "" for none */
+    int background_given;           /* the background is the image handed
+                                       in (bd_pipeline.given), not a file */
     char model[BD_PATH_MAX];        /* as given ("auto" resolved) */
     char input[BD_PATH_MAX];        /* the camera (or file) read */
 };
 
 /* A background (background.c): made ready off the frame thread, then the
  * pipeline's own (struct bd_pipeline.bg). */
+struct bd_pipeline;
 struct bd_bg_bundle {
     struct bd_file_source *src;     /* a video (the frame thread decodes on) */
+    /* set with src by background_file.c: the core reaches the decoder
+     * only through these (none in a build without files) */
+    int (*advance)(struct bd_pipeline *p, int64_t pts_us);
+    void (*close_src)(struct bd_file_source *src);
     uint8_t *mem;                   /* the decoded frame, its own size */
     struct bd_i420 img;
     int64_t pts_us;                 /* the decoded frame's */
@@ -169,7 +186,19 @@ struct bd_model_bundle {
     char arg[BD_PATH_MAX];          /* as given: built-in name or path */
 };
 
+/* A pipeline's own source and sinks (run.c's bd_pipeline_create); NULL
+ * for one whose frames are handed in (bd_filter): source "external",
+ * sink "null". */
+struct bd_pipeline_io {
+    int (*open_input)(struct bd_pipeline *p);  /* sets p->src (its size) */
+    int (*open_output)(struct bd_pipeline *p); /* sinks, on demand */
+    int (*write)(struct bd_pipeline *p, int64_t pts_us, int repeat);
+    void (*close)(struct bd_pipeline *p);
+};
+
 struct bd_pipeline {
+    const struct bd_pipeline_io *io;
+    int (*sink_write)(struct bd_pipeline *p, int64_t pts_us, int repeat); /* io's, or NULL */
     struct bd_pipeline_config cfg;  /* strings point into the arrays below */
     char input_path[BD_PATH_MAX], output_path[BD_PATH_MAX], bg_path[BD_PATH_MAX];
     char model_arg[BD_PATH_MAX], pw_name[256], class_arg[64];
@@ -245,6 +274,8 @@ struct bd_pipeline {
     struct bd_v4l2_capture *input_old;  /* frame thread → that setter */
     struct bd_bg_bundle spare;      /* set_lock: a fitted buffer for the next
                                        still (only fit_mem/fit used) */
+    uint8_t *given_mem;             /* set_lock: the background handed in */
+    struct bd_i420 given;           /*   as pixels, I420 at its own size */
     struct bd_model_bundle *model_newest; /* set_lock: the last one made (m
                                        or model_next); only its fixed
                                        fields are read */
@@ -291,6 +322,11 @@ struct bd_pipeline {
 };
 
 int64_t bd_now_ns(void);
+int64_t bd_cpu_ns(clockid_t clk);
+/* Updates the once-a-second rates; with fn, hands it the stats (force:
+ * now, else at most once a second). */
+void bd_pipeline_tick_status(struct bd_pipeline *p, bd_pipeline_status_fn fn, void *user,
+                             int force);
 
 /* pipeline.c, for run's loop and for bd_filter (filter.c), so that both
  * go through one per-frame path. step: p->frame_view → model input,
@@ -305,13 +341,19 @@ void bd_pipeline_infer_stop(struct bd_pipeline *p);
 void bd_pipeline_forget(struct bd_pipeline *p);
 void bd_pipeline_tick(struct bd_pipeline *p);
 
+/* create.c: the one set-up. io NULL: frames handed in (ext_w x ext_h,
+ * ext_pace), as bd_pipeline_create_external; else io's source and sinks
+ * (ext_w 0). */
+int bd_pipeline_create_io(const struct bd_pipeline_config *config, int ext_w, int ext_h,
+                          enum bd_pace ext_pace, const struct bd_pipeline_io *io,
+                          struct bd_pipeline **out);
 /* create.c: a pipeline whose frames are handed in (SRC_EXTERNAL, width x
  * height, even) and whose output is p->out (sink "null"); config.input
  * and config.output are ignored. pace LIVE: the inference thread (started
  * by the caller); OFFLINE: the model runs inside step. */
 int bd_pipeline_create_external(const struct bd_pipeline_config *config, int width, int height,
                                 enum bd_pace pace, struct bd_pipeline **out);
-/* Sleeps until deadline (monotonic ns); 1 when a STOP request came. */
+/* run.c: sleeps until deadline (monotonic ns); 1 when a STOP request came. */
 int bd_pipeline_sleep_until(struct bd_pipeline *p, int64_t deadline_ns);
 /* BD_OK, or the inference thread's error (re-raised on this thread). */
 int bd_pipeline_infer_status(struct bd_pipeline *p);
@@ -371,29 +413,62 @@ int bd_pipeline_live_take(struct bd_pipeline *p);
 /* Frame thread: SIGUSR1's toggle, kept in the live settings ("enabled"). */
 void bd_pipeline_live_toggle(struct bd_pipeline *p);
 void bd_pipeline_live_free(struct bd_pipeline *p);
+/* bd_filter_set_background_image's work, on any thread (as
+ * bd_pipeline_set): the image becomes the background and the effect. */
+int bd_pipeline_set_background_image(struct bd_pipeline *p, const struct bd_image *im);
 /* Gives dst the live settings src has now (bd_pipeline_set on dst, in an
  * order their meanings allow), each only where dst's differs: a filter
  * made again for a new frame size keeps what was set on the old one. */
 int bd_pipeline_live_copy(struct bd_pipeline *dst, struct bd_pipeline *src);
 
-/* background.c */
+/* background_file.c (none.c: "no files in this build") */
 /* Opens path and decodes its first frame into b; a still is also fitted to
  * width x height (when width > 0), into reuse's fitted buffer when it has
  * one of that size (taken from it; reuse may be NULL). Any thread; touches
  * no pipeline. On error b is empty and bd_last_error() says why. */
 int bd_background_prepare(const char *path, int fit, int width, int height,
                           struct bd_bg_bundle *reuse, struct bd_bg_bundle *b);
+int bd_pipeline_background_load(struct bd_pipeline *p);
+
+/* background.c */
 void bd_background_free(struct bd_bg_bundle *b);
+/* Fits b->img to width x height into b->fit (reuse's buffer when it has
+ * one of that size). */
+int bd_background_fit(struct bd_bg_bundle *b, int fit, int width, int height,
+                      struct bd_bg_bundle *reuse);
+/* Decoded pixels (RGB or RGBA, bd_filter_set_background_image's contract)
+ * → a new I420 image (*mem to free); BD_OK or the error naming what is
+ * wrong. */
+int bd_background_image_to_i420(const struct bd_image *im, uint8_t **mem, struct bd_i420 *img);
+/* A background from an I420 image: a copy (b->img) and, when width > 0,
+ * fitted to width x height (reuse as in bd_background_prepare). Any
+ * thread. */
+int bd_background_from_i420(const struct bd_i420 *src, int fit, int width, int height,
+                            struct bd_bg_bundle *reuse, struct bd_bg_bundle *b);
 /* Frame thread (or before run): b becomes the pipeline's background, and
  * b gets the one it replaced. */
 void bd_pipeline_background_swap(struct bd_pipeline *p, struct bd_bg_bundle *b);
-/* load: opens p->bg_path and decodes its first frame into p->bg (the old
- * background, if any, is kept when this fails); needs no compositor, so
- * create calls it before any device is opened. apply: hands p->bg to the
- * compositor. */
-int bd_pipeline_background_load(struct bd_pipeline *p);
+/* msg (bd_background_prepare's error) without its "video 'path': " or
+ * "image 'path': " prefix, for messages that name the setting and the path themselves:
+ * "background 'path': why", the same at create and on a live set. */
+const char *bd_background_reason(const char *msg, const char *path);
+/* (bd_pipeline_background_load, background_file.c: opens p->bg_path and
+ * decodes its first frame into p->bg, the old background, if any, kept
+ * when this fails; needs no compositor, so create calls it before any
+ * device is opened.) apply: hands p->bg to the compositor. */
 int bd_pipeline_background_apply(struct bd_pipeline *p);
-int bd_pipeline_background_advance(struct bd_pipeline *p, int64_t pts_us);
 void bd_pipeline_background_close(struct bd_pipeline *p);
+
+/* live_input.c (none.c: "no camera in this build"): a live camera switch.
+ * prepare: another camera (v) opened at the stream's size and started,
+ * for bd_pipeline_set, else an error naming cur (the one in use); take:
+ * the frame thread's side once src.cap is cap; wait_closed: after the
+ * publication of cap, until the frame thread gave the old one back, which
+ * it closes; close: NULL is a no-op. */
+int bd_pipeline_input_prepare(struct bd_pipeline *p, const char *v, const char *cur,
+                              struct bd_v4l2_capture **cap);
+void bd_pipeline_input_take(struct bd_pipeline *p, struct bd_v4l2_capture *cap);
+void bd_pipeline_input_wait_closed(struct bd_pipeline *p, const struct bd_v4l2_capture *cap);
+void bd_pipeline_input_close(struct bd_v4l2_capture *cap);
 
 #endif

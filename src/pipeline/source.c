@@ -79,15 +79,7 @@ int bd_pipeline_source_open(struct bd_pipeline *p)
     s->req.height = p->cfg.height;
     s->req.fps = p->cfg.fps;
     int r;
-    if (p->ext_width > 0) {
-        s->kind = SRC_EXTERNAL;
-        snprintf(s->name, sizeof s->name, "frames handed in");
-        s->width = p->ext_width;
-        s->height = p->ext_height;
-        s->fps_num = p->cfg.fps > 0 ? p->cfg.fps : 30;
-        s->fps_den = 1;
-        r = BD_OK;
-    } else if (!in) {
+    if (!in) {
         s->kind = SRC_V4L2;
         r = open_first_camera(p);
     } else if (strncmp(in, "/dev/", 5) == 0) {

@@ -3,13 +3,17 @@
  * The GStreamer element (plugins/gstreamer/, make gst-test): real
  * pipelines through the built plugin, loaded from its file.
  *  - formats: the doctor clip (filesrc ! decodebin ! videoconvert) in I420,
- *    NV12, YUY2, RGBA and BGRx through backdrop effect=color
+ *    NV12, YUY2, UYVY, RGBA and BGRx through backdrop effect=color
  *    color=#00ff00: the top corners (the wall) green, the face and the
  *    coat not;
  *  - live: videotestsrc is-live=true at 1280x720, 30 fps, with the model
  *    made 400 ms slow (BACKDROP_INFER_DELAY_MS) into fakesink sync=true:
  *    no frame spends that long in the element (auto mode chose live; the
  *    rate the sink got is printed); with mode=exact every frame does;
+ *  - colorimetry: BT.709 and full-range BT.601 caps give #00ff00 read back
+ *    in their own space (I420 and YUY2);
+ *  - a GstController (direct binding, interpolation source) switching
+ *    "enabled" off at 1 s of stream time: the picture changes there;
  *  - properties changed while playing: a new colour within a few frames; a
  *    bad colour, a missing background and a missing model refused with a
  *    warning on the bus naming them, the old values kept;
@@ -25,6 +29,8 @@
 #include <time.h>
 
 #include <gst/app/gstappsink.h>
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
@@ -147,8 +153,8 @@ static char *bus_message(GstElement *p, GstMessageType type, GstClockTime wait)
 
 static void test_formats(void)
 {
-    static const char *fmts[] = {"I420", "NV12", "YUY2", "RGBA", "BGRx"};
-    for (int i = 0; i < 5; i++) {
+    static const char *fmts[] = {"I420", "NV12", "YUY2", "UYVY", "RGBA", "BGRx"};
+    for (int i = 0; i < 6; i++) {
         char desc[1024];
         snprintf(desc, sizeof desc,
                  "filesrc location=%s ! decodebin ! videoconvert ! video/x-raw,format=%s ! "
@@ -170,6 +176,99 @@ static void test_formats(void)
         gst_object_unref(sink);
         gst_object_unref(p);
     }
+}
+
+/* The caps' colorimetry reaches the library: frames in BT.709 and in
+ * full-range BT.601 come out of videoconvert (which reads them in their
+ * colorimetry) as the effect's #00ff00 within 8 (videoconvert's own
+ * fixed point reads plain BT.601's #00ff00 as 0,249,0; a BT.709 or
+ * full-range frame taken as BT.601 limited reads 18 or more off). */
+static void test_colorimetry(void)
+{
+    static const char *cm[] = {"bt709", "1:4:0:0", "bt601"};
+    static const char *fmts[] = {"I420", "YUY2"};
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++) {
+            char desc[1024];
+            snprintf(desc, sizeof desc,
+                     "filesrc location=%s ! decodebin ! videoconvert ! "
+                     "video/x-raw,format=%s,colorimetry=%s ! backdrop effect=color "
+                     "color=#00ff00 ! videoconvert ! video/x-raw,format=BGRx ! "
+                     "appsink name=s sync=false max-buffers=2",
+                     VIDEO, fmts[k], cm[i]);
+            GstElement *p = launch(desc);
+            if (!p)
+                return;
+            GstElement *sink = gst_bin_get_by_name(GST_BIN(p), "s");
+            gst_element_set_state(p, GST_STATE_PLAYING);
+            GstSample *s = pull(sink, 8);
+            CHECK(s != NULL, "colorimetry %s: no frames", cm[i]);
+            if (s) {
+                GstMapInfo m;
+                GstBuffer *b = gst_sample_get_buffer(s);
+                gst_buffer_map(b, &m, GST_MAP_READ);
+                const guint8 *px = m.data + 2 * 960 * 4 + 2 * 4; /* (2, 2) */
+                const int off = MAX(MAX(px[2], 255 - px[1]), px[0]);
+                CHECK(off <= 8, "colorimetry %s %s: the wall is %d,%d,%d, not #00ff00", cm[i],
+                      fmts[k], px[2], px[1], px[0]);
+                printf("gst colorimetry %s %s: the wall %d,%d,%d\n", cm[i], fmts[k], px[2],
+                       px[1], px[0]);
+                gst_buffer_unmap(b, &m);
+                gst_sample_unref(s);
+            }
+            gst_element_set_state(p, GST_STATE_NULL);
+            gst_object_unref(sink);
+            gst_object_unref(p);
+        }
+}
+
+/* A GstController drives a property while playing: "enabled" bound
+ * directly to an interpolation control source that steps from on to off
+ * at 1 s of stream time; frames before are green at the wall, frames
+ * after show the wall as it is. */
+static void test_controller(void)
+{
+    GstElement *p = launch("filesrc location=" VIDEO " ! decodebin ! videoconvert ! "
+                           "backdrop name=b effect=color color=#00ff00 ! videoconvert ! "
+                           "video/x-raw,format=BGRx ! appsink name=s sync=false max-buffers=2");
+    if (!p)
+        return;
+    GstElement *b = gst_bin_get_by_name(GST_BIN(p), "b");
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(p), "s");
+    GstControlSource *cs = gst_interpolation_control_source_new();
+    g_object_set(cs, "mode", GST_INTERPOLATION_MODE_NONE, NULL);
+    gst_timed_value_control_source_set(GST_TIMED_VALUE_CONTROL_SOURCE(cs), 0, 1.0);
+    gst_timed_value_control_source_set(GST_TIMED_VALUE_CONTROL_SOURCE(cs), GST_SECOND, 0.0);
+    gst_object_add_control_binding(GST_OBJECT(b),
+                                   gst_direct_control_binding_new(GST_OBJECT(b), "enabled", cs));
+    gst_element_set_state(p, GST_STATE_PLAYING);
+    int before = 0, after = 0, n_before = 0, n_after = 0;
+    for (int i = 0; i < 45; i++) {
+        GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 60 * GST_SECOND);
+        if (!s)
+            break;
+        const GstClockTime t = GST_BUFFER_PTS(gst_sample_get_buffer(s));
+        double c[3];
+        rgb_at(s, 0, 0, c);
+        if (t >= 300 * GST_MSECOND && t < 900 * GST_MSECOND) {
+            n_before++;
+            before += is_green(c);
+        } else if (t >= 1100 * GST_MSECOND) {
+            n_after++;
+            after += !is_green(c) && c[1] < c[0] + 40;
+        }
+        gst_sample_unref(s);
+    }
+    CHECK(n_before > 5 && before == n_before && n_after > 5 && after == n_after,
+          "controller: green before 1 s in %d of %d frames, the wall as it is after in %d of %d",
+          before, n_before, after, n_after);
+    printf("gst controller: enabled stepped off at 1 s: green in %d of %d frames before, the "
+           "wall as it is in %d of %d after\n", before, n_before, after, n_after);
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(cs);
+    gst_object_unref(sink);
+    gst_object_unref(b);
+    gst_object_unref(p);
 }
 
 /* How long each buffer spends inside backdrop: the streaming thread
@@ -447,6 +546,8 @@ int main(int argc, char **argv)
             SKIP_PROVIDED("avdec_h264 (gstreamer1.0-libav) or %s missing", VIDEO);
         } else {
             test_formats();
+            test_colorimetry();
+            test_controller();
             test_properties();
             test_renegotiation();
         }

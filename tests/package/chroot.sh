@@ -4,8 +4,11 @@
 # apt-get install of the three .debs (their dependencies from Debian's
 # registry), backdrop --version, man backdrop, a 3-second file-to-file run
 # on the sample video, systemd-analyze verify on the unit, a C program built
-# with pkg-config that cuts a person out of a photo, and apt-get purge
-# leaving none of the packages' files.
+# with pkg-config that cuts a person out of a photo, the plugins' packages
+# (gst-inspect-1.0 and a gst-launch colour effect read back; obs-backdrop's
+# files where libobs looks, and Debian's libobs loading it under Xvfb:
+# tests/package/obs_load.c), and apt-get purge leaving none of the
+# packages' files.
 #
 # The root comes from debootstrap --variant=minbase with the tools the test
 # needs (systemd, man-db, gcc, pkgconf), from the Debian mirror of this
@@ -283,9 +286,52 @@ else
     fail "systemd as PID 1 of a namespace in the root"
 fi
 
+section "the plugins' packages: gstreamer1.0-backdrop and obs-backdrop"
+plugpkgs=""
+plugdebs=$(ls "$debdir"/gstreamer1.0-backdrop_*.deb "$debdir"/obs-backdrop_*.deb 2>/dev/null)
+if [ "$(echo "$plugdebs" | grep -c .)" -ne 2 ]; then
+    fail "gstreamer1.0-backdrop and obs-backdrop in $debdir (make deb)"
+else
+    mkdir -p "$root/tmp/plugdebs" && cp $plugdebs "$root/tmp/plugdebs/"
+    cp "$here/obs_load.c" "$root/tmp/"
+    t0=$(date +%s)
+    # the tools a user of each has: gst-launch and the base elements; libobs
+    # comes as obs-backdrop's own dependency; Xvfb because libobs 29 will not
+    # start without an X display
+    plugpkgs="gstreamer1.0-backdrop obs-backdrop"
+    if inroot 'cd /tmp/plugdebs && apt-get install -y -qq --no-install-recommends ./*.deb \
+                   gstreamer1.0-tools gstreamer1.0-plugins-base xvfb xauth' >"$build/pkgroot/plugins.log" 2>&1; then
+        pass "installed with their dependencies: $(($(date +%s) - t0)) s"
+        out=$(inroot 'GST_REGISTRY=/tmp/gst.reg gst-inspect-1.0 backdrop 2>&1')
+        check "gst-inspect-1.0 finds the element: $(grep -m1 'Long-name\|Klass' <<<"$out" | tr -s ' ')" \
+            grep -q 'Filter/Effect/Video' <<<"$out"
+        # no person in the test pattern: all background, so every pixel is
+        # the effect's colour (BGRx bytes 0 255 0 to videoconvert's rounding)
+        px=$(inroot 'GST_REGISTRY=/tmp/gst.reg gst-launch-1.0 -q videotestsrc num-buffers=5 ! \
+                 video/x-raw,format=I420,width=320,height=240 ! backdrop effect=color color=#00ff00 ! \
+                 videoconvert ! video/x-raw,format=BGRx ! filesink location=/tmp/gst.raw >/dev/null &&
+                 od -An -tu1 -N4 -j $((320 * 4 * 120 + 160 * 4)) /tmp/gst.raw')
+        check "gst-launch ... backdrop effect=color color=#00ff00: the middle pixel is B G R x =$px" \
+            bash -c 'set -- $0; [ "$1" -le 8 ] && [ "$2" -ge 245 ] && [ "$3" -le 8 ]' "$px"
+        mdir=$(inroot 'pkg-config --variable=libdir libobs 2>/dev/null || echo /usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)')
+        check "obs-backdrop.so where libobs looks (${mdir}/obs-plugins) and its locale in /usr/share/obs/obs-plugins/obs-backdrop" \
+            test -f "$root$mdir/obs-plugins/obs-backdrop.so" -a -f "$root/usr/share/obs/obs-plugins/obs-backdrop/locale/en-US.ini"
+        # libobs itself loads the module from where OBS would, with its data
+        # (the locale gives the filter's display name); the obs binary's own
+        # log is tests/obs/run.sh's (obs-studio is a large install here)
+        res=$(inroot "gcc -o /tmp/obs_load /tmp/obs_load.c -ldl && xvfb-run -a /tmp/obs_load $mdir/obs-plugins/obs-backdrop.so /usr/share/obs/obs-plugins/obs-backdrop 2>&1")
+        check "libobs loads the module and names its filter: $(grep -m1 -e '^display name' -e '\[backdrop\]' -e 'obs_' <<<"$res")" \
+            grep -q '^display name: Background (backdrop)$' <<<"$res"
+    else
+        tail -n 30 "$build/pkgroot/plugins.log"
+        fail "apt-get install of the plugins' packages"
+        plugpkgs=""
+    fi
+fi
+
 section "apt-get purge"
-files=$(inroot 'dpkg -L backdrop libbackdrop0 libbackdrop-dev backdrop-settings | sort -u' 2>/dev/null)
-inroot 'apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev backdrop-settings' >"$build/pkgroot/purge.log" 2>&1
+files=$(inroot "dpkg -L backdrop libbackdrop0 libbackdrop-dev backdrop-settings ${plugpkgs:-} | sort -u" 2>/dev/null)
+inroot "apt-get purge -y -qq backdrop libbackdrop0 libbackdrop-dev backdrop-settings ${plugpkgs:-}" >"$build/pkgroot/purge.log" 2>&1
 left=""
 for f in $files; do
     [ -d "$root$f" ] && continue # a folder, maybe the system's (/lib)
