@@ -923,7 +923,7 @@ static void test_errors(void)
     cfg.output = "null";
     cfg.effect = BD_EFFECT_IMAGE;
     cfg.background = "/nonexistent/bg.jpg";
-    expect_error(&cfg, BD_ERR_NOT_FOUND, "--background", "missing background");
+    expect_error(&cfg, BD_ERR_NOT_FOUND, "background '/nonexistent/bg.jpg': ", "missing background");
     cfg.effect = BD_EFFECT_COLOR;
     cfg.color = 0x1000000;
     expect_error(&cfg, BD_ERR_INVALID_ARG, "RRGGBB", "bad colour");

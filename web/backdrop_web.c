@@ -126,8 +126,10 @@ BDW_EXPORT int bdw_process(struct bdw *b, const uint8_t *rgba, int width, int he
     const int ew = width & ~1, eh = height & ~1, stride = width * 4;
     if (ew != width || eh != height)
         memcpy(b->rgba, rgba, (size_t)stride * height);
-    struct bd_video_frame in = {BD_PIX_RGBA, ew, eh, {(uint8_t *)rgba}, {stride}, 0};
-    struct bd_video_frame out = {BD_PIX_RGBA, ew, eh, {b->rgba}, {stride}, 0};
+    struct bd_video_frame in = {.format = BD_PIX_RGBA, .width = ew, .height = eh,
+                                .data = {(uint8_t *)rgba}, .stride = {stride}};
+    struct bd_video_frame out = {.format = BD_PIX_RGBA, .width = ew, .height = eh,
+                                 .data = {b->rgba}, .stride = {stride}};
     int rc = bd_filter_process(b->f, &in, &out);
     const uint8_t *m;
     int ms, mw, mh;

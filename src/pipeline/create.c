@@ -330,6 +330,8 @@ static void external_source(struct bd_pipeline *p)
     s->height = p->ext_height;
     s->fps_num = p->cfg.fps > 0 ? p->cfg.fps : 30;
     s->fps_den = 1;
+    s->fps = s->fps_num; /* the rate made for (bd_filter_set_rate), as stats report it */
+    s->interval_ns = 1000000000 / s->fps_num;
 }
 
 int bd_pipeline_create_io(const struct bd_pipeline_config *config, int ext_w, int ext_h,
