@@ -321,7 +321,7 @@ static void test_filter_reset(void)
     uint8_t *first = malloc(n), *again = malloc(n), *carried = malloc(n);
     uint8_t *outbuf = malloc(n * 3 / 2 + 64);
     struct bd_video_frame out = {BD_PIX_I420, W, H, {outbuf, outbuf + n, outbuf + n + n / 4},
-                                 {W, W / 2, W / 2}, 0};
+                                 {W, W / 2, W / 2}, 0, BD_MATRIX_BT601, BD_RANGE_LIMITED, 0};
     const uint8_t *mk;
     int ms, mw, mh;
     int ok = 1;
@@ -330,7 +330,8 @@ static void test_filter_reset(void)
         if (step == 3)
             bd_filter_reset(f);
         struct bd_video_frame in = {BD_PIX_I420, W, H, {fr[k].y, fr[k].u, fr[k].v},
-                                    {fr[k].stride_y, fr[k].stride_u, fr[k].stride_v}, step};
+                                    {fr[k].stride_y, fr[k].stride_u, fr[k].stride_v}, step,
+                                    BD_MATRIX_BT601, BD_RANGE_LIMITED, 0};
         ok = bd_filter_process(f, &in, &out) == BD_OK &&
              bd_filter_mask(f, &mk, &ms, &mw, &mh) == BD_OK;
         uint8_t *dst = step == 0 ? first : step == 3 ? again : step == 5 ? carried : NULL;
@@ -446,10 +447,11 @@ static void test_fused(void)
             bd_file_source_read(src, &fr, NULL);
         for (int i = 0; ok && i < 3; i++) {
             struct bd_video_frame in = {BD_PIX_I420, W, H, {fr.y, fr.u, fr.v},
-                                        {fr.stride_y, fr.stride_u, fr.stride_v}, k};
+                                        {fr.stride_y, fr.stride_u, fr.stride_v}, k,
+                                        BD_MATRIX_BT601, BD_RANGE_LIMITED, 0};
             struct bd_video_frame out = {BD_PIX_I420, W, H,
                                          {outbuf, outbuf + n, outbuf + n + n / 4},
-                                         {W, W / 2, W / 2}, 0};
+                                         {W, W / 2, W / 2}, 0, BD_MATRIX_BT601, BD_RANGE_LIMITED, 0};
             const uint8_t *m;
             int ms, mw, mh;
             ok = bd_filter_process(fl[i], &in, &out) == BD_OK &&

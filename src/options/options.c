@@ -75,11 +75,11 @@ static const struct bd_option table[] = {
      "rvm (Robust Video Matting: make models-rvm fetches it), or a .tflite path",
      "auto", 0, 0, NULL, STILL | LIVE | FILTER},
     {"rvm-ratio", 0, BD_OPTION_STRING,
-     "with --model rvm: the downsample ratio its backbone sees the frame at, from 0.05 to 1, "
+     "when the model is rvm: the downsample ratio its backbone sees the frame at, from 0.05 to 1, "
      "or auto (512 / the longer side)",
      "auto", 0, 0, NULL, STILL | FILTER},
     {"rvm-fuse", 0, BD_OPTION_CHOICE,
-     "with --model rvm: fuse its alpha with the default model's person mask (its edges, our "
+     "when the model is rvm: fuse its alpha with the default model's person mask (its edges, our "
      "sense of what the person is: bench/rvm-fusion.md); off: RVM's bare alpha",
      "on", 0, 0, onoff_choices, STILL | FILTER},
     {"class", 0, BD_OPTION_STRING,
