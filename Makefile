@@ -191,6 +191,7 @@ check: all models-test
 	@scripts/check.sh BUILD=$(BUILD)
 
 unit: $(TESTS) $(BUILD)/backdrop models-rvm
+	@python3 scripts/mutate.py --check-texts
 	@BD_TEST_MODELS=$(NPM)/selfie_segmentation/package scripts/run-tests.sh $(BUILD) $(TESTS)
 
 # The camera command on files, pipes, config files and signals.

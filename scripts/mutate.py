@@ -282,6 +282,10 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-baseline", action="store_true",
                     help="trust that the suites pass unmutated (quick checks only)")
+    ap.add_argument("--check-texts", action="store_true",
+                    help="only check that every mutant's text occurs once in its file "
+                         "(run by make unit, so moved code cannot leave a mutant that "
+                         "no longer applies)")
     args = ap.parse_args()
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
     if args.npm is None:
@@ -304,6 +308,21 @@ def main():
         for e in errors:
             say(f"mutate: {e}")
         return 2
+    if args.check_texts:
+        for m in mutants:
+            try:
+                with open(os.path.join(repo, m.file), encoding="utf-8") as f:
+                    n = f.read().count(m.text)
+            except OSError:
+                n = -1
+            if n != 1:
+                errors.append(f"{m.where} {m.file}: " +
+                              ("no such file" if n < 0 else f"the text occurs {n} times "
+                               "(must be once): the code moved or changed; update the line"))
+        for e in errors:
+            say(f"mutate: {e}")
+        say(f"mutate: {len(mutants) - len(errors)} of {len(mutants)} mutants' texts found once")
+        return 1 if errors else 0
     if not mutants:
         say("mutate: no mutants selected")
         return 0
