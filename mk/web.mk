@@ -4,7 +4,7 @@
 # SIMD), with the ES module, its Worker and the demo page, into build/web/.
 # Which code goes in is chosen here by folder and file, never by #ifdef:
 # no capture, output, pipeline platform (source, sinks, on demand, files),
-# image-file, XNNPACK or TF.js-reader (cJSON) code; libyuv is
+# image-file, XNNPACK or TF.js-reader (cJSON) code (model/none/ stands in); libyuv is
 # Debian's source package compiled for wasm (scripts/fetch-libyuv.sh).
 
 WEB      := $(BUILD)/web
@@ -18,9 +18,10 @@ WEB_CFLAGS := -O2 -msimd128 -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Iinc
 # The pipeline's core (the per-frame step, live settings, bd_filter) is
 # in; its platform parts are not, and none/none.c stands in for them.
 WEB_PIPELINE := background create filter live pipeline
-WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c \
+WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c src/mask/fuse.c \
               src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c src/composite/mark.c src/composite/wasm/*.c) \
             $(filter-out src/model/xnnpack.c src/model/tfjs.c src/model/model_tfjs.c,$(wildcard src/model/*.c)) \
+            src/model/none/tfjs_none.c \
             $(WEB_PIPELINE:%=src/pipeline/%.c) src/pipeline/none/none.c \
             web/backdrop_web.c
 WEB_OBJ  := $(WEB_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/models.o
