@@ -106,13 +106,14 @@ web-test: web $(WEB)/tests/test_ref_ops.js $(WEB)/tests/test_refine_simd128.js $
 bench-web: web models $(WEB)/doctor-720p.y4m
 	@bench/web/run.sh $(BUILD) $(NPM)
 
-# The compositor's wasm SIMD twins against their C twins, timed under node
-# (a benchmark: never part of make test).
+# The wasm SIMD twins (compositor; model and refiner) against their C
+# twins, timed under node (a benchmark: never part of make test).
 .PHONY: bench-web-kernels
-bench-web-kernels: $(WEB)/bench/bench_composite_simd128.js
-	node --no-experimental-fetch $<
+bench-web-kernels: $(WEB)/bench/bench_composite_simd128.js $(WEB)/bench/bench_model_simd128.js
+	node --no-experimental-fetch $(WEB)/bench/bench_composite_simd128.js
+	node --no-experimental-fetch $(WEB)/bench/bench_model_simd128.js
 
-$(WEB)/bench/bench_composite_simd128.js: bench/web/bench_composite_simd128.c $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+$(WEB)/bench/bench_%_simd128.js: bench/web/bench_%_simd128.c $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
 	@mkdir -p $(dir $@)
 	$(EMENV) $(EMCC) $(WEB_CFLAGS) -o $@ $< $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB
 
