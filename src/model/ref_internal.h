@@ -169,6 +169,10 @@ struct ref_twins {
     const char *name;
     int dw8_px;       /* output pixels per dwr_8 call */
     ref_dwr_fn dwr_8; /* the depthwise row kernel, 8 channels */
+    /* ref_kernels.inc's c4_px for one tap (the selfie models' last layer,
+     * tconv1_row): res[n] for the 4 columns of the block at w, bias the
+     * block's 4 biases, kc inputs at a */
+    void (*c4_px1)(int kc, const float *a, const float *w, const float *bias, float *res);
 };
 extern const struct ref_twins bd_ref_twins_simd128;
 

@@ -11,7 +11,9 @@
  * simd128 as they are (the GEMM's 4x8 block is XNNPACK's 4x8 "splat"
  * kernel), but not the depthwise row kernel: its 4 pixels x 8 channels of
  * sums came out as 7 vectors, 2 scalars and lane shuffles, and depthwise
- * convolutions were 12% of a 720p frame. Here they are 8 vectors.
+ * convolutions were 12% of a 720p frame. Here they are 8 vectors. And
+ * the last layer's c4 sums (tconv1_row, 2.4% after that), which the
+ * baseline computes with scalar lanes.
  *
  * The same operations in the same order as the C twin (ref_dw.inc with
  * REF_FMA 0: each product and sum rounded on its own, taps column by
@@ -85,8 +87,36 @@ static void dwr_8(int nky, int nkx, const float *restrict x, size_t rstride, siz
     }
 }
 
+/* c4_px with one tap (REF_FMA 0): column n's 4 partial sums in vector n,
+ * then (s0 + s2) + (s1 + s3); the inputs past kc count as 0 * w. */
+static void c4_px1(int kc, const float *a, const float *w, const float *bias, float *res)
+{
+    v128_t acc[4];
+    for (int n = 0; n < 4; n++)
+        acc[n] = wasm_f32x4_make(bias[n], 0.0f, 0.0f, 0.0f);
+    const int kg = kc / 4, rem = kc % 4;
+    for (int g = 0; g < kg; g++, w += 16) {
+        const v128_t x = wasm_v128_load(a + 4 * g);
+        for (int n = 0; n < 4; n++)
+            acc[n] = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_v128_load(w + 4 * n)), acc[n]);
+    }
+    if (rem) {
+        float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int j = 0; j < rem; j++)
+            t[j] = a[4 * kg + j];
+        const v128_t x = wasm_v128_load(t);
+        for (int n = 0; n < 4; n++)
+            acc[n] = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_v128_load(w + 4 * n)), acc[n]);
+    }
+    for (int n = 0; n < 4; n++) {
+        const v128_t v1 = wasm_f32x4_add(acc[n], wasm_i32x4_shuffle(acc[n], acc[n], 2, 3, 0, 1));
+        res[n] = wasm_f32x4_extract_lane(wasm_f32x4_add(v1, wasm_i32x4_shuffle(v1, v1, 1, 0, 3, 2)), 0);
+    }
+}
+
 const struct ref_twins bd_ref_twins_simd128 = {
     .name = "simd128",
     .dw8_px = DW_PX,
     .dwr_8 = dwr_8,
+    .c4_px1 = c4_px1,
 };
