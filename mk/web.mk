@@ -103,8 +103,10 @@ web-test: web $(WEB)/tests/test_ref_ops.js $(WEB)/tests/test_refine_simd128.js $
 
 # Speed against MediaPipe's own wasm (a benchmark: never part of make test).
 .PHONY: bench-web
+# BENCH_WEB_SETTINGS: backdrop settings as a query (model=general: the
+# model MediaPipe's solution runs).
 bench-web: web models $(WEB)/doctor-720p.y4m
-	@bench/web/run.sh $(BUILD) $(NPM)
+	@bench/web/run.sh $(BUILD) $(NPM) 60 '$(BENCH_WEB_SETTINGS)'
 
 # The wasm SIMD twins (compositor; model and refiner) against their C
 # twins, timed under node (a benchmark: never part of make test).
