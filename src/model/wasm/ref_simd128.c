@@ -7,13 +7,16 @@
  * variant, the one the WebAssembly build runs; bd_ref_simd(0) keeps the
  * plain C code, which is how test_ref_ops compares them under node.
  *
- * Where it pays: clang vectorises most of the baseline's kernels for
- * simd128 as they are (the GEMM's 4x8 block is XNNPACK's 4x8 "splat"
- * kernel), but not the depthwise row kernel: its 4 pixels x 8 channels of
- * sums came out as 7 vectors, 2 scalars and lane shuffles, and depthwise
- * convolutions were 12% of a 720p frame. Here they are 8 vectors. And
- * the last layer's c4 sums (tconv1_row, 2.4% after that), which the
- * baseline computes with scalar lanes.
+ * Why: clang vectorises most of the baseline's kernels for simd128 as
+ * they are (the GEMM's 4x8 block is XNNPACK's 4x8 "splat" kernel), but
+ * not the depthwise row kernel: its 4 pixels x 8 channels of sums came
+ * out as 7 vectors, 2 scalars and lane shuffles (depthwise was 12% of a
+ * 720p frame in node's profile). Here they are 8 vectors; and the last
+ * layer's c4 sums (tconv1_row, 2.4%), which the baseline computes in
+ * scalar lanes. Measured (make bench-web-kernels, bench/web.md): a whole
+ * model run 1.03x (landscape) and 1.08x (general) faster, close to the
+ * noise: V8 handles clang's odd vectors better than the profile's share
+ * suggested.
  *
  * The same operations in the same order as the C twin (ref_dw.inc with
  * REF_FMA 0: each product and sum rounded on its own, taps column by
