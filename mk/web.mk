@@ -4,7 +4,7 @@
 # SIMD), with the ES module, its Worker and the demo page, into build/web/.
 # Which code goes in is chosen here by folder and file, never by #ifdef:
 # no capture, output, pipeline platform (source, sinks, on demand, files),
-# image-file, XNNPACK or TF.js-reader (cJSON) code; libyuv is
+# image-file, XNNPACK or TF.js-reader (cJSON) code (model/none/ stands in); libyuv is
 # Debian's source package compiled for wasm (scripts/fetch-libyuv.sh).
 
 WEB      := $(BUILD)/web
@@ -18,9 +18,10 @@ WEB_CFLAGS := -O2 -msimd128 -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Iinc
 # The pipeline's core (the per-frame step, live settings, bd_filter) is
 # in; its platform parts are not, and none/none.c stands in for them.
 WEB_PIPELINE := background create filter live pipeline
-WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c \
+WEB_SRC  := $(wildcard src/common/error.c src/common/frame.c src/options/*.c src/mask/refine.c src/mask/fuse.c \
               src/mask/upsample.c src/mask/wasm/*.c src/composite/composite.c src/composite/mark.c src/composite/wasm/*.c) \
             $(filter-out src/model/xnnpack.c src/model/tfjs.c src/model/model_tfjs.c,$(wildcard src/model/*.c)) \
+            src/model/none/tfjs_none.c $(wildcard src/model/wasm/*.c) \
             $(WEB_PIPELINE:%=src/pipeline/%.c) src/pipeline/none/none.c \
             web/backdrop_web.c
 WEB_OBJ  := $(WEB_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/models.o
@@ -97,23 +98,35 @@ $(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
 	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@
 
 .PHONY: web-test
-web-test: web $(WEB)/tests/test_refine_simd128.js $(WEB)/tests/test_composite_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
+web-test: web $(WEB)/tests/test_ref_ops.js $(WEB)/tests/test_refine_simd128.js $(WEB)/tests/test_composite_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
 	@tests/web/run.sh $(BUILD)
 
 # Speed against MediaPipe's own wasm (a benchmark: never part of make test).
 .PHONY: bench-web
+# BENCH_WEB_SETTINGS: backdrop settings as a query (model=general: the
+# model MediaPipe's solution runs).
 bench-web: web models $(WEB)/doctor-720p.y4m
-	@bench/web/run.sh $(BUILD) $(NPM)
+	@bench/web/run.sh $(BUILD) $(NPM) 60 '$(BENCH_WEB_SETTINGS)'
 
-# The compositor's wasm SIMD twins against their C twins, timed under node
-# (a benchmark: never part of make test).
+# The wasm SIMD twins (compositor; model and refiner) against their C
+# twins, timed under node (a benchmark: never part of make test).
 .PHONY: bench-web-kernels
-bench-web-kernels: $(WEB)/bench/bench_composite_simd128.js
-	node --no-experimental-fetch $<
+bench-web-kernels: $(WEB)/bench/bench_composite_simd128.js $(WEB)/bench/bench_model_simd128.js
+	node --no-experimental-fetch $(WEB)/bench/bench_composite_simd128.js
+	node --no-experimental-fetch $(WEB)/bench/bench_model_simd128.js
 
-$(WEB)/bench/bench_composite_simd128.js: bench/web/bench_composite_simd128.c $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+$(WEB)/bench/bench_%_simd128.js: bench/web/bench_%_simd128.c $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
 	@mkdir -p $(dir $@)
 	$(EMENV) $(EMCC) $(WEB_CFLAGS) -o $@ $< $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB
+
+# The ref backend's op tests built for wasm, under node: its baseline
+# variant with the simd128 twins (src/model/wasm/) against naive references
+# and, bit for bit, against the plain C (bd_ref_simd(0)).
+WEB_REF_OBJ := $(addprefix $(WEB)/obj/src/,model/ref.o model/ref_kernels.o model/graph_util.o common/error.o) \
+               $(patsubst %.c,$(WEB)/obj/%.o,$(wildcard src/model/wasm/*.c))
+$(WEB)/tests/test_ref_ops.js: tests/test_ref_ops.c $(WEB_REF_OBJ)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -Itests -o $@ $< $(WEB_REF_OBJ) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB
 
 # The wasm SIMD kernels against their C twins, under node.
 $(WEB)/tests/test_%_simd128.js: tests/web/test_%_simd128.c tests/check.h $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)

@@ -1309,6 +1309,32 @@ static void test_bands(void)
  * tail), channel counts that leave pixel rows unaligned and a remainder
  * of 1 to 3 inputs, random data and each epilogue; and the naive kernel
  * within tolerance (check_chain / check_graph). */
+static void twin_same(const char *nm, struct gb *b, int v)
+{
+    float *ptrs[MAXT], *got[2];
+    const size_t n = b->t[v].count;
+    for (int simd = 0; simd < 2; simd++) {
+        struct bd_ref *r = NULL;
+        bd_ref_simd(simd);
+        gb_memory(b, ptrs);
+        got[simd] = malloc(n * sizeof(float));
+        if (bd_ref_create(&b->g, ptrs, &r) != 0 || bd_ref_run(r) != 0)
+            memset(got[simd], 0xff, n * sizeof(float));
+        else
+            memcpy(got[simd], ptrs[v], n * sizeof(float));
+        bd_ref_destroy(r);
+    }
+    bd_ref_simd(1);
+    if (memcmp(got[0], got[1], n * sizeof(float)) == 0) {
+        n_pass++;
+    } else {
+        n_fail++;
+        printf("FAIL [%s] %s: intrinsics and plain C differ\n", cur_isa, nm);
+    }
+    free(got[0]);
+    free(got[1]);
+}
+
 static void twin_tconv(int H, int W, int Ci, enum bd_act act, int with_add, int logistic)
 {
     struct gb b;
@@ -1326,29 +1352,35 @@ static void twin_tconv(int H, int W, int Ci, enum bd_act act, int with_add, int 
     char nm[128];
     snprintf(nm, sizeof nm, "twin tconv2x2s2 Co1 %dx%d Ci%d act%d%s%s", H, W, Ci, (int)act,
              with_add ? " +add" : "", logistic ? " +logistic" : "");
-    float *ptrs[MAXT], *got[2];
-    const size_t n = b.t[v].count;
-    for (int simd = 0; simd < 2; simd++) {
-        struct bd_ref *r = NULL;
-        bd_ref_simd(simd);
-        gb_memory(&b, ptrs);
-        got[simd] = malloc(n * sizeof(float));
-        if (bd_ref_create(&b.g, ptrs, &r) != 0 || bd_ref_run(r) != 0)
-            memset(got[simd], 0xff, n * sizeof(float));
-        else
-            memcpy(got[simd], ptrs[v], n * sizeof(float));
-        bd_ref_destroy(r);
-    }
-    bd_ref_simd(1);
-    if (memcmp(got[0], got[1], n * sizeof(float)) == 0) {
-        n_pass++;
-    } else {
-        n_fail++;
-        printf("FAIL [%s] %s: intrinsics and plain C differ\n", cur_isa, nm);
-    }
-    free(got[0]);
-    free(got[1]);
+    twin_same(nm, &b, v);
     check_chain(nm, &b, 1);
+    gb_free(&b);
+}
+
+/* The depthwise row kernels' twins (the WebAssembly build's simd128
+ * twin; elsewhere the plain C in both runs): 3x3 and 5x5, strides 1 and
+ * 2, widths that leave 4-pixel blocks a tail and an edge, 8-channel
+ * blocks after 16 and 32 ones and a remainder, each epilogue, a residual
+ * add. */
+static void twin_dw(int H, int W, int C, int k, int s, enum bd_act act, int hswish, int with_add)
+{
+    struct gb b;
+    gb_init(&b);
+    const int pad = k / 2, OH = conv_out(H, k, s, 1, pad, pad), OW = conv_out(W, k, s, 1, pad, pad);
+    int x = T4(&b, 'i', 1, H, W, C, 2.0f);
+    int f = T4(&b, 'c', 1, k, k, C, 1.0f), bias = T1(&b, 'c', C, 1.0f);
+    int v = T4(&b, 'a', 1, OH, OW, C, 0);
+    struct bd_op *op = gb_op(&b, BD_OP_DWCONV2D, v, 3, x, f, bias);
+    op->p.conv = (struct bd_conv_params){k, k, s, s, 1, 1, pad, pad, pad, pad, 0, 0, 1, act};
+    if (hswish)
+        v = unary_op(&b, BD_OP_HARD_SWISH, v);
+    if (with_add)
+        v = add_op(&b, v, T4(&b, 'i', 1, OH, OW, C, 2.0f), BD_ACT_NONE);
+    gb_finish(&b, v);
+    char nm[128];
+    snprintf(nm, sizeof nm, "twin dw %dx%d s%d %dx%d C%d act%d%s%s", k, k, s, H, W, C, (int)act,
+             hswish ? " +hswish" : "", with_add ? " +add" : "");
+    twin_same(nm, &b, v);
     gb_free(&b);
 }
 
@@ -1360,6 +1392,12 @@ static void test_simd_twins(void)
     twin_tconv(1, 4, 3, BD_ACT_RELU, 1, 0);
     twin_tconv(2, 1, 18, BD_ACT_NONE, 0, 1);
     twin_tconv(5, 13, 31, BD_ACT_RELU_N1_TO_1, 1, 1);
+    twin_dw(7, 13, 8, 3, 1, BD_ACT_NONE, 0, 0);
+    twin_dw(6, 11, 24, 3, 1, BD_ACT_RELU6, 0, 1);
+    twin_dw(9, 17, 72, 3, 2, BD_ACT_NONE, 1, 0);
+    twin_dw(5, 9, 44, 5, 1, BD_ACT_RELU, 1, 1);
+    twin_dw(10, 21, 120, 5, 2, BD_ACT_NONE, 0, 0);
+    twin_dw(3, 13, 13, 3, 1, BD_ACT_RELU_N1_TO_1, 0, 1);
 }
 
 static void test_chains(void)

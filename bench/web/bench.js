@@ -3,7 +3,8 @@
 // against MediaPipe's own (the legacy @mediapipe/selfie_segmentation
 // solution, SIMD wasm, same general model), on the same frames of the fake
 // camera, interleaved frame by frame in one session. Query: n (frames,
-// default 60), warm (default 5), report (URL to POST the figures to).
+// default 60), warm (default 5), report (URL to POST the figures to), and
+// backdrop settings (name=value).
 import { Backdrop } from '../backdrop.js';
 
 const q = new URLSearchParams(location.search);
@@ -33,7 +34,11 @@ async function main() {
     const frames = await grab(N + WARM);
     const w = frames[0].width, h = frames[0].height;
     log(`${frames.length} frames ${w}x${h}`);
-    const bd = await Backdrop.create({});
+    // any other query parameter is a backdrop setting (e.g. model=general,
+    // MediaPipe's model, for the same-model comparison)
+    const settings = {};
+    for (const [k, v] of q) if (!['n', 'warm', 'report'].includes(k)) settings[k] = v;
+    const bd = await Backdrop.create(settings);
     const ss = new SelfieSegmentation({ locateFile: (f) => `mediapipe/${f}` });
     ss.setOptions({ modelSelection: 0, selfieMode: false });
     let done = null;
@@ -59,7 +64,7 @@ async function main() {
     }
     const pipeline = ours.inference.map((x, i) => x + ours.refine[i] + ours.composite[i]);
     const out = {
-        width: w, height: h, frames: N, userAgent: navigator.userAgent,
+        width: w, height: h, frames: N, userAgent: navigator.userAgent, settings,
         ours: { inference_ms: med(ours.inference), refine_ms: med(ours.refine), composite_ms: med(ours.composite),
                 pipeline_ms: med(pipeline), call_ms: med(ours.call), fps: 1000 / mean(ours.call),
                 pipeline_fps: 1000 / mean(pipeline) },

@@ -4,9 +4,9 @@
 # at 1280x720; backdrop's wasm (default settings, in its Worker) and
 # MediaPipe's own wasm (@mediapipe/selfie_segmentation, SIMD, general model)
 # on the same frames, interleaved. Prints the table and the ratios.
-# usage: bench/web/run.sh BUILD NPM [FRAMES]
+# usage: bench/web/run.sh BUILD NPM [FRAMES [SETTINGS]]  (SETTINGS: a&b query, e.g. model=general)
 set -eu
-build=$1 npm=$2 n=${3:-60}
+build=$1 npm=$2 n=${3:-60} settings=${4:-}
 web=$build/web
 out=$web/bench-out
 rm -rf "$out" "$web/bench"
@@ -22,7 +22,7 @@ for _ in $(seq 50); do [ -s "$out/port" ] && break; sleep 0.1; done
 chromium --headless=new --no-sandbox --user-data-dir="$prof" --enable-unsafe-swiftshader \
     --use-fake-ui-for-media-stream --use-fake-device-for-media-stream \
     --use-file-for-fake-video-capture="$web/doctor-720p.y4m" \
-    "http://127.0.0.1:$(cat "$out/port")/bench/bench.html?n=$n&report=/report/bench" > "$out/chromium.log" 2>&1 &
+    "http://127.0.0.1:$(cat "$out/port")/bench/bench.html?n=$n&report=/report/bench${settings:+&$settings}" > "$out/chromium.log" 2>&1 &
 browser=$!
 for _ in $(seq 3000); do [ -s "$out/bench.jsonl" ] && break; sleep 0.1; done
 kill $browser 2>/dev/null || true
@@ -34,7 +34,7 @@ r = json.loads(open(sys.argv[1]).readline())
 if 'error' in r:
     sys.exit('bench-web: ' + r['error'])
 o, m = r['ours'], r['mediapipe']
-print(f"bench-web: headless Chromium, {r['width']}x{r['height']}, {r['frames']} frames (medians, ms)")
+print(f"bench-web: headless Chromium, {r['width']}x{r['height']}, {r['frames']} frames (medians, ms), settings {r.get('settings') or 'default'}")
 print(f"  backdrop wasm (Worker): inference {o['inference_ms']:.1f}  refine {o['refine_ms']:.1f}  "
       f"composite {o['composite_ms']:.1f}  pipeline {o['pipeline_ms']:.1f}  ({o['pipeline_fps']:.1f} fps; "
       f"with the Worker round trip {o['call_ms']:.1f} ms, {o['fps']:.1f} fps)")

@@ -1179,6 +1179,10 @@ int bd_ref_create(const struct bd_graph *g, float *const *tensors,
     } else {
         r->exec = bd_ref_exec_base;
         r->max_nr = 8;
+#if defined(__wasm_simd128__)
+        if (simd_on)
+            r->tw = &bd_ref_twins_simd128;
+#endif
     }
 
     int st = BD_OK;

@@ -154,6 +154,28 @@ struct ref_step {
     const struct ref_pool *pool;
 };
 
+/* The depthwise row kernel's contract (ref_dw.inc, its DWR). */
+typedef void (*ref_dwr_fn)(int nky, int nkx, const float *restrict x, size_t rstride,
+                           size_t kstride, size_t pstride, const float *restrict w,
+                           size_t wrstride, size_t wkstride, const float *restrict bias,
+                           float *restrict out, const float *restrict d, size_t ostride,
+                           const struct ref_epi *e);
+
+/* Intrinsics twins kept in files of their own, outside ref_kernels.inc:
+ * the WebAssembly build's (src/model/wasm/ref_simd128.c). bd_ref_create
+ * sets bd_ref.tw for the baseline variant there (unless bd_ref_simd(0));
+ * the executor then calls them in place of its own kernels. */
+struct ref_twins {
+    const char *name;
+    int dw8_px;       /* output pixels per dwr_8 call */
+    ref_dwr_fn dwr_8; /* the depthwise row kernel, 8 channels */
+    /* ref_kernels.inc's c4_px for one tap (the selfie models' last layer,
+     * tconv1_row): res[n] for the 4 columns of the block at w, bias the
+     * block's 4 biases, kc inputs at a */
+    void (*c4_px1)(int kc, const float *a, const float *w, const float *bias, float *res);
+};
+extern const struct ref_twins bd_ref_twins_simd128;
+
 struct bd_ref {
     const struct bd_graph *g;
     float *const *t;           /* tensor pointers (engine-owned) */
@@ -173,6 +195,7 @@ struct bd_ref {
     int (*exec)(const struct bd_ref *r, const struct ref_step *s);
     int max_nr;                /* widest GEMM block for this ISA: 32, 16 or 8 */
     int simd;                  /* run the intrinsics twins (bd_ref_simd) */
+    const struct ref_twins *tw; /* NULL: the variant's own kernels */
     int ftz;                   /* run with denormals flushed (ref.c's
                                 * ref_fpu_enter: the FMA variants) */
     /* allocations to free */

@@ -11,8 +11,8 @@
 #    fps > 0 (a smoke test).
 #  - equality: masks of the wasm module (under node) and of the same C
 #    built natively, byte for byte, with the library's C kernels;
-#  - the wasm SIMD twins (refine, compositor) against their C twins, under
-#    node.
+#  - the wasm SIMD twins (model, refine, compositor) against their C
+#    twins, under node.
 # usage: tests/web/run.sh BUILD
 set -u
 build=${1:-build}
@@ -174,6 +174,15 @@ if node --no-experimental-fetch "$web/tests/test_refine_simd128.js" > "$out/twin
 else
     sed 's/^/  /' "$out/twins.log" | tail -20
     nok "simd128 refine kernels = their C twins"
+fi
+# The ref backend's op tests under wasm: its baseline variant with the
+# simd128 twins against naive references, and bit for bit against the
+# plain C (bd_ref_simd(0)); the x86 variants are absent there.
+if node --no-experimental-fetch "$web/tests/test_ref_ops.js" > "$out/ref-ops.log" 2>&1; then
+    ok "ref backend ops under wasm: naive references, simd128 twins = plain C ($(tail -1 "$out/ref-ops.log"))"
+else
+    grep FAIL "$out/ref-ops.log" | head -20 | sed 's/^/  /'
+    nok "ref backend ops under wasm ($(tail -1 "$out/ref-ops.log"))"
 fi
 if node --no-experimental-fetch "$web/tests/test_composite_simd128.js" > "$out/twins-composite.log" 2>&1; then
     ok "simd128 compositor kernels = their C twins ($(tail -1 "$out/twins-composite.log"))"

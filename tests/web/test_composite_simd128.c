@@ -6,6 +6,9 @@
  * alignment and padded strides, the bytes past each output row untouched;
  * then whole blurred composites (bd_composite_blur + bd_composite_frame)
  * made with each table from the same random frame and mask, the same bytes.
+ * The upscale row, the blend with it and the light-wrap blend on random
+ * rows: odd widths, every offset from 16-byte alignment, k 4 and 8, with a
+ * background row and without, in place (d = f) and not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +93,53 @@ static uint8_t *composite(const char *isa, int w, int h, unsigned seed)
     return out;
 }
 
+/* upscale_row_h, blend_up_row and blend_wrap_row of both tables on random
+ * rows of n samples at offset off: the same bytes (d and row) */
+static int rows_same(const struct bd_composite_kernels *C, const struct bd_composite_kernels *S,
+                     int n, int off, int k, unsigned *rs)
+{
+    const int n32 = (n + 31) & ~31, nv = n / 4 + 24;
+    uint16_t *vb = malloc(sizeof(uint16_t) * (size_t)nv), *vl = malloc(sizeof(uint16_t) * (size_t)nv);
+    for (int i = 0; i < nv; i++) { /* 16 x (an 8-bit value), as mix_rows makes them */
+        vb[i] = (uint16_t)(16 * (lcg(rs) & 255));
+        vl[i] = (uint16_t)((lcg(rs) & 3) == 0 ? 4080 : 16 * (lcg(rs) & 255));
+    }
+    uint8_t *in = malloc((size_t)3 * (n + 32)), *out[2], *row[2];
+    for (int i = 0; i < 3 * (n + 32); i++)
+        in[i] = (uint8_t)lcg(rs);
+    uint8_t *f = in + off, *b = f + n + 16, *m = b + n + 16;
+    for (int i = 0; i < n; i++) /* mostly background or person, as masks are */
+        m[i] = (lcg(rs) & 3) == 0 ? m[i] : (lcg(rs) & 1) ? 255 : 0;
+    const int s8 = (int)(lcg(rs) % 257), useb = (int)(lcg(rs) & 1), inplace = (int)(lcg(rs) & 1);
+    int same = 1;
+    for (int t = 0; t < 2; t++) {
+        out[t] = malloc((size_t)n + 32 + off);
+        row[t] = malloc(3 * (size_t)n32);
+    }
+    for (int what = 0; what < 3; what++) {
+        for (int t = 0; t < 2; t++) {
+            const struct bd_composite_kernels *K = t ? S : C;
+            memset(row[t], 0x5A, 3 * (size_t)n32);
+            memcpy(out[t] + off, f, (size_t)n);
+            uint8_t *d = out[t] + off;
+            const uint8_t *src = inplace ? d : f;
+            if (what == 0)
+                K->upscale_row_h(vb + 1, row[t], n, k);
+            else if (what == 1)
+                K->blend_up_row(src, vb + 1, k, m, d, n, row[t]);
+            else
+                K->blend_wrap_row(src, useb ? b : NULL, vb + 1, k, vl + 1, 4, s8, m, d, n, row[t]);
+        }
+        same &= memcmp(out[0] + off, out[1] + off, (size_t)n) == 0;
+        if (what == 0)
+            same &= memcmp(row[0], row[1], (size_t)n) == 0;
+    }
+    for (int t = 0; t < 2; t++)
+        free(out[t]), free(row[t]);
+    free(vb), free(vl), free(in);
+    return same;
+}
+
 int main(void)
 {
     const struct bd_composite_kernels *C = bd_composite_kernels_for("base");
@@ -112,6 +162,16 @@ int main(void)
                                 sizes[i][1], k, off);
                 }
         CHECK(bad == 0, "downscale k %d: simd128 = C on %d planes (%d differ)", k, n, bad);
+    }
+    static const int widths[] = {1, 2, 7, 15, 16, 17, 31, 33, 63, 100, 321, 641, 1280};
+    unsigned rs = 17;
+    for (int k = 4; k <= 8; k += 4) {
+        int bad = 0, n = 0;
+        for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+            for (int off = 0; off < 16; off++, n++)
+                bad += !rows_same(C, S, widths[i], off, k, &rs);
+        CHECK(bad == 0, "upscale, blend-up and light-wrap rows k %d: simd128 = C on %d rows (%d differ)",
+              k, n, bad);
     }
     static const int csizes[][2] = {{1280, 720}, {642, 362}, {334, 190}, {98, 42}};
     for (size_t i = 0; i < sizeof csizes / sizeof csizes[0]; i++) {

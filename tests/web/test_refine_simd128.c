@@ -6,7 +6,11 @@
  * without arithmetic), luma and colour guides, every working-grid factor
  * k, odd sizes; the masks must be the same bytes. The frames: a person-like
  * ellipse that moves and stands still over a textured background, its
- * low-resolution probability blurred at the edge.
+ * low-resolution probability blurred at the edge. Then the apply step
+ * alone (the kernel the simd128 table computes 8 pixels a vector) on
+ * single rows of random data: every k, odd widths, rows starting off a
+ * 16-byte boundary, with and without the still-luma rule, the saved luma
+ * (also in place of the previous one), a constant or a mixed retention.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +92,67 @@ static void stream(const struct bd_refine_kernels *C, const struct bd_refine_ker
     bd_refiner_destroy(rs);
 }
 
+/* One row of the apply step, random data, both tables: the same bytes in
+ * state, dst and the saved luma. */
+static int apply_row(const struct bd_refine_kernels *C, const struct bd_refine_kernels *S, int k,
+                     int n, int colour, int shift, unsigned *rs)
+{
+    struct bd_refine_geom g;
+    bd_refine_geom_init(&g, k);
+    const int cells = n / k + 2 + 40;
+    int16_t *planes[5];
+    for (int i = 0; i < 5; i++) {
+        planes[i] = malloc(sizeof(int16_t) * (size_t)(cells + 16));
+        for (int j = 0; j < cells + 16; j++) /* a, b: full 16-bit range but -32768; r: 0..32767 */
+            planes[i][j] = (int16_t)(i == 4 ? (int)(lcg(rs) & 32767) : (int)(lcg(rs) % 65535) - 32767);
+    }
+    uint8_t *bytes = malloc((size_t)9 * (n + 64));
+    for (int i = 0; i < 9 * (n + 64); i++)
+        bytes[i] = (uint8_t)lcg(rs);
+    uint8_t *y = bytes + shift, *u = y + n + 64, *v = u + n + 64, *prev = v + n + 64;
+    uint8_t *yp = prev + n + 64;
+    for (int x = 0; x < n; x++) /* many pixels within ythr of the previous luma */
+        if (lcg(rs) & 1)
+            yp[x] = (uint8_t)(y[x] + (int)(lcg(rs) % 9) - 4);
+    uint8_t *out[2][3];
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < 3; i++)
+            out[t][i] = calloc((size_t)n + 64, 1);
+    struct bd_refine_row row = {0};
+    bd_refine_coverage_init(&row, (float)(lcg(rs) % 50) / 100.f, 0.5f + (float)(lcg(rs) % 50) / 100.f);
+    for (int i = 0; i < 3; i++)
+        row.a[i] = planes[i] + 1 + shift;
+    row.b = planes[3] + 1 + shift;
+    row.r = planes[4] + 1 + shift;
+    const int mode = (int)(lcg(rs) % 4);
+    row.r_const = mode == 0 ? (int)(lcg(rs) & 32767) : -1;
+    row.y = y, row.u = colour ? u : NULL, row.v = colour ? v : NULL, row.prev = prev;
+    row.yp = mode == 1 ? NULL : yp;
+    row.ythr = (int)(lcg(rs) % 12) - 1;
+    row.rstill = (int)(lcg(rs) & 32767);
+    row.db7 = (int)(lcg(rs) % 300);
+    row.n = n;
+    int same = 1;
+    for (int t = 0; t < 2; t++) {
+        uint8_t *ysave = mode == 3 ? NULL : out[t][2];
+        if (mode == 2) { /* the luma saved over the previous one, as bd_refiner_run does */
+            memcpy(ysave, yp, (size_t)n);
+            row.yp = ysave;
+        }
+        row.ys = ysave, row.state = out[t][0], row.dst = out[t][1];
+        (colour ? (t ? S : C)->apply_yuv : (t ? S : C)->apply_y)(&row, &g);
+    }
+    for (int i = 0; i < 3; i++)
+        same &= memcmp(out[0][i], out[1][i], (size_t)n + 64) == 0;
+    for (int i = 0; i < 5; i++)
+        free(planes[i]);
+    free(bytes);
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < 3; i++)
+            free(out[t][i]);
+    return same;
+}
+
 int main(void)
 {
     const struct bd_refine_kernels *C = bd_refine_kernels_for("base");
@@ -104,5 +169,17 @@ int main(void)
         for (int colour = 0; colour < 2; colour++)
             stream(C, S, sizes[i][0], sizes[i][1], sizes[i][2], sizes[i][3], colour, 1);
     stream(C, S, 1280, 720, 256, 144, 1, 0);
+    static const int widths[] = {1, 7, 8, 15, 17, 63, 127, 333, 1281};
+    unsigned rs = 99;
+    for (int k = 1; k <= 8; k *= 2)
+        for (int colour = 0; colour < 2; colour++) {
+            int bad = -1;
+            for (int i = 0; i < 9 && bad < 0; i++)
+                for (int rep = 0; rep < 8 && bad < 0; rep++)
+                    if (!apply_row(C, S, k, widths[i], colour, rep, &rs))
+                        bad = widths[i];
+            CHECK(bad < 0, "simd128 apply = C apply: k %d, %s guide, random rows of 1..1281 pixels "
+                  "at 8 offsets%s", k, colour ? "colour" : "luma", bad < 0 ? "" : " (differs)");
+        }
     return check_report();
 }
