@@ -1266,7 +1266,8 @@ static void rvm_filter_frame(struct bd_filter *flt, struct frame *f, uint8_t *ou
         f->yuv = xmalloc(N * 3 / 2);
     uint8_t *y = f->yuv, *u = y + N, *v = u + N / 4;
     RAWToI420(f->rgb, 3 * W, y, W, u, W / 2, v, W / 2, W, H);
-    struct bd_video_frame in = {BD_PIX_I420, W, H, {y, u, v}, {W, W / 2, W / 2}, 0};
+    struct bd_video_frame in = {.format = BD_PIX_I420, .width = W, .height = H,
+                                 .data = {y, u, v}, .stride = {W, W / 2, W / 2}};
     const uint8_t *mk;
     int ms, mw, mh;
     if (bd_filter_process(flt, &in, &in) != BD_OK || bd_filter_mask(flt, &mk, &ms, &mw, &mh) != BD_OK)
