@@ -176,8 +176,9 @@ static void test_color(void)
     /* the zoom pass's second look (with the general model: landscape's
      * 16:9 input would squash the doctor's box) on every mask but the
      * first, which has no box yet; the frames the inference policy held
-     * (model/stream.h: the map of the run before stands) made none */
-    CHECK(st.zoomed + st.unchanged == 39 && st.zoomed >= 19,
+     * (model/stream.h: the map of the run before stands, up to two frames
+     * more at 30 fps) made none */
+    CHECK(st.zoomed + st.unchanged == 39 && st.zoomed >= 12,
           "zoomed %llu of 40 masks, %llu held: want 39 together", (unsigned long long)st.zoomed,
           (unsigned long long)st.unchanged);
     CHECK(st.width == W && st.height == H, "size %dx%d", st.width, st.height);
@@ -248,8 +249,8 @@ static int run_y4m(const char *in, struct bd_pipeline_stats *st)
 /*
  * The policy's hold is a time (model/stream.h, bd_stream_policy_rate):
  * the same 30 frames of the clip, once marked 30000/1001 fps and once 60,
- * through the defaults: at 60 the map stands two frames more instead of
- * one, so more frames are held and the model runs fewer times.
+ * through the defaults: at 60 the map stands four frames more instead of
+ * two, so more frames are held and the model runs fewer times.
  */
 static void test_policy_rate(void)
 {
@@ -284,12 +285,12 @@ static void test_policy_rate(void)
                (unsigned long long)s60.model_runs, (unsigned long long)s60.unchanged);
         CHECK(s30.fps > 29 && s30.fps < 31 && s60.fps == 60, "rates read %g and %g", s30.fps,
               s60.fps);
-        /* hold 1: about every other frame held; hold 2: about two of three
-         * (first looks at the start and on the pan's changes come on top:
-         * 39 and 31 runs) */
-        CHECK(s30.unchanged >= 10 && s30.unchanged <= 16 && s60.unchanged >= 17 &&
-                  s60.unchanged >= s30.unchanged + 3 && s60.model_runs < s30.model_runs,
-              "held %llu at 30 fps (want 10..16), %llu at 60 (want >= 17 and 3 more); model "
+        /* hold 2: about two frames of three held; hold 4: about four of
+         * five (first looks at the start and on the pan's changes come on
+         * top: 31 and 27 runs) */
+        CHECK(s30.unchanged >= 16 && s30.unchanged <= 21 && s60.unchanged >= 19 &&
+                  s60.unchanged >= s30.unchanged + 2 && s60.model_runs < s30.model_runs,
+              "held %llu at 30 fps (want 16..21), %llu at 60 (want >= 19 and 2 more); model "
               "runs %llu and %llu (want fewer at 60)",
               (unsigned long long)s30.unchanged, (unsigned long long)s60.unchanged,
               (unsigned long long)s30.model_runs, (unsigned long long)s60.model_runs);
@@ -380,7 +381,7 @@ static void test_zoom(void)
                *off = tmp_path("zoom_off.y4m");
     int r = run_file(on, &cfg, &st);
     CHECK(r == BD_OK, "zoom run: %s", bd_last_error());
-    CHECK(st.inferences == 30 && st.zoomed + st.unchanged == 29 && st.zoomed >= 14,
+    CHECK(st.inferences == 30 && st.zoomed + st.unchanged == 29 && st.zoomed >= 9,
           "inferences %llu, zoomed %llu, held %llu: want 30 and 29 zoomed or held",
           (unsigned long long)st.inferences, (unsigned long long)st.zoomed,
           (unsigned long long)st.unchanged);

@@ -496,6 +496,22 @@ static void test_skip(struct models *m, const uint8_t *left, const uint8_t *righ
         CHECK(!l.skipped, "hold 1: a cut (the person jumped) was held");
         feed_close(&f);
     }
+    /* the default hold: a run's map stands two frames more */
+    pol.hold = 2;
+    if (feed_open(&f, m, &pol, 1) == BD_OK) {
+        zb = (struct bd_rect){0, 0, 0, 0};
+        for (int i = 0; i < 3; i++)
+            step(&f, left, &zb, &l);
+        int pattern = 0;
+        for (int i = 0; i < 6; i++) {
+            step(&f, i % 2 ? nudged : left, &zb, &l);
+            pattern = pattern << 1 | l.skipped;
+        }
+        /* run, hold, hold, run, hold, hold (in any phase) */
+        CHECK(pattern == 0x1b || pattern == 0x36 || pattern == 0x2d,
+              "hold 2: skip pattern %#x over 6 frames, want 0x1b, 0x36 or 0x2d", pattern);
+        feed_close(&f);
+    }
     free(nudged);
 }
 
@@ -504,8 +520,8 @@ static void test_parse(void)
     struct bd_stream_policy p;
     bd_stream_policy_default(&p);
     CHECK(p.mirror == BD_STREAM_MIRROR_BOTH && p.first_every == 30 && p.skip_psnr == 40 &&
-              p.hold == 1 && p.cut_psnr == 25,
-          "defaults: mirror %d, first every %d, skip %g, hold %d, cut %g (want both, 30, 40, 1, 25)",
+              p.hold == 2 && p.cut_psnr == 25,
+          "defaults: mirror %d, first every %d, skip %g, hold %d, cut %g (want both, 30, 40, 2, 25)",
           p.mirror, p.first_every, p.skip_psnr, p.hold, p.cut_psnr);
     CHECK(bd_stream_policy_parse("mirror=both,first=1,skip=0,hold=2,cut=20", &p) == 0 &&
               p.mirror == BD_STREAM_MIRROR_BOTH && p.first_every == 1 && p.skip_psnr == 0 &&
@@ -514,15 +530,21 @@ static void test_parse(void)
           p.hold, p.cut_psnr);
     CHECK(bd_stream_policy_parse("mirror=sideways", &p) == -1 && p.mirror == BD_STREAM_MIRROR_BOTH,
           "a bad mirror value was taken");
-    /* hold is a time (frames at 30 fps) */
+    /* hold is a time (frames at 30 fps): 1 and the default 2 */
     const double rates[] = {60, 59.94, 50, 30, 29.97, 25, 15, 10, 0};
-    const int holds[] = {2, 2, 2, 1, 1, 1, 1, 0, 1};
+    const int holds1[] = {2, 2, 2, 1, 1, 1, 1, 0, 1};
+    const int holds2[] = {4, 4, 3, 2, 2, 2, 1, 1, 2};
     for (int i = 0; i < 9; i++) {
         struct bd_stream_policy q;
         bd_stream_policy_default(&q);
+        q.hold = 1;
         bd_stream_policy_rate(&q, rates[i]);
-        CHECK(q.hold == holds[i], "hold 1 at %g fps: %d frames, want %d", rates[i], q.hold,
-              holds[i]);
+        CHECK(q.hold == holds1[i], "hold 1 at %g fps: %d frames, want %d", rates[i], q.hold,
+              holds1[i]);
+        bd_stream_policy_default(&q);
+        bd_stream_policy_rate(&q, rates[i]);
+        CHECK(q.hold == holds2[i], "hold 2 at %g fps: %d frames, want %d", rates[i], q.hold,
+              holds2[i]);
     }
     CHECK(bd_stream_policy_parse("first=0", &p) == -1 && bd_stream_policy_parse("x=1", &p) == -1 &&
               bd_stream_policy_parse("skip", &p) == -1,

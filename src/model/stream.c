@@ -33,7 +33,7 @@ struct bd_stream {
 void bd_stream_policy_default(struct bd_stream_policy *p)
 {
     *p = (struct bd_stream_policy){
-        .mirror = BD_STREAM_MIRROR_BOTH, .first_every = 30, .skip_psnr = 40.0, .hold = 1,
+        .mirror = BD_STREAM_MIRROR_BOTH, .first_every = 30, .skip_psnr = 40.0, .hold = 2,
         .cut_psnr = 25.0};
 }
 

@@ -18,7 +18,8 @@
  *    map stands, and the refiner, guided by each frame, keeps the edges on
  *    the picture;
  *  - hold: a run's map also stands for that many frames more unless the
- *    picture changed beyond cut_psnr (the defaults: one frame, 25 dB).
+ *    picture changed beyond cut_psnr (the defaults: two frames at 30 fps,
+ *    25 dB).
  * A third way, not the default: the mirror average over time
  * (BD_STREAM_MIRROR_ALTERNATE): consecutive runs alternate between the
  * picture and its mirror image, and each run's map is averaged with the
@@ -56,9 +57,9 @@ struct bd_stream_policy {
 
 /* The camera's defaults: the mirror average in each run (both), a first
  * look at least every 30 runs, no run above 40 dB, a run's map standing
- * one frame more unless the picture changed beyond 25 dB (hold 1): the
- * model at most every other frame on a moving picture, the refiner still
- * on every frame (bench/cpu-defaults.md has the measurements). */
+ * two frames more unless the picture changed beyond 25 dB (hold 2): the
+ * model at most every third frame on a slowly moving picture, the refiner
+ * still on every frame (bench/cpu-defaults.md has the measurements). */
 void bd_stream_policy_default(struct bd_stream_policy *p);
 
 /* Before this policy existed: both mirror runs in each frame, the first
@@ -67,10 +68,10 @@ void bd_stream_policy_full(struct bd_stream_policy *p);
 
 /* hold counts frames at 30 fps, the rate bench/quality's temporal set
  * measured it at: a held map is as old in time at any rate. At fps it
- * becomes the frames spanning that time, rounded to nearest (60 fps: 2,
- * 25: 1, 10: 0): at 60 fps, hold 1 ran the model on every other frame,
- * twice as often a second as at 30 for the same lag
- * (bench/cpu-defaults.md). fps <= 0 (unknown): unchanged. */
+ * becomes the frames spanning that time, rounded to nearest (hold 2: 60
+ * fps 4, 25 fps 2, 10 fps 1; hold 1: 2, 1, 0): at 60 fps, hold counted
+ * in frames ran the model twice as often a second as at 30 for the same
+ * lag (bench/cpu-defaults.md). fps <= 0 (unknown): unchanged. */
 void bd_stream_policy_rate(struct bd_stream_policy *p, double fps);
 
 /* Overrides from BACKDROP_STREAM ("mirror=both|alt|off,first=N,skip=DB",
