@@ -64,7 +64,7 @@ GST_PLUGIN := $(BUILD)/gstreamer/libgstbackdrop.so
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps deps-test models models-test models-rvm rvm-golden run test check unit golden hostile \
-        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline bench-rvm quality
+        asan fuzz fuzz-build fuzz-smoke soak soak-run soak-short bench clean vm-smoke e2e camera-cli bench-pipeline bench-composite bench-refine bench-stages bench-ab bench-ab-pipeline bench-rvm quality rvm-sheet
 
 all: $(BUILD)/backdrop $(BUILD)/libbackdrop.a $(BUILD)/libbackdrop.so $(BUILD)/backdrop-settings $(GST_PLUGIN)
 
@@ -417,6 +417,17 @@ quality:
 	./$(BUILD)/quality/quality --data $(SHARED) --out $(BUILD)/quality --models $(QUALITY_MODELS) \
 	    --temporal-models $(QUALITY_TMODELS) $(foreach s,$(QUALITY_SET),--set $(s)) $(QUALITY_ARGS) \
 	    $(BUILD)/quality/bg/*
+
+# Hair close-ups of the dev composites (1280x720 crop, 1:1): general raw,
+# general refined (defaults), --model rvm (fused), ground truth, into
+# build/quality/hair_sheet.png (bench/quality/README.md)
+rvm-sheet: models-rvm
+	@scripts/install-deps.sh quality
+	@$(MAKE) --no-print-directory $(BUILD)/quality/quality
+	@bench/quality/fetch-backgrounds.sh $(BUILD)/quality/bg
+	@test -d $(SHARED)/portraits-dev || { echo "rvm-sheet: $(SHARED)/portraits-dev is missing" >&2; exit 1; }
+	./$(BUILD)/quality/quality --data $(SHARED) --out $(BUILD)/quality --models general,rvm \
+	    --hair-sheet $(BUILD)/quality/bg/*
 
 clean:
 	rm -rf $(BUILD)

@@ -7,10 +7,11 @@
  * also measure the other users). The input is a fixed ramp: RVM's cost
  * does not depend on the pixels.
  *
- * usage: bench_rvm RVM.json ROUNDS WxH:RATIO[:THREADS]...
+ * usage: bench_rvm RVM.json ROUNDS WxH:RATIO[:THREADS[:BACKEND]]...
  *   RATIO auto: bd_rvm_auto_ratio (512 / the longer side, as --model rvm);
  *   THREADS (default 1): the engine's threads (the CPU column is then the
- *   calling thread's only: read the wall column)
+ *   calling thread's only: read the wall column); BACKEND auto (default),
+ *   ref or xnnpack
  *   (make bench-rvm: 640x480:0.375 and 1280x720:0.375, 20 rounds)
  */
 #include <stdio.h>
@@ -48,14 +49,17 @@ int main(int argc, char **argv)
     for (int k = 0; k < n; k++) {
         int w, h, threads = 1;
         float r;
-        char rs[16];
-        int got = sscanf(argv[3 + k], "%dx%d:%15[^:]:%d", &w, &h, rs, &threads);
-        if (got < 3 || threads < 1 || threads > 64) {
+        char rs[16], bs[16] = "auto";
+        int got = sscanf(argv[3 + k], "%dx%d:%15[^:]:%d:%15s", &w, &h, rs, &threads, bs);
+        const enum bd_backend be = strcmp(bs, "ref") == 0       ? BD_BACKEND_REF
+                                   : strcmp(bs, "xnnpack") == 0 ? BD_BACKEND_XNNPACK
+                                                                : BD_BACKEND_AUTO;
+        if (got < 3 || threads < 1 || threads > 64 || (be == BD_BACKEND_AUTO && strcmp(bs, "auto"))) {
             fprintf(stderr, "bad size '%s'\n", argv[3 + k]);
             return 2;
         }
         r = strcmp(rs, "auto") == 0 ? bd_rvm_auto_ratio(w, h) : strtof(rs, NULL);
-        struct bd_engine_options eo = {.backend = BD_BACKEND_AUTO, .threads = threads};
+        struct bd_engine_options eo = {.backend = be, .threads = threads};
         double t0 = clock_ms(CLOCK_MONOTONIC);
         if (bd_model_open_tfjs(argv[1], w, h, r, &m[k]) != BD_OK ||
             bd_engine_create(m[k], &eo, &e[k]) != BD_OK) {

@@ -388,7 +388,10 @@ void bd_refiner_reset(struct bd_refiner *r);
  * A matte (RVM's alpha) fused with a person mask (the selfie model's
  * refined mask), both width x height, 0 .. 255 = person (issue 18;
  * bench/rvm-fusion.md measured each):
- *  - BD_FUSE_MEAN: the plain mean;
+ *  - BD_FUSE_MEAN: a mean, alpha weighted by w/256 and person by
+ *    (256 - w)/256, w = weight where the person mask is sure (0 or 255)
+ *    and edge_weight where it is unsure (127, 128), linear in
+ *    |2 person - 255| between; weight = edge_weight = 128 is the plain mean;
  *  - BD_FUSE_GATE: the alpha where the person mask (>= 128), dilated by
  *    radius px (a square window), has the person; 0 elsewhere;
  *  - BD_FUSE_BAND: the alpha within radius px of the person mask's
@@ -397,7 +400,9 @@ void bd_refiner_reset(struct bd_refiner *r);
 enum bd_fuse_mode { BD_FUSE_MEAN = 0, BD_FUSE_GATE = 1, BD_FUSE_BAND = 2 };
 struct bd_fuse_options {
     enum bd_fuse_mode mode;
-    int radius; /* px, 0..1024 */
+    int radius;      /* GATE, BAND: px, 0..1024 */
+    int weight;      /* MEAN: the alpha's share in 1/256 where the person mask is sure, 0..256 */
+    int edge_weight; /* MEAN: its share where the person mask is unsure, 0..256 */
 };
 
 /* The fusion `--model rvm` makes of a width x height frame (the one

@@ -14,6 +14,7 @@
  *  - bd_filter: reset starts the state again; without it, the state
  *    carries over (the same frame gives another mask).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "capture/y4m_reader.h"
 #include "check.h"
 #include "common/frame.h"
+#include "model/backend.h"
 
 #define VIDEO "../shared/data/video/doctor_26732.mp4"
 #define PORTRAIT "../shared/data/portraits-real/image/eg1800_00001.jpg"
@@ -380,7 +382,8 @@ static void test_fuse_naive(void)
     int bad = 0;
     for (int mode = BD_FUSE_MEAN; mode <= BD_FUSE_BAND; mode++)
         for (int r = 0; r <= 6; r += 3) {
-            struct bd_fuse_options o = {(enum bd_fuse_mode)mode, r};
+            struct bd_fuse_options o = {.mode = (enum bd_fuse_mode)mode, .radius = r,
+                                        .weight = 128, .edge_weight = 128};
             if (bd_mask_fuse(a, W, pm, W, W, H, &o, scratch, out, W) != BD_OK) {
                 bad++;
                 continue;
@@ -404,7 +407,39 @@ static void test_fuse_naive(void)
                 }
         }
     CHECK(bad == 0, "bd_mask_fuse vs naive: %d pixels differ", bad);
-    struct bd_fuse_options o = {BD_FUSE_BAND, -1};
+    /* the weighted mean: the alpha's share goes from edge_weight where the
+     * person mask is 127/128 to weight where it is 0/255, every pair of
+     * values */
+    static uint8_t a2[256 * 256], p2[256 * 256], o2[256 * 256];
+    for (int i = 0; i < 256 * 256; i++) {
+        a2[i] = (uint8_t)(i & 255);
+        p2[i] = (uint8_t)(i >> 8);
+    }
+    const int wts[][2] = {{128, 128}, {102, 192}, {256, 0}, {0, 256}, {154, 77}};
+    int wbad = 0, ends = 0;
+    for (int k = 0; k < 5; k++) {
+        struct bd_fuse_options ow = {.mode = BD_FUSE_MEAN, .weight = wts[k][0],
+                                     .edge_weight = wts[k][1]};
+        if (bd_mask_fuse(a2, 256, p2, 256, 256, 256, &ow, NULL, o2, 256) != BD_OK) {
+            wbad++;
+            continue;
+        }
+        for (int i = 0; i < 256 * 256; i++) {
+            const double sure = fabs(2.0 * p2[i] - 255.0); /* 1 .. 255 */
+            const double w = floor((wts[k][1] * (255 - sure) + wts[k][0] * (sure - 1)) / 254 + 0.5);
+            const int want = (int)floor((a2[i] * w + p2[i] * (256 - w)) / 256 + 0.5);
+            wbad += o2[i] != want;
+        }
+        /* weight 0 / edge 256: the person mask where it is sure, the
+         * alpha where it is unsure */
+        if (k == 3)
+            for (int i = 0; i < 256 * 256; i++)
+                ends += (p2[i] == 0 && o2[i] != 0) || (p2[i] == 255 && o2[i] != 255) ||
+                        ((p2[i] == 127 || p2[i] == 128) && o2[i] != a2[i]);
+    }
+    CHECK(wbad == 0 && ends == 0, "weighted mean vs naive: %d values differ, %d at the ends", wbad,
+          ends);
+    struct bd_fuse_options o = {.mode = BD_FUSE_BAND, .radius = -1};
     CHECK(bd_mask_fuse(a, W, pm, W, W, H, &o, scratch, out, W) == BD_ERR_INVALID_ARG,
           "negative radius refused");
     struct bd_fuse_options d;
@@ -481,6 +516,47 @@ static void test_fused(void)
     bd_file_source_close(src);
 }
 
+/* engine.c's auto_backend keeps RVM on ref with 2 threads too (XNNPACK,
+ * which takes only part of its graph, ran it 4 to 5 times slower:
+ * bench/rvm-fusion.md); BACKDROP_BACKEND=xnnpack still forces XNNPACK. */
+static void test_backend(void)
+{
+    const enum bd_backend fast = bd_ref_fma_kernels() ? BD_BACKEND_REF : BD_BACKEND_XNNPACK;
+    const struct {
+        int threads;
+        const char *env;
+        enum bd_backend want;
+    } cs[] = {{1, NULL, fast}, {2, NULL, fast}, {2, "xnnpack", BD_BACKEND_XNNPACK},
+              {1, "xnnpack", BD_BACKEND_XNNPACK}, {2, "ref", BD_BACKEND_REF}};
+    struct bd_model *m = NULL;
+    if (bd_model_open_rvm(640, 480, 0.f, &m) != BD_OK) {
+        CHECK(0, "bd_model_open_rvm 640x480: %s", bd_last_error());
+        return;
+    }
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+        if (cs[i].env)
+            setenv("BACKDROP_BACKEND", cs[i].env, 1);
+        else
+            unsetenv("BACKDROP_BACKEND");
+        struct bd_engine_options o = {BD_BACKEND_AUTO, cs[i].threads};
+        struct bd_engine *e = NULL;
+        const enum bd_status r = bd_engine_create(m, &o, &e);
+#ifndef BD_HAVE_XNNPACK
+        if (cs[i].want == BD_BACKEND_XNNPACK) {
+            bd_engine_destroy(e);
+            continue; /* test_xnn_vs_ref fails a CI build without XNNPACK */
+        }
+#endif
+        CHECK(r == BD_OK && bd_engine_backend(e) == cs[i].want,
+              "rvm, %d threads, BACKDROP_BACKEND=%s: %s (want %s)", cs[i].threads,
+              cs[i].env ? cs[i].env : "(unset)", r == BD_OK ? bd_backend_name(bd_engine_backend(e)) : bd_last_error(),
+              bd_backend_name(cs[i].want));
+        bd_engine_destroy(e);
+    }
+    unsetenv("BACKDROP_BACKEND");
+    bd_model_destroy(m);
+}
+
 int main(void)
 {
     struct timespec t0, t1;
@@ -492,6 +568,7 @@ int main(void)
         SKIP_PROVIDED("%s", bd_last_error());
         return check_report();
     }
+    test_backend();
     test_missing();
     test_still();
     test_pipeline_loop();

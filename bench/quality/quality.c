@@ -538,6 +538,11 @@ struct mctx {
     void *fscratch;
     long fkey;
     size_t fcap;
+    /* --rvm-variants: the refiner, mirror average and zoom pass on RVM's
+     * bare alpha (issue 18 item 3), for frame vkey */
+    uint8_t *v_ref, *v_mir, *v_zoom, *v_tmp, *v_rgb;
+    long vkey;
+    size_t vcap;
     struct bd_model *model;
     struct bd_engine *engine;
     struct bd_model_info info;
@@ -1067,18 +1072,145 @@ static void rvm_pair(struct mctx *m, struct frame *f)
     m->fkey = f->serial;
 }
 
-/* radius in px at 1280 on the longer side, scaled to the frame */
+/* radius in px at 1280 on the longer side, scaled to the frame; weight,
+ * edge: the mean's weights of the alpha (bd_fuse_options) */
 static void fuse_rows(struct mctx *m, struct frame *f, uint8_t *out, enum bd_fuse_mode mode,
-                      int r1280)
+                      int r1280, int weight, int edge)
 {
     rvm_pair(m, f);
     const int l = f->w > f->h ? f->w : f->h;
-    struct bd_fuse_options o = {mode, (r1280 * l + 640) / 1280};
+    struct bd_fuse_options o = {.mode = mode, .radius = (r1280 * l + 640) / 1280,
+                                .weight = weight, .edge_weight = edge};
     if (bd_mask_fuse(m->alpha, f->w, m->gen_mask, f->w, f->w, f->h, &o, m->fscratch, out, f->w) !=
         BD_OK)
         die("bd_mask_fuse: %s", bd_last_error());
     m->up_ms = NAN;
 }
+
+/* The variants of RVM's bare alpha of frame f (--rvm-variants), each what
+ * the selfie models' pipeline does to their map:
+ *  - refiner: bd_refiner guided by the frame, coverage kept as it is
+ *    (lo 0, hi 1: the smoothstep would harden the matte), no temporal
+ *    state (a still);
+ *  - mirror average: the mean of the alpha and the mirrored image's alpha
+ *    mirrored back (each from RVM's state fed back 3 times, as bd_still);
+ *  - zoom pass: RVM again on the default mask's person box (widened by 5%
+ *    of its size per side, as src/model/zoom.c), its alpha replacing the
+ *    first inside the box; none when the box covers over 90% of the
+ *    frame. */
+static void rvm_variants(struct mctx *m, struct frame *f)
+{
+    rvm_pair(m, f);
+    if (m->vkey == f->serial)
+        return;
+    const int w = f->w, h = f->h;
+    const size_t n = (size_t)w * h;
+    if (n > m->vcap) {
+        free(m->v_ref);
+        free(m->v_mir);
+        free(m->v_zoom);
+        free(m->v_tmp);
+        free(m->v_rgb);
+        m->v_ref = xmalloc(n);
+        m->v_mir = xmalloc(n);
+        m->v_zoom = xmalloc(n);
+        m->v_tmp = xmalloc(n);
+        m->v_rgb = xmalloc(n * 3);
+        m->vcap = n;
+    }
+#if BD_QUALITY_REFINER
+    {
+        struct bd_refine_options o;
+        bd_refine_options_default(&o);
+        o.lo = 0.f;
+        o.hi = 1.f;
+        o.temporal = 0;
+        struct bd_refiner *r;
+        if (bd_refiner_create(w, h, w, h, &o, &r) != BD_OK)
+            die("bd_refiner_create (rvm variants): %s", bd_last_error());
+        if (!f->yuv)
+            f->yuv = to_i420(f->rgb, 3 * w, w, h);
+        const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+        if (bd_refiner_run(r, m->alpha, w, f->yuv, w, f->yuv + n, f->yuv + n + (size_t)cw * ch, cw,
+                           m->v_ref, w) != BD_OK)
+            die("bd_refiner_run (rvm variants): %s", bd_last_error());
+        bd_refiner_destroy(r);
+    }
+#else
+    memcpy(m->v_ref, m->alpha, n);
+#endif
+    /* mirror average */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            memcpy(m->v_rgb + ((size_t)y * w + (w - 1 - x)) * 3, f->rgb + ((size_t)y * w + x) * 3, 3);
+    const struct bd_image mi = {w, h, 3, 3 * w, m->v_rgb};
+    if (bd_still_mask(m->bare_still, &mi, m->v_tmp, w) != BD_OK)
+        die("bd_still_mask (mirror): %s", bd_last_error());
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            m->v_mir[(size_t)y * w + x] =
+                (uint8_t)((m->alpha[(size_t)y * w + x] + m->v_tmp[(size_t)y * w + (w - 1 - x)] + 1) / 2);
+    /* zoom pass */
+    memcpy(m->v_zoom, m->alpha, n);
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (m->gen_mask[(size_t)y * w + x] >= 128) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y > y1 ? y : y1;
+            }
+    if (x1 >= x0) {
+        const int mx = (int)(0.05 * (x1 - x0 + 1) + 0.5), my = (int)(0.05 * (y1 - y0 + 1) + 0.5);
+        x0 = x0 - mx < 0 ? 0 : x0 - mx;
+        y0 = y0 - my < 0 ? 0 : y0 - my;
+        x1 = x1 + mx >= w ? w - 1 : x1 + mx;
+        y1 = y1 + my >= h ? h - 1 : y1 + my;
+        const int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+        if ((double)bw * bh <= 0.9 * (double)n && bw >= 32 && bh >= 32) {
+            for (int y = 0; y < bh; y++)
+                memcpy(m->v_rgb + (size_t)y * bw * 3, f->rgb + ((size_t)(y0 + y) * w + x0) * 3,
+                       (size_t)bw * 3);
+            const struct bd_image zi = {bw, bh, 3, 3 * bw, m->v_rgb};
+            if (bd_still_mask(m->bare_still, &zi, m->v_tmp, bw) != BD_OK)
+                die("bd_still_mask (zoom): %s", bd_last_error());
+            for (int y = 0; y < bh; y++)
+                memcpy(m->v_zoom + (size_t)(y0 + y) * w + x0, m->v_tmp + (size_t)y * bw, (size_t)bw);
+        }
+    }
+    m->vkey = f->serial;
+}
+
+/* which: 0 refiner, 1 mirror average, 2 zoom pass; fused: by the default
+ * fusion with the same default mask */
+static void variant_rows(struct mctx *m, struct frame *f, uint8_t *out, int which, int fused)
+{
+    rvm_variants(m, f);
+    const uint8_t *v = which == 0 ? m->v_ref : which == 1 ? m->v_mir : m->v_zoom;
+    if (!fused) {
+        memcpy(out, v, (size_t)f->w * f->h);
+    } else {
+        struct bd_fuse_options o;
+        bd_fuse_options_default(f->w, f->h, &o);
+        if (bd_mask_fuse(v, f->w, m->gen_mask, f->w, f->w, f->h, &o, m->fscratch, out, f->w) !=
+            BD_OK)
+            die("bd_mask_fuse: %s", bd_last_error());
+    }
+    m->up_ms = NAN;
+}
+#define VARIANT_ROW(fn, which, fused)                                                      \
+    static void fn(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr) \
+    {                                                                                      \
+        (void)tr;                                                                          \
+        variant_rows(m, f, out, which, fused);                                             \
+    }
+VARIANT_ROW(method_v_ref, 0, 0)
+VARIANT_ROW(method_v_mir, 1, 0)
+VARIANT_ROW(method_v_zoom, 2, 0)
+VARIANT_ROW(method_v_ref_f, 0, 1)
+VARIANT_ROW(method_v_mir_f, 1, 1)
+VARIANT_ROW(method_v_zoom_f, 2, 1)
 
 static void method_rvm_bare(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr)
 {
@@ -1096,20 +1228,31 @@ static void method_rvm_general(struct mctx *m, struct frame *f, uint8_t *out, st
     m->up_ms = NAN;
 }
 
-#define FUSE_ROW(fn, mode, r)                                                      \
+#define FUSE_ROW(fn, mode, r, wt, ed)                                              \
     static void fn(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr) \
     {                                                                              \
         (void)tr;                                                                  \
-        fuse_rows(m, f, out, mode, r);                                             \
+        fuse_rows(m, f, out, mode, r, wt, ed);                                     \
     }
-FUSE_ROW(method_fuse_mean, BD_FUSE_MEAN, 0)
-FUSE_ROW(method_fuse_gate8, BD_FUSE_GATE, 8)
-FUSE_ROW(method_fuse_gate16, BD_FUSE_GATE, 16)
-FUSE_ROW(method_fuse_gate32, BD_FUSE_GATE, 32)
-FUSE_ROW(method_fuse_band8, BD_FUSE_BAND, 8)
-FUSE_ROW(method_fuse_band16, BD_FUSE_BAND, 16)
-FUSE_ROW(method_fuse_band24, BD_FUSE_BAND, 24)
-FUSE_ROW(method_fuse_band32, BD_FUSE_BAND, 32)
+FUSE_ROW(method_fuse_mean, BD_FUSE_MEAN, 0, 128, 128)
+FUSE_ROW(method_fuse_w40, BD_FUSE_MEAN, 0, 102, 102)
+FUSE_ROW(method_fuse_w60, BD_FUSE_MEAN, 0, 154, 154)
+FUSE_ROW(method_fuse_w70, BD_FUSE_MEAN, 0, 179, 179)
+FUSE_ROW(method_fuse_c50_75, BD_FUSE_MEAN, 0, 128, 192)
+FUSE_ROW(method_fuse_c50_100, BD_FUSE_MEAN, 0, 128, 256)
+FUSE_ROW(method_fuse_c40_75, BD_FUSE_MEAN, 0, 102, 192)
+FUSE_ROW(method_fuse_c40_100, BD_FUSE_MEAN, 0, 102, 256)
+FUSE_ROW(method_fuse_c30_75, BD_FUSE_MEAN, 0, 77, 192)
+FUSE_ROW(method_fuse_c60_30, BD_FUSE_MEAN, 0, 154, 77)
+FUSE_ROW(method_fuse_gate8, BD_FUSE_GATE, 8, 0, 0)
+FUSE_ROW(method_fuse_gate16, BD_FUSE_GATE, 16, 0, 0)
+FUSE_ROW(method_fuse_gate32, BD_FUSE_GATE, 32, 0, 0)
+FUSE_ROW(method_fuse_band8, BD_FUSE_BAND, 8, 0, 0)
+FUSE_ROW(method_fuse_band16, BD_FUSE_BAND, 16, 0, 0)
+FUSE_ROW(method_fuse_band24, BD_FUSE_BAND, 24, 0, 0)
+FUSE_ROW(method_fuse_band32, BD_FUSE_BAND, 32, 0, 0)
+FUSE_ROW(method_fuse_band48, BD_FUSE_BAND, 48, 0, 0)
+FUSE_ROW(method_fuse_band64, BD_FUSE_BAND, 64, 0, 0)
 
 struct method {
     const char *name;
@@ -1117,7 +1260,8 @@ struct method {
     int refiner;  /* needs the refiner API */
     int ensemble; /* needs --ensemble */
     int real;     /* also a row of the real set (real_set) */
-    int rvm;      /* 0: rows of the other models; 1: every model's; 2: --model rvm's */
+    int rvm;      /* 0: rows of the other models; 1: every model's; 2: --model rvm's
+                     (--fusion); 3: --model rvm's (--rvm-variants) */
 };
 
 static const struct method methods[] = {
@@ -1139,6 +1283,15 @@ static const struct method methods[] = {
     {"fusion study: general", method_rvm_general, 0, 0, 1, 2},
     {"fusion study: rvm bare", method_rvm_bare, 0, 0, 1, 2},
     {"fuse: mean", method_fuse_mean, 0, 0, 1, 2},
+    {"fuse: mean, rvm 0.4", method_fuse_w40, 0, 0, 1, 2},
+    {"fuse: mean, rvm 0.6", method_fuse_w60, 0, 0, 1, 2},
+    {"fuse: mean, rvm 0.7", method_fuse_w70, 0, 0, 1, 2},
+    {"fuse: conf 0.5 / edge 0.75", method_fuse_c50_75, 0, 0, 1, 2},
+    {"fuse: conf 0.5 / edge 1", method_fuse_c50_100, 0, 0, 1, 2},
+    {"fuse: conf 0.4 / edge 0.75", method_fuse_c40_75, 0, 0, 1, 2},
+    {"fuse: conf 0.4 / edge 1", method_fuse_c40_100, 0, 0, 1, 2},
+    {"fuse: conf 0.3 / edge 0.75", method_fuse_c30_75, 0, 0, 1, 2},
+    {"fuse: conf 0.6 / edge 0.3", method_fuse_c60_30, 0, 0, 1, 2},
     {"fuse: gate 8", method_fuse_gate8, 0, 0, 1, 2},
     {"fuse: gate 16", method_fuse_gate16, 0, 0, 1, 2},
     {"fuse: gate 32", method_fuse_gate32, 0, 0, 1, 2},
@@ -1146,6 +1299,14 @@ static const struct method methods[] = {
     {"fuse: band 16", method_fuse_band16, 0, 0, 1, 2},
     {"fuse: band 24", method_fuse_band24, 0, 0, 1, 2},
     {"fuse: band 32", method_fuse_band32, 0, 0, 1, 2},
+    {"fuse: band 48", method_fuse_band48, 0, 0, 1, 2},
+    {"fuse: band 64", method_fuse_band64, 0, 0, 1, 2},
+    {"rvm bare + refiner (0..1)", method_v_ref, 0, 0, 1, 3},
+    {"rvm bare + mirror average", method_v_mir, 0, 0, 1, 3},
+    {"rvm bare + zoom pass", method_v_zoom, 0, 0, 1, 3},
+    {"fuse: mean of refined alpha", method_v_ref_f, 0, 0, 1, 3},
+    {"fuse: mean of mirror-avg alpha", method_v_mir_f, 0, 0, 1, 3},
+    {"fuse: mean of zoomed alpha", method_v_zoom_f, 0, 0, 1, 3},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
@@ -1162,14 +1323,17 @@ static int method_enabled(int i)
 
 /* the fusion study's rows: --fusion (they cost two more masks a frame) */
 static int g_fusion;
+/* the refiner, mirror average and zoom pass on RVM's alpha: --rvm-variants */
+static int g_rvm_variants;
 
 static int method_on(const struct mctx *m, int i)
 {
     if (!method_enabled(i))
         return 0;
     if (m->rvm)
-        return methods[i].rvm == 1 || (methods[i].rvm == 2 && g_fusion);
-    return methods[i].rvm != 2;
+        return methods[i].rvm == 1 || (methods[i].rvm == 2 && g_fusion) ||
+               (methods[i].rvm == 3 && g_rvm_variants);
+    return methods[i].rvm < 2;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1248,6 +1412,11 @@ struct tstate {
     struct bd_rect zbox; /* the zoom pass's box for the next frame */
     struct bd_stream *stream; /* the camera's policy (stream rows) */
     struct bd_filter *filt;   /* --model rvm: the library's filter (exact mode) */
+    /* --model rvm's harness-made rows (rvm_tvariant): the bare alpha and
+     * the first model's refined (temporal on) mask of the same frame,
+     * fused, with the refiner's temporal smoothing before or after */
+    int variant;
+    uint8_t *tmp;
     float *keep;              /* its map, kept over unchanged frames */
     long runs;                /* its model runs */
     double flick, flick_band, flick_still;
@@ -1274,6 +1443,37 @@ static void rvm_filter_frame(struct bd_filter *flt, struct frame *f, uint8_t *ou
         die("bd_filter (temporal set): %s", bd_last_error());
     for (int r = 0; r < H; r++)
         memcpy(out + (size_t)r * W, mk + (size_t)r * ms, (size_t)W);
+}
+
+/* the rvm rows' slots of the temporal set (see rvm_tvariant) */
+enum { TV_NONE, TV_FUSE, TV_SMOOTH_ALPHA, TV_SMOOTH_FUSED, TV_GUIDED_FUSED };
+static const char *const tv_name[] = {"", "fused here (check)", "alpha smoothed, fused",
+                                      "fused, then smoothed", "fused, then refined (0..1)"};
+
+/* One harness-made rvm row: bare (RVM's bare alpha through bd_filter) and
+ * person (the first model's camera mask) of this frame, W x H; yuv the
+ * frame's I420 */
+static void rvm_tvariant(struct tstate *t, const uint8_t *bare, const uint8_t *person,
+                         const uint8_t *yuv, int W, int H, void *scratch)
+{
+    const size_t N = (size_t)W * H;
+    struct bd_fuse_options o;
+    bd_fuse_options_default(W, H, &o);
+    const uint8_t *u = yuv + N, *v = u + N / 4;
+    enum bd_status r = BD_OK;
+    if (t->variant == TV_FUSE) {
+        r = bd_mask_fuse(bare, W, person, W, W, H, &o, scratch, t->cur, W);
+    } else if (t->variant == TV_SMOOTH_ALPHA) {
+        r = bd_refiner_run(t->r, bare, W, yuv, W, u, v, W / 2, t->tmp, W);
+        if (r == BD_OK)
+            r = bd_mask_fuse(t->tmp, W, person, W, W, H, &o, scratch, t->cur, W);
+    } else {
+        r = bd_mask_fuse(bare, W, person, W, W, H, &o, scratch, t->tmp, W);
+        if (r == BD_OK)
+            r = bd_refiner_run(t->r, t->tmp, W, yuv, W, u, v, W / 2, t->cur, W);
+    }
+    if (r != BD_OK)
+        die("temporal set, rvm rows: %s", bd_last_error());
 }
 
 static void temporal(const struct portrait *p, const struct background *b, struct mctx **ms, int nm,
@@ -1315,6 +1515,11 @@ static void temporal(const struct portrait *p, const struct background *b, struc
         for (int k = 0; k < 3; k++)
             late[mi][k] = xcalloc(N);
     struct tstate *st = xcalloc(sizeof *st * (size_t)nm * TM_COUNT);
+    int pmi = -1; /* the person mask of the rvm rows: the first other model's */
+    for (int mi = nm - 1; mi >= 0; mi--)
+        if (!ms[mi]->rvm)
+            pmi = mi;
+    void *fscratch = xmalloc(bd_mask_fuse_scratch(W, H));
     for (int mi = 0; mi < nm; mi++)
         for (int j = 0; j < ntm; j++) {
             struct tstate *t = &st[mi * TM_COUNT + j];
@@ -1323,7 +1528,27 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             if (ms[mi]->rvm) {
                 /* what --model rvm gives a video (bd_filter, as the camera
                  * and files run it: the state fed back frame to frame),
-                 * and its bare alpha */
+                 * and its bare alpha; in the slots after those, the
+                 * harness-made rows (rvm_tvariant), when a model before
+                 * rvm gives the person mask */
+                if (j > TM_REF_NOT && pmi >= 0 && pmi < mi) {
+                    t->variant = j == TM_REF_LUMA     ? TV_FUSE
+                                 : j == TM_REF_NOZOOM ? TV_SMOOTH_ALPHA
+                                 : j == TM_REF_ONE    ? TV_SMOOTH_FUSED
+                                                      : TV_GUIDED_FUSED;
+                    t->tmp = xcalloc(N);
+#if BD_QUALITY_REFINER
+                    struct bd_refine_options o;
+                    bd_refine_options_default(&o);
+                    o.lo = 0.f;
+                    o.hi = 1.f;
+                    o.edge_aware = t->variant == TV_GUIDED_FUSED;
+                    if (t->variant != TV_FUSE &&
+                        bd_refiner_create(W, H, W, H, &o, &t->r) != BD_OK)
+                        die("bd_refiner_create: %s", bd_last_error());
+#endif
+                    continue;
+                }
                 if (j != TM_REF && j != TM_REF_NOT)
                     continue;
                 struct bd_pipeline_config c = g_set.cfg;
@@ -1393,9 +1618,13 @@ static void temporal(const struct portrait *p, const struct background *b, struc
         for (int mi = 0; mi < nm; mi++)
             for (int j = 0; j < ntm; j++) {
                 struct tstate *t = &st[mi * TM_COUNT + j];
-                if (ms[mi]->rvm && !t->filt)
+                if (ms[mi]->rvm && !t->filt && !t->variant)
                     continue;
-                if (t->filt) {
+                if (t->variant) {
+                    rvm_tvariant(t, st[mi * TM_COUNT + TM_REF_NOT].prev,
+                                 st[pmi * TM_COUNT + TM_REF].prev, f.yuv, W, H, fscratch);
+                    ms[mi]->up_ms = NAN;
+                } else if (t->filt) {
                     rvm_filter_frame(t->filt, &f, t->cur);
                     ms[mi]->up_ms = NAN;
                 } else if (j == TM_RAW) {
@@ -1540,6 +1769,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             if (t->stream)
                 snprintf(runs, sizeof runs, "%.2f", (double)t->runs / T_FRAMES);
             const char *name = !ms[mi]->rvm ? tm_name[j]
+                                : t->variant  ? tv_name[t->variant]
                                 : j == TM_REF ? "--model rvm (bd_filter)"
                                               : "--model rvm, bare alpha";
             printf("    %-27s %6.3f %6.3f %7.1f %7.2f %7.2f %8.2f %6.2f %7.1f %7.1f %6s\n", name,
@@ -1554,6 +1784,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
         free(st[q].prev);
         free(st[q].cur);
         free(st[q].keep);
+        free(st[q].tmp);
         bd_filter_destroy(st[q].filt);
         bd_stream_destroy(st[q].stream);
 #if BD_QUALITY_REFINER
@@ -1561,6 +1792,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
 #endif
     }
     free(st);
+    free(fscratch);
     for (int mi = 0; mi < nm; mi++)
         for (int k = 0; k < 3; k++)
             free(late[mi][k]);
@@ -1650,6 +1882,70 @@ static void contact_sheet(const struct portrait *ps, int np, const struct backgr
         frame_free(&f);
     }
     if (bd_image_write_png(path, sheet, sw * 3, sw, rows * TILE_H, 3) != BD_OK)
+        die("%s: %s", path, bd_last_error());
+    free(sheet);
+}
+
+/*
+ * Hair close-ups (--hair-sheet, make rvm-sheet): every dev portrait in the
+ * 1280x720 webcam crop over one background each, one row per portrait at
+ * 1:1, the TILE_W x TILE_H window with the most soft ground truth (0 <
+ * alpha < 255: hair) in it. Columns: input | general raw | general
+ * refined (defaults) | --model rvm (its default: fused) | ground truth.
+ */
+static void hair_sheet(const struct portrait *ps, int np, const struct background *bs, int nb,
+                       struct mctx *gen, struct mctx *rvm, const char *path)
+{
+    const int cols = 5, sw = cols * TILE_W;
+    uint8_t *sheet = xcalloc((size_t)sw * np * TILE_H * 3);
+    for (int k = 0; k < np; k++) {
+        const struct portrait *p = &ps[k];
+        const struct background *b = &bs[(k + 1) % nb];
+        struct frame f;
+        still_frame(p, b, F_720, &f);
+        const size_t n = (size_t)f.w * f.h;
+        uint8_t *raw = xmalloc(n), *ref = xmalloc(n), *rv = xmalloc(n);
+        method_raw(gen, &f, raw, NULL);
+        method_refined(gen, &f, ref, NULL);
+        method_refined(rvm, &f, rv, NULL);
+        /* the window with the most soft ground truth: an integral image */
+        uint32_t *ii = xcalloc((size_t)(f.w + 1) * (f.h + 1) * sizeof *ii);
+        for (int y = 0; y < f.h; y++)
+            for (int x = 0; x < f.w; x++) {
+                const uint8_t g = f.gt[(size_t)y * f.w + x];
+                ii[(size_t)(y + 1) * (f.w + 1) + x + 1] =
+                    (g > 0 && g < 255) + ii[(size_t)y * (f.w + 1) + x + 1] +
+                    ii[(size_t)(y + 1) * (f.w + 1) + x] - ii[(size_t)y * (f.w + 1) + x];
+            }
+        int bx = 0, by = 0;
+        uint32_t best = 0;
+        for (int y = 0; y + TILE_H <= f.h; y += 8)
+            for (int x = 0; x + TILE_W <= f.w; x += 8) {
+                const uint32_t c = ii[(size_t)(y + TILE_H) * (f.w + 1) + x + TILE_W] -
+                                   ii[(size_t)y * (f.w + 1) + x + TILE_W] -
+                                   ii[(size_t)(y + TILE_H) * (f.w + 1) + x] +
+                                   ii[(size_t)y * (f.w + 1) + x];
+                if (c > best) {
+                    best = c;
+                    bx = x;
+                    by = y;
+                }
+            }
+        const size_t o = (size_t)by * f.w + bx;
+        put_tile(sheet, sw, k, 0, f.rgb + 3 * o, NULL, f.w * 3, TILE_W, TILE_H);
+        put_tile(sheet, sw, k, 1, NULL, raw + o, f.w, TILE_W, TILE_H);
+        put_tile(sheet, sw, k, 2, NULL, ref + o, f.w, TILE_W, TILE_H);
+        put_tile(sheet, sw, k, 3, NULL, rv + o, f.w, TILE_W, TILE_H);
+        put_tile(sheet, sw, k, 4, NULL, f.gt + o, f.w, TILE_W, TILE_H);
+        printf("  row %d: %s over %s, window %dx%d at (%d, %d), %u soft ground-truth pixels\n", k + 1,
+               p->name, b->name, TILE_W, TILE_H, bx, by, best);
+        free(ii);
+        free(raw);
+        free(ref);
+        free(rv);
+        frame_free(&f);
+    }
+    if (bd_image_write_png(path, sheet, sw * 3, sw, np * TILE_H, 3) != BD_OK)
         die("%s: %s", path, bd_last_error());
     free(sheet);
 }
@@ -2102,7 +2398,7 @@ int main(int argc, char **argv)
     const char *data = NULL, *outdir = NULL;
     char models_arg[1024] = "general,landscape", tmodels_arg[1024] = "general,landscape";
     const char *bg_paths[MAX_BGS];
-    int nb = 0, do_temporal = 1, do_dev = 1, do_real = 1, nsets = 0;
+    int nb = 0, do_temporal = 1, do_dev = 1, do_real = 1, nsets = 0, hair = 0;
     const char *ensemble = NULL;
     char *sets[64];
     for (int i = 1; i < argc; i++) {
@@ -2120,6 +2416,10 @@ int main(int argc, char **argv)
             do_temporal = 0;
         else if (!strcmp(argv[i], "--fusion"))
             g_fusion = 1;
+        else if (!strcmp(argv[i], "--rvm-variants"))
+            g_rvm_variants = 1;
+        else if (!strcmp(argv[i], "--hair-sheet"))
+            hair = 1;
         else if (!strcmp(argv[i], "--temporal-fps") && i + 1 < argc) {
             g_tfps = atof(argv[++i]);
             if (g_tfps < 10 || g_tfps > 120)
@@ -2134,7 +2434,7 @@ int main(int argc, char **argv)
         else if (argv[i][0] == '-')
             die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
                 "[--models a,b] [--temporal-models a,b] [--ensemble MODEL] [--set NAME=VALUE]... "
-                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] BACKGROUND...",
+                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] [--rvm-variants] [--hair-sheet] BACKGROUND...",
                 argv[i]);
         else if (nb < MAX_BGS)
             bg_paths[nb++] = argv[i];
@@ -2150,7 +2450,7 @@ int main(int argc, char **argv)
     static struct portrait ps[MAX_PORTRAITS];
     int np = load_set(data, "portraits-dev", "alpha", 0, ps, MAX_PORTRAITS);
     static struct portrait rs[MAX_REAL];
-    int nr = do_real ? load_set(data, "portraits-real", "mask", 1, rs, MAX_REAL) : 0;
+    int nr = do_real && !hair ? load_set(data, "portraits-real", "mask", 1, rs, MAX_REAL) : 0;
     static struct background bs[MAX_BGS];
     for (int i = 0; i < nb; i++) {
         if (bd_image_load(bg_paths[i], 0, &bs[i].img) != BD_OK)
@@ -2184,6 +2484,26 @@ int main(int argc, char **argv)
 
     if (g_set.n)
         printf("settings of the \"%s\" rows (--set): %s\n", set_row(), g_set.text);
+    if (hair) { /* --hair-sheet: that alone */
+        int gi = -1, ri = -1;
+        for (int i = 0; i < nm; i++) {
+            if (!strcmp(ms[i].name, "general"))
+                gi = i;
+            if (ms[i].rvm)
+                ri = i;
+        }
+        if (gi < 0 || ri < 0)
+            die("--hair-sheet needs --models general,rvm");
+        char path[1100];
+        snprintf(path, sizeof path, "%s/hair_sheet.png", outdir);
+        printf("\nhair close-ups, 1280x720 webcam crop at 1:1 (columns input | general raw | general "
+               "refined (defaults) | --model rvm (fused) | ground truth):\n");
+        hair_sheet(ps, np, bs, nb, &ms[gi], &ms[ri], path);
+        printf("  wrote %s\n", path);
+        for (int i = 0; i < nm; i++)
+            close_model(&ms[i]);
+        return 0;
+    }
     if (do_dev)
         dev_set(ps, np, bs, nb, ms, nm, outdir);
     if (do_real)

@@ -74,15 +74,27 @@ enum bd_status bd_mask_fuse(const uint8_t *alpha, int alpha_stride, const uint8_
 {
     if (!alpha || !person || !o || !out || width < 1 || height < 1 || alpha_stride < width ||
         person_stride < width || out_stride < width || o->radius < 0 || o->radius > 1024 ||
+        o->weight < 0 || o->weight > 256 || o->edge_weight < 0 || o->edge_weight > 256 ||
         (o->mode != BD_FUSE_MEAN && !scratch) || o->mode < BD_FUSE_MEAN || o->mode > BD_FUSE_BAND)
         return bd_fail(BD_ERR_INVALID_ARG, "bd_mask_fuse: bad arguments");
     const int w = width, h = height, r = o->radius;
     if (o->mode == BD_FUSE_MEAN) {
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                out[(size_t)y * out_stride + x] =
-                    (uint8_t)((alpha[(size_t)y * alpha_stride + x] +
-                               person[(size_t)y * person_stride + x] + 1) >> 1);
+        /* the alpha's weight per person value: edge_weight at 127/128,
+         * weight at 0/255 (a table of 256: no division per pixel) */
+        uint16_t wt[256];
+        for (int v = 0; v < 256; v++) {
+            const int sure = v > 127 ? 2 * v - 255 : 255 - 2 * v; /* 1 .. 255 */
+            wt[v] = (uint16_t)((o->edge_weight * (255 - sure) + o->weight * (sure - 1) + 127) / 254);
+        }
+        for (int y = 0; y < h; y++) {
+            const uint8_t *a = alpha + (size_t)y * alpha_stride;
+            const uint8_t *p = person + (size_t)y * person_stride;
+            uint8_t *d = out + (size_t)y * out_stride;
+            for (int x = 0; x < w; x++) {
+                const unsigned k = wt[p[x]];
+                d[x] = (uint8_t)((a[x] * k + p[x] * (256 - k) + 128) >> 8);
+            }
+        }
         return BD_OK;
     }
     uint32_t *rows = scratch, *counts = rows + (size_t)w * h;
@@ -114,4 +126,6 @@ void bd_fuse_options_default(int width, int height, struct bd_fuse_options *o)
     (void)height;
     o->mode = BD_FUSE_MEAN;
     o->radius = 0;
+    o->weight = 128;
+    o->edge_weight = 128;
 }

@@ -172,13 +172,18 @@ static enum bd_backend env_backend(enum bd_backend requested)
  * about 1.3x there) and it runs its FMA kernels on this CPU, at one thread
  * (ref has no threads); XNNPACK everywhere else (DeepLab and BodyPix, whose
  * wide layers its cache-blocked GEMMs do better; unknown models; baseline
- * CPUs; more threads). A rule rather than a timed trial run: it costs
+ * CPUs; more threads, but for models whose descriptor says ref beat
+ * XNNPACK's threads too: RVM, which XNNPACK takes only in part, ran 4 to
+ * 5 times slower on it with 2 threads than on ref, bench/rvm-fusion.md).
+ * A rule rather than a timed trial run: it costs
  * nothing at create and gives every run the same backend.
  */
 static enum bd_backend auto_backend(const struct bd_model *m, int threads)
 {
-    return m->desc.ref_faster && threads == 1 && bd_ref_fma_kernels() ? BD_BACKEND_REF
-                                                                       : BD_BACKEND_AUTO;
+    return m->desc.ref_faster && (threads == 1 || m->desc.ref_any_threads) &&
+                   bd_ref_fma_kernels()
+               ? BD_BACKEND_REF
+               : BD_BACKEND_AUTO;
 }
 
 enum bd_status bd_engine_create(const struct bd_model *model, const struct bd_engine_options *opt,

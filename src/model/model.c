@@ -37,17 +37,17 @@ static const char *const person_only[1] = {"person"};
  */
 static const struct bd_model_desc descs[] = {
     {"general", "MediaPipe selfie segmentation, general (256x256), Apache-2.0",
-     256, 256, 256, 256, 1, NULL, BD_OUTPUT_PROBABILITY, BD_RANGE_0_1, 0, 1, person_only, 1},
+     256, 256, 256, 256, 1, NULL, BD_OUTPUT_PROBABILITY, BD_RANGE_0_1, 0, 1, person_only, 1, 0},
     {"landscape", "MediaPipe selfie segmentation, landscape (144x256), Apache-2.0",
-     144, 256, 144, 256, 1, NULL, BD_OUTPUT_PROBABILITY, BD_RANGE_0_1, 0, 1, person_only, 1},
+     144, 256, 144, 256, 1, NULL, BD_OUTPUT_PROBABILITY, BD_RANGE_0_1, 0, 1, person_only, 1, 0},
     {"meet-full", "Google Meet segmentation full (144x256), 2-class softmax",
-     144, 256, 144, 256, 2, NULL, BD_OUTPUT_SOFTMAX2, BD_RANGE_0_1, 1, 2, person_bg, 1},
+     144, 256, 144, 256, 2, NULL, BD_OUTPUT_SOFTMAX2, BD_RANGE_0_1, 1, 2, person_bg, 1, 0},
     {"meet-lite", "Google Meet segmentation lite (96x160), 2-class softmax",
-     96, 160, 96, 160, 2, NULL, BD_OUTPUT_SOFTMAX2, BD_RANGE_0_1, 1, 2, person_bg, 1},
+     96, 160, 96, 160, 2, NULL, BD_OUTPUT_SOFTMAX2, BD_RANGE_0_1, 1, 2, person_bg, 1, 0},
     {"deeplabv3", "DeepLab v3 MobileNetV2 (257x257), 21 PASCAL VOC classes",
-     257, 257, 257, 257, 21, NULL, BD_OUTPUT_CLASSES, BD_RANGE_M1_1, 15, 21, pascal_classes, 0},
+     257, 257, 257, 257, 21, NULL, BD_OUTPUT_CLASSES, BD_RANGE_M1_1, 15, 21, pascal_classes, 0, 0},
     {"bodypix", "BodyPix MobileNet 0.50 stride 8 (257x257), person logits",
-     257, 257, 33, 33, 1, "float_segments", BD_OUTPUT_LOGIT, BD_RANGE_M1_1, 0, 1, person_only, 0},
+     257, 257, 33, 33, 1, "float_segments", BD_OUTPUT_LOGIT, BD_RANGE_M1_1, 0, 1, person_only, 0, 0},
 };
 
 int bd_builtin_model_count(void)

@@ -22,6 +22,10 @@ struct bd_model_desc {
      * CPUs where it runs its FMA kernels (bench/bench_engine.c): what
      * BD_BACKEND_AUTO picks (engine.c's auto_backend) */
     int ref_faster;
+    /* 1 where ref measured faster than XNNPACK with 2 threads too (RVM:
+     * XNNPACK takes only part of its graph, 29 runtimes with 54 ops on ref
+     * between them; bench/rvm-fusion.md): auto keeps ref at any count */
+    int ref_any_threads;
 };
 
 struct bd_model {

@@ -57,6 +57,7 @@ enum bd_status bd_model_open_tfjs(const char *json_path, int width, int height, 
     D->num_classes = 1;
     D->class_names = person_only;
     D->ref_faster = 1;
+    D->ref_any_threads = 1;
     *out = m;
     return BD_OK;
 }
