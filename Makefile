@@ -244,7 +244,8 @@ $(BUILD)/rvm_golden: tests/rvm_golden.c tests/check.h $(BUILD)/libbackdrop.a
 
 rvm-golden: $(BUILD)/rvm_golden
 	@rvm=$$(scripts/fetch-models.sh $(NPM) rvm) && tfjs=$$(scripts/fetch-models.sh $(NPM) rvm-ref) && \
-	    ./$(BUILD)/rvm_golden "$$rvm" "$$tfjs" tools/rvmref/run.js $(SHARED)/video/doctor_26732.mp4 $(BUILD)/rvm-golden
+	    ./$(BUILD)/rvm_golden "$$rvm" "$$tfjs" tools/rvmref/run.js $(SHARED)/video/doctor_26732.mp4 $(BUILD)/rvm-golden \
+	    $(RVM_GOLDEN_SIZES)
 
 # Soak (tests/soak.c, tests/soak.sh): SOAK_FRAMES frames through the whole
 # pipeline, blur then a video background, in this build (RSS must stay flat)

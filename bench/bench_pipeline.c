@@ -4,7 +4,9 @@
  * public API, on one input file (a raw .y4m, so decoding costs no more
  * than a camera's YUYV → I420 conversion would).
  *
- * usage: bench_pipeline FILE LABEL FRAMES BACKGROUND_IMAGE
+ * usage: bench_pipeline FILE LABEL FRAMES BACKGROUND_IMAGE [MODEL [THREADS]]
+ *   with MODEL (e.g. rvm): only the live run, with that model and THREADS
+ *   inference threads (default 1); mask_rate = masks a second over the run
  *
  * Prints one line per configuration, "key=value" pairs; offline
  * configurations run ROUNDS (3) times and the run with the median cpu_ms
@@ -42,12 +44,17 @@ static double wall_s(void)
 
 #define ROUNDS 3
 
+static const char *g_model; /* MODEL: the live run's */
+static int g_threads;
+
 static int run(const char *label, const char *file, const char *name, enum bd_pace pace,
                enum bd_effect effect, int pass, const char *bg, long frames, char *line,
                size_t line_size, double *cpu_ms)
 {
     struct bd_pipeline_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.model = g_model;
+    cfg.threads = g_threads;
     cfg.input = file;
     cfg.output = "null";
     cfg.pace = pace;
@@ -79,13 +86,14 @@ static int run(const char *label, const char *file, const char *name, enum bd_pa
     snprintf(line, line_size, "size=%s mode=%s effect=%s model=%s frames=%llu cpu_ms=%.3f convert_ms=%.3f "
            "infer_ms=%.3f inferences=%llu model_runs=%llu unchanged=%llu mask_ms=%.3f composite_ms=%.3f output_ms=%.3f "
            "wall_fps=%.1f cpu_pct=%.1f dropped=%llu lat_p50_ms=%.2f lat_p99_ms=%.2f "
-           "in_fps=%.2f",
+           "in_fps=%.2f mask_rate=%.2f threads=%d",
            label, pace == BD_PACE_LIVE ? "live" : "offline", name, s.model_name,
            (unsigned long long)s.frames_out, (c1 - c0) * 1e3 / n, s.convert_ms, s.infer_ms,
            (unsigned long long)s.inferences, (unsigned long long)s.model_runs,
            (unsigned long long)s.unchanged, s.mask_ms, s.composite_ms, s.output_ms,
            n / (w1 - w0), (c1 - c0) / (w1 - w0) * 100, (unsigned long long)s.dropped,
-           s.latency_p50_ms, s.latency_p99_ms, s.fps);
+           s.latency_p50_ms, s.latency_p99_ms, s.fps, (double)s.inferences / (w1 - w0),
+           g_threads ? g_threads : 1);
     bd_pipeline_destroy(p);
     return 0;
 }
@@ -116,13 +124,18 @@ static int median_run(const char *label, const char *file, const char *name, enu
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s FILE LABEL FRAMES BACKGROUND_IMAGE\n", argv[0]);
+    if (argc < 5 || argc > 7) {
+        fprintf(stderr, "usage: %s FILE LABEL FRAMES BACKGROUND_IMAGE [MODEL [THREADS]]\n", argv[0]);
         return 2;
     }
     const char *file = argv[1], *label = argv[2], *bg = argv[4];
     long frames = atol(argv[3]);
     int bad = 0;
+    if (argc >= 6) { /* one model, live only */
+        g_model = argv[5];
+        g_threads = argc == 7 ? atoi(argv[6]) : 0;
+        return median_run(label, file, "blur", BD_PACE_LIVE, BD_EFFECT_BLUR, 0, NULL, frames, 1);
+    }
     /* warm the page cache and the allocator */
     bad |= median_run(label, file, "warmup", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 1, NULL, 20, 1);
     bad |= median_run(label, file, "pass", BD_PACE_OFFLINE, BD_EFFECT_BLUR, 1, NULL, frames, ROUNDS);

@@ -706,6 +706,8 @@ struct bd_pipeline_stats {
     uint64_t unchanged;         /* of them, frames whose picture had not
                                    changed since the last run: no run */
     double in_fps, out_fps;     /* over the last status interval (about 1 s) */
+    double mask_fps;            /* masks a second (inferences) over that interval:
+                                   below in_fps, the mask is older than the frame */
     double cpu_percent;         /* process CPU over the last interval (100 = a core) */
     /* Mean CPU milliseconds per frame of each stage (thread CPU time):
      * convert = source → I420 and the model's input; infer = the inference

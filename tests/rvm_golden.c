@@ -38,6 +38,12 @@ const float *bd_engine_output_k(const struct bd_engine *e, int k);
 
 static const char *const names[5] = {"pha", "r1o", "r2o", "r3o", "r4o"};
 
+static int cmp_d(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static float *read_f32(const char *path, size_t count)
 {
     FILE *f = fopen(path, "rb");
@@ -94,7 +100,22 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     snprintf(cmd, sizeof cmd, "node '%s' '%s' '%s' wasm %g %d %d %d '%s' '%s'", runjs, tfjsdir, json,
              (double)ratio, H, W, FRAMES, in, prefix);
-    int rc = system(cmd);
+    /* run.js prints each frame's time ("... N ms (wasm, ..."): kept for the
+     * per-frame ratio to ours on the same frames, in the same run */
+    double ref_ms[FRAMES];
+    int nref = 0;
+    FILE *pp = popen(cmd, "r");
+    char line[1024];
+    while (pp && fgets(line, sizeof line, pp)) {
+        fputs(line, stdout);
+        const char *q = strstr(line, " ms (");
+        if (q && nref < FRAMES) {
+            while (q > line && q[-1] >= '0' && q[-1] <= '9')
+                q--;
+            ref_ms[nref++] = atof(q);
+        }
+    }
+    int rc = pp ? pclose(pp) : -1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     CHECK(rc == 0, "TF.js reference ran: %s", cmd);
     if (rc != 0) {
@@ -120,13 +141,14 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
         free(src);
         return;
     }
-    double ours_s = 0;
+    double ours_s = 0, ours_ms[FRAMES];
     for (int fr = 0; rc == BD_OK && fr < FRAMES; fr++) {
         memcpy(bd_engine_input(e), src + per * fr, per * 4);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = bd_engine_run(e);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        ours_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        ours_ms[fr] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        ours_s += ours_ms[fr] / 1e3;
         CHECK(rc == BD_OK, "run: %s", bd_last_error());
         for (int k = 0; k < 5; k++) {
             const struct bd_graph *g = m->graph;
@@ -166,6 +188,15 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
     }
     printf("%dx%d ratio %.3f: TF.js wasm process %.2f s for %d frames (load included); ours (%s) %.1f ms/frame\n",
            W, H, (double)ratio, ref_s, FRAMES, bd_backend_name(bd_engine_backend(e)), ours_s * 1000 / FRAMES);
+    if (nref == FRAMES) {
+        /* medians of frames 1.. (frame 0 warms both up) */
+        qsort(ref_ms + 1, FRAMES - 1, sizeof(double), cmp_d);
+        qsort(ours_ms + 1, FRAMES - 1, sizeof(double), cmp_d);
+        const double r = ref_ms[1 + (FRAMES - 1) / 2], o = ours_ms[1 + (FRAMES - 1) / 2];
+        printf("%dx%d ratio %.3f: per frame (median of frames 1-%d) TF.js wasm %.0f ms, ours (%s) %.1f ms: "
+               "TF.js / ours = %.2f\n",
+               W, H, (double)ratio, FRAMES - 1, r, bd_backend_name(bd_engine_backend(e)), o, r / o);
+    }
     bd_engine_destroy(e);
     bd_model_destroy(m);
     free(src);
@@ -173,8 +204,8 @@ static void run_size(const char *rvmdir, const char *tfjsdir, const char *runjs,
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s RVMDIR TFJSDIR RUNJS VIDEO TMPDIR\n", argv[0]);
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: %s RVMDIR TFJSDIR RUNJS VIDEO TMPDIR [WxH:RATIO,...]\n", argv[0]);
         return 2;
     }
     struct timespec t0, t1;
@@ -192,9 +223,24 @@ int main(int argc, char **argv)
         return check_report();
     }
     mkdir(argv[5], 0755);
-    /* Small sizes keep it quick; two aspect ratios and two ratios. */
-    run_size(argv[1], argv[2], argv[3], argv[4], argv[5], 144, 256, 0.5f);
-    run_size(argv[1], argv[2], argv[3], argv[4], argv[5], 240, 320, 0.375f);
+    if (argc == 7) { /* the sizes given (make rvm-golden RVM_GOLDEN_SIZES=1280x720:0.4) */
+        char list[512];
+        snprintf(list, sizeof list, "%s", argv[6]);
+        for (char *sv = NULL, *t = strtok_r(list, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+            int w, h;
+            float r;
+            if (sscanf(t, "%dx%d:%f", &w, &h, &r) != 3 || w < 16 || h < 16 || w > 4096 || h > 4096 ||
+                !(r > 0 && r <= 1)) {
+                fprintf(stderr, "rvm_golden: size '%s': give WxH:RATIO\n", t);
+                return 2;
+            }
+            run_size(argv[1], argv[2], argv[3], argv[4], argv[5], h, w, r);
+        }
+    } else {
+        /* Small sizes keep it quick; two aspect ratios and two ratios. */
+        run_size(argv[1], argv[2], argv[3], argv[4], argv[5], 144, 256, 0.5f);
+        run_size(argv[1], argv[2], argv[3], argv[4], argv[5], 240, 320, 0.375f);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("rvm-golden: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return check_report();

@@ -12,7 +12,10 @@
  *    the loop (the first frame after the loop is byte-identical to the
  *    first frame);
  *  - bd_filter: reset starts the state again; without it, the state
- *    carries over (the same frame gives another mask).
+ *    carries over (the same frame gives another mask);
+ *  - the fusion against naive code (the weighted mean every value pair);
+ *    the automatic backend (ref for RVM at 1 and 2 threads); the status's
+ *    mask rate.
  */
 #include <math.h>
 #include <stdio.h>
@@ -240,6 +243,21 @@ static int read_frames(const char *path, uint8_t **y, int max, int *w, int *h)
     return n;
 }
 
+/* the status callbacks' mask rates (bd_pipeline_stats.mask_fps) */
+struct rates {
+    int calls, with_masks, off;
+};
+
+static void on_status(const struct bd_pipeline_stats *s, void *user)
+{
+    struct rates *r = user;
+    r->calls++;
+    r->with_masks += s->mask_fps > 0;
+    /* offline, every frame gets its own mask: the rates differ by at
+     * most the frame or two a tick can fall between */
+    r->off += s->out_fps > 0 && fabs(s->mask_fps - s->out_fps) > 1.5 + 0.5 * s->out_fps;
+}
+
 static void test_pipeline_loop(void)
 {
     char clip[] = "/tmp/bd_rvm_clipXXXXXX", out[64];
@@ -265,12 +283,17 @@ static void test_pipeline_loop(void)
     int r = bd_pipeline_create(&c, &p);
     CHECK(r == BD_OK, "pipeline rvm: %s", bd_last_error());
     if (r == BD_OK) {
-        r = bd_pipeline_run(p, NULL, NULL);
+        struct rates rt = {0, 0, 0};
+        r = bd_pipeline_run(p, on_status, &rt);
         struct bd_pipeline_stats st;
         bd_pipeline_get_stats(p, &st);
         CHECK(r == BD_OK && st.model_runs >= 4 && !strcmp(st.model_name, "rvm"),
               "run: %d, %llu model runs, model %s", r, (unsigned long long)st.model_runs,
               st.model_name);
+        /* the status line's mask rate (issue 18: the camera shows it) */
+        CHECK(rt.calls > 0 && rt.with_masks > 0 && rt.off == 0,
+              "mask rate: %d status calls, %d with masks, %d off the output rate", rt.calls,
+              rt.with_masks, rt.off);
         bd_pipeline_destroy(p);
         uint8_t *y[8];
         int w = 0, h = 0, n = read_frames(out, y, 8, &w, &h);

@@ -231,9 +231,10 @@ static void show_status(const struct bd_pipeline_stats *s, void *user)
     char who[32] = "";
     if (!s->idle && s->consumers >= 0)
         snprintf(who, sizeof who, "  consumers %d", s->consumers);
-    printf("\r\033[K%s → %s  in %.1f fps  out %.1f fps  infer %.1f ms  cpu %.0f%%  dropped %llu"
-           "%s%s",
-           s->input_name, s->output_name, s->in_fps, s->out_fps, s->infer_ms, s->cpu_percent,
+    printf("\r\033[K%s → %s  in %.1f fps  out %.1f fps  masks %.1f/s  infer %.1f ms  cpu %.0f%%"
+           "  dropped %llu%s%s",
+           s->input_name, s->output_name, s->in_fps, s->out_fps, s->mask_fps, s->infer_ms,
+           s->cpu_percent,
            (unsigned long long)s->dropped, who,
            s->idle ? "  [idle]" : s->effect_on ? "" : "  [effect off]");
     fflush(stdout);

@@ -521,6 +521,7 @@ static void fill_stats(struct bd_pipeline *p, struct bd_pipeline_stats *s)
     s->zoomed = zoomed;
     s->in_fps = p->rate_in;
     s->out_fps = p->rate_out;
+    s->mask_fps = p->rate_masks;
     s->cpu_percent = p->rate_cpu;
     double n = a.frames_processed ? (double)a.frames_processed : 1.0;
     s->convert_ms = a.convert_ns / n / 1e6;
@@ -561,14 +562,19 @@ void bd_pipeline_tick_status(struct bd_pipeline *p, bd_pipeline_status_fn fn, vo
         return;
     double dt = (now - p->tick_ns) / 1e9;
     int64_t cpu = bd_cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    pthread_mutex_lock(&p->lock); /* the inference thread counts under it */
+    const uint64_t masks = p->acc.inferences;
+    pthread_mutex_unlock(&p->lock);
     pthread_mutex_lock(&p->stats_lock);
     if (dt > 0) {
+        p->rate_masks = (double)(masks - p->tick_masks) / dt;
         p->rate_in = (p->acc.frames_in - p->tick_in) / dt;
         p->rate_out = (p->acc.frames_out - p->tick_out) / dt;
         p->rate_cpu = (cpu - p->tick_cpu) / 1e9 / dt * 100.0;
     }
     p->tick_in = p->acc.frames_in;
     p->tick_out = p->acc.frames_out;
+    p->tick_masks = masks;
     pthread_mutex_unlock(&p->stats_lock);
     p->tick_cpu = cpu;
     p->tick_ns = now;

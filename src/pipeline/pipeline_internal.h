@@ -317,8 +317,8 @@ struct bd_pipeline {
     int64_t lat[BD_LATENCY_RING];
     int lat_pos, lat_count;
     int64_t start_ns, tick_ns, tick_cpu;
-    uint64_t tick_in, tick_out;
-    double rate_in, rate_out, rate_cpu;
+    uint64_t tick_in, tick_out, tick_masks;
+    double rate_in, rate_out, rate_cpu, rate_masks;
 };
 
 int64_t bd_now_ns(void);
