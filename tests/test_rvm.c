@@ -499,7 +499,13 @@ static void test_fused(void)
     void *scratch = malloc(bd_mask_fuse_scratch(W, H));
     for (int i = 0; i < 3; i++)
         mk[i] = malloc(n);
-    long diff = 0, dbare = 0;
+    long diff = 0, dbare = 0, dsmooth = 0;
+    /* the fused mask is smoothed in time (bd_fuse_smooth_options) */
+    uint8_t *raw_fused = malloc(n);
+    struct bd_refine_options so;
+    bd_fuse_smooth_options(&so);
+    struct bd_refiner *sm = NULL;
+    ok = ok && bd_refiner_create(W, H, W, H, &so, &sm) == BD_OK;
     for (int k = 0; ok && k < 3; k++) {
         for (int s = 0; s < 5; s++)
             bd_file_source_read(src, &fr, NULL);
@@ -519,15 +525,20 @@ static void test_fused(void)
         }
         struct bd_fuse_options fo;
         bd_fuse_options_default(W, H, &fo);
-        ok = ok && bd_mask_fuse(mk[1], W, mk[2], W, W, H, &fo, scratch, fused, W) == BD_OK;
+        ok = ok && bd_mask_fuse(mk[1], W, mk[2], W, W, H, &fo, scratch, raw_fused, W) == BD_OK &&
+             bd_refiner_run(sm, raw_fused, W, fr.y, fr.stride_y, NULL, NULL, 0, fused, W) == BD_OK;
         for (size_t i = 0; ok && i < n; i++) {
             diff += fused[i] != mk[0][i];
             dbare += mk[1][i] != mk[0][i];
+            dsmooth += k > 0 && raw_fused[i] != fused[i];
         }
     }
     CHECK(ok, "filter runs: %s", bd_last_error());
-    CHECK(diff == 0, "fused = bd_mask_fuse(bare alpha, default mask): %ld differ", diff);
+    CHECK(diff == 0, "fused = smoothed bd_mask_fuse(bare alpha, default mask): %ld differ", diff);
     CHECK(dbare > 100, "fused differs from the bare alpha (%ld pixels)", dbare);
+    CHECK(dsmooth > 100, "the smoothing changes the fused mask (%ld pixels of frames 2-3)", dsmooth);
+    bd_refiner_destroy(sm);
+    free(raw_fused);
     for (int i = 0; i < 3; i++) {
         bd_filter_destroy(fl[i]);
         free(mk[i]);

@@ -1453,8 +1453,8 @@ static void rvm_filter_frame(struct bd_filter *flt, struct frame *f, uint8_t *ou
 
 /* the rvm rows' slots of the temporal set (see rvm_tvariant) */
 enum { TV_NONE, TV_FUSE, TV_SMOOTH_ALPHA, TV_SMOOTH_FUSED, TV_GUIDED_FUSED };
-static const char *const tv_name[] = {"", "fused here (check)", "alpha smoothed, fused",
-                                      "fused, then smoothed", "fused, then refined (0..1)"};
+static const char *const tv_name[] = {"", "fused here, no smoothing", "alpha smoothed, fused",
+                                      "fused, then smoothed (check)", "fused, then refined (0..1)"};
 
 /* One harness-made rvm row: bare (RVM's bare alpha through bd_filter) and
  * person (the first model's camera mask) of this frame, W x H; yuv the
@@ -1470,13 +1470,17 @@ static void rvm_tvariant(struct tstate *t, const uint8_t *bare, const uint8_t *p
     if (t->variant == TV_FUSE) {
         r = bd_mask_fuse(bare, W, person, W, W, H, &o, scratch, t->cur, W);
     } else if (t->variant == TV_SMOOTH_ALPHA) {
-        r = bd_refiner_run(t->r, bare, W, yuv, W, u, v, W / 2, t->tmp, W);
+        r = bd_refiner_run(t->r, bare, W, yuv, W, NULL, NULL, 0, t->tmp, W);
         if (r == BD_OK)
             r = bd_mask_fuse(t->tmp, W, person, W, W, H, &o, scratch, t->cur, W);
     } else {
         r = bd_mask_fuse(bare, W, person, W, W, H, &o, scratch, t->tmp, W);
+        /* the smoothing as the pipeline runs it (luma guide: plain mode
+         * takes no colour); the refined row with the colour guide */
+        const int col = t->variant == TV_GUIDED_FUSED;
         if (r == BD_OK)
-            r = bd_refiner_run(t->r, t->tmp, W, yuv, W, u, v, W / 2, t->cur, W);
+            r = bd_refiner_run(t->r, t->tmp, W, yuv, W, col ? u : NULL, col ? v : NULL,
+                               col ? W / 2 : 0, t->cur, W);
     }
     if (r != BD_OK)
         die("temporal set, rvm rows: %s", bd_last_error());
@@ -1545,9 +1549,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                     t->tmp = xcalloc(N);
 #if BD_QUALITY_REFINER
                     struct bd_refine_options o;
-                    bd_refine_options_default(&o);
-                    o.lo = 0.f;
-                    o.hi = 1.f;
+                    bd_fuse_smooth_options(&o); /* --model rvm's (plain) */
                     o.edge_aware = t->variant == TV_GUIDED_FUSED;
                     if (t->variant != TV_FUSE &&
                         bd_refiner_create(W, H, W, H, &o, &t->r) != BD_OK)

@@ -116,6 +116,15 @@ enum bd_status bd_mask_fuse(const uint8_t *alpha, int alpha_stride, const uint8_
     return BD_OK;
 }
 
+void bd_fuse_smooth_options(struct bd_refine_options *o)
+{
+    bd_refine_options_default(o);
+    o->edge_aware = 0;
+    o->lo = 0.f;
+    o->hi = 1.f;
+    o->temporal = 1;
+}
+
 /* The mean: on the dev composites the only option near the issue's target
  * at both framings (trimap MAD -24% at 1280x720, -28% at the portraits'
  * own aspect, IoU and boundary F up); the band and the gate keep less of

@@ -60,6 +60,8 @@ void bd_model_bundle_free(struct bd_model_bundle *b)
     free(b->person_mask);
     free(b->alpha);
     free(b->fuse_scratch);
+    free(b->fused);
+    bd_refiner_destroy(b->fuse_smooth);
     bd_refiner_destroy(b->refiner);
     bd_stream_destroy(b->stream);
     bd_engine_destroy(b->engine);
@@ -194,8 +196,14 @@ int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_op
         b->person_mask = calloc(n, 1);
         b->alpha = calloc(n, 1);
         b->fuse_scratch = malloc(bd_mask_fuse_scratch(p->width, p->height));
-        if (!b->person_mask || !b->alpha || !b->fuse_scratch)
+        b->fused = calloc(n, 1);
+        if (!b->person_mask || !b->alpha || !b->fuse_scratch || !b->fused)
             return bd_fail(BD_ERR_NOMEM, "out of memory for the fused mask");
+        struct bd_refine_options so;
+        bd_fuse_smooth_options(&so);
+        r = bd_refiner_create(p->width, p->height, p->width, p->height, &so, &b->fuse_smooth);
+        if (r != BD_OK)
+            return r;
     }
     r = bd_i420_alloc(b->model_w, b->model_h, &b->small_mem, &b->small);
     if (r == BD_OK && b->zoom)

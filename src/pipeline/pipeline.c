@@ -220,6 +220,7 @@ void bd_pipeline_forget(struct bd_pipeline *p)
     if (m->person) {
         bd_stream_reset(m->person->stream);
         bd_refiner_reset(m->person->refiner);
+        bd_refiner_reset(m->fuse_smooth);
         memset(&m->person->zbox_next, 0, sizeof m->person->zbox_next);
         p->person_new = 0;
         m->have_alpha = m->person->have_alpha = 0;
@@ -388,8 +389,14 @@ static int update_mask(struct bd_pipeline *p, const struct bd_i420_view *f)
         return r;
     struct bd_fuse_options fo;
     bd_fuse_options_default(p->width, p->height, &fo);
-    return bd_mask_fuse(m->alpha, p->mask_stride, m->person_mask, p->mask_stride, p->width,
-                        p->height, &fo, m->fuse_scratch, p->mask, p->mask_stride);
+    r = bd_mask_fuse(m->alpha, p->mask_stride, m->person_mask, p->mask_stride, p->width,
+                     p->height, &fo, m->fuse_scratch, m->fused, p->mask_stride);
+    if (r != BD_OK)
+        return r;
+    /* smoothed in time, guided by the frame's luma only: plain mode takes
+     * no colour */
+    return bd_refiner_run(m->fuse_smooth, m->fused, p->mask_stride, f->y, f->stride_y, NULL, NULL,
+                          0, p->mask, p->mask_stride);
 }
 
 static void record_latency(struct bd_pipeline *p, int64_t capture_ns)

@@ -143,11 +143,17 @@ struct bd_model_bundle {
     /* --model rvm, fused (not rvm_bare): the automatic model's bundle (the
      * camera's default mask), run beside RVM on the same frames; its
      * refined mask (person_mask, full frame) and RVM's alpha (alpha, full
-     * frame, 0 outside RVM's crop) are fused into the pipeline's mask each
-     * frame (bd_mask_fuse, bd_fuse_options_default) */
+     * frame, 0 outside RVM's crop) are fused each frame (bd_mask_fuse,
+     * bd_fuse_options_default) and smoothed in time into the pipeline's
+     * mask (fuse_smooth) */
     struct bd_model_bundle *person;
     uint8_t *person_mask, *alpha;
     void *fuse_scratch;
+    /* the fused mask before fuse_smooth, whose temporal smoothing (plain,
+     * coverage kept) brings RVM's flicker below the default mask's
+     * (bench/rvm-fusion.md: temporal set 0.22 -> 0.13, defaults 0.19) */
+    uint8_t *fused;
+    struct bd_refiner *fuse_smooth;
     int have_alpha;                 /* frame thread: a map came (fused only) */
     int model_w, model_h;           /* input */
     int out_w, out_h;               /* output (probability map) */
