@@ -1422,6 +1422,7 @@ struct tstate {
      * the first model's refined (temporal on) mask of the same frame,
      * fused, with the refiner's temporal smoothing before or after */
     int variant;
+    int tw, te; /* --tfuse's weights, or -1 */
     uint8_t *tmp;
     float *keep;              /* its map, kept over unchanged frames */
     long runs;                /* its model runs */
@@ -1451,6 +1452,10 @@ static void rvm_filter_frame(struct bd_filter *flt, struct frame *f, uint8_t *ou
         memcpy(out + (size_t)r * W, mk + (size_t)r * ms, (size_t)W);
 }
 
+/* --tfuse W,E/W,E/W,E: the weights (bd_fuse_options) of the last three
+ * harness-made rvm rows, which then are fused with them and smoothed */
+static int g_tfuse[3][2], g_ntfuse;
+
 /* the rvm rows' slots of the temporal set (see rvm_tvariant) */
 enum { TV_NONE, TV_FUSE, TV_SMOOTH_ALPHA, TV_SMOOTH_FUSED, TV_GUIDED_FUSED };
 static const char *const tv_name[] = {"", "fused here, no smoothing", "alpha smoothed, fused",
@@ -1465,6 +1470,10 @@ static void rvm_tvariant(struct tstate *t, const uint8_t *bare, const uint8_t *p
     const size_t N = (size_t)W * H;
     struct bd_fuse_options o;
     bd_fuse_options_default(W, H, &o);
+    if (t->tw >= 0) {
+        o.weight = t->tw;
+        o.edge_weight = t->te;
+    }
     const uint8_t *u = yuv + N, *v = u + N / 4;
     enum bd_status r = BD_OK;
     if (t->variant == TV_FUSE) {
@@ -1546,6 +1555,17 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                                  : j == TM_REF_NOZOOM ? TV_SMOOTH_ALPHA
                                  : j == TM_REF_ONE    ? TV_SMOOTH_FUSED
                                                       : TV_GUIDED_FUSED;
+                    t->tw = t->te = -1;
+                    if (g_ntfuse && j > TM_REF_LUMA) { /* --tfuse */
+                        const int k = j - TM_REF_LUMA - 1;
+                        if (k >= g_ntfuse) {
+                            t->variant = TV_NONE;
+                            continue;
+                        }
+                        t->variant = TV_SMOOTH_FUSED;
+                        t->tw = g_tfuse[k][0];
+                        t->te = g_tfuse[k][1];
+                    }
                     t->tmp = xcalloc(N);
 #if BD_QUALITY_REFINER
                     struct bd_refine_options o;
@@ -1776,7 +1796,10 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             char runs[16] = "-";
             if (t->stream)
                 snprintf(runs, sizeof runs, "%.2f", (double)t->runs / T_FRAMES);
+            char tname[64];
+            snprintf(tname, sizeof tname, "fused %d/%d, smoothed", t->tw, t->te);
             const char *name = !ms[mi]->rvm ? tm_name[j]
+                                : t->tw >= 0  ? tname
                                 : t->variant  ? tv_name[t->variant]
                                 : j == TM_REF ? "--model rvm (bd_filter)"
                                               : "--model rvm, bare alpha";
@@ -2428,6 +2451,16 @@ int main(int argc, char **argv)
             g_rvm_variants = 1;
         else if (!strcmp(argv[i], "--hair-sheet"))
             hair = 1;
+        else if (!strcmp(argv[i], "--tfuse") && i + 1 < argc) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", argv[++i]);
+            for (char *sv = NULL, *t = strtok_r(buf, "/", &sv); t && g_ntfuse < 3;
+                 t = strtok_r(NULL, "/", &sv), g_ntfuse++)
+                if (sscanf(t, "%d,%d", &g_tfuse[g_ntfuse][0], &g_tfuse[g_ntfuse][1]) != 2 ||
+                    g_tfuse[g_ntfuse][0] < 0 || g_tfuse[g_ntfuse][0] > 256 ||
+                    g_tfuse[g_ntfuse][1] < 0 || g_tfuse[g_ntfuse][1] > 256)
+                    die("--tfuse %s: give up to three W,E pairs (0..256), / between", argv[i]);
+        }
         else if (!strcmp(argv[i], "--temporal-fps") && i + 1 < argc) {
             g_tfps = atof(argv[++i]);
             if (g_tfps < 10 || g_tfps > 120)
@@ -2442,7 +2475,7 @@ int main(int argc, char **argv)
         else if (argv[i][0] == '-')
             die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
                 "[--models a,b] [--temporal-models a,b] [--ensemble MODEL] [--set NAME=VALUE]... "
-                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] [--rvm-variants] [--hair-sheet] BACKGROUND...",
+                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] [--rvm-variants] [--hair-sheet] [--tfuse W,E/...] BACKGROUND...",
                 argv[i]);
         else if (nb < MAX_BGS)
             bg_paths[nb++] = argv[i];
