@@ -1544,6 +1544,7 @@ static void temporal(const struct portrait *p, const struct background *b, struc
             struct tstate *t = &st[mi * TM_COUNT + j];
             t->prev = xcalloc(N);
             t->cur = xcalloc(N);
+            t->tw = t->te = -1;
             if (ms[mi]->rvm) {
                 /* what --model rvm gives a video (bd_filter, as the camera
                  * and files run it: the state fed back frame to frame),
@@ -1643,12 +1644,18 @@ static void temporal(const struct portrait *p, const struct background *b, struc
                     swept[nswept++] = (int32_t)q;
             }
         }
+        int yuv_fresh = 0;
         for (int mi = 0; mi < nm; mi++)
             for (int j = 0; j < ntm; j++) {
                 struct tstate *t = &st[mi * TM_COUNT + j];
                 if (ms[mi]->rvm && !t->filt && !t->variant)
                     continue;
                 if (t->variant) {
+                    /* the guide is the frame: bd_filter composited in place */
+                    if (!yuv_fresh)
+                        RAWToI420(f.rgb, 3 * W, f.yuv, W, f.yuv + N, W / 2, f.yuv + N + N / 4,
+                                  W / 2, W, H);
+                    yuv_fresh = 1;
                     rvm_tvariant(t, st[mi * TM_COUNT + TM_REF_NOT].prev,
                                  st[pmi * TM_COUNT + TM_REF].prev, f.yuv, W, H, fscratch);
                     ms[mi]->up_ms = NAN;
@@ -2213,6 +2220,8 @@ static void real_set(const struct portrait *rs, int nr, struct mctx *ms, int nm,
                "order (left to right, top to bottom):\n", set_row());
         for (int mi = 0; mi < nm; mi++)
             for (int fr = 0; fr < R_COUNT; fr++) {
+                if (!acc[((size_t)mi * R_COUNT + fr) * NMETHODS + kdef].n)
+                    continue; /* the row is off (--model rvm's study) */
                 struct real_img *im = &img[((size_t)mi * R_COUNT + fr) * nr];
                 uint8_t **tl = &tiles[((size_t)mi * R_COUNT + fr) * nr];
                 qsort(im, (size_t)nr, sizeof *im, cmp_real);
