@@ -8,7 +8,9 @@
  * near our mask's boundary and our mask's sense of what the person is.
  * bench/rvm-fusion.md has every option tried, with figures.
  *
- * The band and the gate come from box sums of our mask's binary person
+ * The mean is weighted per pixel by how sure the person mask is (a table
+ * of 256 weights: no division per pixel). The band and the gate come from
+ * box sums of our mask's binary person
  * (>= 128) over a (2r+1)^2 window: any person pixel in the window
  * (dilation), every pixel person (erosion). Row prefix sums, then a
  * sliding column sum: O(w h) whatever the radius.
@@ -125,10 +127,14 @@ void bd_fuse_smooth_options(struct bd_refine_options *o)
     o->temporal = 1;
 }
 
-/* The mean: on the dev composites the only option near the issue's target
- * at both framings (trimap MAD -24% at 1280x720, -28% at the portraits'
- * own aspect, IoU and boundary F up); the band and the gate keep less of
- * RVM's gain (bench/rvm-fusion.md). */
+/* The plain mean: on the dev composites the only option near the issue's
+ * target at both framings (trimap MAD -24% at 1280x720, -28% at the
+ * portraits' own aspect, IoU and boundary F up) that loses almost nothing
+ * on real photos (boundary F -0.003); more weight on RVM's alpha meets the
+ * composites' target but loses 0.015 of boundary F on real photos, less
+ * meets the real photos' but keeps only -21% of trimap MAD, and so do the
+ * confidence weights; the band and the gate keep less of RVM's gain
+ * (bench/rvm-fusion.md). */
 void bd_fuse_options_default(int width, int height, struct bd_fuse_options *o)
 {
     (void)width;
