@@ -179,6 +179,11 @@ static int open_stream(const struct bd_pipeline *p, struct bd_model_bundle *b)
         pol.skip_psnr = 0;
         pol.hold = 0;
     }
+    /* RVM's recurrent state is made for consecutive frames: a held map
+     * would feed it every other frame (and a file's loop back to its start
+     * would not restart it on the loop's first frame) */
+    if (b->rvm)
+        pol.hold = 0;
     return bd_stream_create(b->engine, b->zoom ? b->zeng : NULL, b->crop.w, b->crop.h,
                             b->class_index, &pol, &b->stream);
 }
