@@ -414,7 +414,7 @@ void bd_fuse_options_default(int width, int height, struct bd_fuse_options *o);
  * options at the frame's size (low = full size), run on each fused mask
  * with the frame's luma as guide. Plain (not edge-aware), the coverage as
  * it is (lo 0, hi 1), temporal on: bench/rvm-fusion.md's temporal set,
- * flicker 0.22 -> 0.15 (the default mask's 0.19), edge lag 0. */
+ * flicker 0.16 -> 0.10 (the default mask's 0.17), edge lag 0. */
 void bd_fuse_smooth_options(struct bd_refine_options *o);
 
 /* Bytes of scratch bd_mask_fuse needs for a width x height mask. */

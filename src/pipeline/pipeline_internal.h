@@ -151,7 +151,7 @@ struct bd_model_bundle {
     void *fuse_scratch;
     /* the fused mask before fuse_smooth, whose temporal smoothing (plain,
      * coverage kept) brings RVM's flicker below the default mask's
-     * (bench/rvm-fusion.md: temporal set 0.22 -> 0.15, defaults 0.19) */
+     * (bench/rvm-fusion.md: temporal set 0.16 -> 0.10, defaults 0.17) */
     uint8_t *fused;
     struct bd_refiner *fuse_smooth;
     int have_alpha;                 /* frame thread: a map came (fused only) */
