@@ -117,6 +117,9 @@ for o in $opts; do
     range=$(sed -n 's/.*\[\(-\{0,1\}[0-9]*\)\.\.\(-\{0,1\}[0-9]*\)\].*/From \1 to \2./p' <<<"$line")
     n=$((n + 1))
     [ -n "$entry" ] || { bad="$bad --$o(missing)"; continue; }
+    # man wraps the entry where it likes ("Default:" at one line's end, the
+    # value on the next): compare its words, not its lines
+    entry=$(tr -s ' \n' '  ' <<<"$entry")
     # a default of the table, or one the help sentence itself names
     [ -z "$def" ] || grep -qF -e "Default: $def." -e "(default: $def)" <<<"$entry" || bad="$bad --$o(default $def)"
     [ -z "$range" ] || grep -qF "$range" <<<"$entry" || bad="$bad --$o($range)"
