@@ -115,7 +115,7 @@ bench-web-kernels: $(WEB)/bench/bench_composite_simd128.js $(WEB)/bench/bench_mo
 	node --no-experimental-fetch $(WEB)/bench/bench_composite_simd128.js
 	node --no-experimental-fetch $(WEB)/bench/bench_model_simd128.js
 
-$(WEB)/bench/bench_%_simd128.js: bench/web/bench_%_simd128.c $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
+$(WEB)/bench/bench_%_simd128.js: bench/web/bench_%_simd128.c bench/web/bench_time.h $(filter-out $(WEB)/obj/web/%,$(WEB_OBJ)) $(YUV_OBJ)
 	@mkdir -p $(dir $@)
 	$(EMENV) $(EMCC) $(WEB_CFLAGS) -o $@ $< $(filter %.o,$^) -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB
 
