@@ -333,6 +333,18 @@ static int check_config(const struct bd_pipeline_config *c)
     return BD_OK;
 }
 
+void bd_source_set_rate(struct bd_source *s)
+{
+    if (s->fps_num <= 0 || s->fps_den <= 0) {
+        s->fps_num = 30;
+        s->fps_den = 1;
+        s->fps = 0;
+    } else {
+        s->fps = (double)s->fps_num / s->fps_den;
+    }
+    s->interval_ns = (int64_t)(1e9 * s->fps_den / s->fps_num);
+}
+
 /* Frames handed in (bd_filter), p->out taken back: no source to read. */
 static void external_source(struct bd_pipeline *p)
 {
@@ -343,8 +355,7 @@ static void external_source(struct bd_pipeline *p)
     s->height = p->ext_height;
     s->fps_num = p->cfg.fps > 0 ? p->cfg.fps : 30;
     s->fps_den = 1;
-    s->fps = s->fps_num; /* the rate made for (bd_filter_set_rate), as stats report it */
-    s->interval_ns = 1000000000 / s->fps_num;
+    bd_source_set_rate(s); /* the rate made for (bd_filter_set_rate), as stats report it */
 }
 
 int bd_pipeline_create_io(const struct bd_pipeline_config *config, int ext_w, int ext_h,

@@ -353,6 +353,9 @@ void bd_pipeline_tick(struct bd_pipeline *p);
 int bd_pipeline_create_io(const struct bd_pipeline_config *config, int ext_w, int ext_h,
                           enum bd_pace ext_pace, const struct bd_pipeline_io *io,
                           struct bd_pipeline **out);
+/* create.c: s->fps and s->interval_ns from s->fps_num / fps_den (an
+ * unknown rate: fps 0, paced at 30); every kind of source ends with it. */
+void bd_source_set_rate(struct bd_source *s);
 /* create.c: a pipeline whose frames are handed in (SRC_EXTERNAL, width x
  * height, even) and whose output is p->out (sink "null"); config.input
  * and config.output are ignored. pace LIVE: the inference thread (started

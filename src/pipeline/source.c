@@ -59,18 +59,6 @@ static int open_first_camera(struct bd_pipeline *p)
                    "no camera found (see 'backdrop devices'; --input FILE reads a video instead)");
 }
 
-static void set_rate(struct bd_source *s)
-{
-    if (s->fps_num <= 0 || s->fps_den <= 0) {
-        s->fps_num = 30;
-        s->fps_den = 1;
-        s->fps = 0;
-    } else {
-        s->fps = (double)s->fps_num / s->fps_den;
-    }
-    s->interval_ns = (int64_t)(1e9 * s->fps_den / s->fps_num);
-}
-
 int bd_pipeline_source_open(struct bd_pipeline *p)
 {
     struct bd_source *s = &p->src;
@@ -111,7 +99,7 @@ int bd_pipeline_source_open(struct bd_pipeline *p)
     }
     if (r != BD_OK)
         return r;
-    set_rate(s);
+    bd_source_set_rate(s);
     if (s->width < 2 || s->height < 2)
         return bd_fail(BD_ERR_UNSUPPORTED, "input '%s': %dx%d is too small", s->name, s->width,
                        s->height);
