@@ -37,7 +37,7 @@ WEB_STAMP := $(WEB)/libyuv/.verified
 # converts RGB to YUV exactly as Debian's x86 libyuv, and masks match the
 # native library's byte for byte (tests/web/equal.sh).
 YUV_X86_ROUNDING := -DLIBYUV_ARGBTOUV_PAVGB=1 -DLIBYUV_RGBTOU_TRUNCATE=1 -DLIBYUV_ATTENUATE_DUP=1
-WEB_EXPORTS := _bdw_create,_bdw_destroy,_bdw_set,_bdw_set_background,_bdw_process,_bdw_output,_bdw_mask,_bdw_stat,_bdw_last_error,_malloc,_free
+WEB_EXPORTS := _bdw_create,_bdw_destroy,_bdw_set,_bdw_set_background,_bdw_process,_bdw_process_yuv,_bdw_output,_bdw_output_yuv,_bdw_mask,_bdw_stat,_bdw_last_error,_malloc,_free
 WEB_PAGE := $(addprefix $(WEB)/,backdrop.js backdrop-worker.js index.html demo.js)
 
 .PHONY: web
@@ -96,17 +96,22 @@ $(WEB)/doctor-720p.y4m: $(WEB_CLIP)
 $(WEB)/doctor-640x360.rgba: $(WEB_CLIP)
 	@mkdir -p $(dir $@)
 	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt rgba $@
+$(WEB)/doctor-640x360.i420: $(WEB_CLIP)
+	@mkdir -p $(dir $@)
+	ffmpeg -loglevel error -y -i $< -frames:v 6 -vf scale=640:360 -f rawvideo -pix_fmt yuv420p $@
 
 .PHONY: web-test
-web-test: web $(WEB)/tests/test_ref_ops.js $(WEB)/tests/test_refine_simd128.js $(WEB)/tests/test_composite_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba
+web-test: web $(WEB)/tests/test_ref_ops.js $(WEB)/tests/test_refine_simd128.js $(WEB)/tests/test_composite_simd128.js $(BUILD)/tests/web/native_masks $(WEB)/doctor.y4m $(WEB)/doctor-640x360.rgba $(WEB)/doctor-640x360.i420
 	@tests/web/run.sh $(BUILD)
 
 # Speed against MediaPipe's own wasm (a benchmark: never part of make test).
 .PHONY: bench-web
 # BENCH_WEB_SETTINGS: backdrop settings as a query (model=general: the
 # model MediaPipe's solution runs).
+# BENCH_WEB_BASELINE: another build's web/ folder (e.g. main's build/web) whose
+# Worker loop is timed in turns with this one's.
 bench-web: web models $(WEB)/doctor-720p.y4m
-	@bench/web/run.sh $(BUILD) $(NPM) 60 '$(BENCH_WEB_SETTINGS)'
+	@bench/web/run.sh $(BUILD) $(NPM) 60 '$(BENCH_WEB_SETTINGS)' '$(BENCH_WEB_BASELINE)'
 
 # The wasm SIMD twins (compositor; model and refiner) against their C
 # twins, timed under node (a benchmark: never part of make test).

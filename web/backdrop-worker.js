@@ -7,8 +7,15 @@ import createBackdrop from './backdrop_wasm.js';
 let M = null;      // the wasm module
 let b = 0;         // its struct bdw *
 let inPtr = 0, inSize = 0;
+let layoutPtr = 0; // 6 ints: the copied VideoFrame's plane offsets and strides
 let canvas = null, ctx = null; // for decoding frames to RGBA
 let stream = null; // insertable streams: {reader, writer, display}
+// 'yuv': a camera's VideoFrame goes into the wasm heap by copyTo in its own
+// format (I420 or NV12) and comes back as a VideoFrame of that format (no
+// RGBA on either side);
+// 'rgba': every frame through an OffscreenCanvas readback and RGBA out.
+let io = 'yuv';
+const YUV_FORMATS = { I420: 0, NV12: 1 }; // enum bd_pixel_format
 
 function fail(msg) { throw new Error(msg); }
 function libError() { return new Error(M.UTF8ToString(M._bdw_last_error())); }
@@ -70,19 +77,60 @@ async function setBackground(src) {
     if (rc !== 0) throw libError();
 }
 
+function heapFor(n) {
+    if (n > inSize) {
+        if (inPtr) M._free(inPtr);
+        inPtr = M._malloc(n);
+        if (!inPtr) { inSize = 0; fail(`frame: out of memory for ${n} bytes`); }
+        inSize = n;
+    }
+    return inPtr;
+}
+
+// A VideoFrame the module takes as it is (I420 or NV12, even size).
+function yuvCapable(frame) {
+    return io === 'yuv' && typeof VideoFrame !== 'undefined' && frame instanceof VideoFrame &&
+        frame.format in YUV_FORMATS && !(frame.codedWidth & 1) && !(frame.codedHeight & 1) &&
+        frame.visibleRect && frame.visibleRect.x === 0 && frame.visibleRect.y === 0 &&
+        frame.visibleRect.width === frame.codedWidth && frame.visibleRect.height === frame.codedHeight &&
+        frame.displayWidth === frame.codedWidth && frame.displayHeight === frame.codedHeight;
+}
+
+// The camera's frame straight into the wasm heap (copyTo, its own planes),
+// the composited frame out as a VideoFrame made from the heap (the
+// constructor copies it: nothing else does).
+async function runYuv(frame, wantMask) {
+    const w = frame.codedWidth, h = frame.codedHeight, n = frame.allocationSize();
+    const p = heapFor(n);
+    if (!layoutPtr) layoutPtr = M._malloc(6 * 4);
+    const planes = await frame.copyTo(M.HEAPU8.subarray(p, p + n));
+    const l = new Int32Array(M.HEAPU8.buffer, layoutPtr, 6);
+    planes.forEach((pl, i) => { l[2 * i] = pl.offset; l[2 * i + 1] = pl.stride; });
+    const cs = frame.colorSpace || {};
+    const rc = M._bdw_process_yuv(b, YUV_FORMATS[frame.format], p, w, h, layoutPtr,
+                                  cs.matrix === 'bt709' ? 1 : 0, cs.fullRange ? 1 : 0, wantMask ? 1 : 0);
+    if (rc !== 0) throw libError();
+    // the output: the input's format and colour, tight
+    const o = M._bdw_output_yuv(b);
+    const out = new VideoFrame(M.HEAPU8.subarray(o, o + w * h * 3 / 2), {
+        format: frame.format, codedWidth: w, codedHeight: h, timestamp: frame.timestamp,
+        duration: frame.duration ?? undefined, colorSpace: cs.toJSON ? cs.toJSON() : undefined });
+    return { width: w, height: h, out, stats: statsOf(`${frame.format} copyTo`, `${frame.format} VideoFrame`),
+             mask: wantMask ? M.HEAPU8.slice(M._bdw_mask(b), M._bdw_mask(b) + w * h) : null };
+}
+
+function statsOf(input, output) {
+    return { inference_ms: M._bdw_stat(b, 0), refine_ms: M._bdw_stat(b, 1),
+             composite_ms: M._bdw_stat(b, 2), input, output };
+}
+
 // One frame through the module; the result's buffer is a copy.
 function run(frame, maskOnly) {
     const rgba = rgbaOf(frame);
     const n = rgba.width * rgba.height * 4;
-    if (n > inSize) {
-        if (inPtr) M._free(inPtr);
-        inPtr = M._malloc(n);
-        inSize = n;
-    }
-    M.HEAPU8.set(rgba.data, inPtr);
+    M.HEAPU8.set(rgba.data, heapFor(n));
     if (M._bdw_process(b, inPtr, rgba.width, rgba.height, maskOnly ? 1 : 0) !== 0) throw libError();
-    const stats = { inference_ms: M._bdw_stat(b, 0), refine_ms: M._bdw_stat(b, 1),
-                    composite_ms: M._bdw_stat(b, 2) };
+    const stats = statsOf(rgba === frame || frame instanceof ImageData ? 'RGBA' : 'RGBA readback', 'RGBA');
     const out = maskOnly ? M.HEAPU8.slice(M._bdw_mask(b), M._bdw_mask(b) + n / 4)
                          : M.HEAPU8.slice(M._bdw_output(b), M._bdw_output(b) + n);
     return { width: rgba.width, height: rgba.height, out, stats };
@@ -93,7 +141,8 @@ const ops = {
         M = await createBackdrop();
         b = M._bdw_create();
         if (!b) throw libError();
-        const { background, ...rest } = options || {};
+        const { background, io: path, ...rest } = options || {};
+        if (path) ops.io(path);
         for (const [k, v] of Object.entries(rest)) set(k, v);
         if (background) await setBackground(background);
         return true;
@@ -102,37 +151,66 @@ const ops = {
         for (const [k, v] of Object.entries(settings)) set(k, v);
         return true;
     },
+    // 'yuv' (default) or 'rgba' (the frames' path, see io above; for
+    // benches and tests)
+    io(path) {
+        if (path !== 'yuv' && path !== 'rgba') fail(`io: '${path}' is not yuv or rgba`);
+        io = path;
+        return true;
+    },
     setBackground,
-    process(frame, maskOnly) {
+    async process(frame, maskOnly) {
+        if (!maskOnly && yuvCapable(frame)) {
+            let r;
+            try {
+                r = await runYuv(frame, false);
+            } finally {
+                frame.close();
+            }
+            return { result: { data: r.out, width: r.width, height: r.height, stats: r.stats }, transfer: [r.out] };
+        }
         const r = run(frame, maskOnly);
         if (frame.close) frame.close();
         const data = maskOnly ? r.out : new ImageData(new Uint8ClampedArray(r.out.buffer), r.width, r.height);
         return { result: { data, width: r.width, height: r.height, stats: r.stats }, transfer: [r.out.buffer] };
     },
     // Insertable streams: frames flow from readable to writable here;
-    // each output is also posted back as an ImageBitmap when display is set.
+    // each output is also posted back (a VideoFrame, transferred, for the
+    // page to draw) when display is set.
     async pipe(readable, writable, display) {
         const reader = readable.getReader(), writer = writable.getWriter();
         stream = { reader, writer };
         for (;;) {
             const { value: frame, done } = await reader.read();
             if (done) break;
-            let r;
+            const t0 = performance.now();
+            let out, stats;
             try {
-                r = run(frame, false);
+                if (yuvCapable(frame)) {
+                    ({ out, stats } = await runYuv(frame, false));
+                } else {
+                    const r = run(frame, false);
+                    stats = r.stats;
+                    out = new VideoFrame(r.out, { format: 'RGBA', codedWidth: r.width,
+                                                  codedHeight: r.height, timestamp: frame.timestamp });
+                }
             } catch (e) {
-                frame.close();
                 self.postMessage({ event: 'error', message: e.message });
                 continue;
+            } finally {
+                frame.close();
             }
-            const ts = frame.timestamp;
-            frame.close();
-            const out = new VideoFrame(r.out, { format: 'RGBA', codedWidth: r.width,
-                                               codedHeight: r.height, timestamp: ts });
-            let bitmap = null;
-            if (display) bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(r.out.buffer), r.width, r.height));
-            await writer.write(out);
-            self.postMessage({ event: 'frame', stats: r.stats, bitmap }, bitmap ? [bitmap] : []);
+            const shown = display ? out.clone() : null;
+            stats.timestamp = out.timestamp;
+            try {
+                await writer.write(out);
+            } catch (e) { // the generator stopped
+                out.close();
+                if (shown) shown.close();
+                throw e;
+            }
+            stats.worker_ms = performance.now() - t0; // frame read to frame written
+            self.postMessage({ event: 'frame', stats, frame: shown }, shown ? [shown] : []);
         }
         return true;
     },
@@ -140,7 +218,8 @@ const ops = {
         if (stream) { stream.reader.cancel().catch(() => {}); stream = null; }
         if (b) M._bdw_destroy(b);
         if (inPtr) M._free(inPtr);
-        b = inPtr = inSize = 0;
+        if (layoutPtr) M._free(layoutPtr);
+        b = inPtr = inSize = layoutPtr = 0;
         return true;
     },
 };

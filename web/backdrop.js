@@ -5,6 +5,7 @@
 //   import { Backdrop } from './backdrop.js';
 //   const bd = await Backdrop.create({ effect: 'blur', blur: 12 });
 //   const out = await bd.process(imageData);          // {data: ImageData, stats}
+//   const vf = await bd.process(videoFrame);          // {data: VideoFrame, stats}
 //   const mask = await bd.process(bitmap, { mask: true }); // {data: Uint8Array}
 //   await bd.set({ color: '00ff00' });                 // live; old value kept on error
 //   await bd.setBackground(file);                      // Blob, ImageBitmap or ImageData
@@ -14,6 +15,10 @@
 // Settings are the options table's names (model, effect, blur, color,
 // light-wrap, mask-low, ...; see `backdrop --help`); effect is blur, color,
 // image or none. Errors are rejected Promises carrying the library's message.
+// A camera's VideoFrame (I420 or NV12) is copied into the module as it is
+// (VideoFrame.copyTo) and the result comes back as a VideoFrame of the same
+// format and colour space: no RGBA conversion on the way (option io: 'rgba'
+// forces the RGBA path).
 
 export class Backdrop {
     #worker;
@@ -67,6 +72,9 @@ export class Backdrop {
 
     // One frame (VideoFrame, ImageBitmap or ImageData, any size). A
     // VideoFrame or ImageBitmap is transferred (and closed) unless keep.
+    // The result's data: a VideoFrame (the input's format; close it) for an
+    // I420 or NV12 VideoFrame of even size, else ImageData; with mask, a
+    // Uint8Array.
     process(frame, { mask = false, keep = false } = {}) {
         const t = !keep && ((typeof VideoFrame !== 'undefined' && frame instanceof VideoFrame) ||
                             (typeof ImageBitmap !== 'undefined' && frame instanceof ImageBitmap));
@@ -85,17 +93,20 @@ export class Backdrop {
     // streams) shows the output.
     async start(track, { canvas = null, fps = 30 } = {}) {
         this.stop();
-        const draw = canvas && ((bitmap) => {
-            if (canvas.width !== bitmap.width) canvas.width = bitmap.width;
-            if (canvas.height !== bitmap.height) canvas.height = bitmap.height;
-            canvas.getContext('2d').drawImage(bitmap, 0, 0);
-            bitmap.close();
+        // an ImageBitmap, or a VideoFrame (drawn by the browser's own YUV
+        // to RGB, on this thread)
+        const draw = canvas && ((img) => {
+            const w = img.displayWidth || img.width, h = img.displayHeight || img.height;
+            if (canvas.width !== w) canvas.width = w;
+            if (canvas.height !== h) canvas.height = h;
+            canvas.getContext('2d').drawImage(img, 0, 0);
+            img.close();
         });
         if (typeof MediaStreamTrackProcessor !== 'undefined' &&
             typeof MediaStreamTrackGenerator !== 'undefined') {
             const processor = new MediaStreamTrackProcessor({ track });
             const generator = new MediaStreamTrackGenerator({ kind: 'video' });
-            const onFrame = (m) => m.bitmap && draw && draw(m.bitmap);
+            const onFrame = (m) => m.frame && (draw ? draw(m.frame) : m.frame.close());
             this.#listeners.frame.push(onFrame);
             this.#call('pipe', [processor.readable, generator.writable, !!draw],
                        [processor.readable, generator.writable])

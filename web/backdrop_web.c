@@ -32,6 +32,7 @@ struct bdw {
     struct bd_filter *f;
     int w, h;                     /* the last frame's size */
     uint8_t *rgba, *mask;         /* its results (w x h) */
+    uint8_t *yuv;                 /* bdw_process_yuv's output: I420, tight */
 };
 
 BDW_EXPORT const char *bdw_last_error(void)
@@ -47,6 +48,7 @@ BDW_EXPORT void bdw_destroy(struct bdw *b)
     bd_settings_destroy(b->settings);
     free(b->rgba);
     free(b->mask);
+    free(b->yuv);
     free(b);
 }
 
@@ -96,18 +98,41 @@ BDW_EXPORT int bdw_set_background(struct bdw *b, const uint8_t *rgba, int width,
 
 static int resize(struct bdw *b, int w, int h)
 {
-    uint8_t *rgba = malloc((size_t)w * h * 4), *mask = malloc((size_t)w * h);
-    if (!rgba || !mask) {
+    uint8_t *rgba = malloc((size_t)w * h * 4), *mask = malloc((size_t)w * h),
+            *yuv = malloc((size_t)w * h + 2 * (size_t)((w + 1) / 2) * ((h + 1) / 2));
+    if (!rgba || !mask || !yuv) {
         free(rgba);
         free(mask);
+        free(yuv);
         return bd_fail(BD_ERR_NOMEM, "frame: out of memory for %dx%d", w, h);
     }
     free(b->rgba);
     free(b->mask);
+    free(b->yuv);
     b->rgba = rgba;
     b->mask = mask;
+    b->yuv = yuv;
     b->w = w;
     b->h = h;
+    return BD_OK;
+}
+
+/* The mask at the frame's size (odd sizes: the last column or row repeats
+ * its neighbour's). */
+static int copy_mask(struct bdw *b, int width, int height)
+{
+    const int ew = width & ~1, eh = height & ~1;
+    const uint8_t *m;
+    int ms, mw, mh;
+    int rc = bd_filter_mask(b->f, &m, &ms, &mw, &mh);
+    if (rc != BD_OK)
+        return rc;
+    for (int y = 0; y < height; y++) {
+        const uint8_t *s = m + (size_t)(y < eh ? y : eh - 1) * ms;
+        memcpy(b->mask + (size_t)y * width, s, (size_t)ew);
+        if (ew != width)
+            b->mask[(size_t)y * width + ew] = s[ew - 1];
+    }
     return BD_OK;
 }
 
@@ -131,19 +156,51 @@ BDW_EXPORT int bdw_process(struct bdw *b, const uint8_t *rgba, int width, int he
     struct bd_video_frame out = {.format = BD_PIX_RGBA, .width = ew, .height = eh,
                                  .data = {b->rgba}, .stride = {stride}};
     int rc = bd_filter_process(b->f, &in, &out);
-    const uint8_t *m;
-    int ms, mw, mh;
-    if (rc == BD_OK)
-        rc = bd_filter_mask(b->f, &m, &ms, &mw, &mh);
-    if (rc != BD_OK)
+    return rc == BD_OK ? copy_mask(b, width, height) : rc;
+}
+
+/* The camera's own frame as VideoFrame.copyTo gives it: no RGBA on either
+ * side (the browser's readback and the RGB <-> YUV rows were a third of a
+ * 720p frame's time). */
+BDW_EXPORT int bdw_process_yuv(struct bdw *b, int format, const uint8_t *data, int width,
+                               int height, const int *layout, int matrix, int range,
+                               int want_mask)
+{
+    if (format != BD_PIX_I420 && format != BD_PIX_NV12)
+        return bd_fail(BD_ERR_INVALID_ARG, "frame: format %d is not I420 or NV12", format);
+    if (!data || !layout || width < 2 || height < 2 || width > 8192 || height > 8192 ||
+        (width | height) & 1)
+        return bd_fail(BD_ERR_INVALID_ARG,
+                       "frame: a %dx%d YUV frame is not a size backdrop takes (even, 2x2 to "
+                       "8192x8192)", width, height);
+    if ((width != b->w || height != b->h) && resize(b, width, height) != BD_OK)
+        return BD_ERR_NOMEM;
+    /* layout: offset and stride of each plane (VideoFrame's PlaneLayout) */
+    struct bd_video_frame in = {.format = format, .width = width, .height = height,
+                                .data = {(uint8_t *)data + layout[0], (uint8_t *)data + layout[2],
+                                         format == BD_PIX_I420 ? (uint8_t *)data + layout[4] : NULL},
+                                .stride = {layout[1], layout[3], format == BD_PIX_I420 ? layout[5] : 0},
+                                .matrix = matrix ? BD_MATRIX_BT709 : BD_MATRIX_BT601,
+                                .range = range ? BD_RANGE_FULL : BD_RANGE_LIMITED};
+    /* out: the input's format and colour, tight (the filter's contract) */
+    const int cw = width / 2;
+    uint8_t *y = b->yuv, *u = y + (size_t)width * height, *v = u + (size_t)cw * (height / 2);
+    struct bd_video_frame out = in;
+    out.data[0] = y;
+    out.data[1] = u;
+    out.data[2] = format == BD_PIX_I420 ? v : NULL;
+    out.stride[0] = width;
+    out.stride[1] = format == BD_PIX_I420 ? cw : width;
+    out.stride[2] = format == BD_PIX_I420 ? cw : 0;
+    int rc = bd_filter_process(b->f, &in, &out);
+    if (rc != BD_OK || !want_mask)
         return rc;
-    for (int y = 0; y < height; y++) {
-        const uint8_t *s = m + (size_t)(y < eh ? y : eh - 1) * ms;
-        memcpy(b->mask + (size_t)y * width, s, (size_t)ew);
-        if (ew != width)
-            b->mask[(size_t)y * width + ew] = s[ew - 1];
-    }
-    return BD_OK;
+    return copy_mask(b, width, height);
+}
+
+BDW_EXPORT const uint8_t *bdw_output_yuv(const struct bdw *b)
+{
+    return b->yuv;
 }
 
 BDW_EXPORT const uint8_t *bdw_output(const struct bdw *b)

@@ -27,6 +27,16 @@ int bdw_set_background(struct bdw *b, const uint8_t *rgba, int width, int height
  * then bdw_output (RGBA, unless mask_only) and bdw_mask (width bytes a
  * row) hold the results until the next call. */
 int bdw_process(struct bdw *b, const uint8_t *rgba, int width, int height, int mask_only);
+/* One camera frame in its own layout (VideoFrame.copyTo's): format
+ * BD_PIX_I420 or BD_PIX_NV12, even sizes; layout holds each plane's offset
+ * from data and its stride (Y, then UV or U, V); matrix 1 for BT.709, range
+ * 1 for full. Then bdw_output_yuv holds the composited frame in the same
+ * format and colour, tight (Y rows of width bytes, then I420's U and V rows
+ * of width / 2, or NV12's UV rows of width), and bdw_mask the mask when
+ * want_mask, until the next call. */
+int bdw_process_yuv(struct bdw *b, int format, const uint8_t *data, int width, int height,
+                    const int *layout, int matrix, int range, int want_mask);
+const uint8_t *bdw_output_yuv(const struct bdw *b);
 const uint8_t *bdw_output(const struct bdw *b);
 const uint8_t *bdw_mask(const struct bdw *b);
 double bdw_stat(const struct bdw *b, int which);

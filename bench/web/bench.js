@@ -2,13 +2,21 @@
 // backdrop's WebAssembly (in its Worker: inference, refine, composite)
 // against MediaPipe's own (the legacy @mediapipe/selfie_segmentation
 // solution, SIMD wasm, same general model), on the same frames of the fake
-// camera, interleaved frame by frame in one session. Query: n (frames,
-// default 60), warm (default 5), report (URL to POST the figures to), and
-// backdrop settings (name=value).
+// camera, interleaved frame by frame in one session. Then the sustained
+// rate of the whole Worker loop (camera track in, insertable streams,
+// output VideoFrame written to a track generator) on the live 720p30 fake
+// camera: the module's own path (VideoFrame.copyTo in, I420 VideoFrame
+// out), its RGBA path (canvas readback in, RGBA out: main's), and, with
+// baseline, another build's module (baseline/: e.g. main's), in turns.
+// Query: n (frames, default 60), warm (default 5), secs (seconds a turn,
+// default 6), turns (default 2), baseline (1: baseline/ is there), report
+// (URL to POST the figures to), and backdrop settings (name=value).
 import { Backdrop } from '../backdrop.js';
 
 const q = new URLSearchParams(location.search);
 const N = +(q.get('n') || 60), WARM = +(q.get('warm') || 5);
+const SECS = +(q.get('secs') || 6), TURNS = +(q.get('turns') || 2);
+const OWN = ['n', 'warm', 'secs', 'turns', 'baseline', 'kinds', 'report'];
 const log = (s) => { document.getElementById('log').textContent += s + '\n'; };
 
 async function grab(n) {
@@ -30,6 +38,71 @@ async function grab(n) {
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 
+// One turn: the Worker loop on the camera track for SECS seconds (the
+// first second not counted). Output frames a second, the share of the
+// camera's frames that came out (the rest were dropped by the track
+// processor while the Worker was busy), and medians of the Worker's own
+// ms a frame (read to written) and of the stages.
+async function turn(bd, track, opts) {
+    const got = [];
+    const onFrame = (m) => got.push({ t: performance.now(), ts: m.stats.timestamp, s: m.stats });
+    bd.on('frame', onFrame);
+    const t0 = performance.now(), mine = track.clone();
+    await bd.start(mine, opts);
+    await new Promise((r) => setTimeout(r, SECS * 1000));
+    bd.stop();
+    mine.stop();
+    await new Promise((r) => setTimeout(r, 300)); // the last frame in flight
+    const f = got.filter((g) => g.t >= t0 + 1000);
+    if (f.length < 2) return { frames: f.length, fps: 0 };
+    const span = f[f.length - 1].t - f[0].t;
+    const r = { frames: f.length, fps: (f.length - 1) * 1000 / span,
+                inference_ms: med(f.map((g) => g.s.inference_ms)), refine_ms: med(f.map((g) => g.s.refine_ms)),
+                composite_ms: med(f.map((g) => g.s.composite_ms)), input: f[0].s.input || 'RGBA readback',
+                output: f[0].s.output || 'RGBA' };
+    if (f[0].s.worker_ms !== undefined) r.worker_ms = mean(f.map((g) => g.s.worker_ms));
+    // the camera's timestamps (µs): frames it made over the span
+    if (f[0].ts !== undefined) {
+        const made = Math.round((f[f.length - 1].ts - f[0].ts) / 1e6 * 30) + 1;
+        r.camera_share = f.length / made;
+    }
+    return r;
+}
+
+async function sustained(settings) {
+    const s = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 } });
+    const track = s.getVideoTracks()[0];
+    // name: module, create options, start options (kinds=a,b picks some)
+    const all = {
+        yuv: ['../backdrop.js', { ...settings }, {}],
+        rgba: ['../backdrop.js', { ...settings, io: 'rgba' }, {}],
+        baseline: ['./baseline/backdrop.js', { ...settings }, {}],
+    };
+    const names = (q.get('kinds') || 'yuv,rgba' + (q.get('baseline') ? ',baseline' : '')).split(',');
+    const kinds = names.map((k) => [k, ...all[k]]);
+    const made = [];
+    for (const [name, url, opts, start] of kinds) {
+        const { Backdrop: B } = await import(url);
+        made.push([name, await B.create(opts), start]);
+    }
+    const res = Object.fromEntries(kinds.map(([k]) => [k, []]));
+    for (let i = 0; i < TURNS; i++)
+        for (const [name, bd, start] of made) {
+            const r = await turn(bd, track, start);
+            log(`${name} turn ${i + 1}: ${JSON.stringify(r)}`);
+            res[name].push(r);
+        }
+    for (const [, bd] of made) bd.destroy();
+    track.stop();
+    // each kind: its turns' median fps, and the stages of the turn nearest it
+    const out = {};
+    for (const [k, rs] of Object.entries(res)) {
+        const m = med(rs.map((r) => r.fps));
+        out[k] = { ...rs.find((r) => r.fps === m), fps_turns: rs.map((r) => +r.fps.toFixed(1)) };
+    }
+    return out;
+}
+
 async function main() {
     const frames = await grab(N + WARM);
     const w = frames[0].width, h = frames[0].height;
@@ -37,7 +110,7 @@ async function main() {
     // any other query parameter is a backdrop setting (e.g. model=general,
     // MediaPipe's model, for the same-model comparison)
     const settings = {};
-    for (const [k, v] of q) if (!['n', 'warm', 'report'].includes(k)) settings[k] = v;
+    for (const [k, v] of q) if (!OWN.includes(k)) settings[k] = v;
     const bd = await Backdrop.create(settings);
     const ss = new SelfieSegmentation({ locateFile: (f) => `mediapipe/${f}` });
     ss.setOptions({ modelSelection: 0, selfieMode: false });
@@ -72,8 +145,10 @@ async function main() {
     };
     out.ratio_inference = out.ours.inference_ms / out.mediapipe.segmentation_ms;
     out.ratio_pipeline = out.ours.pipeline_ms / out.mediapipe.segmentation_ms;
-    log(JSON.stringify(out, null, 1));
     bd.destroy();
+    ss.close();
+    out.sustained = await sustained(settings);
+    log(JSON.stringify(out, null, 1));
     if (q.get('report')) await fetch(q.get('report'), { method: 'POST', body: JSON.stringify(out) });
 }
 

@@ -3,16 +3,24 @@
 # make bench-web: headless Chromium, its fake camera playing the doctor clip
 # at 1280x720; backdrop's wasm (default settings, in its Worker) and
 # MediaPipe's own wasm (@mediapipe/selfie_segmentation, SIMD, general model)
-# on the same frames, interleaved. Prints the table and the ratios.
-# usage: bench/web/run.sh BUILD NPM [FRAMES [SETTINGS]]  (SETTINGS: a&b query, e.g. model=general)
+# on the same frames, interleaved; then the sustained fps of the whole
+# Worker loop on the live camera (bench.js), in turns: the module's
+# VideoFrame path, its RGBA path and, with BASELINE (another build's web/
+# folder, e.g. main's), that build. Prints the table and the ratios.
+# usage: bench/web/run.sh BUILD NPM [FRAMES [SETTINGS [BASELINE]]]  (SETTINGS: a&b query, e.g. model=general)
 set -eu
-build=$1 npm=$2 n=${3:-60} settings=${4:-}
+build=$1 npm=$2 n=${3:-60} settings=${4:-} baseline=${5:-}
 web=$build/web
 out=$web/bench-out
 rm -rf "$out" "$web/bench"
 mkdir -p "$out" "$web/bench"
 cp bench/web/bench.html bench/web/bench.js "$web/bench/"
 ln -s "$(realpath "$npm/selfie_segmentation/package")" "$web/bench/mediapipe"
+if [ -n "$baseline" ]; then
+    [ -f "$baseline/backdrop.js" ] || { echo "bench-web: no backdrop.js in $baseline (a build's web/ folder)" >&2; exit 1; }
+    ln -s "$(realpath "$baseline")" "$web/bench/baseline"
+    settings="baseline=1${settings:+&$settings}"
+fi
 python3 tests/web/server.py "$web" "$out" > "$out/port" &
 server=$!
 prof=$(mktemp -d)
@@ -24,20 +32,42 @@ chromium --headless=new --no-sandbox --user-data-dir="$prof" --enable-unsafe-swi
     --use-file-for-fake-video-capture="$web/doctor-720p.y4m" \
     "http://127.0.0.1:$(cat "$out/port")/bench/bench.html?n=$n&report=/report/bench${settings:+&$settings}" > "$out/chromium.log" 2>&1 &
 browser=$!
-for _ in $(seq 3000); do [ -s "$out/bench.jsonl" ] && break; sleep 0.1; done
+for _ in $(seq 4500); do [ -s "$out/bench.jsonl" ] && break; sleep 0.1; done
 kill $browser 2>/dev/null || true
 browser=
-[ -s "$out/bench.jsonl" ] || { echo "bench-web: no result in 300 s" >&2; tail -5 "$out/chromium.log" >&2; exit 1; }
+[ -s "$out/bench.jsonl" ] || { echo "bench-web: no result in 450 s" >&2; tail -5 "$out/chromium.log" >&2; exit 1; }
+echo "load: $(uptime)"
 python3 - "$out/bench.jsonl" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).readline())
 if 'error' in r:
     sys.exit('bench-web: ' + r['error'])
-o, m = r['ours'], r['mediapipe']
-print(f"bench-web: headless Chromium, {r['width']}x{r['height']}, {r['frames']} frames (medians, ms), settings {r.get('settings') or 'default'}")
-print(f"  backdrop wasm (Worker): inference {o['inference_ms']:.1f}  refine {o['refine_ms']:.1f}  "
-      f"composite {o['composite_ms']:.1f}  pipeline {o['pipeline_ms']:.1f}  ({o['pipeline_fps']:.1f} fps; "
-      f"with the Worker round trip {o['call_ms']:.1f} ms, {o['fps']:.1f} fps)")
-print(f"  MediaPipe wasm (selfie_segmentation, general): segmentation {m['segmentation_ms']:.1f}  ({m['fps']:.1f} fps)")
-print(f"  ratio ours/theirs: inference {r['ratio_inference']:.2f}, whole pipeline {r['ratio_pipeline']:.2f}")
+o, m, s = r['ours'], r['mediapipe'], r['sustained']
+print(f"bench-web: headless Chromium, {r['width']}x{r['height']}, settings {r.get('settings') or 'default'}")
+print()
+print("Sustained, the whole Worker loop (camera track in, output VideoFrame out), 720p30 camera;")
+print("each kind's median turn (stages: medians over the turn, ms):")
+print()
+print("| path | fps sustained | camera frames out | Worker ms a frame (mean) | inference | refine | composite | turns (fps) |")
+print("|---|---|---|---|---|---|---|---|")
+names = {'yuv': 'ours: copyTo in, I420 VideoFrame out', 'rgba': 'ours: RGBA readback in, RGBA out',
+         'baseline': 'baseline build (RGBA)'}
+for k, v in s.items():
+    f = lambda x: f"{v[x]:.1f}" if x in v else '-'
+    share = f"{100 * v['camera_share']:.0f}%" if 'camera_share' in v else '-'
+    print(f"| {names.get(k, k)} | **{v['fps']:.1f}** | {share} | {f('worker_ms')} | {f('inference_ms')} | "
+          f"{f('refine_ms')} | {f('composite_ms')} | {', '.join(map(str, v['fps_turns']))} |")
+for k in ('rgba', 'baseline'):
+    if k in s and s[k]['fps'] > 0:
+        print(f"\nratio fps, VideoFrame path / {names[k]}: {s['yuv']['fps'] / s[k]['fps']:.2f}", end='')
+print("\n")
+print(f"Per frame, {r['frames']} frames interleaved with MediaPipe (ImageBitmap in, RGBA out; medians, ms):")
+print()
+print("| | inference | refine | composite | pipeline | Worker round trip |")
+print("|---|---|---|---|---|---|")
+print(f"| backdrop wasm (Worker) | {o['inference_ms']:.1f} | {o['refine_ms']:.1f} | {o['composite_ms']:.1f} | "
+      f"{o['pipeline_ms']:.1f} ({o['pipeline_fps']:.1f} fps) | {o['call_ms']:.1f} ({o['fps']:.1f} fps) |")
+print(f"| MediaPipe wasm (selfie_segmentation, general): segmentation | | | | {m['segmentation_ms']:.1f} ({m['fps']:.1f} fps) | |")
+print()
+print(f"ratio ours/MediaPipe: inference {r['ratio_inference']:.2f}, whole pipeline {r['ratio_pipeline']:.2f}")
 PY

@@ -6,9 +6,12 @@
 #    page with a colour, a blur and an uploaded background, probed after
 #    3 s; a corrupt upload leaves an error on the page and the old
 #    background in place. The colour run's output canvas is saved as
-#    build/web/screenshot.png.
+#    build/web/screenshot.png. Its camera frames take the VideoFrame path
+#    (copyTo in, a VideoFrame of their format out).
 #  - Firefox ESR (headless, its fake camera): the page loads, processes,
 #    fps > 0 (a smoke test).
+#  - yuv frames: I420 and NV12 in any plane layout give the same masks and
+#    output (under node);
 #  - equality: masks of the wasm module (under node) and of the same C
 #    built natively, byte for byte, with the library's C kernels;
 #  - the wasm SIMD twins (model, refine, compositor) against their C
@@ -99,6 +102,10 @@ if [ $have_chromium = 1 ]; then
         # left at 0
         check color "chromium stage times: inference, refine and composite ms above 0" \
             'all(r[0]["stats"][k] > 0 for k in ("inference_ms", "refine_ms", "composite_ms"))'
+        # the camera's VideoFrames go in by copyTo in their own format and
+        # out as VideoFrames of it: no canvas readback, no RGBA
+        check color "chromium: camera frames in by VideoFrame.copyTo (I420/NV12), out as VideoFrames of that format" \
+            'r[0]["stats"]["input"] in ("I420 copyTo", "NV12 copyTo") and r[0]["stats"]["output"] == r[0]["stats"]["input"].split()[0] + " VideoFrame"'
     else
         nok "chromium colour: no report in 60 s ($(tail -c 300 "$out/color.log" | tr '\n' ' '))"
     fi
@@ -133,8 +140,8 @@ JS
         > "$out/firefox.log" 2>&1 &
     browser=$!
     if await firefox 1 90; then
-        check firefox "firefox-esr smoke: loads, processes its fake camera, fps > 0" \
-            'r[0]["stats"]["frames"] > 0 and r[0]["stats"]["fps"] > 0 and not r[0]["error"]'
+        check firefox "firefox-esr smoke: loads, processes its fake camera (RGBA path: no insertable streams), fps > 0" \
+            'r[0]["stats"]["frames"] > 0 and r[0]["stats"]["fps"] > 0 and not r[0]["error"] and r[0]["stats"]["input"] == "RGBA readback"'
         python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).readline())["stats"]; print("  firefox stats: %.1f fps, inference %.1f ms, %d frames" % (s["fps"], s["inference_ms"], s["frames"]))' "$out/firefox.jsonl"
     else
         nok "firefox-esr smoke: no report in 90 s ($(tail -c 300 "$out/firefox.log" | tr '\n' ' '))"
@@ -165,6 +172,14 @@ if node --no-experimental-fetch tests/web/odd.mjs "$web" "$web/doctor-640x360.rg
     ok "odd size: $(tail -1 "$out/odd.log")"
 else
     nok "odd size: $(tail -c 300 "$out/odd.log")"
+fi
+
+# The camera's own frames (bdw_process_yuv: what VideoFrame.copyTo feeds):
+# I420 and NV12 in any layout, the same masks and output.
+if node --no-experimental-fetch tests/web/yuv.mjs "$web" "$web/doctor-640x360.i420" 640 360 > "$out/yuv.log" 2>&1; then
+    ok "yuv frames: $(tail -1 "$out/yuv.log")"
+else
+    nok "yuv frames: $(tail -c 300 "$out/yuv.log")"
 fi
 
 # The wasm SIMD kernels against their C twins (node; this emscripten's
