@@ -37,11 +37,11 @@ WEB_STAMP := $(WEB)/libyuv/.verified
 # converts RGB to YUV exactly as Debian's x86 libyuv, and masks match the
 # native library's byte for byte (tests/web/equal.sh).
 YUV_X86_ROUNDING := -DLIBYUV_ARGBTOUV_PAVGB=1 -DLIBYUV_RGBTOU_TRUNCATE=1 -DLIBYUV_ATTENUATE_DUP=1
-WEB_EXPORTS := _bdw_create,_bdw_destroy,_bdw_set,_bdw_set_background,_bdw_process,_bdw_process_yuv,_bdw_output,_bdw_output_yuv,_bdw_mask,_bdw_stat,_bdw_last_error,_malloc,_free
+WEB_EXPORTS := _bdw_create,_bdw_destroy,_bdw_set,_bdw_set_live,_bdw_set_background,_bdw_process,_bdw_process_yuv,_bdw_output,_bdw_output_yuv,_bdw_mask,_bdw_stat,_bdw_last_error,_malloc,_free
 WEB_PAGE := $(addprefix $(WEB)/,backdrop.js backdrop-worker.js index.html demo.js)
 
 .PHONY: web
-web: $(WEB)/backdrop_wasm.js $(WEB_PAGE)
+web: $(WEB)/backdrop_wasm.js $(WEB)/backdrop_wasm_mt.js $(WEB_PAGE)
 
 $(WEB_STAMP):
 	@scripts/fetch-libyuv.sh $(WEB)/libyuv
@@ -69,6 +69,28 @@ $(WEB)/obj/models.o: web/embed_wasm.S $(MODEL_GENERAL) $(MODEL_LANDSCAPE)
 $(WEB)/backdrop_wasm.js: $(WEB_OBJ) $(YUV_OBJ)
 	$(EMENV) $(EMCC) -O2 -msimd128 -o $@ $^ -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createBackdrop \
 	  -sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=64MB \
+	  -sEXPORTED_FUNCTIONS=$(WEB_EXPORTS) -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
+
+# The same C again with threads (Emscripten pthreads: SharedArrayBuffer,
+# so only on a cross-origin isolated page): the Worker loads it there and
+# runs the filter live, the model on a thread of its own (a pool of two
+# Workers: a new frame size starts the new pipeline's thread before the old
+# one's is joined). Every object needs the atomics feature, hence obj-mt/.
+WEB_MT_OBJ := $(WEB_SRC:%.c=$(WEB)/obj-mt/%.o) $(WEB)/obj-mt/models.o $(YUV_SRC:source/%.cc=$(WEB)/obj-mt/libyuv/%.o)
+$(WEB)/obj-mt/libyuv/%.o: $(WEB)/libyuv/source/%.cc mk/web.mk | $(WEB_STAMP)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMXX) -O2 -msimd128 -pthread -I$(WEB)/libyuv/include -DLIBYUV_DISABLE_X86 -DLIBYUV_DISABLE_NEON $(YUV_X86_ROUNDING) -c $< -o $@
+$(WEB)/obj-mt/%.o: %.c $(wildcard include/*.h src/*/*.h src/*/*.inc web/*.h) | $(WEB_STAMP)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) $(WEB_CFLAGS) -pthread -c $< -o $@
+$(WEB)/obj-mt/models.o: web/embed_wasm.S $(MODEL_GENERAL) $(MODEL_LANDSCAPE)
+	@mkdir -p $(dir $@)
+	$(EMENV) $(EMCC) -pthread -c $< -o $@ -DBD_MODEL_GENERAL='"$(MODEL_GENERAL)"' -DBD_MODEL_LANDSCAPE='"$(MODEL_LANDSCAPE)"' \
+	  -DBD_GENERAL_SIZE=$$(stat -c %s $(MODEL_GENERAL)) -DBD_LANDSCAPE_SIZE=$$(stat -c %s $(MODEL_LANDSCAPE))
+# (also writes backdrop_wasm_mt.worker.js, the threads' Worker script)
+$(WEB)/backdrop_wasm_mt.js: $(WEB_MT_OBJ)
+	$(EMENV) $(EMCC) -O2 -msimd128 -pthread -sPTHREAD_POOL_SIZE=2 -o $@ $^ -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createBackdrop \
+	  -sENVIRONMENT=web,worker -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=128MB \
 	  -sEXPORTED_FUNCTIONS=$(WEB_EXPORTS) -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
 
 $(WEB)/%.js: web/%.js

@@ -2,7 +2,12 @@
 // The Worker of backdrop.js: owns the WebAssembly module (backdrop_wasm.js)
 // and answers its messages {id, op, args} with {id, result} or {id, error},
 // so that the page's main thread never waits on a frame.
-import createBackdrop from './backdrop_wasm.js';
+// Two builds of the module: backdrop_wasm_mt.js has threads (Emscripten
+// pthreads, SharedArrayBuffer), so only a cross-origin isolated page (COOP
+// same-origin, COEP require-corp) can load it; there the model runs on a
+// thread of its own (live mode) unless exact is asked for. Elsewhere
+// backdrop_wasm.js, one thread, exact mode.
+const threaded = self.crossOriginIsolated === true;
 
 let M = null;      // the wasm module
 let b = 0;         // its struct bdw *
@@ -119,9 +124,12 @@ async function runYuv(frame, wantMask) {
              mask: wantMask ? M.HEAPU8.slice(M._bdw_mask(b), M._bdw_mask(b) + w * h) : null };
 }
 
+// ms per stage; frames and inferences (the model policy's frames: in live
+// mode, fewer than the frames, each of which takes the newest mask)
 function statsOf(input, output) {
     return { inference_ms: M._bdw_stat(b, 0), refine_ms: M._bdw_stat(b, 1),
-             composite_ms: M._bdw_stat(b, 2), input, output };
+             composite_ms: M._bdw_stat(b, 2), frames_total: M._bdw_stat(b, 3),
+             inferences: M._bdw_stat(b, 4), mode: M._bdw_stat(b, 5) ? 'live' : 'exact', input, output };
 }
 
 // One frame through the module; the result's buffer is a copy.
@@ -137,11 +145,21 @@ function run(frame, maskOnly) {
 }
 
 const ops = {
+    // options: settings, background, io, and mode: 'live' (the default
+    // where threads are) or 'exact'
     async create(options) {
+        const { background, io: path, mode, ...rest } = options || {};
+        if (mode !== undefined && mode !== 'live' && mode !== 'exact')
+            fail(`mode: '${mode}' is not live or exact`);
+        if (mode === 'live' && !threaded)
+            fail("mode: 'live' needs threads, which need a cross-origin isolated page " +
+                 '(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
+        const live = mode ? mode === 'live' : threaded;
+        const { default: createBackdrop } = await import(live ? './backdrop_wasm_mt.js' : './backdrop_wasm.js');
         M = await createBackdrop();
         b = M._bdw_create();
         if (!b) throw libError();
-        const { background, io: path, ...rest } = options || {};
+        if (live && M._bdw_set_live(b, 1) !== 0) throw libError();
         if (path) ops.io(path);
         for (const [k, v] of Object.entries(rest)) set(k, v);
         if (background) await setBackground(background);

@@ -18,7 +18,11 @@
 // A camera's VideoFrame (I420 or NV12) is copied into the module as it is
 // (VideoFrame.copyTo) and the result comes back as a VideoFrame of the same
 // format and colour space: no RGBA conversion on the way (option io: 'rgba'
-// forces the RGBA path).
+// forces the RGBA path). On a cross-origin isolated page (COOP same-origin,
+// COEP require-corp) the module has threads and runs the model on its own
+// (mode 'live': each frame takes the newest mask, which lags the frame by
+// one or more while the model is slower than the camera); elsewhere, or
+// with mode: 'exact', every frame's mask is made from that frame.
 
 export class Backdrop {
     #worker;

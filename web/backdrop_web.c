@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The WebAssembly module's C side: a thin client of the library's frame
- * filter (bd_filter, include/backdrop.h) in BD_FILTER_EXACT mode, since
- * wasm here has no threads: every frame gets its own mask, made by the
- * same per-frame step as the camera's (model input, stream policy, zoom
- * pass, refine, composite). What is its own: the browser's RGBA frames of
+ * filter (bd_filter, include/backdrop.h), in BD_FILTER_EXACT mode unless
+ * bdw_set_live (the pthreads build): every frame gets its own mask, made
+ * by the same per-frame step as the camera's (model input, stream policy,
+ * zoom pass, refine, composite). What is its own: the browser's RGBA frames of
  * any size (the filter takes even sizes), the results kept for JS to
  * copy, and the stage times for the page.
  *
@@ -88,6 +88,11 @@ BDW_EXPORT int bdw_set(struct bdw *b, const char *name, const char *value)
         return bd_fail(BD_ERR_INVALID_ARG,
                        "effect: 'image' needs a background image first (setBackground)");
     return rc;
+}
+
+BDW_EXPORT int bdw_set_live(struct bdw *b, int live)
+{
+    return bd_filter_set_mode(b->f, live ? BD_FILTER_LIVE : BD_FILTER_EXACT);
 }
 
 BDW_EXPORT int bdw_set_background(struct bdw *b, const uint8_t *rgba, int width, int height)
@@ -228,6 +233,12 @@ BDW_EXPORT double bdw_stat(const struct bdw *b, int which)
         return s.mask_ms;
     case BDW_STAT_COMPOSITE:
         return s.composite_ms + s.output_ms;
+    case BDW_STAT_FRAMES:
+        return (double)s.frames_out;
+    case BDW_STAT_INFERENCES:
+        return (double)s.inferences;
+    case BDW_STAT_LIVE:
+        return bd_filter_get_mode(b->f) == BD_FILTER_LIVE;
     }
     return 0;
 }

@@ -6,8 +6,12 @@
 
 #include <stdint.h>
 
-/* bdw_stat: the last frame's milliseconds per stage */
-enum { BDW_STAT_INFER, BDW_STAT_REFINE, BDW_STAT_COMPOSITE, BDW_STAT_COUNT };
+/* bdw_stat: milliseconds per stage (means since the frame size was set),
+ * then counts since then: frames processed, and frames the model's policy
+ * took (each a new mask, or the last kept: in live mode fewer than the
+ * frames, which then take the newest mask) */
+enum { BDW_STAT_INFER, BDW_STAT_REFINE, BDW_STAT_COMPOSITE, BDW_STAT_FRAMES, BDW_STAT_INFERENCES,
+       BDW_STAT_LIVE /* 1 in live mode */, BDW_STAT_COUNT };
 
 struct bdw;
 
@@ -18,6 +22,13 @@ struct bdw *bdw_create(void);
 void bdw_destroy(struct bdw *b);
 /* The library's message for the last error on this thread. */
 const char *bdw_last_error(void);
+/* live 1: the model on the filter's own thread (BD_FILTER_LIVE: a frame
+ * takes the newest mask, made from an earlier frame while the model is
+ * slower than the frames), which needs threads (the pthreads build, a
+ * cross-origin isolated page); live 0: every frame's mask from itself, on
+ * the caller's thread (BD_FILTER_EXACT, the default). BD_OK, or an error
+ * with the mode unchanged (no threads: exact stays). */
+int bdw_set_live(struct bdw *b, int live);
 /* One setting by the options table's name (model, blur, color, light-wrap,
  * effect blur|color|image|none, ...); the old value stays on error. */
 int bdw_set(struct bdw *b, const char *name, const char *value);

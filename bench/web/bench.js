@@ -6,8 +6,10 @@
 // rate of the whole Worker loop (camera track in, insertable streams,
 // output VideoFrame written to a track generator) on the live 720p30 fake
 // camera: the module's own path (VideoFrame.copyTo in, I420 VideoFrame
-// out), its RGBA path (canvas readback in, RGBA out: main's), and, with
-// baseline, another build's module (baseline/: e.g. main's), in turns.
+// out) with threads (live mode: the model on its own thread; the page is
+// served cross-origin isolated) and without (exact mode), its RGBA path
+// (canvas readback in, RGBA out: main's), and, with baseline, another
+// build's module (baseline/: e.g. main's), in turns.
 // Query: n (frames, default 60), warm (default 5), secs (seconds a turn,
 // default 6), turns (default 2), baseline (1: baseline/ is there), report
 // (URL to POST the figures to), and backdrop settings (name=value).
@@ -61,6 +63,14 @@ async function turn(bd, track, opts) {
                 composite_ms: med(f.map((g) => g.s.composite_ms)), input: f[0].s.input || 'RGBA readback',
                 output: f[0].s.output || 'RGBA' };
     if (f[0].s.worker_ms !== undefined) r.worker_ms = mean(f.map((g) => g.s.worker_ms));
+    // frames the model policy took (a new mask, or the last kept) over the
+    // turn's frames: 1 in exact mode; in live mode the rest took the newest
+    // mask, made from an earlier frame
+    if (f[0].s.inferences !== undefined) {
+        const a = f[0].s, z = f[f.length - 1].s;
+        r.mode = z.mode;
+        r.policy_share = (z.inferences - a.inferences) / Math.max(1, z.frames_total - a.frames_total);
+    }
     // the camera's timestamps (µs): frames it made over the span
     if (f[0].ts !== undefined) {
         const made = Math.round((f[f.length - 1].ts - f[0].ts) / 1e6 * 30) + 1;
@@ -74,11 +84,13 @@ async function sustained(settings) {
     const track = s.getVideoTracks()[0];
     // name: module, create options, start options (kinds=a,b picks some)
     const all = {
-        yuv: ['../backdrop.js', { ...settings }, {}],
-        rgba: ['../backdrop.js', { ...settings, io: 'rgba' }, {}],
+        live: ['../backdrop.js', { ...settings, mode: 'live' }, {}],
+        yuv: ['../backdrop.js', { ...settings, mode: 'exact' }, {}],
+        rgba: ['../backdrop.js', { ...settings, mode: 'exact', io: 'rgba' }, {}],
         baseline: ['./baseline/backdrop.js', { ...settings }, {}],
     };
-    const names = (q.get('kinds') || 'yuv,rgba' + (q.get('baseline') ? ',baseline' : '')).split(',');
+    const names = (q.get('kinds') || (crossOriginIsolated ? 'live,' : '') + 'yuv,rgba' +
+                   (q.get('baseline') ? ',baseline' : '')).split(',');
     const kinds = names.map((k) => [k, ...all[k]]);
     const made = [];
     for (const [name, url, opts, start] of kinds) {

@@ -21,7 +21,7 @@ if [ -n "$baseline" ]; then
     ln -s "$(realpath "$baseline")" "$web/bench/baseline"
     settings="baseline=1${settings:+&$settings}"
 fi
-python3 tests/web/server.py "$web" "$out" > "$out/port" &
+python3 tests/web/server.py "$web" "$out" --isolated > "$out/port" &
 server=$!
 prof=$(mktemp -d)
 trap 'kill $server 2>/dev/null; [ -z "${browser:-}" ] || kill $browser 2>/dev/null; rm -rf "$prof"' EXIT
@@ -48,18 +48,25 @@ print()
 print("Sustained, the whole Worker loop (camera track in, output VideoFrame out), 720p30 camera;")
 print("each kind's median turn (stages: medians over the turn, ms):")
 print()
-print("| path | fps sustained | camera frames out | Worker ms a frame (mean) | inference | refine | composite | turns (fps) |")
-print("|---|---|---|---|---|---|---|---|")
-names = {'yuv': 'ours: copyTo in, I420 VideoFrame out', 'rgba': 'ours: RGBA readback in, RGBA out',
-         'baseline': 'baseline build (RGBA)'}
+print("| path | fps sustained | camera frames out | frames the model policy took | Worker ms a frame (mean) | inference | refine | composite | turns (fps) |")
+print("|---|---|---|---|---|---|---|---|---|")
+names = {'live': 'ours, threads (live): VideoFrame copyTo in, VideoFrame out',
+         'yuv': 'ours, one thread (exact): VideoFrame copyTo in, VideoFrame out',
+         'rgba': 'ours, one thread (exact): RGBA readback in, RGBA out',
+         'baseline': 'baseline build (exact, RGBA)'}
 for k, v in s.items():
     f = lambda x: f"{v[x]:.1f}" if x in v else '-'
-    share = f"{100 * v['camera_share']:.0f}%" if 'camera_share' in v else '-'
-    print(f"| {names.get(k, k)} | **{v['fps']:.1f}** | {share} | {f('worker_ms')} | {f('inference_ms')} | "
-          f"{f('refine_ms')} | {f('composite_ms')} | {', '.join(map(str, v['fps_turns']))} |")
-for k in ('rgba', 'baseline'):
-    if k in s and s[k]['fps'] > 0:
-        print(f"\nratio fps, VideoFrame path / {names[k]}: {s['yuv']['fps'] / s[k]['fps']:.2f}", end='')
+    pc = lambda x: f"{100 * v[x]:.0f}%" if x in v else '-'
+    print(f"| {names.get(k, k)} | **{v['fps']:.1f}** | {pc('camera_share')} | {pc('policy_share')} | {f('worker_ms')} | "
+          f"{f('inference_ms')} | {f('refine_ms')} | {f('composite_ms')} | {', '.join(map(str, v['fps_turns']))} |")
+print()
+print("(inference: the model input and runs per frame in exact mode; in live mode per frame the model's thread took.")
+print(" frames the model policy took: exact, every frame's mask is made from it; live, the other frames take the newest mask,")
+print(" made from an earlier frame.)")
+for a in ('live', 'yuv'):
+    for k in ('yuv', 'rgba', 'baseline'):
+        if a != k and a in s and k in s and s[k]['fps'] > 0:
+            print(f"\nratio fps, {names[a]} / {names[k]}: {s[a]['fps'] / s[k]['fps']:.2f}", end='')
 print("\n")
 print(f"Per frame, {r['frames']} frames interleaved with MediaPipe (ImageBitmap in, RGBA out; medians, ms):")
 print()

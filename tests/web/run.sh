@@ -3,7 +3,9 @@
 # make web-test: the WebAssembly build in real browsers and against the
 # native library.
 #  - Chromium (headless, its fake camera playing the doctor clip): the demo
-#    page with a colour, a blur and an uploaded background, probed after
+#    page (cross-origin isolated: the threads build, live mode; the upload
+#    run not: one thread, exact) with a colour, a blur and an uploaded
+#    background, probed after
 #    3 s; a corrupt upload leaves an error on the page and the old
 #    background in place. The colour run's output canvas is saved as
 #    build/web/screenshot.png. Its camera frames take the VideoFrame path
@@ -35,12 +37,16 @@ mkdir -p "$out" "$web/test"
 ffmpeg -loglevel error -y -f lavfi -i color=c=0x0000ff:s=640x360 -frames:v 1 "$web/test/blue.png"
 head -c 4000 /dev/urandom > "$web/test/corrupt.jpg"
 
+# Two servers: a plain one, and one whose pages are cross-origin isolated
+# (COOP/COEP: the module's threads, live mode).
 python3 tests/web/server.py "$web" "$out" > "$out/port" &
 server=$!
-trap 'kill $server 2>/dev/null; [ -z "${browser:-}" ] || kill $browser 2>/dev/null' EXIT
-for _ in $(seq 50); do [ -s "$out/port" ] && break; sleep 0.1; done
-port=$(cat "$out/port")
-base="http://127.0.0.1:$port/index.html"
+python3 tests/web/server.py "$web" "$out" --isolated > "$out/port-isolated" &
+server2=$!
+trap 'kill $server $server2 2>/dev/null; [ -z "${browser:-}" ] || kill $browser 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$out/port" ] && [ -s "$out/port-isolated" ] && break; sleep 0.1; done
+base="http://127.0.0.1:$(cat "$out/port")/index.html"
+isolated="http://127.0.0.1:$(cat "$out/port-isolated")/index.html"
 
 # waits for N report lines in $out/NAME.jsonl (at most T seconds)
 await() {
@@ -52,14 +58,14 @@ await() {
     return 1
 }
 
-chromium_run() { # NAME QUERY REPORTS
-    local name=$1 query=$2 n=$3 prof
+chromium_run() { # NAME QUERY REPORTS [PAGE]
+    local name=$1 query=$2 n=$3 page=${4:-$base} prof
     prof=$(mktemp -d)
     chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$prof" \
         --use-fake-ui-for-media-stream --use-fake-device-for-media-stream \
         --use-file-for-fake-video-capture="$web/doctor.y4m" \
         --autoplay-policy=no-user-gesture-required \
-        "$base?$query&report=/report/$name" > "$out/$name.log" 2>&1 &
+        "$page?$query&report=/report/$name" > "$out/$name.log" 2>&1 &
     browser=$!
     await "$name" "$n" 60
     local rc=$?
@@ -91,7 +97,7 @@ have_chromium=1
 command -v chromium >/dev/null || have_chromium=0
 [ -f "$web/doctor.y4m" ] || have_chromium=0
 if [ $have_chromium = 1 ]; then
-    if chromium_run color "effect=color&color=00ff00&model=general&screenshot" 1; then
+    if chromium_run color "effect=color&color=00ff00&model=general&screenshot" 1 "$isolated"; then
         check color "chromium colour: corners green, the person's centre not, after 3 s" \
             'all(green(p) for p in r[0]["probes"][:2]) and not any(green(p) for p in r[0]["probes"][2:]) and r[0]["stats"]["frames"] > 0 and not r[0]["error"]'
         [ -f "$out/color.png" ] && cp "$out/color.png" "$web/screenshot.png"
@@ -106,6 +112,11 @@ if [ $have_chromium = 1 ]; then
         # out as VideoFrames of it: no canvas readback, no RGBA
         check color "chromium: camera frames in by VideoFrame.copyTo (I420/NV12), out as VideoFrames of that format" \
             'r[0]["stats"]["input"] in ("I420 copyTo", "NV12 copyTo") and r[0]["stats"]["output"] == r[0]["stats"]["input"].split()[0] + " VideoFrame"'
+        # cross-origin isolated: the threads build, the model on its own
+        # thread (the filter's live mode, as the camera's)
+        check color "chromium, cross-origin isolated: the threads build in live mode (the model on its own thread)" \
+            'r[0]["stats"]["mode"] == "live" and r[0]["stats"]["frames"] > 0 and 0 < r[0]["stats"]["inferences"] <= r[0]["stats"]["frames_total"]'
+        python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).readline())["stats"]; print("  chromium live: %d frames, %d of them taken by the model policy (the rest: the newest mask)" % (s["frames_total"], s["inferences"]))' "$out/color.jsonl"
     else
         nok "chromium colour: no report in 60 s ($(tail -c 300 "$out/color.log" | tr '\n' ' '))"
     fi
@@ -116,8 +127,8 @@ if [ $have_chromium = 1 ]; then
         nok "chromium blur: no report in 60 s"
     fi
     if chromium_run upload "background=test/blue.png&background=test/corrupt.jpg" 2; then
-        check upload "chromium uploaded background: corners blue, the person's centre not" \
-            'all(blue(p) for p in r[0]["probes"][:2]) and not any(blue(p) for p in r[0]["probes"][2:]) and not r[0]["error"]'
+        check upload "chromium uploaded background (not isolated: one thread, exact mode): corners blue, the person's centre not" \
+            'all(blue(p) for p in r[0]["probes"][:2]) and not any(blue(p) for p in r[0]["probes"][2:]) and not r[0]["error"] and r[0]["stats"]["mode"] == "exact" and r[0]["stats"]["input"].endswith("copyTo")'
         check upload "chromium corrupt upload: an error on the page, the old background continues" \
             '"background" in r[1]["error"] and all(blue(p) for p in r[1]["probes"][:2]) and r[1]["stats"]["frames"] > r[0]["stats"]["frames"]'
     else
@@ -140,8 +151,8 @@ JS
         > "$out/firefox.log" 2>&1 &
     browser=$!
     if await firefox 1 90; then
-        check firefox "firefox-esr smoke: loads, processes its fake camera (RGBA path: no insertable streams), fps > 0" \
-            'r[0]["stats"]["frames"] > 0 and r[0]["stats"]["fps"] > 0 and not r[0]["error"] and r[0]["stats"]["input"] == "RGBA readback"'
+        check firefox "firefox-esr smoke (not isolated: one thread, exact; RGBA path: no insertable streams): loads, processes its fake camera, fps > 0" \
+            'r[0]["stats"]["frames"] > 0 and r[0]["stats"]["fps"] > 0 and not r[0]["error"] and r[0]["stats"]["input"] == "RGBA readback" and r[0]["stats"]["mode"] == "exact"'
         python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).readline())["stats"]; print("  firefox stats: %.1f fps, inference %.1f ms, %d frames" % (s["fps"], s["inference_ms"], s["frames"]))' "$out/firefox.jsonl"
     else
         nok "firefox-esr smoke: no report in 90 s ($(tail -c 300 "$out/firefox.log" | tr '\n' ' '))"

@@ -4,11 +4,15 @@
 # reports (POST /report/NAME): each is appended as one JSON line to
 # OUT/NAME.jsonl; a canvas PNG in it (png: a data URL) is saved as
 # OUT/NAME.png. Prints the port it listens on, then serves until killed.
-# usage: server.py ROOT OUT
+# With --isolated every response says COOP same-origin and COEP
+# require-corp: the page is cross-origin isolated, so it has
+# SharedArrayBuffer and the module its threads (the pthreads build).
+# usage: server.py ROOT OUT [--isolated]
 import base64, json, os, sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 root, out = sys.argv[1], sys.argv[2]
+isolated = '--isolated' in sys.argv[3:]
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -20,6 +24,12 @@ class Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
+
+    def end_headers(self):
+        if isolated:
+            self.send_header('Cross-Origin-Opener-Policy', 'same-origin')
+            self.send_header('Cross-Origin-Embedder-Policy', 'require-corp')
+        super().end_headers()
 
     def do_POST(self):
         name = os.path.basename(self.path.rstrip('/')) or 'report'
