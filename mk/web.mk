@@ -76,6 +76,8 @@ $(WEB)/backdrop_wasm.js: $(WEB_OBJ) $(YUV_OBJ)
 # runs the filter live, the model on a thread of its own (a pool of two
 # Workers: a new frame size starts the new pipeline's thread before the old
 # one's is joined). Every object needs the atomics feature, hence obj-mt/.
+# Its memory starts at what a 1080p camera needs: growing shared memory
+# leaves other threads' views of it stale until they look again.
 WEB_MT_OBJ := $(WEB_SRC:%.c=$(WEB)/obj-mt/%.o) $(WEB)/obj-mt/models.o $(YUV_SRC:source/%.cc=$(WEB)/obj-mt/libyuv/%.o)
 $(WEB)/obj-mt/libyuv/%.o: $(WEB)/libyuv/source/%.cc mk/web.mk | $(WEB_STAMP)
 	@mkdir -p $(dir $@)
@@ -90,7 +92,7 @@ $(WEB)/obj-mt/models.o: web/embed_wasm.S $(MODEL_GENERAL) $(MODEL_LANDSCAPE)
 # (also writes backdrop_wasm_mt.worker.js, the threads' Worker script)
 $(WEB)/backdrop_wasm_mt.js: $(WEB_MT_OBJ)
 	$(EMENV) $(EMCC) -O2 -msimd128 -pthread -sPTHREAD_POOL_SIZE=2 -o $@ $^ -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createBackdrop \
-	  -sENVIRONMENT=web,worker -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=128MB \
+	  -sENVIRONMENT=web,worker -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=192MB \
 	  -sEXPORTED_FUNCTIONS=$(WEB_EXPORTS) -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
 
 $(WEB)/%.js: web/%.js

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The demo page: camera -> backdrop (in its Worker) -> <canvas id="output">.
 // Query parameters (for tests and links): effect, color (RRGGBB), blur,
-// model, background (a URL, handed over as an upload is), and report (a
+// model, mode (live or exact), background (a URL, handed over as an upload is), and report (a
 // URL: after `wait` seconds, default 3, the page POSTs its figures and
 // probes of the output there, then does so again after each upload).
 import { Backdrop } from './backdrop.js';
@@ -113,6 +113,8 @@ async function main() {
     // effect last: 'color' needs its colour first
     for (const k of ['model', 'blur', 'color', 'light-wrap', 'effect'])
         if (q.has(k) && !(k === 'effect' && q.get(k) === 'image')) initial[k] = q.get(k);
+    // mode: live (the default on a cross-origin isolated page) or exact
+    if (q.has('mode')) initial.mode = q.get('mode');
     if (initial.color) $('color').value = '#' + initial.color.replace('#', '');
     if (initial.effect) $('effect').value = initial.effect;
     if (initial.blur) $('blur').value = initial.blur;

@@ -123,7 +123,8 @@ async function main() {
     // MediaPipe's model, for the same-model comparison)
     const settings = {};
     for (const [k, v] of q) if (!OWN.includes(k)) settings[k] = v;
-    const bd = await Backdrop.create(settings);
+    // exact: each frame's own mask, as MediaPipe's segmentation makes
+    const bd = await Backdrop.create({ ...settings, mode: 'exact' });
     const ss = new SelfieSegmentation({ locateFile: (f) => `mediapipe/${f}` });
     ss.setOptions({ modelSelection: 0, selfieMode: false });
     let done = null;

@@ -50,9 +50,9 @@ print("each kind's median turn (stages: medians over the turn, ms):")
 print()
 print("| path | fps sustained | camera frames out | frames the model policy took | Worker ms a frame (mean) | inference | refine | composite | turns (fps) |")
 print("|---|---|---|---|---|---|---|---|---|")
-names = {'live': 'ours, threads (live): VideoFrame copyTo in, VideoFrame out',
-         'yuv': 'ours, one thread (exact): VideoFrame copyTo in, VideoFrame out',
-         'rgba': 'ours, one thread (exact): RGBA readback in, RGBA out',
+names = {'live': 'live: threads, VideoFrame in/out',
+         'yuv': 'exact: one thread, VideoFrame in/out',
+         'rgba': "exact: one thread, RGBA in/out (main's path)",
          'baseline': 'baseline build (exact, RGBA)'}
 for k, v in s.items():
     f = lambda x: f"{v[x]:.1f}" if x in v else '-'
@@ -60,13 +60,14 @@ for k, v in s.items():
     print(f"| {names.get(k, k)} | **{v['fps']:.1f}** | {pc('camera_share')} | {pc('policy_share')} | {f('worker_ms')} | "
           f"{f('inference_ms')} | {f('refine_ms')} | {f('composite_ms')} | {', '.join(map(str, v['fps_turns']))} |")
 print()
-print("(inference: the model input and runs per frame in exact mode; in live mode per frame the model's thread took.")
-print(" frames the model policy took: exact, every frame's mask is made from it; live, the other frames take the newest mask,")
-print(" made from an earlier frame.)")
+print("inference: the model's input and runs per output frame (live: on the model's own thread, beside the frames').")
+print("VideoFrame in/out: VideoFrame.copyTo into the wasm heap, a VideoFrame of its format out; RGBA: canvas readback, RGBA out.")
+print("frames the model policy took: exact, each frame's mask is made from that frame (the policy may keep the last")
+print("map); live, the other frames are refined and composited with the newest mask, made from an earlier frame.")
 for a in ('live', 'yuv'):
     for k in ('yuv', 'rgba', 'baseline'):
         if a != k and a in s and k in s and s[k]['fps'] > 0:
-            print(f"\nratio fps, {names[a]} / {names[k]}: {s[a]['fps'] / s[k]['fps']:.2f}", end='')
+            print(f"\nratio fps sustained, {names[a]} / {names[k]}: {s[a]['fps'] / s[k]['fps']:.2f}", end='')
 print("\n")
 print(f"Per frame, {r['frames']} frames interleaved with MediaPipe (ImageBitmap in, RGBA out; medians, ms):")
 print()

@@ -3,8 +3,8 @@
 # make web-test: the WebAssembly build in real browsers and against the
 # native library.
 #  - Chromium (headless, its fake camera playing the doctor clip): the demo
-#    page (cross-origin isolated: the threads build, live mode; the upload
-#    run not: one thread, exact) with a colour, a blur and an uploaded
+#    page (cross-origin isolated: the threads build, live mode, and exact
+#    mode asked for; the upload run not isolated: one thread, exact) with a colour, a blur and an uploaded
 #    background, probed after
 #    3 s; a corrupt upload leaves an error on the page and the old
 #    background in place. The colour run's output canvas is saved as
@@ -120,9 +120,9 @@ if [ $have_chromium = 1 ]; then
     else
         nok "chromium colour: no report in 60 s ($(tail -c 300 "$out/color.log" | tr '\n' ' '))"
     fi
-    if chromium_run blur "effect=blur&blur=12" 1; then
-        check blur "chromium blur: corners the light blurred room (not black, not green), the person's centre the white coat" \
-            'all(light(p) for p in r[0]["probes"][:2]) and light(r[0]["probes"][2]) and r[0]["stats"]["frames"] > 0 and not r[0]["error"]'
+    if chromium_run blur "effect=blur&blur=12&mode=exact" 1 "$isolated"; then
+        check blur "chromium blur (isolated, mode=exact: threads there, every frame its own mask): corners the light blurred room (not black, not green), the person's centre the white coat" \
+            'all(light(p) for p in r[0]["probes"][:2]) and light(r[0]["probes"][2]) and r[0]["stats"]["frames"] > 0 and not r[0]["error"] and r[0]["stats"]["mode"] == "exact" and r[0]["stats"]["inferences"] == r[0]["stats"]["frames_total"]'
     else
         nok "chromium blur: no report in 60 s"
     fi
