@@ -11,13 +11,13 @@
 // (canvas readback in, RGBA out: main's), and, with baseline, another
 // build's module (baseline/: e.g. main's), in turns.
 // Query: n (frames, default 60), warm (default 5), secs (seconds a turn,
-// default 6), turns (default 2), baseline (1: baseline/ is there), report
+// default 6), turns (default 3), baseline (1: baseline/ is there), report
 // (URL to POST the figures to), and backdrop settings (name=value).
 import { Backdrop } from '../backdrop.js';
 
 const q = new URLSearchParams(location.search);
 const N = +(q.get('n') || 60), WARM = +(q.get('warm') || 5);
-const SECS = +(q.get('secs') || 6), TURNS = +(q.get('turns') || 2);
+const SECS = +(q.get('secs') || 6), TURNS = +(q.get('turns') || 3);
 const OWN = ['n', 'warm', 'secs', 'turns', 'baseline', 'kinds', 'report'];
 const log = (s) => { document.getElementById('log').textContent += s + '\n'; };
 
