@@ -39,6 +39,12 @@ function set(name, value) {
     if (rc !== 0) throw libError();
 }
 
+// effect last: {effect: 'color', color: ...} needs its colour first
+function setAll(settings) {
+    const e = Object.entries(settings);
+    for (const [k, v] of [...e.filter(([k]) => k !== 'effect'), ...e.filter(([k]) => k === 'effect')]) set(k, v);
+}
+
 // Any frame the browser gives -> RGBA bytes (ImageData's layout).
 function rgbaOf(frame) {
     if (typeof ImageData !== 'undefined' && frame instanceof ImageData)
@@ -161,12 +167,12 @@ const ops = {
         if (!b) throw libError();
         if (live && M._bdw_set_live(b, 1) !== 0) throw libError();
         if (path) ops.io(path);
-        for (const [k, v] of Object.entries(rest)) set(k, v);
+        setAll(rest);
         if (background) await setBackground(background);
         return true;
     },
     set(settings) {
-        for (const [k, v] of Object.entries(settings)) set(k, v);
+        setAll(settings);
         return true;
     },
     // 'yuv' (default) or 'rgba' (the frames' path, see io above; for
