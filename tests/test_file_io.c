@@ -11,6 +11,9 @@
  *  - a still JPEG: repeated, identical frames, increasing pts, never EOF;
  *  - y4m round trip through a pipe (writer on a thread, odd size, padded
  *    strides): bit-identical, then a clean EOF; and through a file path;
+ *  - y4m planes larger than the reader's buffer into tight planes (read()
+ *    straight into them) and padded ones: the same bytes; rewinding a file
+ *    (a pipe refuses); a file cut inside a plane read in one piece;
  *  - malformed y4m (magic, sizes, missing tags, colourspaces, overlong or
  *    unterminated headers, truncated frames and frame lines, control
  *    bytes) each fail with a message naming the stream; random mutations
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backdrop.h"
@@ -592,6 +596,137 @@ static void test_y4m_roundtrip(void)
     img_free(&got);
 }
 
+/* Frames of w x h in tight planes (stride = width, so the reader takes a
+ * plane in one piece) starting at an odd address. */
+struct tight {
+    uint8_t *mem;
+    struct bd_i420 p;
+};
+
+static void tight_alloc(struct tight *t, int w, int h)
+{
+    const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    const size_t ys = (size_t)w * h, cs = (size_t)cw * ch;
+    t->mem = calloc(1, ys + 2 * cs + 1);
+    if (!t->mem) {
+        printf("out of memory\n");
+        exit(2);
+    }
+    t->p = (struct bd_i420){.y = t->mem + 1, .u = t->mem + 1 + ys, .v = t->mem + 1 + ys + cs,
+                            .stride_y = w, .stride_u = cw, .stride_v = cw, .width = w,
+                            .height = h};
+}
+
+static bool tight_equal(const struct tight *t, const struct img *a)
+{
+    struct img v = {.mem = NULL, .p = t->p};
+    return img_equal(&v, a);
+}
+
+/* A y4m file whose planes are larger than the reader's buffer: read in one
+ * piece into tight planes (the kernel's read straight into them) and row by
+ * row into padded ones, the same bytes; rewind for looping; truncation
+ * inside a plane read in one piece. */
+static void test_y4m_tight_rewind(void)
+{
+    static const int sizes[][2] = {{400, 331}, {1001, 333}, {641, 97}};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int W = sizes[si][0], H = sizes[si][1], N = 3;
+        struct img frames[3], got;
+        struct tight tg;
+        for (int i = 0; i < N; i++) {
+            img_alloc(&frames[i], W, H);
+            img_random(&frames[i]);
+        }
+        img_alloc(&got, W, H);
+        tight_alloc(&tg, W, H);
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/bd_test_tight_%d.y4m", (int)getpid());
+        struct bd_y4m_writer *w = NULL;
+        int st = bd_y4m_writer_open_path(path, W, H, 30, 1, &w);
+        CHECK(st == BD_OK, "writer %dx%d: %s", W, H, bd_last_error());
+        for (int i = 0; i < N && w; i++)
+            CHECK(bd_y4m_writer_write(w, &frames[i].p) == BD_OK, "write %d", i);
+        bd_y4m_writer_close(w);
+        int fd = open(path, O_RDONLY);
+        struct bd_y4m_reader *r = NULL;
+        st = bd_y4m_reader_open(fd, path, &r);
+        CHECK(st == BD_OK, "open %dx%d: %s", W, H, bd_last_error());
+        if (r) {
+            /* tight, padded, tight: the reader's buffer and the direct
+             * reads interleave differently each time */
+            CHECK(bd_y4m_reader_read(r, &tg.p) == BD_OK && tight_equal(&tg, &frames[0]),
+                  "%dx%d frame 0 into tight planes", W, H);
+            CHECK(bd_y4m_reader_read(r, &got.p) == BD_OK && img_equal(&got, &frames[1]),
+                  "%dx%d frame 1 into padded planes", W, H);
+            CHECK(bd_y4m_reader_read(r, &tg.p) == BD_OK && tight_equal(&tg, &frames[2]),
+                  "%dx%d frame 2 into tight planes", W, H);
+            CHECK(bd_y4m_reader_read(r, &tg.p) == BD_Y4M_EOF, "%dx%d EOF", W, H);
+            st = bd_y4m_reader_rewind(r);
+            CHECK(st == BD_OK, "%dx%d rewind: %s", W, H, bd_last_error());
+            for (int i = 0; i < N; i++) {
+                memset(tg.mem, 0xAA, 1 + (size_t)W * H);
+                CHECK(bd_y4m_reader_read(r, &tg.p) == BD_OK && tight_equal(&tg, &frames[i]),
+                      "%dx%d after the rewind, frame %d", W, H, i);
+            }
+            CHECK(bd_y4m_reader_frames(r) == 2 * (uint64_t)N, "frames count on: %llu",
+                  (unsigned long long)bd_y4m_reader_frames(r));
+            /* a rewind mid-stream goes back to the first frame too */
+            CHECK(bd_y4m_reader_rewind(r) == BD_OK && bd_y4m_reader_read(r, &got.p) == BD_OK &&
+                      bd_y4m_reader_read(r, &got.p) == BD_OK && img_equal(&got, &frames[1]),
+                  "%dx%d rewind mid-stream", W, H);
+            bd_y4m_reader_close(r);
+        }
+        if (fd >= 0)
+            close(fd);
+        /* cut three quarters into frame 2's Y plane (past the buffer's
+         * 64 KiB for the larger planes) */
+        struct stat sb;
+        if (stat(path, &sb) == 0) {
+            const off_t fb = (off_t)W * H + 2 * (off_t)((W + 1) / 2) * ((H + 1) / 2);
+            const off_t hdr = sb.st_size - N * (6 + fb);
+            CHECK(truncate(path, hdr + (6 + fb) + 6 + (off_t)W * H * 3 / 4) == 0, "truncate");
+            fd = open(path, O_RDONLY);
+            r = NULL;
+            if (bd_y4m_reader_open(fd, path, &r) == BD_OK) {
+                bd_y4m_reader_read(r, &tg.p);
+                st = bd_y4m_reader_read(r, &tg.p);
+                CHECK(st == BD_ERR_FORMAT && has(bd_last_error(), "truncated frame 2") &&
+                          has(bd_last_error(), "Y plane"),
+                      "%dx%d truncated in a tight plane: %d '%s'", W, H, st, bd_last_error());
+                CHECK(bd_y4m_reader_rewind(r) == BD_ERR_FORMAT, "no rewind after a failure");
+                bd_y4m_reader_close(r);
+            } else {
+                CHECK(0, "reopen truncated: %s", bd_last_error());
+            }
+            if (fd >= 0)
+                close(fd);
+        }
+        unlink(path);
+        for (int i = 0; i < N; i++)
+            img_free(&frames[i]);
+        img_free(&got);
+        free(tg.mem);
+    }
+    /* a pipe cannot rewind */
+    int fds[2];
+    if (pipe(fds) == 0) {
+        const char hdr[] = "YUV4MPEG2 W4 H4 F30:1\n";
+        CHECK(write(fds[1], hdr, sizeof hdr - 1) == (ssize_t)(sizeof hdr - 1), "pipe write");
+        close(fds[1]);
+        struct bd_y4m_reader *r = NULL;
+        if (bd_y4m_reader_open(fds[0], "pipe", &r) == BD_OK) {
+            int st = bd_y4m_reader_rewind(r);
+            CHECK(st == BD_ERR_UNSUPPORTED && has(bd_last_error(), "not a seekable file"),
+                  "pipe rewind: %d '%s'", st, bd_last_error());
+            bd_y4m_reader_close(r);
+        } else {
+            CHECK(0, "pipe open: %s", bd_last_error());
+        }
+        close(fds[0]);
+    }
+}
+
 /* ---- (d) malformed y4m ------------------------------------------------------ */
 
 /* An fd reading data (a temporary file). */
@@ -890,6 +1025,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     test_y4m_malformed();
     test_y4m_roundtrip();
+    test_y4m_tight_rewind();
     test_bad_files();
     test_still();
     test_tight_planes();

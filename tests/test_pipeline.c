@@ -10,6 +10,7 @@
  *  - offline runs give every frame its own mask: two runs are identical;
  *  - blur, a background image, a background video, mirror: outputs differ
  *    from the input where they should and not where they shouldn't;
+ *  - a .y4m file as input loops in order; a one-frame one is a still;
  *  - live mode: a STOP request from another thread ends run within 1 s;
  *    TOGGLE passes the camera through; files are paced at their rate;
  *  - errors: missing input, bad output, no loopback device (message with
@@ -758,6 +759,64 @@ static void test_full_disk(void)
 /* YUV4MPEG2 on stdin ("-"): the stream's rate is the output's, every frame
  * comes out, and a stream cut inside a frame fails the run (it is not a
  * clean end of input: the output would silently lack the rest). */
+/*
+ * A .y4m file as input (src/pipeline/source.c's y4m reader): looped, the
+ * frames come round again in order; a one-frame file is a still (FFmpeg's
+ * source repeats it without loop), not a one-frame stream.
+ */
+static void test_y4m_file_loop(void)
+{
+    enum { SW = 64, SH = 48, NF = 3, NOUT = 8 };
+    const char *in = tmp_path("loop_in.y4m"), *one = tmp_path("one.y4m"),
+               *out = tmp_path("loop_out.y4m");
+    static uint8_t y[SW * SH], u[SW * SH / 4], v[SW * SH / 4];
+    struct bd_i420 fr = {y, u, v, SW, SW / 2, SW / 2, SW, SH};
+    for (int f = 0; f < 2; f++) {
+        struct bd_y4m_writer *w = NULL;
+        int r = bd_y4m_writer_open_path(f ? one : in, SW, SH, 25, 1, &w);
+        for (int k = 0; r == BD_OK && k < (f ? 1 : NF); k++) {
+            memset(y, 60 + 40 * k, sizeof y);
+            memset(u, 128, sizeof u);
+            memset(v, 128, sizeof v);
+            r = bd_y4m_writer_write(w, &fr);
+        }
+        CHECK(bd_y4m_writer_close(w) == BD_OK && r == BD_OK, "y4m input %d written", f);
+    }
+    struct bd_pipeline_config cfg = {0};
+    cfg.input = in;
+    cfg.output = out;
+    cfg.effect = BD_EFFECT_NONE;
+    cfg.pace = BD_PACE_OFFLINE;
+    cfg.loop = 1;
+    cfg.max_frames = NOUT;
+    struct bd_pipeline_stats st;
+    memset(&st, 0, sizeof st);
+    int r = create_run(&cfg, &st);
+    struct y4m_frames f;
+    CHECK(r == BD_OK && read_y4m(out, &f) == 0 && f.n == NOUT,
+          "looped y4m file: %s, %d frames out of %d ('%s')", bd_status_str(r), f.n, NOUT,
+          bd_last_error());
+    int bad = -1;
+    for (int i = 0; i < f.n && bad < 0; i++)
+        if (f.y[i][SW * SH / 2] != 60 + 40 * (i % NF))
+            bad = i;
+    CHECK(bad < 0, "looped y4m file: frame %d has luma %d, want %d", bad,
+          bad < 0 ? 0 : f.y[bad][SW * SH / 2], 60 + 40 * (bad % NF));
+    free_frames(&f);
+
+    cfg.input = one;
+    cfg.loop = 0;
+    cfg.max_frames = 4;
+    r = create_run(&cfg, &st);
+    CHECK(r == BD_OK && read_y4m(out, &f) == 0 && f.n == 4 && f.y[3][0] == 60,
+          "one-frame y4m file: %s, %d frames out, want 4 of the still ('%s')",
+          bd_status_str(r), f.n, bd_last_error());
+    free_frames(&f);
+    remove(in);
+    remove(one);
+    remove(out);
+}
+
 static void test_stdin_y4m(void)
 {
     enum { SW = 64, SH = 48, NF = 3 };
@@ -974,6 +1033,7 @@ int main(void)
     test_small_frames();
     test_full_disk();
     test_stdin_y4m();
+    test_y4m_file_loop();
     test_dev_null();
     test_live_mask_reuse();
     test_errors();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -21,6 +22,7 @@ struct bd_y4m_reader {
     bool eof;          /* read() returned 0 */
     int state;         /* 0 ok, BD_Y4M_EOF, or a sticky error status */
     uint64_t frames;
+    off_t data_off;    /* the first FRAME line's file offset; -1 on a pipe */
 };
 
 /* ---- pure parsing ---------------------------------------------------- */
@@ -269,6 +271,22 @@ static int get_bytes(struct bd_y4m_reader *r, uint8_t *dst, size_t n, size_t *go
 {
     *got = 0;
     while (*got < n) {
+        /* the buffer drained and a large piece left: read() straight into
+         * dst, so a frame is copied once (by the kernel), not twice */
+        if (r->pos == r->len && n - *got >= BUF_SIZE && !r->eof) {
+            ssize_t k = read(r->fd, dst + *got, n - *got);
+            if (k > 0) {
+                *got += (size_t)k;
+                continue;
+            }
+            if (k == 0) {
+                r->eof = true;
+                return BD_ERR_FORMAT;
+            }
+            if (errno == EINTR)
+                continue;
+            return bd_fail(BD_ERR_IO, "y4m '%s': read failed: %s", r->name, strerror(errno));
+        }
         if (r->pos == r->len) {
             int k = fill(r);
             if (k < 0)
@@ -307,6 +325,7 @@ int bd_y4m_reader_open(int fd, const char *name, struct bd_y4m_reader **out)
     r->fd = fd;
     r->buf = buf;
     snprintf(r->name, sizeof r->name, "%s", name);
+    r->data_off = lseek(fd, 0, SEEK_CUR);
 
     const char *line;
     size_t len;
@@ -319,7 +338,26 @@ int bd_y4m_reader_open(int fd, const char *name, struct bd_y4m_reader **out)
         bd_y4m_reader_close(r);
         return st;
     }
+    if (r->data_off >= 0)
+        r->data_off += (off_t)len;
     *out = r;
+    return BD_OK;
+}
+
+int bd_y4m_reader_rewind(struct bd_y4m_reader *r)
+{
+    if (!r)
+        return bd_fail(BD_ERR_INVALID_ARG, "y4m: reader is NULL");
+    if (r->data_off < 0)
+        return bd_fail(BD_ERR_UNSUPPORTED, "y4m '%s': cannot rewind: not a seekable file",
+                       r->name);
+    if (r->state != 0 && r->state != BD_Y4M_EOF)
+        return bd_fail(r->state, "y4m '%s': the stream already failed", r->name);
+    if (lseek(r->fd, r->data_off, SEEK_SET) != r->data_off)
+        return bd_fail(BD_ERR_IO, "y4m '%s': cannot rewind: %s", r->name, strerror(errno));
+    r->pos = r->len = 0;
+    r->eof = false;
+    r->state = 0;
     return BD_OK;
 }
 
@@ -336,9 +374,14 @@ uint64_t bd_y4m_reader_frames(const struct bd_y4m_reader *r)
 static int read_plane(struct bd_y4m_reader *r, uint8_t *dst, int stride, int w, int h,
                       const char *plane, size_t *done)
 {
-    for (int y = 0; y < h; y++) {
+    /* rows without padding between them: the plane in one piece (one
+     * read() for the whole of it when the buffer is empty) */
+    const int whole = stride == w;
+    const int rows = whole ? 1 : h;
+    const size_t piece = whole ? (size_t)w * (size_t)h : (size_t)w;
+    for (int y = 0; y < rows; y++) {
         size_t got;
-        int st = get_bytes(r, dst + (size_t)y * (size_t)stride, (size_t)w, &got);
+        int st = get_bytes(r, dst + (size_t)y * (size_t)stride, piece, &got);
         *done += got;
         if (st == BD_ERR_FORMAT)
             return bd_fail(BD_ERR_FORMAT, "y4m '%s': truncated frame %llu: the stream ended in "

@@ -98,6 +98,13 @@ const struct bd_y4m_info *bd_y4m_reader_info(const struct bd_y4m_reader *r);
  */
 int bd_y4m_reader_read(struct bd_y4m_reader *r, const struct bd_i420 *dst);
 
+/*
+ * Back to the first frame, for looping a file: BD_OK, then reads go on
+ * from the first frame (the frame count keeps counting). Only for an fd
+ * that can seek (a file, not a pipe: BD_ERR_UNSUPPORTED), and not after a
+ * failed read (its status again); BD_ERR_IO when the seek fails.
+ */
+int bd_y4m_reader_rewind(struct bd_y4m_reader *r);
 /* Frames read so far. */
 uint64_t bd_y4m_reader_frames(const struct bd_y4m_reader *r);
 

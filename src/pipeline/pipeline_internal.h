@@ -60,6 +60,8 @@ struct bd_source {
     int64_t next_retry_ns;
     struct bd_file_source *file;
     struct bd_y4m_reader *y4m;
+    int y4m_fd;                 /* a .y4m file's, opened here (y4m_own) */
+    int y4m_own;
     int width, height;          /* as delivered (may be odd) */
     double fps;                 /* 0 unknown */
     int fps_num, fps_den;

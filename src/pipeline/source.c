@@ -2,13 +2,16 @@
 /*
  * The pipeline's sources: a V4L2 camera (mmap streaming, converted to I420
  * as soon as it is dequeued so the driver gets its buffer straight back),
- * a file (FFmpeg) or YUV4MPEG2 on stdin. Each delivers into p->frame.
+ * a file (FFmpeg; a .y4m file of two frames or more through the y4m
+ * reader instead) or YUV4MPEG2 on stdin. Each delivers into p->frame.
  */
 #include "pipeline/pipeline_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -59,6 +62,46 @@ static int open_first_camera(struct bd_pipeline *p)
                    "no camera found (see 'backdrop devices'; --input FILE reads a video instead)");
 }
 
+/* A YUV4MPEG2 file with a frame rate and at least two frames: read by our
+ * own reader, straight into p->frame (one copy, the kernel's read), where
+ * FFmpeg's demuxer allocates a packet per frame (page faults on every
+ * frame) and copies it twice more (bench/cpu-defaults.md, fourth pass).
+ * Anything else (one frame: a still, which the file source repeats; no
+ * rate; a layout the reader does not take) goes to FFmpeg as before.
+ * Returns 1 when opened, 0 to use FFmpeg. */
+static int open_y4m_file(struct bd_source *s, const char *path)
+{
+    char head[BD_Y4M_MAX_HEADER];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    struct bd_y4m_reader *r = NULL;
+    const ssize_t got = pread(fd, head, sizeof head, 0);
+    const char *nl = got > 10 ? memchr(head, '\n', (size_t)got) : NULL;
+    if (!nl || memcmp(head, "YUV4MPEG2 ", 10) != 0 || fstat(fd, &st) != 0 ||
+        !S_ISREG(st.st_mode) || bd_y4m_reader_open(fd, path, &r) != BD_OK) {
+        close(fd);
+        return 0;
+    }
+    const struct bd_y4m_info *yi = bd_y4m_reader_info(r);
+    /* after the header, two frames at least ("FRAME\n" and the planes) */
+    const uint64_t data = (uint64_t)st.st_size - (uint64_t)(nl + 1 - head);
+    if (yi->fps_num <= 0 || yi->fps_den <= 0 || data < 2 * ((uint64_t)yi->frame_bytes + 6)) {
+        bd_y4m_reader_close(r);
+        close(fd);
+        return 0;
+    }
+    s->y4m = r;
+    s->y4m_fd = fd;
+    s->y4m_own = 1;
+    s->width = yi->width;
+    s->height = yi->height;
+    s->fps_num = yi->fps_num;
+    s->fps_den = yi->fps_den;
+    return 1;
+}
+
 int bd_pipeline_source_open(struct bd_pipeline *p)
 {
     struct bd_source *s = &p->src;
@@ -84,6 +127,10 @@ int bd_pipeline_source_open(struct bd_pipeline *p)
             s->fps_num = yi->fps_num;
             s->fps_den = yi->fps_den;
         }
+    } else if (open_y4m_file(s, in)) {
+        s->kind = SRC_Y4M;
+        snprintf(s->name, sizeof s->name, "%s", in);
+        r = BD_OK;
     } else {
         s->kind = SRC_FILE;
         snprintf(s->name, sizeof s->name, "%s", in);
@@ -271,6 +318,16 @@ int bd_pipeline_source_next(struct bd_pipeline *p, int64_t *capture_ns, int64_t 
         *capture_ns = bd_now_ns();
     } else {
         r = bd_y4m_reader_read(s->y4m, &p->frame);
+        if (r == BD_Y4M_EOF && s->y4m_own && p->cfg.loop) {
+            /* back at the start: a new stream, as the file source's loop */
+            r = bd_y4m_reader_rewind(s->y4m);
+            if (r == BD_OK)
+                r = bd_y4m_reader_read(s->y4m, &p->frame);
+            if (r == BD_Y4M_EOF)
+                r = bd_fail(BD_ERR_FORMAT, "input '%s': no frame after rewinding to loop",
+                            s->name);
+            p->state_reset_next = r == BD_OK;
+        }
         if (r == BD_Y4M_EOF)
             return BD_PIPELINE_EOF;
         *pts_us = (int64_t)(bd_y4m_reader_frames(s->y4m) - 1) * (s->interval_ns / 1000);
@@ -303,4 +360,7 @@ void bd_pipeline_source_close(struct bd_pipeline *p)
     s->file = NULL;
     bd_y4m_reader_close(s->y4m);
     s->y4m = NULL;
+    if (s->y4m_own)
+        close(s->y4m_fd);
+    s->y4m_own = 0;
 }
