@@ -341,6 +341,12 @@ $(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(BUILD)/libbackdrop.a
 bench-pipeline: all models
 	@bench/run_pipeline.sh $(BUILD)
 
+# The source alone (bench/bench_source.c, run by run_pipeline.sh): the
+# bench's .y4m file read against a camera's YUYV conversion.
+$(BUILD)/bench/bench_source: bench/bench_source.c $(BUILD)/libbackdrop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The GStreamer element's CPU per frame against the CLI's at 720p, in one
 # interleaved run (bench/gst_vs_cli.sh; ROUNDS rounds).
 .PHONY: bench-gst

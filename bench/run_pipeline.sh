@@ -14,7 +14,8 @@ for f in "$clip" "$bg"; do
     [ -f "$f" ] || { echo "bench: $f is missing (needs ../shared/data)" >&2; exit 1; }
 done
 mkdir -p "$build/bench"
-make --no-print-directory -s "$build/bench/bench_pipeline" "$build/bench/bench_stages"
+make --no-print-directory -s "$build/bench/bench_pipeline" "$build/bench/bench_stages" \
+    "$build/bench/bench_source"
 for spec in 640x480:30 1280x720:30 1920x1080:30 1920x1080:60; do
     size=${spec%:*} fps=${spec#*:}
     y4m=$(bench/make_clip.sh "$build" "$size" "$fps")
@@ -36,6 +37,12 @@ awk '
       printf "%-14s live   %.1f fps out of %.2f, dropped %d, cpu %.0f%% of a core, latency p50 %.2f p99 %.2f ms (frame interval %.1f ms)\n",
           v["size"], v["wall_fps"], v["in_fps"], v["dropped"], v["cpu_pct"], v["lat_p50_ms"], v["lat_p99_ms"], 1000 / v["in_fps"] }
 ' "$build/bench/pipeline.txt"
+# The source alone: the live runs read a .y4m file where a user has a
+# camera; a camera costs its YUYV -> I420 conversion instead (and the null
+# output leaves out the loopback's copy a camera's user also pays).
+for spec in 1280x720:30 1920x1080:60; do
+    "$build/bench/bench_source" "$(bench/make_clip.sh "$build" "${spec%:*}" "${spec#*:}")" 300 3
+done
 # Refinement + compositing alone, on the clip's real frames and masks.
 "$build/bench/bench_stages" "$(bench/make_clip.sh "$build" 1280x720 30)"
 echo "targets: 1280x720 blur-raw <= 3.3 ms CPU per frame with inference on every frame;"
