@@ -543,6 +543,12 @@ struct mctx {
     uint8_t *v_ref, *v_mir, *v_zoom, *v_tmp, *v_rgb;
     long vkey;
     size_t vcap;
+    /* --fuse-refine: RVM's bare alpha refined (edge-aware, colour guide,
+     * coverage kept), for frame rkey; and a row's fused mask before the
+     * refiner */
+    uint8_t *r_alpha, *r_tmp;
+    long rkey;
+    size_t rcap;
     struct bd_model *model;
     struct bd_engine *engine;
     struct bd_model_info info;
@@ -1254,6 +1260,133 @@ FUSE_ROW(method_fuse_band32, BD_FUSE_BAND, 32, 0, 0)
 FUSE_ROW(method_fuse_band48, BD_FUSE_BAND, 48, 0, 0)
 FUSE_ROW(method_fuse_band64, BD_FUSE_BAND, 64, 0, 0)
 
+/* --fuse-refine: the refiner on a still's mask as the camera's stills get
+ * it (bd_refiner at the frame's size, no temporal state), the coverage as
+ * it is (lo 0, hi 1: the smoothstep would harden the matte); edge_aware
+ * with the colour guide, or plain with the luma (the video's smoothing) */
+static void refine_still(struct frame *f, const uint8_t *in, uint8_t *out, int edge_aware)
+{
+#if BD_QUALITY_REFINER
+    const int w = f->w, h = f->h;
+    const size_t n = (size_t)w * h;
+    struct bd_refine_options o;
+    bd_refine_options_default(&o);
+    o.edge_aware = edge_aware;
+    o.lo = 0.f;
+    o.hi = 1.f;
+    o.temporal = 0;
+    struct bd_refiner *r;
+    if (bd_refiner_create(w, h, w, h, &o, &r) != BD_OK)
+        die("bd_refiner_create (fuse-refine): %s", bd_last_error());
+    if (!f->yuv)
+        f->yuv = to_i420(f->rgb, 3 * w, w, h);
+    const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    if (bd_refiner_run(r, in, w, f->yuv, w, edge_aware ? f->yuv + n : NULL,
+                       edge_aware ? f->yuv + n + (size_t)cw * ch : NULL, edge_aware ? cw : 0, out,
+                       w) != BD_OK)
+        die("bd_refiner_run (fuse-refine): %s", bd_last_error());
+    bd_refiner_destroy(r);
+#else
+    (void)edge_aware;
+    memcpy(out, in, (size_t)f->w * f->h);
+#endif
+}
+
+/* A --fuse-refine row: alpha (the bare or, refined_alpha, the refined
+ * one) fused with the default mask by the mean of weights weight / edge
+ * (bd_fuse_options), then refined (after: 1 edge-aware, 2 plain, 0 not) */
+static void fuse_refine_rows(struct mctx *m, struct frame *f, uint8_t *out, int refined_alpha,
+                             int weight, int edge, int after)
+{
+    rvm_pair(m, f);
+    const size_t n = (size_t)f->w * f->h;
+    if (n > m->rcap) {
+        free(m->r_alpha);
+        free(m->r_tmp);
+        m->r_alpha = xmalloc(n);
+        m->r_tmp = xmalloc(n);
+        m->rcap = n;
+        m->rkey = -1;
+    }
+    if (refined_alpha && m->rkey != f->serial) {
+        refine_still(f, m->alpha, m->r_alpha, 1);
+        m->rkey = f->serial;
+    }
+    struct bd_fuse_options o = {.mode = BD_FUSE_MEAN, .weight = weight, .edge_weight = edge};
+    if (bd_mask_fuse(refined_alpha ? m->r_alpha : m->alpha, f->w, m->gen_mask, f->w, f->w, f->h,
+                     &o, m->fscratch, after ? m->r_tmp : out, f->w) != BD_OK)
+        die("bd_mask_fuse: %s", bd_last_error());
+    if (after)
+        refine_still(f, m->r_tmp, out, after == 1);
+    m->up_ms = NAN;
+}
+#define FUSE_REFINE_ROW(fn, ra, wt, ed, after)                                       \
+    static void fn(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr) \
+    {                                                                                \
+        (void)tr;                                                                    \
+        fuse_refine_rows(m, f, out, ra, wt, ed, after);                              \
+    }
+FUSE_REFINE_ROW(method_fr_mean_ea, 0, 128, 128, 1)
+FUSE_REFINE_ROW(method_fr_mean_plain, 0, 128, 128, 2)
+FUSE_REFINE_ROW(method_fr_w55_ea, 0, 141, 141, 1)
+FUSE_REFINE_ROW(method_fr_w60_ea, 0, 154, 154, 1)
+FUSE_REFINE_ROW(method_fr_c50_100_ea, 0, 128, 256, 1)
+FUSE_REFINE_ROW(method_fr_ra_w55, 1, 141, 141, 0)
+FUSE_REFINE_ROW(method_fr_ra_w60, 1, 154, 154, 0)
+FUSE_REFINE_ROW(method_fr_ra_c50_100, 1, 128, 256, 0)
+FUSE_REFINE_ROW(method_fr_ra_c60_30, 1, 154, 77, 0)
+FUSE_REFINE_ROW(method_fr_ra_mean_ea, 1, 128, 128, 1)
+
+/* --fuse-rvmconf: the mean weighted by how sure RVM's alpha is, not our
+ * mask: the alpha's share sure (256ths) where it is 0 or 255, partial
+ * where it is 127/128, linear in |2 alpha - 255| between (RVM's sure
+ * decisions, e.g. an object left out, count more than its partial alpha
+ * on clothes and blankets); refined_alpha: the refined alpha's */
+static void fuse_aconf_rows(struct mctx *m, struct frame *f, uint8_t *out, int refined_alpha,
+                            int sure, int partial)
+{
+    rvm_pair(m, f);
+    const size_t n = (size_t)f->w * f->h;
+    if (n > m->rcap) {
+        free(m->r_alpha);
+        free(m->r_tmp);
+        m->r_alpha = xmalloc(n);
+        m->r_tmp = xmalloc(n);
+        m->rcap = n;
+        m->rkey = -1;
+    }
+    if (refined_alpha && m->rkey != f->serial) {
+        refine_still(f, m->alpha, m->r_alpha, 1);
+        m->rkey = f->serial;
+    }
+    const uint8_t *a = refined_alpha ? m->r_alpha : m->alpha;
+    uint16_t wt[256];
+    for (int v = 0; v < 256; v++) {
+        const int s = v > 127 ? 2 * v - 255 : 255 - 2 * v;
+        wt[v] = (uint16_t)((partial * (255 - s) + sure * (s - 1) + 127) / 254);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const unsigned k = wt[a[i]];
+        out[i] = (uint8_t)((a[i] * k + m->gen_mask[i] * (256 - k) + 128) >> 8);
+    }
+    m->up_ms = NAN;
+}
+#define FUSE_ACONF_ROW(fn, ra, sure, partial)                                        \
+    static void fn(struct mctx *m, struct frame *f, uint8_t *out, struct bd_refiner *tr) \
+    {                                                                                \
+        (void)tr;                                                                    \
+        fuse_aconf_rows(m, f, out, ra, sure, partial);                               \
+    }
+FUSE_ACONF_ROW(method_ac_60_40, 0, 154, 102)
+FUSE_ACONF_ROW(method_ac_70_40, 0, 179, 102)
+FUSE_ACONF_ROW(method_ac_70_30, 0, 179, 77)
+FUSE_ACONF_ROW(method_ac_80_40, 0, 205, 102)
+FUSE_ACONF_ROW(method_ac_70_50, 0, 179, 128)
+FUSE_ACONF_ROW(method_ac_80_30, 0, 205, 77)
+FUSE_ACONF_ROW(method_ac_90_40, 0, 230, 102)
+FUSE_ACONF_ROW(method_ac_r70_40, 1, 179, 102)
+FUSE_ACONF_ROW(method_ac_r80_40, 1, 205, 102)
+
 struct method {
     const char *name;
     method_fn fn;
@@ -1261,7 +1394,8 @@ struct method {
     int ensemble; /* needs --ensemble */
     int real;     /* also a row of the real set (real_set) */
     int rvm;      /* 0: rows of the other models; 1: every model's; 2: --model rvm's
-                     (--fusion); 3: --model rvm's (--rvm-variants) */
+                     (--fusion); 3: --model rvm's (--rvm-variants); 4: --model rvm's
+                     (--fuse-refine); 5: (--fuse-rvmconf) */
 };
 
 static const struct method methods[] = {
@@ -1307,6 +1441,25 @@ static const struct method methods[] = {
     {"fuse: mean of refined alpha", method_v_ref_f, 0, 0, 1, 3},
     {"fuse: mean of mirror-avg alpha", method_v_mir_f, 0, 0, 1, 3},
     {"fuse: mean of zoomed alpha", method_v_zoom_f, 0, 0, 1, 3},
+    {"fuse: mean, then refined (edge-aware)", method_fr_mean_ea, 0, 0, 1, 4},
+    {"fuse: mean, then refined (plain)", method_fr_mean_plain, 0, 0, 1, 4},
+    {"fuse: rvm 0.55, then refined (e-a)", method_fr_w55_ea, 0, 0, 1, 4},
+    {"fuse: rvm 0.6, then refined (e-a)", method_fr_w60_ea, 0, 0, 1, 4},
+    {"fuse: conf 0.5/edge 1, refined (e-a)", method_fr_c50_100_ea, 0, 0, 1, 4},
+    {"fuse: refined alpha, rvm 0.55", method_fr_ra_w55, 0, 0, 1, 4},
+    {"fuse: refined alpha, rvm 0.6", method_fr_ra_w60, 0, 0, 1, 4},
+    {"fuse: refined alpha, conf 0.5/edge 1", method_fr_ra_c50_100, 0, 0, 1, 4},
+    {"fuse: refined alpha, conf 0.6/edge 0.3", method_fr_ra_c60_30, 0, 0, 1, 4},
+    {"fuse: refined alpha, mean, refined", method_fr_ra_mean_ea, 0, 0, 1, 4},
+    {"fuse: rvm-conf sure 0.6 / part 0.4", method_ac_60_40, 0, 0, 1, 5},
+    {"fuse: rvm-conf sure 0.7 / part 0.4", method_ac_70_40, 0, 0, 1, 5},
+    {"fuse: rvm-conf sure 0.7 / part 0.3", method_ac_70_30, 0, 0, 1, 5},
+    {"fuse: rvm-conf sure 0.8 / part 0.4", method_ac_80_40, 0, 0, 1, 5},
+    {"fuse: rvm-conf sure 0.7 / part 0.5", method_ac_70_50, 0, 0, 1, 5},
+    {"fuse: rvm-conf sure 0.8 / part 0.3", method_ac_80_30, 0, 0, 1, 5},
+    {"fuse: rvm-conf sure 0.9 / part 0.4", method_ac_90_40, 0, 0, 1, 5},
+    {"fuse: refined alpha, rvm-conf 0.7/0.4", method_ac_r70_40, 0, 0, 1, 5},
+    {"fuse: refined alpha, rvm-conf 0.8/0.4", method_ac_r80_40, 0, 0, 1, 5},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
@@ -1325,6 +1478,11 @@ static int method_enabled(int i)
 static int g_fusion;
 /* the refiner, mirror average and zoom pass on RVM's alpha: --rvm-variants */
 static int g_rvm_variants;
+/* fused masks refined, and the refined alpha fused by other weights:
+ * --fuse-refine */
+static int g_fuse_refine;
+/* the mean weighted by RVM's own confidence: --fuse-rvmconf */
+static int g_fuse_aconf;
 
 static int method_on(const struct mctx *m, int i)
 {
@@ -1334,11 +1492,12 @@ static int method_on(const struct mctx *m, int i)
      * is the fuse: mean row's bytes (tests/test_rvm.c: still fused =
      * fuse(bare, default)): the study leaves it out, which halves its
      * RVM runs */
-    if (m->rvm && (g_fusion || g_rvm_variants) && methods[i].fn == method_refined)
+    if (m->rvm && (g_fusion || g_rvm_variants || g_fuse_refine || g_fuse_aconf) && methods[i].fn == method_refined)
         return 0;
     if (m->rvm)
         return methods[i].rvm == 1 || (methods[i].rvm == 2 && g_fusion) ||
-               (methods[i].rvm == 3 && g_rvm_variants);
+               (methods[i].rvm == 3 && g_rvm_variants) || (methods[i].rvm == 4 && g_fuse_refine) ||
+               (methods[i].rvm == 5 && g_fuse_aconf);
     return methods[i].rvm < 2;
 }
 
@@ -2274,6 +2433,7 @@ static void open_model(const char *name, struct mctx *m)
     memset(m, 0, sizeof *m);
     m->name = m->path = name;
     m->fkey = -1;
+    m->rkey = -1;
     if (bd_model_is_rvm(name)) {
         char path[4096];
         if (bd_rvm_path(path, sizeof path) != BD_OK)
@@ -2309,6 +2469,8 @@ static void close_model(struct mctx *m)
     free(m->gen_mask);
     free(m->alpha);
     free(m->fscratch);
+    free(m->r_alpha);
+    free(m->r_tmp);
     for (int g = 0; g < G_COUNT; g++) {
         for (int k = 0; k < 4; k++)
             free(m->prob[k][g]);
@@ -2458,6 +2620,10 @@ int main(int argc, char **argv)
             g_fusion = 1;
         else if (!strcmp(argv[i], "--rvm-variants"))
             g_rvm_variants = 1;
+        else if (!strcmp(argv[i], "--fuse-refine"))
+            g_fuse_refine = 1;
+        else if (!strcmp(argv[i], "--fuse-rvmconf"))
+            g_fuse_aconf = 1;
         else if (!strcmp(argv[i], "--hair-sheet"))
             hair = 1;
         else if (!strcmp(argv[i], "--tfuse") && i + 1 < argc) {
@@ -2484,7 +2650,7 @@ int main(int argc, char **argv)
         else if (argv[i][0] == '-')
             die("unknown option %s\nusage: quality --data SHARED_DATA_DIR --out OUT_DIR "
                 "[--models a,b] [--temporal-models a,b] [--ensemble MODEL] [--set NAME=VALUE]... "
-                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] [--rvm-variants] [--hair-sheet] [--tfuse W,E/...] BACKGROUND...",
+                "[--no-dev] [--no-real] [--no-temporal] [--temporal-fps N] [--fusion] [--rvm-variants] [--fuse-refine] [--fuse-rvmconf] [--hair-sheet] [--tfuse W,E/...] BACKGROUND...",
                 argv[i]);
         else if (nb < MAX_BGS)
             bg_paths[nb++] = argv[i];
