@@ -8,7 +8,8 @@
  * does not depend on the pixels.
  *
  * usage: bench_rvm RVM.json ROUNDS WxH:RATIO[:THREADS[:BACKEND]]...
- *   RATIO auto: bd_rvm_auto_ratio (512 / the longer side, as --model rvm);
+ *   RATIO auto: bd_rvm_auto_ratio (512 / the longer side, at least 0.5 up
+ *   to 1280x720's pixels, as --model rvm);
  *   THREADS (default 1): the engine's threads (the CPU column is then the
  *   calling thread's only: read the wall column); BACKEND auto (default),
  *   ref or xnnpack

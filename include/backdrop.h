@@ -158,7 +158,9 @@ int bd_model_is_rvm(const char *name);
 enum bd_status bd_rvm_path(char *path, size_t size);
 
 /* The downsample ratio chosen for a width x height input: 512 / the longer
- * side (1 up to 512), as the issue's reference measurements used. */
+ * side (1 up to 512), as the issue's reference measurements used, but at
+ * least 0.5 for inputs of up to 1280x720's pixels (0.5 at 1280x720:
+ * bench/rvm-fusion.md). */
 float bd_rvm_auto_ratio(int width, int height);
 
 /* The size RVM runs at for a width x height frame: the same up to 1280 on
@@ -414,7 +416,9 @@ void bd_fuse_options_default(int width, int height, struct bd_fuse_options *o);
  * options at the frame's size (low = full size), run on each fused mask
  * with the frame's luma as guide. Plain (not edge-aware), the coverage as
  * it is (lo 0, hi 1), temporal on: bench/rvm-fusion.md's temporal set,
- * flicker 0.16 -> 0.10 (the default mask's 0.17), edge lag 0. */
+ * flicker 0.16 -> 0.10 (the default mask's 0.17), edge lag 0; with the
+ * conf 0.4 / edge 1 fusion at ratio 0.5: 0.10 -> 0.09, in the trimap band
+ * 1.68 -> 0.82. */
 void bd_fuse_smooth_options(struct bd_refine_options *o);
 
 /* Bytes of scratch bd_mask_fuse needs for a width x height mask. */

@@ -127,20 +127,22 @@ void bd_fuse_smooth_options(struct bd_refine_options *o)
     o->temporal = 1;
 }
 
-/* The plain mean: on the dev composites the only option near the issue's
- * target at both framings (trimap MAD -24% at 1280x720, -28% at the
- * portraits' own aspect, IoU and boundary F up) that loses almost nothing
- * on real photos (boundary F -0.003); more weight on RVM's alpha meets the
- * composites' target but loses 0.015 of boundary F on real photos, less
- * meets the real photos' but keeps only -21% of trimap MAD, and so do the
- * confidence weights; the band and the gate keep less of RVM's gain
- * (bench/rvm-fusion.md). */
+/* The mean weighted by how sure our mask is: RVM's alpha 0.4 where our
+ * mask is sure (0, 255), all of it where our mask is unsure (127/128).
+ * On real photos RVM's partial alpha on clothes and blankets costs
+ * boundary F wherever it gets more than 0.4 of a sure pixel (the plain
+ * mean: 0.639 against the default's 0.642; this one 0.643); on the dev
+ * composites it takes RVM's edge where our mask hesitates, and with RVM
+ * at ratio 0.5 at 1280x720 (bd_rvm_auto_ratio) cuts trimap MAD by 26% at
+ * both framings, IoU and boundary F up. The band, the gate, the refiner
+ * after the fusion and weights by RVM's own confidence do worse on one of
+ * the two (bench/rvm-fusion.md). */
 void bd_fuse_options_default(int width, int height, struct bd_fuse_options *o)
 {
     (void)width;
     (void)height;
     o->mode = BD_FUSE_MEAN;
     o->radius = 0;
-    o->weight = 128;
-    o->edge_weight = 128;
+    o->weight = 102;
+    o->edge_weight = 256;
 }

@@ -22,12 +22,19 @@ int bd_model_is_rvm(const char *name)
 
 /* The issue's reference runs used 512 / the longer side: RVM's backbone
  * then sees about 512 pixels whatever the frame, which keeps its cost
- * near-constant (1280x720 at 0.4: 8 GFLOP; 0.25 was clearly worse). */
+ * near-constant (1280x720 at 0.4: 8 GFLOP; 0.25 was clearly worse). But
+ * 0.4 at 1280x720 is where RVM was weakest (trimap MAD 74.7 on the dev
+ * composites against 63.8 at their own aspect); 0.5 there cuts it to 65.9
+ * (bench/rvm-fusion.md), so the ratio is at least 0.5 up to 1280x720's
+ * pixels. Not above: a 1080x1080 frame at 0.5 needs more than the
+ * engine's 1 GiB of activations. */
 float bd_rvm_auto_ratio(int width, int height)
 {
     int l = width > height ? width : height;
     if (l <= 512)
         return 1.f;
+    if (l > 1024 && (int64_t)width * height <= 1280 * 720)
+        return 0.5f; /* 512 / l < 0.5 */
     return 512.f / (float)l;
 }
 

@@ -76,7 +76,7 @@ static const struct bd_option table[] = {
      "auto", 0, 0, NULL, STILL | LIVE | FILTER},
     {"rvm-ratio", 0, BD_OPTION_STRING,
      "when the model is rvm: the downsample ratio its backbone sees the frame at, from 0.05 to 1, "
-     "or auto (512 / the longer side)",
+     "or auto (512 / the longer side, at least 0.5 up to 1280x720)",
      "auto", 0, 0, NULL, STILL | FILTER},
     {"rvm-fuse", 0, BD_OPTION_CHOICE,
      "when the model is rvm: fuse its alpha with the default model's person mask (its edges, our "

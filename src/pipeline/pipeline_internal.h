@@ -153,7 +153,8 @@ struct bd_model_bundle {
     void *fuse_scratch;
     /* the fused mask before fuse_smooth, whose temporal smoothing (plain,
      * coverage kept) brings RVM's flicker below the default mask's
-     * (bench/rvm-fusion.md: temporal set 0.16 -> 0.10, defaults 0.17) */
+     * (bench/rvm-fusion.md: temporal set 0.16 -> 0.10, defaults 0.17; with
+     * the conf 0.4 / edge 1 fusion and ratio 0.5, 0.10 -> 0.09) */
     uint8_t *fused;
     struct bd_refiner *fuse_smooth;
     int have_alpha;                 /* frame thread: a map came (fused only) */
