@@ -1292,11 +1292,10 @@ static void refine_still(struct frame *f, const uint8_t *in, uint8_t *out, int e
 #endif
 }
 
-/* A --fuse-refine row: alpha (the bare or, refined_alpha, the refined
- * one) fused with the default mask by the mean of weights weight / edge
- * (bd_fuse_options), then refined (after: 1 edge-aware, 2 plain, 0 not) */
-static void fuse_refine_rows(struct mctx *m, struct frame *f, uint8_t *out, int refined_alpha,
-                             int weight, int edge, int after)
+/* RVM's alpha for the frame (rvm_pair), the rows' buffers at its size,
+ * and, for refined_alpha, the refined alpha (once a frame); returns the
+ * alpha the row fuses */
+static const uint8_t *rvm_alpha_for_row(struct mctx *m, struct frame *f, int refined_alpha)
 {
     rvm_pair(m, f);
     const size_t n = (size_t)f->w * f->h;
@@ -1312,8 +1311,18 @@ static void fuse_refine_rows(struct mctx *m, struct frame *f, uint8_t *out, int 
         refine_still(f, m->alpha, m->r_alpha, 1);
         m->rkey = f->serial;
     }
+    return refined_alpha ? m->r_alpha : m->alpha;
+}
+
+/* A --fuse-refine row: alpha (the bare or, refined_alpha, the refined
+ * one) fused with the default mask by the mean of weights weight / edge
+ * (bd_fuse_options), then refined (after: 1 edge-aware, 2 plain, 0 not) */
+static void fuse_refine_rows(struct mctx *m, struct frame *f, uint8_t *out, int refined_alpha,
+                             int weight, int edge, int after)
+{
+    const uint8_t *a = rvm_alpha_for_row(m, f, refined_alpha);
     struct bd_fuse_options o = {.mode = BD_FUSE_MEAN, .weight = weight, .edge_weight = edge};
-    if (bd_mask_fuse(refined_alpha ? m->r_alpha : m->alpha, f->w, m->gen_mask, f->w, f->w, f->h,
+    if (bd_mask_fuse(a, f->w, m->gen_mask, f->w, f->w, f->h,
                      &o, m->fscratch, after ? m->r_tmp : out, f->w) != BD_OK)
         die("bd_mask_fuse: %s", bd_last_error());
     if (after)
@@ -1345,21 +1354,8 @@ FUSE_REFINE_ROW(method_fr_ra_mean_ea, 1, 128, 128, 1)
 static void fuse_aconf_rows(struct mctx *m, struct frame *f, uint8_t *out, int refined_alpha,
                             int sure, int partial)
 {
-    rvm_pair(m, f);
+    const uint8_t *a = rvm_alpha_for_row(m, f, refined_alpha);
     const size_t n = (size_t)f->w * f->h;
-    if (n > m->rcap) {
-        free(m->r_alpha);
-        free(m->r_tmp);
-        m->r_alpha = xmalloc(n);
-        m->r_tmp = xmalloc(n);
-        m->rcap = n;
-        m->rkey = -1;
-    }
-    if (refined_alpha && m->rkey != f->serial) {
-        refine_still(f, m->alpha, m->r_alpha, 1);
-        m->rkey = f->serial;
-    }
-    const uint8_t *a = refined_alpha ? m->r_alpha : m->alpha;
     uint16_t wt[256];
     for (int v = 0; v < 256; v++) {
         const int s = v > 127 ? 2 * v - 255 : 255 - 2 * v;
