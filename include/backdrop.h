@@ -152,6 +152,16 @@ enum bd_status bd_model_open_rvm(int width, int height, float ratio, struct bd_m
  * open (it is made per frame size: bd_model_open_rvm). */
 int bd_model_is_rvm(const char *name);
 
+/* What "auto" means for a job that is not live: "rvm" when RVM's files are
+ * installed (bd_rvm_path), else NULL (the caller's MediaPipe choice). Photos
+ * (bd_still) and file-to-file runs (a file in, a named file out) take it:
+ * there RVM fused with our mask is the better mask (bench/rvm-fusion.md:
+ * trimap MAD -26% on the composites, IoU and boundary F up on the
+ * composites and the real photos) and time matters less (about 1 s a
+ * photo, 330 ms a 720p frame). The camera, filters and pipes keep
+ * MediaPipe: RVM gives about 2 masks a second. */
+const char *bd_model_auto_offline(void);
+
 /* The path of rvm.json (see bd_model_open_rvm) into path (size bytes);
  * BD_ERR_NOT_FOUND, naming it and how to fetch it, when either file is
  * missing. */

@@ -165,9 +165,10 @@ static void test_still(void)
     bd_model_get_info(bd_still_model(s), &info);
     CHECK(r == BD_OK && info.in_width == im2.width && info.in_height == im2.height,
           "second size %dx%d: %d %dx%d", im2.width, im2.height, r, info.in_width, info.in_height);
-    /* fused: bd_mask_fuse of the bare alpha and `backdrop mask`'s default */
+    /* fused: bd_mask_fuse of the bare alpha and the general model's mask
+     * (a still's person part) */
     {
-        struct bd_pipeline_config cb = {.model = "rvm", .rvm_bare = 1}, cg = {.model = "auto"};
+        struct bd_pipeline_config cb = {.model = "rvm", .rvm_bare = 1}, cg = {.model = "general"};
         struct bd_still *sb = NULL, *sg = NULL;
         const size_t n = (size_t)im.width * im.height;
         uint8_t *mb = malloc(n), *mg = malloc(n), *mf = malloc(n);
@@ -323,6 +324,81 @@ static void test_pipeline_loop(void)
             free(y[i]);
     }
     unlink(clip2);
+    unlink(out);
+}
+
+/* The model "auto" takes, per job (issue 18: RVM is the default where
+ * time matters less, when it is installed) */
+static const char *auto_pipeline_model(const char *input, const char *output, char *name,
+                                       size_t size)
+{
+    struct bd_pipeline_config c = {.input = input, .output = output, .max_frames = 1};
+    struct bd_pipeline *p = NULL;
+    if (bd_pipeline_create(&c, &p) != BD_OK) {
+        snprintf(name, size, "(create failed: %s)", bd_last_error());
+        return name;
+    }
+    struct bd_pipeline_stats st;
+    bd_pipeline_get_stats(p, &st);
+    snprintf(name, size, "%s", st.model_name);
+    bd_pipeline_destroy(p);
+    return name;
+}
+
+static const char *auto_still_model(int raw, char *name, size_t size)
+{
+    struct bd_pipeline_config c = {.model = "auto", .raw_mask = raw};
+    struct bd_still *s = NULL;
+    if (bd_still_create(&c, &s) != BD_OK) {
+        snprintf(name, size, "(create failed: %s)", bd_last_error());
+        return name;
+    }
+    struct bd_model_info info;
+    bd_model_get_info(bd_still_model(s), &info);
+    snprintf(name, size, "%s", info.name);
+    bd_still_destroy(s);
+    return name;
+}
+
+static void test_auto(void)
+{
+    char clip[] = "/tmp/bd_rvm_autoXXXXXX", in[64], out[80], name[256];
+    int fd = mkstemp(clip);
+    if (fd < 0)
+        return;
+    close(fd);
+    unlink(clip);
+    snprintf(in, sizeof in, "%s.y4m", clip);
+    snprintf(out, sizeof out, "%s.out.y4m", clip);
+    if (make_clip(in, 2) != BD_OK) {
+        SKIP_PROVIDED("%s: %s", VIDEO, bd_last_error());
+        return;
+    }
+    const char *a = bd_model_auto_offline();
+    CHECK(a && !strcmp(a, "rvm"), "auto offline with RVM installed: %s", a ? a : "(none)");
+    CHECK(!strcmp(auto_still_model(0, name, sizeof name), "rvm"), "a photo's auto: %s", name);
+    CHECK(!strcmp(auto_still_model(1, name, sizeof name), "general"),
+          "a raw mask's auto (the tensor tools): %s", name);
+    CHECK(!strcmp(auto_pipeline_model(in, out, name, sizeof name), "rvm"),
+          "a file-to-file run's auto: %s", name);
+    /* watched as it plays: the camera's choice (the clip is 960x540) */
+    CHECK(!strcmp(auto_pipeline_model(in, "null", name, sizeof name), "landscape"),
+          "file to the null sink: %s", name);
+    /* without RVM: MediaPipe */
+    const char *keep = getenv("BACKDROP_RVM_DIR");
+    char old[4096];
+    snprintf(old, sizeof old, "%s", keep ? keep : "");
+    setenv("BACKDROP_RVM_DIR", "/nonexistent/rvm", 1);
+    CHECK(bd_model_auto_offline() == NULL, "auto offline without RVM: none");
+    CHECK(!strcmp(auto_still_model(0, name, sizeof name), "general"), "a photo without RVM: %s",
+          name);
+    CHECK(!strcmp(auto_pipeline_model(in, out, name, sizeof name), "landscape"),
+          "a file-to-file run without RVM: %s", name);
+    if (keep)
+        setenv("BACKDROP_RVM_DIR", old, 1);
+    else
+        unsetenv("BACKDROP_RVM_DIR");
+    unlink(in);
     unlink(out);
 }
 
@@ -613,6 +689,7 @@ static void test_backend(void)
 
 int main(void)
 {
+    check_use_rvm();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     test_names();
@@ -630,6 +707,7 @@ int main(void)
         void (*fn)(void);
     } parts[] = {{"backend", test_backend},       {"missing", test_missing},
                  {"still", test_still},           {"pipeline_loop", test_pipeline_loop},
+                 {"auto", test_auto},
                  {"filter_reset", test_filter_reset}, {"fused", test_fused}};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 #if defined(__SANITIZE_ADDRESS__) && defined(BD_HAVE_XNNPACK)

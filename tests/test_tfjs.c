@@ -548,6 +548,7 @@ static void test_ops(void)
 
 int main(void)
 {
+    check_use_rvm();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     test_ops();

@@ -86,6 +86,16 @@ enum bd_status bd_rvm_path(char *path, size_t size)
     return BD_OK;
 }
 
+const char *bd_model_auto_offline(void)
+{
+    char path[4096];
+    if (bd_rvm_path(path, sizeof path) != BD_OK) {
+        bd_clear_error(); /* not an error: auto falls back to MediaPipe */
+        return NULL;
+    }
+    return "rvm";
+}
+
 enum bd_status bd_model_open_rvm(int width, int height, float ratio, struct bd_model **out)
 {
     if (!out)

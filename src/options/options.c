@@ -71,8 +71,9 @@ static const struct bd_option table[] = {
      "on demand: close the camera this many seconds after the last program stops", "5", 1, 3600,
      NULL, LIVE},
     {"model", 'm', BD_OPTION_STRING,
-     "auto (general, or landscape for wide frames; general for photos), a built-in model name, "
-     "rvm (Robust Video Matting: make models-rvm fetches it), or a .tflite path",
+     "auto (photos and file-to-file runs: rvm when installed, else general; the camera: general, "
+     "or landscape for wide frames), a built-in model name, rvm (Robust Video Matting: make "
+     "models-rvm fetches it), or a .tflite path",
      "auto", 0, 0, NULL, STILL | LIVE | FILTER},
     {"rvm-ratio", 0, BD_OPTION_STRING,
      "when the model is rvm: the downsample ratio its backbone sees the frame at, from 0.05 to 1, "

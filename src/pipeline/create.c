@@ -45,11 +45,29 @@ static struct bd_rect model_crop(int w, int h, int mw, int mh)
     return c;
 }
 
+const char *bd_model_for_shape(const struct bd_pipeline *p)
+{
+    return 2 * p->width >= 3 * p->height ? "landscape" : "general";
+}
+
 const char *bd_model_resolve(const struct bd_pipeline *p, const char *name)
 {
-    if (!name || strcmp(name, "auto") == 0)
-        return 2 * p->width >= 3 * p->height ? "landscape" : "general";
-    return name;
+    if (name && strcmp(name, "auto") != 0)
+        return name;
+    const char *offline = p->file_job && !p->cfg.raw_mask ? bd_model_auto_offline() : NULL;
+    return offline ? offline : bd_model_for_shape(p);
+}
+
+/* A file in and a named file out, at the file's pace: where "auto" takes
+ * RVM (bd_model_auto_offline). A pipe ("-"), the null sink, a device,
+ * PipeWire or a preview window is watched as it plays, so keeps the
+ * camera's choice. */
+static int is_file_job(const struct bd_pipeline_config *c, enum bd_pace pace)
+{
+    const char *o = c->output;
+    return pace == BD_PACE_OFFLINE && !c->preview && !is_camera_path(c->input) &&
+           !is_camera_path(o) && strcmp(o, "/dev/null") != 0 && strcmp(o, "pipewire") != 0 &&
+           strcmp(o, "null") != 0 && strcmp(o, "-") != 0;
 }
 
 void bd_model_bundle_free(struct bd_model_bundle *b)
@@ -118,7 +136,7 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
                                    .threads = p->cfg.threads > 0 ? p->cfg.threads : 1};
     r = bd_engine_create(b->model, &eo, &b->engine);
     if (r == BD_OK && b->rvm && !p->cfg.rvm_bare)
-        r = bd_model_bundle_open(p, bd_model_resolve(p, NULL), &b->person);
+        r = bd_model_bundle_open(p, bd_model_for_shape(p), &b->person);
     if (r != BD_OK || !b->zoom) {
         if (r != BD_OK)
             bd_model_bundle_free(b);
@@ -429,6 +447,7 @@ int bd_pipeline_create_io(const struct bd_pipeline_config *config, int ext_w, in
                    config->preview || (config->output && strcmp(config->output, "pipewire") == 0);
         p->pace = live ? BD_PACE_LIVE : BD_PACE_OFFLINE;
     }
+    p->file_job = io && is_file_job(config, p->pace);
     p->effect_on = !config->disabled;
     if (config->refine)
         p->refine = *config->refine;

@@ -212,6 +212,7 @@ struct bd_pipeline {
     char input_path[BD_PATH_MAX], output_path[BD_PATH_MAX], bg_path[BD_PATH_MAX];
     char model_arg[BD_PATH_MAX], pw_name[256], class_arg[64];
     enum bd_pace pace;
+    int file_job; /* a file in, a named file out: "auto" may take RVM */
     int blur;
 
     struct bd_source src;
@@ -413,8 +414,13 @@ int bd_model_bundle_open(const struct bd_pipeline *p, const char *name,
 int bd_model_bundle_alloc(const struct bd_pipeline *p, const struct bd_refine_options *ro,
                           struct bd_model_bundle *b);
 void bd_model_bundle_free(struct bd_model_bundle *b);
-/* "auto" → the built-in model for p's frame size; else name. */
+/* "auto" → on a file-to-file run RVM when installed
+ * (bd_model_auto_offline), else the built-in model for p's frame size
+ * (bd_model_for_shape); else name. */
 const char *bd_model_resolve(const struct bd_pipeline *p, const char *name);
+/* MediaPipe's model for the frame's shape: "auto" on the camera, and the
+ * person part RVM's alpha is fused with. */
+const char *bd_model_for_shape(const struct bd_pipeline *p);
 
 /* live.c */
 /* After setup_effect: the live settings as create made them. */

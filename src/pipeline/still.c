@@ -57,10 +57,17 @@ enum bd_status bd_still_create(const struct bd_pipeline_config *c, struct bd_sti
     struct bd_still *s = calloc(1, sizeof *s);
     if (!s)
         return bd_fail(BD_ERR_NOMEM, "out of memory for the still segmenter");
-    /* "auto" picks by the frame's shape for the camera; a photo gets the
-     * general model, the better one on stills of every shape (bench/quality:
-     * IoU 0.957 against landscape's 0.935 at the photos' own aspect). */
-    const char *name = c->model && strcmp(c->model, "auto") ? c->model : "general";
+    /* "auto": RVM fused with our mask when it is installed
+     * (bd_model_auto_offline), else the general model, the better of ours
+     * on stills of every shape (bench/quality: IoU 0.957 against
+     * landscape's 0.935 at the photos' own aspect). A raw mask (the model
+     * alone: also the tensor tools, backdrop bench and mask --tensor-in)
+     * stays general: RVM's default is its alpha fused with our mask. */
+    const char *name = c->model && strcmp(c->model, "auto") ? c->model
+                       : c->raw_mask                        ? NULL
+                                                            : bd_model_auto_offline();
+    if (!name)
+        name = "general";
     s->eo = (struct bd_engine_options){.backend = c->backend,
                                        .threads = c->threads > 0 ? c->threads : 1};
     s->rvm = bd_model_is_rvm(name);
