@@ -67,10 +67,11 @@ TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 # everywhere): with RVM installed, photos and file-to-file runs would take
 # it (bd_model_auto_offline), a second a photo and minutes under ASan. The
 # tests about RVM (test_rvm, test_tfjs) find it through BD_TEST_RVM_DIR
-# (tests/check.h's check_use_rvm); rvm-golden is given its folder.
+# (tests/check.h's check_use_rvm); rvm-golden is given its folder. The
+# mutants' suites see the same.
 TEST_SUITES := unit hostile camera-cli gst-test install-test dbus-test pipewire-test settings-test \
                obs-test e2e ondemand-test settings-vm-test golden asan tsan-live soak-short soak \
-               fuzz-smoke package-test web-test
+               fuzz-smoke package-test web-test mutate
 $(TEST_SUITES): export BACKDROP_RVM_DIR = /nonexistent/backdrop-tests-hide-rvm
 
 .PHONY: all deps deps-test models models-test models-rvm rvm-golden run test check unit golden hostile \
@@ -235,7 +236,7 @@ hostile: $(BUILD)/backdrop $(BUILD)/tests/test_hostile
 # picks areas, MUTANT=text one mutant. Not part of `make test`.
 .PHONY: mutate
 mutate:
-	@python3 scripts/mutate.py --build $(BUILD) --npm $(NPM) $(if $(MUTANTS),--areas '$(MUTANTS)') \
+	@BD_TEST_RVM_DIR=$$(scripts/fetch-models.sh $(NPM) rvm) python3 scripts/mutate.py --build $(BUILD) --npm $(NPM) $(if $(MUTANTS),--areas '$(MUTANTS)') \
 	    $(if $(MUTANT),--filter '$(MUTANT)')
 
 TFJSREF := $(BUILD)/tfjsref
