@@ -59,7 +59,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "bad size '%s'\n", argv[3 + k]);
             return 2;
         }
-        r = strcmp(rs, "auto") == 0 ? bd_rvm_auto_ratio(w, h) : strtof(rs, NULL);
+        /* auto: what bd_model_open_rvm makes for a frame of that size (the
+         * model's input scaled down to 1280 on the longer side, then its
+         * automatic ratio), so the figure is the product's cost */
+        if (strcmp(rs, "auto") == 0) {
+            bd_rvm_size(w, h, &w, &h);
+            r = bd_rvm_auto_ratio(w, h);
+        } else {
+            r = strtof(rs, NULL);
+        }
         struct bd_engine_options eo = {.backend = be, .threads = threads};
         double t0 = clock_ms(CLOCK_MONOTONIC);
         if (bd_model_open_tfjs(argv[1], w, h, r, &m[k]) != BD_OK ||
@@ -67,8 +75,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", argv[3 + k], bd_last_error());
             return 1;
         }
-        printf("size=%s open_create_ms=%.1f backend=%s\n", argv[3 + k], clock_ms(CLOCK_MONOTONIC) - t0,
-               bd_backend_name(bd_engine_backend(e[k])));
+        printf("size=%s model=%dx%d ratio=%.3f open_create_ms=%.1f backend=%s\n", argv[3 + k], w, h,
+               (double)r, clock_ms(CLOCK_MONOTONIC) - t0, bd_backend_name(bd_engine_backend(e[k])));
         float *in = bd_engine_input(e[k]);
         for (size_t i = 0; i < (size_t)w * h * 3; i++)
             in[i] = (float)(i % 251) / 251.0f;
